@@ -1,0 +1,3 @@
+from bhq_migrate.cli import main
+
+main()

@@ -1,0 +1,3 @@
+"""`bhq-migrate prisma` command(s)."""
+
+from bhq_migrate.cli.app import app  # noqa: F401

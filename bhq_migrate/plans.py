@@ -1,0 +1,169 @@
+"""Plan files: ``NNN_slug.sql`` with optional ``-- key: value`` headers, split by PostgreSQL's own parser.
+
+Shared by the runner, the linter, verify's plan/check consistency test and the Prisma export, so all of
+them see exactly the statements the server will execute.
+
+Headers (leading ``--`` comment lines, yoyo style)::
+
+    -- transactional: false     run statements one by one in autocommit (e.g. CREATE INDEX CONCURRENTLY)
+    -- optional: true           applied only when asked for (``apply --with-optional`` or ``--only``)
+    -- depends: 001 002         ids that must be applied first
+    -- description: free text
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from pglast import parser as pg_parser
+from pydantic import BaseModel, ConfigDict
+
+from bhq_migrate.errors import BadPlan
+
+PLAN_FILENAME = re.compile(r"^(?P<id>\d{3,})_(?P<name>[a-z0-9_]+)\.sql$")
+_HEADER = re.compile(r"^--\s*(?P<key>transactional|optional|depends|description)\s*:\s*(?P<value>.*?)\s*$")
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+class Statement(BaseModel):
+    """One statement as the server will receive it, with where it starts in its file (1-based)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    sql: str
+    line: int
+    column: int
+    leading_comments: str = ""
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    path: Path
+    text: str
+    sha256: str
+    transactional: bool = True
+    optional: bool = False
+    depends: tuple[str, ...] = ()
+    description: str = ""
+    statements: tuple[Statement, ...] = ()
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def split_statements(text: str, filename: str = "<sql>") -> tuple[Statement, ...]:
+    """Split with libpg_query; a statement PostgreSQL would reject raises BadPlan naming file:line:col."""
+    try:
+        raw_statements = pg_parser.parse_sql(text)
+    except pg_parser.ParseError as exc:
+        message, offset = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
+        line, column = position(text, offset)
+        raise BadPlan(f"{filename}:{line}:{column}: {message}") from None
+    statements: list[Statement] = []
+    for index, raw in enumerate(raw_statements or ()):
+        start = raw.stmt_location or 0
+        end = start + raw.stmt_len if raw.stmt_len else len(text)
+        chunk = text[start:end]
+        body_offset = _skip_comments(chunk)
+        body = chunk[body_offset:].strip()
+        line, column = position(text, start + body_offset)
+        statements.append(
+            Statement(index=index, sql=body, line=line, column=column, leading_comments=chunk[:body_offset])
+        )
+    return tuple(statements)
+
+
+def _skip_comments(chunk: str) -> int:
+    """Offset of the first token after leading whitespace, ``--`` and ``/* */`` comments."""
+    offset = 0
+    while offset < len(chunk):
+        if chunk[offset].isspace():
+            offset += 1
+        elif chunk.startswith("--", offset):
+            newline = chunk.find("\n", offset)
+            offset = len(chunk) if newline < 0 else newline + 1
+        elif chunk.startswith("/*", offset):
+            close = chunk.find("*/", offset + 2)
+            offset = len(chunk) if close < 0 else close + 2
+        else:
+            break
+    return offset
+
+
+def _headers(text: str, filename: str) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("--"):
+            break
+        match = _HEADER.match(stripped)
+        if match:
+            headers[match["key"]] = match["value"]
+    for key in ("transactional", "optional"):
+        if key in headers and headers[key].lower() not in _TRUE | _FALSE:
+            raise BadPlan(f"{filename}: header '{key}' must be true or false, got {headers[key]!r}")
+    return headers
+
+
+def load_plan(path: Path) -> Plan:
+    match = PLAN_FILENAME.match(path.name)
+    if not match:
+        raise BadPlan(f"{path}: plan files are named NNN_slug.sql (digits, underscore, lowercase slug)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BadPlan(f"{path}: not valid UTF-8") from None
+    except OSError as exc:
+        raise BadPlan(f"{path}: cannot read: {exc.strerror}") from None
+    headers = _headers(text, str(path))
+    return Plan(
+        id=match["id"],
+        name=match["name"],
+        path=path,
+        text=text,
+        sha256=sha256_text(text),
+        transactional=headers.get("transactional", "true").lower() in _TRUE,
+        optional=headers.get("optional", "false").lower() in _TRUE,
+        depends=tuple(headers.get("depends", "").replace(",", " ").split()),
+        description=headers.get("description", ""),
+        statements=split_statements(text, str(path)),
+    )
+
+
+def load_plans(directory: Path) -> list[Plan]:
+    """Every plan in ``directory``, sorted by id; duplicate ids are an error."""
+    if not directory.is_dir():
+        raise BadPlan(f"{directory}: plans directory does not exist")
+    plans = [load_plan(path) for path in sorted(directory.glob("*.sql"))]
+    seen: dict[str, Plan] = {}
+    for plan in plans:
+        if plan.id in seen:
+            raise BadPlan(f"{directory}: plan id {plan.id} is used by both {seen[plan.id].filename} and {plan.filename}")
+        seen[plan.id] = plan
+    known = set(seen)
+    for plan in plans:
+        missing = [dep for dep in plan.depends if dep not in known]
+        if missing:
+            raise BadPlan(f"{plan.path}: depends on unknown plan(s) {', '.join(missing)}")
+    return sorted(plans, key=lambda plan: plan.id)
