@@ -87,7 +87,7 @@ class EmbeddedPostgres:
         self._root: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._os_user = os_user or os.environ.get("BHQ_PG_OS_USER", "nobody")
-        self._previous_sigterm: signal.Handlers | None | object = None
+        self._previous_sigterm: signal.Handlers | object | None = None
 
     # -- public -------------------------------------------------------------------------------------
     @property
