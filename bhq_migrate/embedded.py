@@ -50,7 +50,9 @@ def find_bindir() -> Path:
     on_path = shutil.which("initdb")
     if on_path:
         candidates.append(Path(os.path.realpath(on_path)).parent)
-    patterns = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin", "/opt/homebrew/opt/postgresql*/bin")
+    patterns = (
+        "/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin", "/opt/homebrew/opt/postgresql*/bin",
+    )
     for pattern in patterns:
         candidates.extend(sorted((Path(p) for p in glob.glob(pattern)), key=_version_key, reverse=True))
     with contextlib.suppress(ImportError):

@@ -86,10 +86,13 @@ def _collect_alter(
     for cmd in node.cmds or ():
         if cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
             added.add((table, cmd.def_.colname))
-        elif cmd.subtype == AlterTableType.AT_AlterColumnType and isinstance(cmd.def_, ast.ColumnDef):
-            if (table, cmd.name) not in added:
-                needs.columns.append((plan_id, statement, table, cmd.name))
-                needs.retypes.append((plan_id, statement, table, cmd.name, RawStream()(cmd.def_.typeName)))
+        elif (
+            cmd.subtype == AlterTableType.AT_AlterColumnType
+            and isinstance(cmd.def_, ast.ColumnDef)
+            and (table, cmd.name) not in added
+        ):
+            needs.columns.append((plan_id, statement, table, cmd.name))
+            needs.retypes.append((plan_id, statement, table, cmd.name, RawStream()(cmd.def_.typeName)))
 
 
 def _collect_index(

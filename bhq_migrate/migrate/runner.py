@@ -224,7 +224,9 @@ def _check_dependencies(pending: Sequence[Plan], applied: dict[str, history.Hist
     for plan in pending:
         missing = [dep for dep in plan.depends if dep not in available]
         if missing:
-            raise BadPlan(f"plan {plan.filename} depends on {', '.join(missing)}, which is neither applied nor selected")
+            raise BadPlan(
+                f"plan {plan.filename} depends on {', '.join(missing)}, which is neither applied nor selected"
+            )
 
 
 def _with_retries(
