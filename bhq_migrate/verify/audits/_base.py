@@ -1,0 +1,35 @@
+"""What every audit rule receives and returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict
+
+from bhq_migrate.verify.snapshot import Snapshot
+
+DEFAULT_MONEY_PATTERNS = ("*Cents", "*_cents")
+DEFAULT_SOFT_DELETE_COLUMNS = ("deletedAt", "deleted_at")
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    snapshot: Snapshot
+    money_patterns: tuple[str, ...] = DEFAULT_MONEY_PATTERNS
+    soft_delete_columns: tuple[str, ...] = DEFAULT_SOFT_DELETE_COLUMNS
+    plan_files: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Plan id -> (sha256 of the file as it is now, file path), for the history audit."""
+
+
+class Hit(BaseModel):
+    """One thing a rule found wrong."""
+
+    model_config = ConfigDict(frozen=True)
+
+    object: str
+    table: str | None
+    message: str
+    expected: str | None = None
+    found: str | None = None
+    fix_sql: str | None = None
