@@ -291,7 +291,8 @@ def _execute(conn: Connection, plan: Plan, statement: Statement) -> str:
             cur.execute(cast("Any", statement.sql))
             tag = cur.statusmessage or ""
             return f"{where}: {tag}{f' ({cur.rowcount} rows)' if cur.rowcount and cur.rowcount > 0 else ''}"
-    except pg_errors.LockNotAvailable:
+    except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
+        # Both mean "someone else holds what we need": the plan is rolled back whole and retried.
         raise _LockTimedOut(plan.id, where, statement.sql) from None
     except pg_errors.QueryCanceled as exc:
         raise PlanFailed(f"{where}: {_message(exc)} (statement_timeout?); plan {plan.id} rolled back") from None
