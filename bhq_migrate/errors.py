@@ -74,3 +74,7 @@ class LintRefused(BhqError):
     """Lint found errors in a pending plan; apply refuses to run it."""
 
     exit_code = ExitCode.FAILED
+
+
+class PermissionDenied(BhqError):
+    """The role lacks a privilege the command needs (e.g. CREATE on the database for the history schema)."""

@@ -26,7 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from bhq_migrate.connection import connect
 from bhq_migrate.errors import (
     BadPlan,
+    ConfigError,
     LockBusy,
+    PermissionDenied,
     LockTimeout,
     PlanChanged,
     PlanFailed,
@@ -142,14 +144,23 @@ def apply(url: str, options: ApplyOptions | None = None, on_event: EventSink = _
     options = options or ApplyOptions()
     plans = select_plans(load_plans(options.plans_dir), options)  # parse errors surface before connecting
     with connect(url, autocommit=True) as conn:
-        _configure_session(conn, options)
-        with _advisory_lock(conn, options.lock_wait, on_event):
-            return _apply_locked(conn, plans, options, on_event)
+        try:
+            _configure_session(conn, options)
+            with _advisory_lock(conn, options.lock_wait, on_event):
+                return _apply_locked(conn, plans, options, on_event)
+        except pg_errors.InsufficientPrivilege as exc:
+            raise PermissionDenied(f"insufficient privileges: {_message(exc)}") from None
+        except (pg_errors.InvalidParameterValue, pg_errors.InvalidTextRepresentation) as exc:
+            raise ConfigError(f"invalid setting: {_message(exc)}") from None
 
 
 def _configure_session(conn: Connection, options: ApplyOptions) -> None:
     conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
                  (options.lock_timeout, options.statement_timeout))
+    if conn.info.server_version >= 140000:
+        # If this process dies mid-statement (even SIGKILL), the server notices within a second and rolls
+        # back, instead of finishing a long rewrite and holding ACCESS EXCLUSIVE for nobody.
+        conn.execute("SET client_connection_check_interval = '1s'")
 
 
 @contextlib.contextmanager
@@ -181,18 +192,14 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
 
     database = describe(conn.info.dsn)
     with conn.transaction(force_rollback=options.dry_run) if options.dry_run else contextlib.nullcontext():
-        if not options.dry_run:
-            with conn.transaction():
-                history.ensure_history(conn)
-        else:
-            history.ensure_history(conn)
-        applied = history.read_history(conn)
+        applied = history.read_history(conn)  # the table itself is created with the first plan it records
         check_checksums(plans, applied, options.accept_changed)
         accepted = [p for p in plans if p.id in options.accept_changed and p.id in applied
                     and applied[p.id].sha256 != p.sha256]
-        with conn.transaction():
-            for plan in accepted:
-                history.accept_checksum(conn, plan)
+        if accepted:
+            with conn.transaction():
+                for plan in accepted:
+                    history.accept_checksum(conn, plan)
         pending = [plan for plan in plans if plan.id not in applied]
         _check_dependencies(pending, applied)
         problems = run_preflight(conn, pending, slow_rewrite_seconds=options.slow_rewrite_seconds)
@@ -266,6 +273,7 @@ def _run_plan(conn: Connection, plan: Plan, options: ApplyOptions, on_event: Eve
                        text=_first_line(statement), elapsed=time.monotonic() - started))
         changes.append(_execute(conn, plan, statement))
     duration_ms = int((time.monotonic() - started) * 1000)
+    history.ensure_history(conn)
     history.record(conn, plan, duration_ms)
     if options.record_prisma:
         _record_prisma(conn, plan, started)
@@ -283,7 +291,8 @@ def _execute(conn: Connection, plan: Plan, statement: Statement) -> str:
             cur.execute(cast("Any", statement.sql))
             tag = cur.statusmessage or ""
             return f"{where}: {tag}{f' ({cur.rowcount} rows)' if cur.rowcount and cur.rowcount > 0 else ''}"
-    except pg_errors.LockNotAvailable:
+    except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
+        # Both mean "someone else holds what we need": the plan is rolled back whole and retried.
         raise _LockTimedOut(plan.id, where, statement.sql) from None
     except pg_errors.QueryCanceled as exc:
         raise PlanFailed(f"{where}: {_message(exc)} (statement_timeout?); plan {plan.id} rolled back") from None
