@@ -1,3 +1,106 @@
-"""`bhq-migrate verify` command(s)."""
+"""`bhq-migrate verify`: options and rendering only; the work is in bhq_migrate.verify."""
 
-from bhq_migrate.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, stdout
+from bhq_migrate.connection import resolve_url
+from bhq_migrate.exitcodes import ExitCode
+from bhq_migrate.report.junit import to_junit_xml
+from bhq_migrate.report.verify_console import render_report
+from bhq_migrate.report.verify_formats import to_json, to_verify_sarif
+from bhq_migrate.verify import VerifyOptions, VerifyReport, verify
+from bhq_migrate.verify.audits import DEFAULT_MONEY_PATTERNS, DEFAULT_SOFT_DELETE_COLUMNS
+
+
+class VerifyFormat(str, Enum):
+    console = "console"
+    json = "json"
+    sarif = "sarif"
+
+
+@app.command("verify")
+def verify_command(
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", "-d", help=DATABASE_URL_HELP, show_default=False)
+    ] = None,
+    plans_dir: Annotated[
+        Path | None, typer.Option("--plans-dir", help="Directory of NNN_slug.sql plans (default: shipped plans).",
+                                  show_default=False)
+    ] = None,
+    checks_dir: Annotated[
+        Path | None, typer.Option("--checks-dir", help="Directory of NNN_slug.toml expectations (default: shipped).",
+                                  show_default=False)
+    ] = None,
+    plan: Annotated[
+        list[str] | None, typer.Option("--plan", help="Check this plan id (repeatable); default: the plans in "
+                                       "history, or every non-optional plan when there is no history.",
+                                       show_default=False)
+    ] = None,
+    schema: Annotated[
+        list[str] | None, typer.Option("--schema", help="Only this schema (repeatable).", show_default=False)
+    ] = None,
+    table: Annotated[
+        list[str] | None, typer.Option("--table", help="Only this table, name or schema.name (repeatable).",
+                                       show_default=False)
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    output_format: Annotated[
+        VerifyFormat, typer.Option("--format", "-f", help="console, json or sarif (on stdout).")
+    ] = VerifyFormat.console,
+    junit_xml: Annotated[
+        Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here (one test case per check).",
+                                  show_default=False)
+    ] = None,
+    money_pattern: Annotated[
+        list[str] | None, typer.Option("--money-pattern", help="Glob naming money columns for V001 (repeatable; "
+                                       f"default: {', '.join(DEFAULT_MONEY_PATTERNS)}).", show_default=False)
+    ] = None,
+    soft_delete_column: Annotated[
+        list[str] | None, typer.Option("--soft-delete-column", help="Soft-delete column name for V005 (repeatable; "
+                                       f"default: {', '.join(DEFAULT_SOFT_DELETE_COLUMNS)}).", show_default=False)
+    ] = None,
+    show_passed: Annotated[bool, typer.Option("--show-passed", help="List passing checks too.")] = False,
+) -> None:
+    """Check that the live database is in the state the applied plans promise, plus built-in audits.
+
+    Read-only (one READ ONLY transaction; a role with only USAGE/SELECT can run it).
+    Exit codes: 0 all checks pass, 1 a check failed (or warned, with --strict), 2 could not run.
+    """
+    url = guarded(lambda: resolve_url(database_url))
+    options = VerifyOptions.model_validate(
+        {
+            key: value
+            for key, value in {
+                "plans_dir": plans_dir,
+                "checks_dir": checks_dir,
+                "plans": tuple(plan or ()),
+                "schemas": tuple(schema or ()),
+                "tables": tuple(table or ()),
+                "strict": strict,
+                "money_patterns": tuple(money_pattern) if money_pattern else None,
+                "soft_delete_columns": tuple(soft_delete_column) if soft_delete_column else None,
+            }.items()
+            if value is not None
+        }
+    )
+    report: VerifyReport = guarded(lambda: verify(url, options), url)
+    if junit_xml is not None:
+        try:
+            junit_xml.parent.mkdir(parents=True, exist_ok=True)
+            junit_xml.write_text(to_junit_xml(report), encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {junit_xml}: {exc.strerror}")
+    if output_format is VerifyFormat.json:
+        stdout.out(to_json(report), highlight=False)
+    elif output_format is VerifyFormat.sarif:
+        stdout.out(json.dumps(to_verify_sarif(report), indent=2), highlight=False)
+    else:
+        stdout.print(render_report(report, show_passed=show_passed))
+    raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FAILED))

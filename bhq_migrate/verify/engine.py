@@ -84,6 +84,9 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
             money_patterns=options.money_patterns,
             soft_delete_columns=options.soft_delete_columns,
             plan_files={plan.id: (plan.sha256, str(plan.path)) for plan in plans.values()},
+            declared_indexes=frozenset(
+                (exp.table[0], exp.name) for exp in expectations if exp.kind == "has_index" and exp.table
+            ),
         )
         results.extend(run_audits(context))
     return VerifyReport(
@@ -156,7 +159,7 @@ def run_audits(context: AuditContext) -> list[CheckResult]:
                 CheckResult(
                     id=f"{rule.id}/{hit.object}", kind=rule.name, rule_id=rule.id, table=hit.table,
                     object=hit.object, status=status, severity=rule.severity, message=hit.message,
-                    expected=hit.expected, found=hit.found, fix_sql=hit.fix_sql,
+                    expected=hit.expected, found=hit.found, fix_sql=hit.fix_sql, source=hit.source,
                 )
             )
     return results

@@ -20,6 +20,9 @@ class AuditContext:
     soft_delete_columns: tuple[str, ...] = DEFAULT_SOFT_DELETE_COLUMNS
     plan_files: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """Plan id -> (sha256 of the file as it is now, file path), for the history audit."""
+    declared_indexes: frozenset[tuple[str, str]] = frozenset()
+    """(schema, name) of the indexes the checked plans declare: of two identical indexes, the undeclared
+    one is the redundant one."""
 
 
 class Hit(BaseModel):
@@ -33,3 +36,5 @@ class Hit(BaseModel):
     expected: str | None = None
     found: str | None = None
     fix_sql: str | None = None
+    source: str | None = None
+    """A file the finding is about (V007: the edited plan), for SARIF."""

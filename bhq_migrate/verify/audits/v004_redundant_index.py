@@ -36,7 +36,15 @@ def _predicate_covered(narrow: Index, wide: Index) -> bool:
     return narrow.predicate is not None and same_expression(wide.predicate, narrow.predicate)
 
 
-def redundant_to(candidate: Index, other: Index) -> bool:
+def _loses_tie(candidate: Index, other: Index, declared: frozenset[tuple[str, str]]) -> bool:
+    """Of two identical indexes, report the one no plan declares; else the later name, deterministically."""
+    mine, theirs = candidate.qname in declared, other.qname in declared
+    if mine != theirs:
+        return theirs
+    return candidate.name > other.name
+
+
+def redundant_to(candidate: Index, other: Index, declared: frozenset[tuple[str, str]] = frozenset()) -> bool:
     """``candidate`` can go because ``other`` serves every query it does (and any uniqueness it enforces)."""
     if candidate is other or candidate.primary or candidate.constraint is not None:
         return False
@@ -56,9 +64,9 @@ def redundant_to(candidate: Index, other: Index) -> bool:
             return False
         if other.constraint is not None or other.predicate != candidate.predicate:
             return True
-        return candidate.name > other.name  # exact twins: report one of them, deterministically
+        return _loses_tie(candidate, other, declared)
     if same_keys and not other.unique and other.constraint is None and candidate.predicate == other.predicate:
-        return candidate.name > other.name  # exact twins: report one of them, deterministically
+        return _loses_tie(candidate, other, declared)
     return True
 
 
@@ -66,7 +74,9 @@ def run(context: AuditContext) -> list[Hit]:
     hits: list[Hit] = []
     for table_name, indexes in context.snapshot.indexes_by_table.items():
         for candidate in indexes:
-            keeper = next((other for other in indexes if redundant_to(candidate, other)), None)
+            keeper = next(
+                (other for other in indexes if redundant_to(candidate, other, context.declared_indexes)), None
+            )
             if keeper is None:
                 continue
             what = f"the index of constraint {keeper.constraint}" if keeper.constraint else f"index {keeper.name}"

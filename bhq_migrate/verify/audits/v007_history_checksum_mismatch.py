@@ -39,6 +39,6 @@ def run(context: AuditContext) -> list[Hit]:
             hits.append(
                 Hit(object=f"plan {plan_id}", table=None,
                     message=f"plan {plan_id} was edited after it was applied: {current[1]} no longer matches history",
-                    expected=f"sha256 {entry.sha256}", found=f"sha256 {current[0]}")
+                    expected=f"sha256 {entry.sha256}", found=f"sha256 {current[0]}", source=current[1])
             )
     return hits
