@@ -307,8 +307,8 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             parts[-1:] = [f"{parts[-1]}[{part}]"] if parts else [f"[{part}]"]
-        elif re.fullmatch(r"[A-Za-z0-9_-]+", part):
-            parts.append(part)
+        elif re.fullmatch(r"[A-Za-z0-9_-]+", part) and parts[-1:] != ["tables"]:
+            parts.append(part)  # table keys are always quoted, as in the files: tables."Invoice"
         else:
             parts.append('"' + part + '"')
     return ".".join(parts)
