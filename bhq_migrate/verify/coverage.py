@@ -79,7 +79,8 @@ def _add(out: list[Touched], plan: str, line: int, subject: str, attribute: str,
 def _column(out: list[Touched], plan: str, line: int, table: QName, column: str, attribute: str) -> None:
     kinds = {"type": {"col_type_is"}, "nullable": {"col_not_null", "col_is_null"}, "default": {"col_default_is"},
              "exists": {"has_column"}}[attribute]
-    _add(out, plan, line, f"column {show(table)}.{column}", attribute, kinds, f"column {show(table)}.{column} {attribute}")
+    name = f"{show(table)}.{column}"
+    _add(out, plan, line, f"column {name}", attribute, kinds, f"column {name} {attribute}")
 
 
 def _constraint(out: list[Touched], plan: str, line: int, table: QName, name: str, contype: str) -> None:
@@ -137,7 +138,8 @@ def _walk(stmt: Any, plan: str, line: int, out: list[Touched], opaque: list[Opaq
                 _table_constraint(out, plan, line, table, element)
     elif isinstance(stmt, ast.IndexStmt):
         schema = stmt.relation.schemaname or "public"
-        _add(out, plan, line, f"index {schema}.{stmt.idxname}", "exists", {"has_index"}, f"index {schema}.{stmt.idxname}")
+        index = f"{schema}.{stmt.idxname}"
+        _add(out, plan, line, f"index {index}", "exists", {"has_index"}, f"index {index}")
     elif isinstance(stmt, ast.DropStmt) and _enum(stmt.removeType) == "OBJECT_INDEX":
         for names in stmt.objects or ():
             parts = [item.sval for item in names]

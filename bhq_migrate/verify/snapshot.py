@@ -150,7 +150,9 @@ def capture(url: str, schemas: tuple[str, ...] = (), tables: tuple[str, ...] = (
         return read_snapshot(conn, schemas, tables)
 
 
-def read_snapshot(conn: psycopg.Connection[Any], schemas: tuple[str, ...] = (), tables: tuple[str, ...] = ()) -> Snapshot:
+def read_snapshot(
+    conn: psycopg.Connection[Any], schemas: tuple[str, ...] = (), tables: tuple[str, ...] = ()
+) -> Snapshot:
     started = time.perf_counter()
     counted = CountingConnection(conn)
     try:

@@ -177,7 +177,8 @@ def test_rewriting_a_check_in_another_order_and_syntax_is_not_drift(migrated_db:
            CHECK ("marketplacePaymentMode"::text = ANY (ARRAY['disabled', 'stripe', 'manual']))""",
     )
     report = run_verify(migrated_db)
-    assert result(report, "001/check_values_are/public.Tenant.Tenant_marketplacePaymentMode_check").status is Status.PASS
+    check = result(report, "001/check_values_are/public.Tenant.Tenant_marketplacePaymentMode_check")
+    assert check.status is Status.PASS
 
 
 def test_breakages_leave_unrelated_checks_passing(migrated_db: str) -> None:

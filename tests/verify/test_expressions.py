@@ -39,7 +39,9 @@ def test_a_check_written_by_a_plan_matches_the_servers_rendering(probe_db: str, 
 @pytest.mark.parametrize("source", EQUIVALENT_PREDICATES)
 def test_a_partial_index_predicate_matches_the_servers_rendering(probe_db: str, source: str) -> None:
     execute(probe_db, f"CREATE INDEX probe_idx ON probe (amount) WHERE {source}")
-    rendered = scalar(probe_db, "SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 'probe_idx'::regclass")
+    rendered = scalar(
+        probe_db, "SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 'probe_idx'::regclass"
+    )
     assert same_expression(source, rendered)
 
 

@@ -32,6 +32,7 @@ def run(context: AuditContext) -> list[Hit]:
             if column.type == "bigint":
                 continue
             if any(fnmatchcase(column.name, pattern) for pattern in context.money_patterns):
+                target = f"{quote_qname(table.qname)} ALTER COLUMN {quote_ident(column.name)}"
                 hits.append(
                     Hit(
                         object=f"{show(table.qname)}.{column.name}",
@@ -39,7 +40,7 @@ def run(context: AuditContext) -> list[Hit]:
                         message=f"money column {show(table.qname)}.{column.name} is {column.type}, not bigint",
                         expected="bigint",
                         found=column.type,
-                        fix_sql=f"ALTER TABLE {quote_qname(table.qname)} ALTER COLUMN {quote_ident(column.name)} TYPE bigint;",
+                        fix_sql=f"ALTER TABLE {target} TYPE bigint;",
                     )
                 )
     return hits
