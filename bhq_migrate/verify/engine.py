@@ -30,7 +30,7 @@ from bhq_migrate.verify.audits import (
 from bhq_migrate.verify.checks import EVALUATORS
 from bhq_migrate.verify.expectations import Expectation, checks_files, expand, load_checks_file, merge, show
 from bhq_migrate.verify.results import CheckResult, Status, VerifyReport
-from bhq_migrate.verify.snapshot import HistoryEntry, Snapshot, capture
+from bhq_migrate.verify.snapshot import AuditQuery, HistoryEntry, Snapshot, capture
 
 
 class VerifyOptions(BaseModel):
@@ -66,7 +66,17 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
     if unknown:
         raise ConfigError(f"unknown plan id(s): {', '.join(unknown)} (known: {', '.join(sorted(plans))})")
 
-    snapshot = capture(url, options.schemas, options.tables)
+    # Every table any checks file names gets a full read; the audits run set-based over all tables.
+    everything = [exp for checks in loaded.values() for exp in expand(checks, "")]
+    detail = tuple(sorted({exp.table for exp in everything if exp.table is not None}))
+    audit_query = AuditQuery(
+        rules=tuple(module.QUERY for module in AUDITS if module.QUERY) if options.audits else (),
+        money_patterns=options.money_patterns,
+        soft_delete_columns=options.soft_delete_columns,
+        declared_indexes=tuple(sorted({f"{exp.table[0]}.{exp.name}" for exp in everything
+                                       if exp.kind == "has_index" and exp.table is not None})),
+    )
+    snapshot = capture(url, options.schemas, options.tables, detail, audit_query)
     selected, why = select_plans(plans, snapshot.history, options.plans)
     missing_files = [plan_id for plan_id in selected if plan_id not in loaded]
     if missing_files:
@@ -81,12 +91,8 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
     if options.audits:
         context = AuditContext(
             snapshot=snapshot,
-            money_patterns=options.money_patterns,
-            soft_delete_columns=options.soft_delete_columns,
             plan_files={plan.id: (plan.sha256, str(plan.path)) for plan in plans.values()},
-            declared_indexes=frozenset(
-                (exp.table[0], exp.name) for exp in expectations if exp.kind == "has_index" and exp.table
-            ),
+            declared_indexes=frozenset(audit_query.declared_indexes),
         )
         results.extend(run_audits(context))
     return VerifyReport(

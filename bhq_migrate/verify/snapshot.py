@@ -106,6 +106,37 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class AuditQuery:
+    """What the audit rules' catalog queries need to know (see catalog/audit_*.sql)."""
+
+    rules: tuple[str, ...]
+    """Catalog file names of the rules' fragments, e.g. ``audit_v001``."""
+    money_patterns: tuple[str, ...]
+    """Glob patterns (``*Cents``); translated to LIKE patterns here."""
+    soft_delete_columns: tuple[str, ...]
+    declared_indexes: tuple[str, ...] = ()
+    """``schema.index`` names the checked plans declare (the engine passes them on to V004)."""
+
+    def sql(self) -> str:
+        fragments = "\nUNION ALL\n".join(
+            f"SELECT rule, detail FROM (\n{catalog_sql(rule).strip()}\n) AS {rule}" for rule in self.rules
+        )
+        return f"{catalog_sql('audit_scope')}\n{fragments}"
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "money_patterns": [glob_to_like(pattern) for pattern in self.money_patterns],
+            "soft_delete_columns": list(self.soft_delete_columns),
+        }
+
+
+def glob_to_like(pattern: str) -> str:
+    """``*_cents`` -> ``%\\_cents``: ``*`` and ``?`` are wildcards, everything else is literal."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%").replace("?", "_")
+
+
+@dataclass(frozen=True)
 class Snapshot:
     server_version: int
     schemas: frozenset[str]
@@ -118,6 +149,8 @@ class Snapshot:
     elapsed_ms: float = 0.0
     indexes_by_table: Mapping[QName, tuple[Index, ...]] = field(default_factory=dict)
     constraints_by_table: Mapping[QName, tuple[Constraint, ...]] = field(default_factory=dict)
+    audit_rows: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Audit rule id -> what its catalog query found (one JSON array per finding)."""
 
     def index_on(self, schema: str, name: str) -> Index | None:
         return self.indexes.get((schema, name))
@@ -144,14 +177,28 @@ def catalog_sql(name: str) -> str:
     return resources.files("bhq_migrate.verify.catalog").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
-def capture(url: str, schemas: tuple[str, ...] = (), tables: tuple[str, ...] = ()) -> Snapshot:
-    """Open a connection and read the snapshot in one read-only transaction."""
+def capture(
+    url: str,
+    schemas: tuple[str, ...] = (),
+    tables: tuple[str, ...] = (),
+    detail: tuple[QName, ...] | None = None,
+    audits: AuditQuery | None = None,
+) -> Snapshot:
+    """Open a connection and read the snapshot in one read-only transaction.
+
+    ``detail``: the tables whose columns, indexes and constraints are read in full (None: every table in
+    scope). ``audits``: run the audit rules' set-based queries over every table in scope.
+    """
     with connect(url, autocommit=True) as conn:
-        return read_snapshot(conn, schemas, tables)
+        return read_snapshot(conn, schemas, tables, detail, audits)
 
 
 def read_snapshot(
-    conn: psycopg.Connection[Any], schemas: tuple[str, ...] = (), tables: tuple[str, ...] = ()
+    conn: psycopg.Connection[Any],
+    schemas: tuple[str, ...] = (),
+    tables: tuple[str, ...] = (),
+    detail: tuple[QName, ...] | None = None,
+    audits: AuditQuery | None = None,
 ) -> Snapshot:
     started = time.perf_counter()
     counted = CountingConnection(conn)
@@ -159,7 +206,7 @@ def read_snapshot(
         # One snapshot for every query; READ ONLY makes the server refuse any write, whatever the role.
         counted.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
-            snapshot = _read(counted, schemas, tables)
+            snapshot = _read(counted, schemas, tables, detail, audits)
         finally:
             counted.execute("ROLLBACK")
     except psycopg.Error as exc:
@@ -177,14 +224,26 @@ def read_snapshot(
         elapsed_ms=elapsed,
         indexes_by_table=snapshot.indexes_by_table,
         constraints_by_table=snapshot.constraints_by_table,
+        audit_rows=snapshot.audit_rows,
     )
 
 
-def _read(counted: CountingConnection, schemas: tuple[str, ...], tables: tuple[str, ...]) -> Snapshot:
+def _read(
+    counted: CountingConnection,
+    schemas: tuple[str, ...],
+    tables: tuple[str, ...],
+    detail: tuple[QName, ...] | None,
+    audits: AuditQuery | None,
+) -> Snapshot:
     ((server_version, has_history, in_scope),) = counted.execute(
         catalog_sql("context"), {"schemas": list(schemas) or None}
     )
-    params = {"schemas": list(in_scope), "tables": list(tables) or None}
+    params: dict[str, Any] = {
+        "schemas": list(in_scope),
+        "tables": list(tables) or None,
+        "detail_schemas": None if detail is None else [qname[0] for qname in detail],
+        "detail_tables": None if detail is None else [qname[1] for qname in detail],
+    }
 
     columns_by_table: dict[QName, dict[str, Column]] = {}
     for schema, table, position, name, type_, not_null, default in counted.execute(catalog_sql("columns"), params):
@@ -232,6 +291,11 @@ def _read(counted: CountingConnection, schemas: tuple[str, ...], tables: tuple[s
         constraint_map[((schema, table), name)] = constraint
         constraints_by_table.setdefault((schema, table), []).append(constraint)
 
+    audit_rows: dict[str, list[Any]] = {}
+    if audits is not None and audits.rules:
+        for rule_id, found in counted.execute(audits.sql(), {**params, **audits.params()}):
+            audit_rows.setdefault(rule_id, []).append(found)
+
     history: dict[str, HistoryEntry] | None = None
     if has_history:
         history = {row[0]: HistoryEntry(*row) for row in counted.execute(catalog_sql("history"))}
@@ -245,4 +309,5 @@ def _read(counted: CountingConnection, schemas: tuple[str, ...], tables: tuple[s
         history=history,
         indexes_by_table={qname: tuple(items) for qname, items in by_table.items()},
         constraints_by_table={qname: tuple(items) for qname, items in constraints_by_table.items()},
+        audit_rows={rule_id: tuple(sorted(rows, key=repr)) for rule_id, rows in audit_rows.items()},
     )

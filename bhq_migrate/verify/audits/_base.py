@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,13 +17,16 @@ DEFAULT_SOFT_DELETE_COLUMNS = ("deletedAt", "deleted_at")
 @dataclass(frozen=True)
 class AuditContext:
     snapshot: Snapshot
-    money_patterns: tuple[str, ...] = DEFAULT_MONEY_PATTERNS
-    soft_delete_columns: tuple[str, ...] = DEFAULT_SOFT_DELETE_COLUMNS
+    """Holds each rule's catalog query result in ``audit_rows`` (rules with a query run set-based on the
+    server, over every table in scope, and return only what they find)."""
     plan_files: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """Plan id -> (sha256 of the file as it is now, file path), for the history audit."""
-    declared_indexes: frozenset[tuple[str, str]] = frozenset()
-    """(schema, name) of the indexes the checked plans declare: of two identical indexes, the undeclared
-    one is the redundant one."""
+    declared_indexes: frozenset[str] = frozenset()
+    """``schema.index`` names the checked plans declare: of two identical indexes, the undeclared one is
+    the redundant one."""
+
+    def rows(self, rule_id: str) -> tuple[Any, ...]:
+        return tuple(self.snapshot.audit_rows.get(rule_id, ()))
 
 
 class Hit(BaseModel):

@@ -7,8 +7,6 @@ the online shadow-column procedure for large tables).
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.verify.audits._base import AuditContext, Hit
 from bhq_migrate.verify.expectations import quote_ident, quote_qname, show
@@ -25,22 +23,21 @@ RULE = Rule(
 )
 
 
+QUERY = "audit_v001"
+
+
 def run(context: AuditContext) -> list[Hit]:
     hits: list[Hit] = []
-    for table in context.snapshot.tables.values():
-        for column in table.columns.values():
-            if column.type == "bigint":
-                continue
-            if any(fnmatchcase(column.name, pattern) for pattern in context.money_patterns):
-                target = f"{quote_qname(table.qname)} ALTER COLUMN {quote_ident(column.name)}"
-                hits.append(
-                    Hit(
-                        object=f"{show(table.qname)}.{column.name}",
-                        table=show(table.qname),
-                        message=f"money column {show(table.qname)}.{column.name} is {column.type}, not bigint",
-                        expected="bigint",
-                        found=column.type,
-                        fix_sql=f"ALTER TABLE {target} TYPE bigint;",
-                    )
-                )
+    for schema, table, column, column_type in context.rows(RULE.id):
+        qname = (schema, table)
+        hits.append(
+            Hit(
+                object=f"{show(qname)}.{column}",
+                table=show(qname),
+                message=f"money column {show(qname)}.{column} is {column_type}, not bigint",
+                expected="bigint",
+                found=column_type,
+                fix_sql=f"ALTER TABLE {quote_qname(qname)} ALTER COLUMN {quote_ident(column)} TYPE bigint;",
+            )
+        )
     return hits

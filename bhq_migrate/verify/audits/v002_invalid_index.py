@@ -22,20 +22,21 @@ RULE = Rule(
 )
 
 
+QUERY = "audit_v002"
+
+
 def run(context: AuditContext) -> list[Hit]:
     hits: list[Hit] = []
-    for index in context.snapshot.indexes.values():
-        if index.valid and index.ready:
-            continue
-        state = ", ".join(["valid" if index.valid else "INVALID", "ready" if index.ready else "NOT READY"])
+    for schema, table, index, valid, ready in context.rows(RULE.id):
+        state = ", ".join(["valid" if valid else "INVALID", "ready" if ready else "NOT READY"])
         hits.append(
             Hit(
-                object=show(index.qname),
-                table=show(index.table),
-                message=f"index {show(index.qname)} on {show(index.table)} is {state}",
+                object=show((schema, index)),
+                table=show((schema, table)),
+                message=f"index {show((schema, index))} on {show((schema, table))} is {state}",
                 expected="valid, ready",
                 found=state,
-                fix_sql=f"REINDEX INDEX CONCURRENTLY {quote_qname(index.qname)};",
+                fix_sql=f"REINDEX INDEX CONCURRENTLY {quote_qname((schema, index))};",
             )
         )
     return hits

@@ -8,11 +8,13 @@ the redundant one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.verify.audits._base import AuditContext, Hit
 from bhq_migrate.verify.expectations import quote_qname, show
-from bhq_migrate.verify.expressions import canonical, same_expression
-from bhq_migrate.verify.snapshot import Index, IndexColumn
+from bhq_migrate.verify.expressions import same_expression
 
 RULE = Rule(
     id="V004",
@@ -25,69 +27,49 @@ RULE = Rule(
 )
 
 
-def _key(column: IndexColumn) -> tuple[str, bool, bool]:
-    body = f"column:{column.column}" if column.expression is None else f"expr:{canonical(column.expression)}"
-    return (body, column.descending, column.nulls_first)
+QUERY = "audit_v004"
 
 
-def _predicate_covered(narrow: Index, wide: Index) -> bool:
-    if wide.predicate is None:
-        return True
-    return narrow.predicate is not None and same_expression(wide.predicate, narrow.predicate)
+def _same(left: str | None, right: str | None) -> bool:
+    if left is None or right is None:
+        return left is None and right is None
+    return same_expression(left, right)
 
 
-def _loses_tie(candidate: Index, other: Index, declared: frozenset[tuple[str, str]]) -> bool:
-    """Of two identical indexes, report the one no plan declares; else the later name, deterministically."""
-    mine, theirs = candidate.qname in declared, other.qname in declared
-    if mine != theirs:
-        return theirs
-    return candidate.name > other.name
-
-
-def redundant_to(candidate: Index, other: Index, declared: frozenset[tuple[str, str]] = frozenset()) -> bool:
-    """``candidate`` can go because ``other`` serves every query it does (and any uniqueness it enforces)."""
-    if candidate is other or candidate.primary or candidate.constraint is not None:
-        return False
-    if not (candidate.valid and other.valid) or candidate.method != other.method:
-        return False
-    mine = [_key(column) for column in candidate.keys]
-    theirs = [_key(column) for column in other.keys]
-    same_keys = mine == theirs
-    if not same_keys and (candidate.method != "btree" or theirs[: len(mine)] != mine):
-        return False
-    if not _predicate_covered(candidate, other):
-        return False
-    if candidate.unique:
+def redundant(row: Sequence[Any], declared: frozenset[str]) -> bool:
+    """Whether the candidate (first index) of a candidate pair can go because of the keeper (second)."""
+    schema, _table, index, keeper, keeper_constraint, unique, keeper_unique, same_keys = row[:8]
+    predicate, keeper_predicate = row[8], row[9]
+    if keeper_predicate is not None and not _same(predicate, keeper_predicate):
+        return False  # the keeper covers fewer rows than the candidate
+    mine, theirs = f"{schema}.{index}" in declared, f"{schema}.{keeper}" in declared
+    loses_tie = (theirs and not mine) or (mine == theirs and index > keeper)
+    same_predicate = _same(predicate, keeper_predicate)
+    if unique:
         # A unique index enforces something: only a unique index on the same keys, over at least the
-        # same rows, makes it redundant.
-        if not (other.unique and same_keys):
-            return False
-        if other.constraint is not None or other.predicate != candidate.predicate:
-            return True
-        return _loses_tie(candidate, other, declared)
-    if same_keys and not other.unique and other.constraint is None and candidate.predicate == other.predicate:
-        return _loses_tie(candidate, other, declared)
-    return True
+        # same rows, makes it redundant. Of identical twins, the undeclared (else later-named) one goes.
+        return bool(keeper_unique and same_keys and (keeper_constraint or not same_predicate or loses_tie))
+    twins = same_keys and not keeper_unique and keeper_constraint is None and same_predicate
+    return not twins or loses_tie
 
 
 def run(context: AuditContext) -> list[Hit]:
+    chosen: dict[tuple[str, str], tuple[Any, ...]] = {}
+    ordered = sorted(context.rows(RULE.id), key=lambda row: (row[4] is None, row[3]))
+    for row in ordered:
+        if (row[0], row[2]) not in chosen and redundant(row, context.declared_indexes):
+            chosen[(row[0], row[2])] = tuple(row)
     hits: list[Hit] = []
-    for table_name, indexes in context.snapshot.indexes_by_table.items():
-        for candidate in indexes:
-            keeper = next(
-                (other for other in indexes if redundant_to(candidate, other, context.declared_indexes)), None
+    for schema, table, index, keeper, keeper_constraint, *_ in chosen.values():
+        what = f"the index of constraint {keeper_constraint}" if keeper_constraint else f"index {keeper}"
+        hits.append(
+            Hit(
+                object=show((schema, index)),
+                table=show((schema, table)),
+                message=f"index {show((schema, index))} is redundant: {what} covers it",
+                expected=f"no index that {keeper} already covers",
+                found=index,
+                fix_sql=f"DROP INDEX CONCURRENTLY {quote_qname((schema, index))};",
             )
-            if keeper is None:
-                continue
-            what = f"the index of constraint {keeper.constraint}" if keeper.constraint else f"index {keeper.name}"
-            hits.append(
-                Hit(
-                    object=show(candidate.qname),
-                    table=show(table_name),
-                    message=f"index {show(candidate.qname)} is redundant: {what} covers it",
-                    expected=f"no index that {keeper.name} already covers",
-                    found=candidate.name,
-                    fix_sql=f"DROP INDEX CONCURRENTLY {quote_qname(candidate.qname)};",
-                )
-            )
-    return hits
+        )
+    return sorted(hits, key=lambda hit: hit.object)

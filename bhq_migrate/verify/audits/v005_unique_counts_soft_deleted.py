@@ -10,7 +10,6 @@ from __future__ import annotations
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.verify.audits._base import AuditContext, Hit
 from bhq_migrate.verify.expectations import quote_ident, show
-from bhq_migrate.verify.expressions import canonical
 
 RULE = Rule(
     id="V005",
@@ -24,29 +23,20 @@ RULE = Rule(
 )
 
 
-def _mentions(predicate: str | None, column: str) -> bool:
-    """Whether the predicate refers to ``column`` (looked up in its parse tree, not its text)."""
-    return predicate is not None and f'{{"Column":["{column}"]}}' in canonical(predicate)
+QUERY = "audit_v005"
 
 
 def run(context: AuditContext) -> list[Hit]:
     hits: list[Hit] = []
-    snapshot = context.snapshot
-    for table in snapshot.tables.values():
-        soft = [name for name in context.soft_delete_columns if name in table.columns]
-        if not soft:
-            continue
-        for index in snapshot.indexes_by_table.get(table.qname, ()):
-            if not index.unique or index.primary or any(_mentions(index.predicate, column) for column in soft):
-                continue
-            column = soft[0]
-            hits.append(
-                Hit(
-                    object=show(index.qname),
-                    table=show(table.qname),
-                    message=f"unique index {show(index.qname)} counts soft-deleted rows of {show(table.qname)}",
-                    expected=f"WHERE {quote_ident(column)} IS NULL",
-                    found=f"WHERE {index.predicate}" if index.predicate else "all rows",
-                )
+    for schema, table, index, predicate, column in context.rows(RULE.id):
+        qname = (schema, table)
+        hits.append(
+            Hit(
+                object=show((schema, index)),
+                table=show(qname),
+                message=f"unique index {show((schema, index))} counts soft-deleted rows of {show(qname)}",
+                expected=f"WHERE {quote_ident(column)} IS NULL",
+                found=f"WHERE {predicate}" if predicate else "all rows",
             )
+        )
     return hits

@@ -23,25 +23,26 @@ RULE = Rule(
 )
 
 
+QUERY = "audit_v006"
+
+
 def run(context: AuditContext) -> list[Hit]:
     hits: list[Hit] = []
-    for table in context.snapshot.tables.values():
-        naive = [c.name for c in table.columns.values() if c.type.startswith("timestamp") and "without" in c.type]
-        if not naive:
-            continue
+    for schema, table_name, naive in context.rows(RULE.id):
+        qname = (schema, table_name)
         clauses = ",\n  ".join(
             f"ALTER COLUMN {quote_ident(name)} TYPE timestamptz USING {quote_ident(name)} AT TIME ZONE 'UTC'"
             for name in naive
         )
         hits.append(
             Hit(
-                object=show(table.qname),
-                table=show(table.qname),
-                message=f"{show(table.qname)} has {len(naive)} timestamp without time zone column(s): "
+                object=show(qname),
+                table=show(qname),
+                message=f"{show(qname)} has {len(naive)} timestamp without time zone column(s): "
                 + ", ".join(naive),
                 expected="timestamp with time zone",
                 found=", ".join(naive),
-                fix_sql=f"ALTER TABLE {quote_qname(table.qname)}\n  {clauses};",
+                fix_sql=f"ALTER TABLE {quote_qname(qname)}\n  {clauses};",
             )
         )
     return hits

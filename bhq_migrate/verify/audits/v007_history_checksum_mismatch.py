@@ -22,6 +22,9 @@ RULE = Rule(
 )
 
 
+QUERY = None  # compares history with the plan files, in Python
+
+
 def run(context: AuditContext) -> list[Hit]:
     history = context.snapshot.history
     if history is None:

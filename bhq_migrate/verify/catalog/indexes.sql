@@ -45,4 +45,9 @@ WHERE tc.relkind IN ('r', 'p')
   AND (%(tables)s::text[] IS NULL
        OR tc.relname = ANY (%(tables)s::text[])
        OR n.nspname || '.' || tc.relname = ANY (%(tables)s::text[]))
+  -- Only the tables the checks files name (the audits read everything else, set-based, in audit_*.sql).
+  AND (%(detail_schemas)s::text[] IS NULL
+       OR tc.oid = ANY (ARRAY(
+              SELECT pg_catalog.to_regclass(format('%%I.%%I', w.schema_name, w.table_name))
+              FROM unnest(%(detail_schemas)s::text[], %(detail_tables)s::text[]) AS w(schema_name, table_name))))
 ORDER BY 1, 3, 2
