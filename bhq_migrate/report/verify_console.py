@@ -51,7 +51,7 @@ def _headline(report: VerifyReport) -> Text:
     return text
 
 
-def _detail(result: CheckResult, strict: bool) -> RenderableType:
+def _detail(result: CheckResult, strict: bool, full: bool = True) -> RenderableType:
     status = Status.FAIL if result.failed(strict) else result.status
     mark, style = _MARK[status]
     label = result.rule_id or result.kind
@@ -62,6 +62,8 @@ def _detail(result: CheckResult, strict: bool) -> RenderableType:
         head.append(f"{result.kind} ", style="dim")
     head.append(result.message)
     lines: list[RenderableType] = [head]
+    if not full:
+        return head
     facts = Table.grid(padding=(0, 1))
     facts.add_column(style="dim", no_wrap=True)
     facts.add_column()
@@ -78,7 +80,7 @@ def _detail(result: CheckResult, strict: bool) -> RenderableType:
     if result.source and result.key_path:
         facts.add_row("declared", f"{result.source}:{result.line} ({result.key_path})")
     if facts.row_count:
-        lines.append(Padding(facts, (0, 0, 0, 4)))
+        lines.append(Padding(facts, (0, 0, 0, 4), expand=False))
     return Group(*lines)
 
 
@@ -99,18 +101,25 @@ def render_report(report: VerifyReport, *, show_passed: bool = False) -> Rendera
         table.add_column("warn", justify="right", style="yellow")
         table.add_column("skip", justify="right", style="dim")
         details: list[RenderableType] = []
-        for table_name, results in groups[group].items():
+        tables = groups[group]
+        names = sorted(tables) if group == AUDITS_GROUP else list(tables)
+        for table_name in names:
+            results = tables[table_name]
             tally = {status: 0 for status in Status}
             for result in results:
                 tally[Status.FAIL if result.failed(report.strict) else result.status] += 1
             table.add_row(table_name, *(str(tally[s]) if tally[s] else "" for s in
                                         (Status.PASS, Status.FAIL, Status.WARN, Status.SKIP)))
             for result in results:
-                if result.status in (Status.FAIL, Status.WARN) or (show_passed and result.status is Status.PASS):
+                # Failures in full (expected, found, fix); warnings in one line unless --strict makes
+                # them failures; passing checks only on request.
+                if result.failed(report.strict):
                     details.append(_detail(result, report.strict))
-        parts.append(Padding(table, (0, 0, 0, 2)))
+                elif result.status is Status.WARN or (show_passed and result.status is Status.PASS):
+                    details.append(_detail(result, report.strict, full=show_passed))
+        parts.append(Padding(table, (0, 0, 0, 2), expand=False))
         if details:
-            parts.append(Padding(Group(*details), (0, 0, 0, 2)))
+            parts.append(Padding(Group(*details), (0, 0, 0, 2), expand=False))
     parts.append(Text(""))
     parts.append(_headline(report))
     parts.append(Text(f"{report.round_trips} catalog round trips, {report.elapsed_ms:.0f} ms", style="dim"))

@@ -67,7 +67,8 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
         raise ConfigError(f"unknown plan id(s): {', '.join(unknown)} (known: {', '.join(sorted(plans))})")
 
     # Every table any checks file names gets a full read; the audits run set-based over all tables.
-    everything = [exp for checks in loaded.values() for exp in expand(checks, "")]
+    expanded = {plan_id: expand(checks, str(files[plan_id])) for plan_id, checks in loaded.items()}
+    everything = [exp for layer in expanded.values() for exp in layer]
     detail = tuple(sorted({exp.table for exp in everything if exp.table is not None}))
     audit_query = AuditQuery(
         rules=tuple(module.QUERY for module in AUDITS if module.QUERY) if options.audits else (),
@@ -84,7 +85,7 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
             f"{options.checks_dir}: no checks file for plan(s) {', '.join(missing_files)} "
             "(every plan needs checks/NNN_slug.toml)"
         )
-    layers = [expand(loaded[plan_id], str(files[plan_id])) for plan_id in selected]
+    layers = [expanded[plan_id] for plan_id in selected]
     expectations = [exp for exp in merge(layers) if in_scope(exp, options.schemas, options.tables)]
 
     results = [evaluate(exp, snapshot) for exp in expectations]
@@ -187,10 +188,11 @@ def declaration_line(source: str, key_path: str) -> int:
     lines = _LINES[source]
     parts = re.findall(r'"[^"]*"|[^."\[\]]+', key_path)
     start = 0
-    for part in parts:
-        needle = part.strip('"')
+    for part in (part for part in parts if not part.isdigit()):  # list positions: the key's own line
+        # A quoted key is found with its quotes; a bare one as a whole word (not inside a longer name).
+        needle = re.compile(re.escape(part) if part.startswith('"') else rf"(?<![\w$]){re.escape(part)}(?![\w$])")
         for number in range(start, len(lines)):
-            if needle in lines[number]:
+            if needle.search(lines[number]):
                 start = number
                 break
     return start + 1

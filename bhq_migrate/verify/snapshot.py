@@ -3,7 +3,12 @@
 Everything verify needs is read by the ``catalog/*.sql`` queries, a fixed number of set-based round trips
 whatever the number of tables or checks, inside one ``REPEATABLE READ READ ONLY`` transaction: every
 query sees the same snapshot, and the server itself refuses any write, so a role with nothing but
-USAGE/SELECT can run verify.
+USAGE/SELECT can run verify. The round trips: BEGIN, context, columns, indexes, constraints, the audits
+(one UNION ALL of every rule's fragment), history (only if the table exists), ROLLBACK.
+
+Columns, indexes and constraints are read in full only for the tables the checks files name; the audit
+rules look at every table, but on the server, returning only what they find. So an unrelated table costs
+a few catalog rows scanned on the server and nothing in Python (bench/RESULTS-verify.md).
 
 The models are frozen dataclasses with slots rather than pydantic models: a database with thousands of
 tables yields tens of thousands of rows, and validation of rows the server already typed would dominate
