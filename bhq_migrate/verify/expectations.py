@@ -379,10 +379,15 @@ def expand(checks: ChecksFile, source: str) -> list[Expectation]:
             add("has_index", subject, "exists", obj, path, expected=ispec, **common)
             add("index_is_valid", subject, "valid", obj, path, expected=True, **common)
             # Each index_* check compares one attribute, but carries the whole spec to write the fix SQL.
-            add("index_columns_are", subject, "columns", obj, f"{path}.columns", expected=ispec, **common)
-            add("index_is_unique", subject, "unique", obj, f"{path}.unique", expected=ispec, **common)
-            add("index_is_type", subject, "method", obj, f"{path}.method", expected=ispec, **common)
-            add("index_is_partial", subject, "predicate", obj, f"{path}.where", expected=ispec, **common)
+            written = ispec.model_fields_set  # a defaulted attribute is declared by the index's header
+
+            def at(key: str, path: str = path, written: set[str] = written) -> str:
+                return f"{path}.{key}" if key in written else path
+
+            add("index_columns_are", subject, "columns", obj, at("columns"), expected=ispec, **common)
+            add("index_is_unique", subject, "unique", obj, at("unique"), expected=ispec, **common)
+            add("index_is_type", subject, "method", obj, at("method"), expected=ispec, **common)
+            add("index_is_partial", subject, "predicate", obj, at("where"), expected=ispec, **common)
 
         for position, index in enumerate(table.absent_indexes):
             obj = f"{qname[0]}.{index}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -152,3 +153,19 @@ def test_passing_checks_can_be_listed(migrated_db: str) -> None:
     text = render(render_report(report, show_passed=True))
     assert any(r.status is Status.PASS for r in report.results)
     assert "col_type_is" in text
+
+
+def test_every_declared_result_points_at_the_line_declaring_it(migrated_db: str) -> None:
+    attributes = {"type", "nullable", "default", "where", "columns", "unique", "method", "values", "expression",
+                  "on_delete", "on_update"}
+    for declared in (r for r in run_verify(migrated_db).results if r.source and r.key_path):
+        parts = [p.strip('"') for p in re.findall(r'"[^"]*"|[^."\[\]]+', declared.key_path) if not p.isdigit()]
+        lines = Path(declared.source).read_text().splitlines()[: declared.line]
+        if parts[-1] in attributes and not lines[-1].startswith(parts[-2]):
+            # an attribute line inside the object's own [section]
+            assert lines[-1].startswith(f"{parts[-1]} ="), (declared.id, lines[-1])
+            header = next(line for line in reversed(lines) if line.startswith("["))
+            assert parts[-2] in header, (declared.id, header)
+        else:
+            key = parts[-2] if parts[-1] in attributes else parts[-1]
+            assert key in lines[-1], (declared.id, declared.line, lines[-1])
