@@ -61,3 +61,7 @@ class LintRefused(BhqError):
     """Lint found errors in a pending plan; apply refuses to run it."""
 
     exit_code = ExitCode.FAILED
+
+
+class PrismaSchemaError(ConfigError):
+    """A schema.prisma does not parse or names something that does not exist (message has file:line:col)."""
