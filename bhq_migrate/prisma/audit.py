@@ -338,8 +338,7 @@ class _Expectations:
             columns, _ = self._field_list(model, relation, relation.named("fields"))
             referenced, _ = self._field_list(target, relation, relation.named("references"))
             ref_schema, ref_table = self.table_of(target)
-            field_names = _field_names(relation.named("fields"))
-            optional = any((model.field(name) or fld).optional for name in field_names)
+            optional = any((model.field(name) or fld).optional for name in _field_names(relation.named("fields")))
             on_delete = relation.named("onDelete")
             on_update = relation.named("onUpdate")
             yield ExpectedForeignKey(
@@ -357,8 +356,18 @@ class _Expectations:
 
 
 def _field_names(value: Value | None) -> list[str]:
+    """Field references as written: ``createdAt`` or ``createdAt(sort: Desc)``."""
     items = value if isinstance(value, tuple) else ()
-    return [item.name for item in items if isinstance(item, (Constant, FunctionCall))]
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, Constant):
+            names.append(item.name)
+        elif isinstance(item, FunctionCall):
+            arguments = ", ".join(
+                f"{arg.name}: {arg.value.name if isinstance(arg.value, Constant) else arg.value}" for arg in item.arguments
+            )
+            names.append(f"{item.name}({arguments})")
+    return names
 
 
 def _where(value: Value | None) -> str | None:
@@ -619,7 +628,7 @@ class _Auditor:
             index = next((i for i in full if i.index_name == expected.name), full[0])
             if index.index_name != expected.name:
                 self.report(
-                    NAME_DIFFERS, expected.line, expected.column, subject,
+                    NAME_DIFFERS, expected.line, expected.column, f'{table.qualified} index "{index.index_name}"',
                     f'{expected.label}: Prisma expects the name "{expected.name}"; the database calls it '
                     f'"{index.index_name}"',
                     f'Add map: "{index.index_name}" to the attribute.',
@@ -634,7 +643,7 @@ class _Auditor:
         if partial:
             index = partial[0]
             self.report(
-                INDEX_IS_PARTIAL_IN_DATABASE, expected.line, expected.column, subject,
+                INDEX_IS_PARTIAL_IN_DATABASE, expected.line, expected.column, f'{table.qualified} index "{index.index_name}"',
                 f'{expected.label} declares a full {"unique " if expected.kind == "unique" else ""}index on '
                 f'({columns}); the database has the partial index "{index.index_name}" WHERE {index.predicate}',
             )
@@ -685,7 +694,7 @@ class _Auditor:
                 )
             if match.constraint_name != expected.name:
                 self.report(
-                    NAME_DIFFERS, expected.line, expected.column, subject,
+                    NAME_DIFFERS, expected.line, expected.column, f'{table.qualified} foreign key "{match.constraint_name}"',
                     f'{expected.label}: Prisma expects the name "{expected.name}"; the database calls it '
                     f'"{match.constraint_name}"',
                     f'Add map: "{match.constraint_name}" to the @relation.',
