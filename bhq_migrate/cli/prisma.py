@@ -15,7 +15,7 @@ from bhq_migrate.connection import connect, describe, resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.plans import load_plans
 from bhq_migrate.prisma.audit import AuditReport, audit
-from bhq_migrate.prisma.migrations import export_plans, migration_sql, prisma_checksum, prisma_migration_name
+from bhq_migrate.prisma.migrations import export_plans, migration_sql, prisma_checksum
 from bhq_migrate.prisma.rules import RULES, Classification
 from bhq_migrate.prisma.schema_parser import load_schema
 from bhq_migrate.report.sarif import to_sarif
@@ -51,7 +51,7 @@ def export_prisma(
     def run() -> None:
         plans = [p for p in load_plans(plans_dir or default_plans_dir()) if with_optional or not p.optional]
         paths = export_plans(plans, directory, overwrite=overwrite)
-        for plan, path in zip(plans, paths):
+        for plan, path in zip(plans, paths, strict=True):
             stdout.print(f"{path.parent}  sha256 {prisma_checksum(migration_sql(plan))[:12]}  (plan {plan.id})")
         skipped = "" if with_optional else " (optional plans skipped; --with-optional exports them)"
         stdout.print(f"{len(paths)} Prisma migration(s) in {directory}{skipped}")

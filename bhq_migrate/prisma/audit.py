@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bhq_migrate.errors import PrismaSchemaError
 from bhq_migrate.findings import Finding
-from bhq_migrate.prisma.catalog import Catalog, DbColumn, DbConstraint, DbIndex, read_catalog
+from bhq_migrate.prisma.catalog import Catalog, DbColumn, DbIndex, read_catalog
 from bhq_migrate.prisma.rules import (
     COLUMN_MISSING_IN_PRISMA,
     DEFAULT_MISMATCH,
@@ -194,7 +194,8 @@ def _string(value: Value | None) -> str | None:
 
 def _db_name(attributes: Iterable[Attribute], fallback: str) -> str:
     mapped = next((attr for attr in attributes if attr.name == "map"), None)
-    return _string(mapped.positional()) if mapped and _string(mapped.positional()) else fallback
+    name = _string(mapped.positional()) if mapped else None
+    return name or fallback
 
 
 def constraint_name(table: str, columns: Sequence[str], suffix: str) -> str:
@@ -270,10 +271,7 @@ class _Expectations:
             base = f"enum {self.enum_names[fld.type_name]}"
         else:
             native = fld.native_type()
-            if native is None:
-                base = DEFAULT_NATIVE_TYPES[fld.type_name]
-            else:
-                base = _native_type(native, self.schema.path)
+            base = DEFAULT_NATIVE_TYPES[fld.type_name] if native is None else _native_type(native, self.schema.path)
         return base + "[]" if fld.is_list else base
 
     def _field_list(self, model: Model, attribute: Attribute, value: Value | None) -> tuple[
@@ -346,7 +344,9 @@ class _Expectations:
                 referenced_schema=ref_schema,
                 referenced_table=ref_table,
                 referenced_columns=referenced,
-                on_delete=on_delete.name if isinstance(on_delete, Constant) else ("SetNull" if optional else "Restrict"),
+                on_delete=(
+                    on_delete.name if isinstance(on_delete, Constant) else ("SetNull" if optional else "Restrict")
+                ),
                 on_update=on_update.name if isinstance(on_update, Constant) else "Cascade",
                 name=_string(relation.named("map")) or constraint_name(table, list(columns), "fkey"),
                 label=f"@relation {model.name}.{fld.name}",
@@ -364,7 +364,8 @@ def _field_names(value: Value | None) -> list[str]:
             names.append(item.name)
         elif isinstance(item, FunctionCall):
             arguments = ", ".join(
-                f"{arg.name}: {arg.value.name if isinstance(arg.value, Constant) else arg.value}" for arg in item.arguments
+                f"{arg.name}: {arg.value.name if isinstance(arg.value, Constant) else arg.value}"
+                for arg in item.arguments
             )
             names.append(f"{item.name}({arguments})")
     return names
@@ -552,7 +553,8 @@ class _Auditor:
     # -- columns ------------------------------------------------------------------------------------
 
     def columns(self, table: ExpectedTable) -> None:
-        actual = {c.column_name: c for c in self.catalog.columns if (c.schema_name, c.table_name) == (table.schema, table.name)}
+        key = (table.schema, table.name)
+        actual = {c.column_name: c for c in self.catalog.columns if (c.schema_name, c.table_name) == key}
         model = table.model
         for expected in table.columns:
             fld = expected.field
@@ -643,7 +645,8 @@ class _Auditor:
         if partial:
             index = partial[0]
             self.report(
-                INDEX_IS_PARTIAL_IN_DATABASE, expected.line, expected.column, f'{table.qualified} index "{index.index_name}"',
+                INDEX_IS_PARTIAL_IN_DATABASE, expected.line, expected.column,
+                f'{table.qualified} index "{index.index_name}"',
                 f'{expected.label} declares a full {"unique " if expected.kind == "unique" else ""}index on '
                 f'({columns}); the database has the partial index "{index.index_name}" WHERE {index.predicate}',
             )
@@ -652,7 +655,8 @@ class _Auditor:
         what = {"primary": "primary key", "unique": "unique index", "index": "index"}[expected.kind]
         self.report(
             rule, expected.line, expected.column, subject,
-            f'{expected.label} declares {what} "{expected.name}" on {table.qualified}({columns}); the database has none',
+            f'{expected.label} declares {what} "{expected.name}" on {table.qualified}({columns}); '
+            "the database has none",
         )
         return None
 
@@ -671,7 +675,8 @@ class _Auditor:
                     c for c in candidates
                     if c.constraint_name not in used
                     and tuple(c.column_names) == expected.columns
-                    and (c.referenced_schema, c.referenced_table) == (expected.referenced_schema, expected.referenced_table)
+                    and c.referenced_schema == expected.referenced_schema
+                    and c.referenced_table == expected.referenced_table
                     and tuple(c.referenced_columns) == expected.referenced_columns
                 ),
                 None,
@@ -694,7 +699,8 @@ class _Auditor:
                 )
             if match.constraint_name != expected.name:
                 self.report(
-                    NAME_DIFFERS, expected.line, expected.column, f'{table.qualified} foreign key "{match.constraint_name}"',
+                    NAME_DIFFERS, expected.line, expected.column,
+                    f'{table.qualified} foreign key "{match.constraint_name}"',
                     f'{expected.label}: Prisma expects the name "{expected.name}"; the database calls it '
                     f'"{match.constraint_name}"',
                     f'Add map: "{match.constraint_name}" to the @relation.',
@@ -711,7 +717,13 @@ class _Auditor:
         self._unclaimed(schema_name, table_name, set(), set(), 1, 1)
 
     def _unclaimed(
-        self, schema_name: str, table_name: str, used_indexes: set[str], used_constraints: set[str], line: int, column: int
+        self,
+        schema_name: str,
+        table_name: str,
+        used_indexes: set[str],
+        used_constraints: set[str],
+        line: int,
+        column: int,
     ) -> None:
         qualified = f'{schema_name}."{table_name}"'
         for index in self.catalog.indexes:

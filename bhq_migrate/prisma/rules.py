@@ -101,7 +101,9 @@ FOREIGN_KEY_DIFFERS = _drift(
     "Declare the database's actions (onDelete:/onUpdate:) on the @relation, or fix the constraint in a plan.",
 )
 UNKNOWN_TO_PRISMA = _drift(
-    "P012", "database-object-unknown-to-prisma", "A table, index or constraint Prisma could express is not in the schema",
+    "P012",
+    "database-object-unknown-to-prisma",
+    "A table, index or constraint Prisma could express is not in the schema",
     "Prisma Migrate sees the object and, since schema.prisma does not declare it, the next `migrate dev` "
     "writes a migration that drops it.",
     "Declare it in schema.prisma (model, @@index, @@unique or @relation), or drop it in a plan.",

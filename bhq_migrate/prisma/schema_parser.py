@@ -236,7 +236,7 @@ def _syntax_error(exc: UnexpectedInput, source: str, path: str) -> PrismaSchemaE
             what = repr(str(token))
         message = f"unexpected {what}; expected {_describe_expected(set(exc.expected))}"
     elif isinstance(exc, UnexpectedCharacters):
-        message = f"unexpected character {source[exc.pos_in_stream]!r}"
+        message = f"unexpected character {source[exc.pos_in_stream or 0]!r}"
     elif isinstance(exc, UnexpectedEOF):
         line, column = _end_position(source)
         message = "unexpected end of the file (is a closing brace missing?)"
@@ -333,7 +333,11 @@ class _Builder:
         optional = any(isinstance(c, Token) and c.type == "OPTIONAL" for c in type_tree.children)
         is_list = any(isinstance(c, Token) and c.type == "LIST" for c in type_tree.children)
         type_argument = next(
-            (self.value(c.children[0]) for c in type_tree.children if isinstance(c, Tree) and c.data == "type_arguments"),
+            (
+                self.value(c.children[0])
+                for c in type_tree.children
+                if isinstance(c, Tree) and c.data == "type_arguments"
+            ),
             None,
         )
         attributes = tuple(self.attribute(c) for c in tree.children[2:] if isinstance(c, Tree))
@@ -414,14 +418,15 @@ class _Builder:
 
 def _validate(schema: PrismaSchema) -> None:
     """What Prisma rejects beyond syntax and the audit relies on: unknown types, duplicates, stray schemas."""
-    declared: dict[str, tuple[int, int]] = {}
-    for block in (*schema.models, *schema.views, *schema.composite_types, *schema.enums):
+    declared: dict[str, int] = {}
+    blocks: tuple[Model | Enum, ...] = (*schema.models, *schema.views, *schema.composite_types, *schema.enums)
+    for block in blocks:
         if block.name in declared:
-            line, column = declared[block.name]
             raise PrismaSchemaError(
-                f"{schema.path}:{block.line}:{block.column}: {block.name!r} is already declared at line {line}"
+                f"{schema.path}:{block.line}:{block.column}: {block.name!r} is already declared at line "
+                f"{declared[block.name]}"
             )
-        declared[block.name] = (block.line, block.column)
+        declared[block.name] = block.line
     known_schemas = set(schema.datasource_schemas)
     for model in (*schema.models, *schema.views, *schema.composite_types):
         seen: set[str] = set()

@@ -88,7 +88,8 @@ TYPE_MISMATCHES = {
         )
         | _columns(
             'marketplace."providers"',
-            "provider_type business_name city state stripe_connect_account_id payment_mode status created_at updated_at",
+            "provider_type business_name city state stripe_connect_account_id payment_mode status "
+            "created_at updated_at",
         )
         | _columns(
             'marketplace."service_listings"',
@@ -109,7 +110,9 @@ TYPE_MISMATCHES = {
 NULLABILITY_MISMATCHES = {
     ("P005", column)
     for column in (
-        _columns('public."Tenant"', "marketplacePaymentMode stripeConnectOnboardingComplete stripeConnectPayoutsEnabled")
+        _columns(
+            'public."Tenant"', "marketplacePaymentMode stripeConnectOnboardingComplete stripeConnectPayoutsEnabled"
+        )
         | _columns('public."Contact"', "marketplaceTotalTransactions marketplaceTotalSpentCents")
         | _columns('public."Invoice"', "isMarketplaceInvoice refundedCents")
         | _columns('marketplace."users"', "email_verified user_type tenant_verified status created_at updated_at")
@@ -236,5 +239,6 @@ def test_seed_models_are_not_in_sync(seed_report: AuditReport) -> None:
 
 def test_findings_point_at_the_declaring_line(seed_report: AuditReport) -> None:
     lines = SEED_MODELS.read_text(encoding="utf-8").splitlines()
-    finding = next(f for f in seed_report.findings if f.subject == 'public."Tenant" index "Tenant_stripeConnectAccountId_key"')
+    subject = 'public."Tenant" index "Tenant_stripeConnectAccountId_key"'
+    finding = next(f for f in seed_report.findings if f.subject == subject)
     assert "@unique" in lines[finding.line - 1][finding.column - 1 :]

@@ -47,7 +47,7 @@ def test_migration_names_sort_in_plan_order() -> None:
 def test_export_writes_one_folder_per_plan_with_the_plan_text(tmp_path: Path) -> None:
     paths = export_plans(DEFAULT_PLANS, tmp_path)
     assert [p.parent.name for p in paths] == [prisma_migration_name(plan) for plan in DEFAULT_PLANS]
-    for plan, path in zip(DEFAULT_PLANS, paths):
+    for plan, path in zip(DEFAULT_PLANS, paths, strict=True):
         assert path.name == "migration.sql"
         assert path.read_bytes() == plan.path.read_bytes()
 
@@ -96,7 +96,7 @@ def test_export_overwrite_replaces_a_changed_migration(tmp_path: Path) -> None:
 def test_checksum_is_sha256_hex_of_the_file_bytes(tmp_path: Path) -> None:
     # The zero-padding vector from prisma-engines' checksum.rs tests.
     assert prisma_checksum("hello") == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-    for plan, path in zip(DEFAULT_PLANS, export_plans(DEFAULT_PLANS, tmp_path)):
+    for plan, path in zip(DEFAULT_PLANS, export_plans(DEFAULT_PLANS, tmp_path), strict=True):
         assert prisma_checksum(migration_sql(plan)) == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
