@@ -487,7 +487,7 @@ def _normalise_type(column: DbColumn) -> str:
         return f"enum {column.enum_name}" + ("[]" if column.is_array else "")
     base = column.data_type.removesuffix("[]")
     base = _IMPLICIT_PRECISION.get(base, base)
-    base = base.replace("numeric(", "numeric(").replace(", ", ",")
+    base = base.replace(", ", ",")
     return base + ("[]" if column.data_type.endswith("[]") else "")
 
 
@@ -525,7 +525,10 @@ class _Auditor:
         expectations = _Expectations(self.schema, self.default_schema)
         expected_tables = expectations.build()
         db_tables = set(self.catalog.tables)
-        claimed: set[tuple[str, str]] = set()
+        # A model with @@ignore still owns its table: Prisma keeps it, so it is not "unknown".
+        claimed: set[tuple[str, str]] = {
+            expectations.table_of(model) for model in self.schema.models if model.attribute("ignore") is not None
+        }
         for table in expected_tables:
             key = (table.schema, table.name)
             if key not in db_tables:

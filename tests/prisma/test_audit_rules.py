@@ -152,6 +152,12 @@ def test_mapped_names_and_schemas_are_used(empty_db: str) -> None:
     assert report.findings == ()
 
 
+def test_ignored_model_keeps_its_table(empty_db: str) -> None:
+    report = _audit(empty_db, TABLE_A + 'CREATE TABLE "Legacy" ("x" TEXT);',
+                    "model A {\n  id Int @id\n}\nmodel Legacy {\n  x String? @id\n  @@ignore\n}\n")
+    assert report.findings == ()
+
+
 def test_audit_runs_on_a_read_only_session(empty_db: str) -> None:
     """Read-only commands never write: a session that refuses writes is enough for the audit."""
     with psycopg.connect(empty_db) as conn:

@@ -186,3 +186,11 @@ def test_prisma_validates_the_documented_snippet(prisma_node_modules: Path, empt
     result = _prisma(project, empty_db, "validate")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is valid" in result.stdout
+
+
+def test_prisma_accepts_the_completed_seed_models(prisma_node_modules: Path, empty_db: str, tmp_path: Path) -> None:
+    """The fixture is the seed's models made parseable, not a schema only our parser accepts."""
+    seed_models = (Path(__file__).parent / "fixtures" / "seed_models.prisma").read_text(encoding="utf-8")
+    project = _project(tmp_path, prisma_node_modules, seed_models)
+    result = _prisma(project, empty_db, "validate")
+    assert result.returncode == 0, result.stdout + result.stderr
