@@ -82,9 +82,11 @@ INDEX_NOT_IN_DATABASE = _drift(
 INDEX_IS_PARTIAL_IN_DATABASE = _drift(
     "P009", "index-is-partial-in-database",
     "An @@index/@@unique is a partial index in the database (expressed differently)",
-    "Prisma (before the partialIndexes preview feature) cannot express a WHERE clause: it does not "
-    "recognise the partial index as the declared one, and `migrate dev` tries to create the declared index "
-    "again, which fails when the name is taken.",
+    "The schema declares a full index where the database has a partial one. Prisma before 7.4 does not "
+    "see partial indexes at all, so `migrate dev` tries to create the declared index again (failing when "
+    "the name is taken, or adding a duplicate). Prisma 7.4+ without the partialIndexes preview feature "
+    "ignores the predicate and stays silent, but a database built from schema.prisma (migrate reset, db "
+    "push) still gets a full index, and a unique one rejects rows the partial index allows.",
     "Remove the @@index/@@unique and keep the partial index in a plan, or, with Prisma's partialIndexes "
     'preview feature, declare it with where: raw("...").',
 )
