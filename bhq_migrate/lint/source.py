@@ -1,0 +1,272 @@
+"""SQL text to the statements the linter looks at, each with its place in the file.
+
+A file that parses is split by :func:`bhq_migrate.plans.split_statements`, the splitter the runner uses.
+A file that does not parse is split by libpg_query's scanner at top-level semicolons, every piece is parsed
+on its own, and each piece PostgreSQL would reject becomes a syntax problem, so one bad statement does not
+hide the findings in the others.
+
+The SQL statements inside a ``DO`` block's PL/pgSQL body are extracted with libpg_query's PL/pgSQL parser and
+linted like top-level statements (the plans guard ``ADD CONSTRAINT`` in DO blocks). ``EXECUTE`` of a
+computed string cannot be seen; such a block is marked ``dynamic``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pglast import ast, parser
+
+from bhq_migrate.errors import BadPlan
+from bhq_migrate.plans import Plan, Statement, _headers, position, split_statements
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class Unit:
+    """One statement the server runs: top-level, or an SQL statement inside a DO block's body.
+
+    ``offset`` is where ``sql`` starts in the file text, so a node's ``location`` (relative to ``sql``) maps
+    back to a file line and column. ``comments`` are the leading comments of the top-level statement, where
+    suppressions live (a DO block's comments cover the statements inside it).
+    """
+
+    file: str
+    text: str
+    index: int
+    sql: str
+    offset: int
+    node: ast.Node
+    comments: str
+    in_do_block: bool = False
+    dynamic_sql: bool = False
+
+    def position(self, location: int | None = None) -> tuple[int, int]:
+        usable = location if location is not None and 0 <= location < len(self.sql) else 0
+        return position(self.text, self.offset + usable)
+
+
+@dataclass
+class SourceFile:
+    file: str
+    text: str
+    units: list[Unit] = field(default_factory=list)
+    syntax_errors: list[SyntaxProblem] = field(default_factory=list)
+    transactional: bool = True
+
+
+def _line_offsets(text: str) -> list[int]:
+    offsets = [0]
+    offsets.extend(index + 1 for index, char in enumerate(text) if char == "\n")
+    return offsets
+
+
+def _error_offset(sql: str) -> tuple[str, int]:
+    """The message and character offset of a parse error.
+
+    libpg_query reports a byte offset, and pglast's conversion to characters is off when non-ASCII
+    characters (a "→" in a comment) come first; parsing an ASCII stand-in of the same length gives
+    the character offset directly.
+    """
+    stand_in = "".join(char if ord(char) < 128 else "x" for char in sql)
+    try:
+        parser.parse_sql(stand_in)
+    except parser.ParseError as exc:
+        return str(exc.args[0]), int(exc.args[1]) if len(exc.args) > 1 else 0
+    try:  # the stand-in parsed (the error depended on a non-ASCII character): use pglast's own answer
+        parser.parse_sql(sql)
+    except parser.ParseError as exc:
+        return str(exc.args[0]), min(int(exc.args[1]) if len(exc.args) > 1 else 0, len(sql))
+    return "syntax error", 0
+
+
+def _skip_comments(chunk: str) -> int:
+    offset = 0
+    while offset < len(chunk):
+        if chunk[offset].isspace():
+            offset += 1
+        elif chunk.startswith("--", offset):
+            newline = chunk.find("\n", offset)
+            offset = len(chunk) if newline < 0 else newline + 1
+        elif chunk.startswith("/*", offset):
+            close = chunk.find("*/", offset + 2)
+            offset = len(chunk) if close < 0 else close + 2
+        else:
+            break
+    return offset
+
+
+def _recover(text: str) -> tuple[list[tuple[Statement, int]], list[SyntaxProblem]]:
+    """Split with the scanner and parse piece by piece: the good statements and one problem per bad one."""
+    statements: list[tuple[Statement, int]] = []
+    problems: list[SyntaxProblem] = []
+    previous_end = 0
+    for piece in parser.split(text, with_parser=False, only_slices=True):
+        chunk_start = previous_end
+        chunk = text[chunk_start : piece.stop]
+        previous_end = piece.stop + 1 if piece.stop < len(text) and text[piece.stop] == ";" else piece.stop
+        body_offset = _skip_comments(chunk)
+        body = chunk[body_offset:].strip().rstrip(";").strip()
+        if not body:
+            continue
+        try:
+            parser.parse_sql(body)
+        except parser.ParseError:
+            message, offset = _error_offset(chunk)
+            line, column = position(text, chunk_start + offset)
+            problems.append(SyntaxProblem(line, column, message))
+            continue
+        start = chunk_start + body_offset
+        line, column = position(text, start)
+        statement = Statement(
+            index=len(statements), sql=body, line=line, column=column, leading_comments=chunk[:body_offset]
+        )
+        statements.append((statement, start))
+    return statements, problems
+
+
+def _split(text: str, name: str) -> tuple[list[tuple[Statement, int]], list[SyntaxProblem]]:
+    try:
+        statements = split_statements(text, name)
+    except BadPlan:
+        return _recover(text)
+    return _with_offsets(text, statements), []
+
+
+def _with_offsets(text: str, statements: tuple[Statement, ...]) -> list[tuple[Statement, int]]:
+    lines = _line_offsets(text)
+    return [(statement, lines[statement.line - 1] + statement.column - 1) for statement in statements]
+
+
+def _do_body(node: ast.DoStmt) -> tuple[str, str]:
+    body, language = "", "plpgsql"
+    for option in node.args or ():
+        if option.defname == "as":
+            body = getattr(option.arg, "sval", "")
+        elif option.defname == "language":
+            language = getattr(option.arg, "sval", language)
+    return body, language
+
+
+def _plpgsql_statements(body: str) -> tuple[list[str], bool]:
+    """The SQL statements a PL/pgSQL body runs (in order), and whether it also runs dynamic SQL."""
+    tag = "$bhq_do$"
+    wrapped = f"CREATE FUNCTION bhq_do() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}"
+    try:
+        tree = json.loads(parser.parse_plpgsql_json(wrapped))
+    except (parser.ParseError, ValueError):
+        return [], True
+    queries: list[str] = []
+    dynamic = False
+
+    def walk(value: Any) -> None:
+        nonlocal dynamic
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if key == "PLpgSQL_stmt_execsql":
+                    queries.append(child["sqlstmt"]["PLpgSQL_expr"]["query"])
+                elif key == "PLpgSQL_stmt_dynexecute":
+                    dynamic = True
+                else:
+                    walk(child)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(tree)
+    return queries, dynamic
+
+
+def _do_units(unit: Unit) -> Iterator[Unit]:
+    body, language = _do_body(unit.node)  # type: ignore[arg-type]
+    if language.lower() != "plpgsql" or not body:
+        return
+    body_start = unit.sql.find(body)
+    queries, _ = _plpgsql_statements(body)
+    cursor = 0
+    for query in queries:
+        found = body.find(query, cursor)
+        query_start = found if found >= 0 else cursor
+        cursor = query_start + len(query) if found >= 0 else cursor
+        try:
+            raw = parser.parse_sql(query)
+        except parser.ParseError:
+            continue  # PL/pgSQL-only syntax (SELECT ... INTO var): not DDL, nothing to lint
+        for statement in raw:
+            yield Unit(
+                file=unit.file,
+                text=unit.text,
+                index=unit.index,
+                sql=query,
+                offset=unit.offset + max(body_start, 0) + query_start,
+                node=statement.stmt,
+                comments=unit.comments,
+                in_do_block=True,
+            )
+
+
+def _units(name: str, text: str, statements: list[tuple[Statement, int]]) -> list[Unit]:
+    units: list[Unit] = []
+    for statement, offset in statements:
+        raw = parser.parse_sql(statement.sql)
+        if not raw:
+            continue
+        node = raw[0].stmt
+        unit = Unit(name, text, statement.index, statement.sql, offset, node, statement.leading_comments)
+        if isinstance(node, ast.DoStmt):
+            body, _ = _do_body(node)
+            _, dynamic = _plpgsql_statements(body)
+            unit = Unit(
+                name,
+                text,
+                statement.index,
+                statement.sql,
+                offset,
+                node,
+                statement.leading_comments,
+                dynamic_sql=dynamic,
+            )
+            units.append(unit)
+            units.extend(_do_units(unit))
+        else:
+            units.append(unit)
+    return units
+
+
+def _transactional(text: str) -> bool:
+    try:
+        value = _headers(text, "<lint>").get("transactional", "true")
+    except BadPlan:
+        return True
+    return value.lower() not in {"false", "no", "off", "0"}
+
+
+def source_from_text(text: str, name: str = "<sql>") -> SourceFile:
+    statements, problems = _split(text, name)
+    return SourceFile(name, text, _units(name, text, statements), problems, _transactional(text))
+
+
+def source_from_plan(plan: Plan) -> SourceFile:
+    """A plan already split by :func:`bhq_migrate.plans.load_plan` (so it parsed)."""
+    name = str(plan.path)
+    statements = _with_offsets(plan.text, plan.statements)
+    return SourceFile(name, plan.text, _units(name, plan.text, statements), [], plan.transactional)
+
+
+def source_from_path(path: Path, display: str | None = None) -> SourceFile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BadPlan(f"{path}: not valid UTF-8") from None
+    except OSError as exc:
+        raise BadPlan(f"{path}: cannot read: {exc.strerror}") from None
+    return source_from_text(text, display or str(path))
