@@ -1,4 +1,4 @@
-"""`bhq-migrate lint` (any .sql files, no database) and `bhq-migrate plan` (pending plans, with a database)."""
+"""`bhq-migrate lint` (any .sql files, no database) and `bhq-migrate plan` (pending plans vs. a database)."""
 
 from __future__ import annotations
 
