@@ -347,16 +347,17 @@ def analyse_statement(node: ast.Node, column_type: ColumnTypeLookup | None = Non
             return replace(result, notes=(*result.notes, ACTIONS["CREATE TABLE references"].note))
         return result
     if isinstance(node, ast.DropStmt):
+        # The dropped object itself (an index's table is not known without the catalog; both get the lock).
         names = [
             ".".join(getattr(part, "sval", "") for part in obj)
             for obj in node.objects or ()
             if isinstance(obj, tuple)
         ]
-        target = names[0] if names else None
+        target = (names[0] if "." in names[0] else f"public.{names[0]}") if names else None
         if node.removeType == ObjectType.OBJECT_INDEX:
             return _effect(target, ["DROP INDEX CONCURRENTLY" if node.concurrent else "DROP INDEX"])
         if node.removeType == ObjectType.OBJECT_TABLE:
-            return _effect(target if target and "." in target else f"public.{target}", ["DROP TABLE"])
+            return _effect(target, ["DROP TABLE"])
         return _effect(target, ["no table"])
     if isinstance(node, ast.TruncateStmt):
         tables = [qualified_name(rel) for rel in node.relations or ()]
