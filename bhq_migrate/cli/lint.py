@@ -9,7 +9,6 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stdout
 from bhq_migrate.connection import resolve_url
@@ -45,6 +44,12 @@ def _summary(findings: list[LintFinding]) -> dict[str, int]:
 
 
 def _print_finding(finding: LintFinding, indent: str = "") -> None:
+    if finding.suppressed is not None:
+        _out(
+            f"{indent}{escape(finding.location())}: [dim]accepted {finding.rule} {finding.rule_name}: "
+            f"{escape(finding.message)} (suppressed: {escape(finding.suppressed)})[/]"
+        )
+        return
     style = _STYLE[finding.severity]
     _out(
         f"{indent}{escape(finding.location())}: [{style}]{finding.severity.value}[/] "
@@ -87,13 +92,7 @@ def lint(
         stdout.print_json(json.dumps(to_sarif(active, [lint_rule.rule for lint_rule in RULES])))
     else:
         for finding in findings:
-            if finding.suppressed is not None:
-                _out(
-                    f"{escape(finding.location())}: [dim]suppressed {finding.rule} {finding.rule_name}: "
-                    f"{escape(finding.suppressed)}[/]"
-                )
-            else:
-                _print_finding(finding)
+            _print_finding(finding)
         counts = _summary(active)
         _out(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info")
     raise typer.Exit(int(_exit_code(active)))
@@ -121,24 +120,17 @@ def _print_plan_report(report: PlanReport) -> None:
             f"\n[bold]{plan.id} {plan.name}[/] ({mode}; est. {plan.estimated_seconds:.1f} s of "
             "rewrites/scans)"
         )
-        table = Table(show_edge=False, pad_edge=False, box=None)
-        for column in ("line", "statement", "lock", "table", "rows", "size", "effect", "est. s"):
-            table.add_column(
-                column, justify="right" if column in {"line", "rows", "size", "est. s"} else "left"
-            )
+        header = ("line", "lock", "table", "rows", "size", "effect", "est. s")
+        _out("  {:>5}  {:<22}  {:<28}  {:>11}  {:>9}  {:<8}  {:>6}  what".format(*header))
         for statement in plan.statements:
-            first_line = statement.sql.splitlines()[0]
-            table.add_row(
-                str(statement.line),
-                escape(first_line[:60] + ("…" if len(first_line) > 60 or "\n" in statement.sql else "")),
-                statement.lock_mode or "-",
-                escape(statement.table or ""),
-                "" if statement.estimated_rows is None else f"{statement.estimated_rows:,}",
-                _size(statement.total_bytes),
-                statement.effect,
-                "" if statement.estimated_seconds is None else f"{statement.estimated_seconds:.2f}",
+            _out(
+                f"  {statement.line:>5}  {statement.lock_mode or '-':<22}  "
+                f"{escape(statement.table or '-'):<28}  "
+                f"{'' if statement.estimated_rows is None else f'{statement.estimated_rows:,}':>11}  "
+                f"{_size(statement.total_bytes):>9}  {statement.effect:<8}  "
+                f"{'' if statement.estimated_seconds is None else f'{statement.estimated_seconds:.2f}':>6}  "
+                f"{escape(statement.summary)}"
             )
-        _out(table)
         for statement in plan.statements:
             for finding in statement.findings:
                 _print_finding(finding, indent="  ")
@@ -150,7 +142,7 @@ def _print_plan_report(report: PlanReport) -> None:
             _out(f"  {escape(str(problem.get('message', problem)))}")
     else:
         _out("\npre-flight: no problems")
-    counts = _summary(report.findings)
+    counts = _summary(report.active_findings)
     _out(f"lint: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info")
 
 
@@ -175,7 +167,7 @@ def plan(
     report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional), url)
     if output_format is PlanFormat.json:
         payload = report.model_dump(mode="json")
-        payload["summary"] = _summary(report.findings)
+        payload["summary"] = _summary(report.active_findings)
         stdout.print_json(json.dumps(payload))
     else:
         _print_plan_report(report)

@@ -8,7 +8,14 @@ lock and effect).
 from bhq_migrate.lint.analysis import Effect, LockMode, StatementEffect, analyse_sql, analyse_statement
 from bhq_migrate.lint.catalog import Catalog, load_catalog
 from bhq_migrate.lint.context import LintOptions
-from bhq_migrate.lint.engine import LintFinding, lint_paths, lint_plan, lint_plans, lint_sources
+from bhq_migrate.lint.engine import (
+    LintFinding,
+    check_before_apply,
+    lint_paths,
+    lint_plan,
+    lint_plans,
+    lint_sources,
+)
 from bhq_migrate.lint.rules import RULES, find_rule
 
 __all__ = [
@@ -21,6 +28,7 @@ __all__ = [
     "StatementEffect",
     "analyse_sql",
     "analyse_statement",
+    "check_before_apply",
     "find_rule",
     "lint_paths",
     "lint_plan",

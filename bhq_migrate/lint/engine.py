@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
-from bhq_migrate.errors import ConfigError
-from bhq_migrate.findings import Finding, Rule
-from bhq_migrate.lint.catalog import Catalog
+import psycopg
+
+from bhq_migrate.errors import ConfigError, LintRefused
+from bhq_migrate.findings import Finding, Rule, Severity
+from bhq_migrate.lint.catalog import Catalog, load_catalog
 from bhq_migrate.lint.context import Hit, LintContext, LintOptions, LintRule, build_context
 from bhq_migrate.lint.rules import RULES
 from bhq_migrate.lint.source import SourceFile, Unit, source_from_path, source_from_plan
@@ -109,3 +112,19 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None) -> lis
     if not files:
         raise ConfigError("no .sql files to lint")
     return lint_sources([source_from_path(path) for path in files], options)
+
+
+def check_before_apply(conn: psycopg.Connection[Any], plans: Sequence[Plan]) -> list[LintFinding]:
+    """``apply``'s lint gate: lint the pending ``plans`` against the live catalog, as the runner will run them
+    (it sets lock_timeout itself). Raises :class:`~bhq_migrate.errors.LintRefused` listing every error;
+    otherwise returns the warnings and infos apply accepts (suppressed ones included, marked
+    ``suppressed``), for apply to show. Read-only.
+    """
+    findings = lint_plans(
+        plans, LintOptions(runner_sets_lock_timeout=True, keep_suppressed=True), load_catalog(conn)
+    )
+    errors = [f for f in findings if f.severity is Severity.ERROR and f.suppressed is None]
+    if errors:
+        listed = "; ".join(f"{f.location()}: {f.rule} {f.rule_name}: {f.message}" for f in errors)
+        raise LintRefused(f"lint found {len(errors)} error(s) in the pending plans: {listed}")
+    return findings

@@ -41,6 +41,8 @@ class StatementPlan(BaseModel):
     line: int
     column: int
     sql: str
+    summary: str
+    """What the statement does, in the words of the analysis table (``ALTER COLUMN TYPE x3``)."""
     table: str | None
     lock_mode: str | None
     locks: list[LockTaken]
@@ -70,8 +72,13 @@ class PlanReport(BaseModel):
     preflight_note: str = ""
 
     @property
+    def active_findings(self) -> list[LintFinding]:
+        """Findings not suppressed in the plan (suppressed ones are kept to show what apply accepts)."""
+        return [finding for finding in self.findings if finding.suppressed is None]
+
+    @property
     def error_count(self) -> int:
-        return sum(1 for finding in self.findings if finding.severity.value == "error")
+        return sum(1 for finding in self.active_findings if finding.severity.value == "error")
 
 
 def estimate_seconds(effect: Effect, total_bytes: int | None, heap_bytes: int | None) -> float | None:
@@ -122,6 +129,7 @@ def _statement_plans(
                 line=line,
                 column=column,
                 sql=unit.sql,
+                summary=_summary(effect.actions),
                 table=display_name(effect.object) if effect.object else None,
                 lock_mode=effect.lock_mode.value if effect.lock_mode else None,
                 locks=[
@@ -139,6 +147,13 @@ def _statement_plans(
     return rows
 
 
+def _summary(actions: tuple[str, ...]) -> str:
+    counts: dict[str, int] = {}
+    for action in actions:
+        counts[action] = counts.get(action, 0) + 1
+    return ", ".join(f"{action} x{count}" if count > 1 else action for action, count in counts.items())
+
+
 def build_plan_report(url: str, plans_dir: Path, *, with_optional: bool = False) -> PlanReport:
     """Read-only: the pending plans of ``plans_dir`` against the database at ``url``."""
     plans = load_plans(plans_dir)
@@ -148,7 +163,9 @@ def build_plan_report(url: str, plans_dir: Path, *, with_optional: bool = False)
         pending = [plan for plan in plans if plan.id not in applied and (with_optional or not plan.optional)]
         catalog = load_catalog(conn)
         context = build_context(
-            [source_from_plan(plan) for plan in pending], LintOptions(runner_sets_lock_timeout=True), catalog
+            [source_from_plan(plan) for plan in pending],
+            LintOptions(runner_sets_lock_timeout=True, keep_suppressed=True),
+            catalog,
         )
         findings = run_rules(context)
         preflight, note = _preflight(conn, pending) if pending else ([], "")
