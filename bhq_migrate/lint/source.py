@@ -105,17 +105,25 @@ def _skip_comments(chunk: str) -> int:
     return offset
 
 
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each top-level statement with its leading comments, cut at the scanner's ``;`` tokens
+    (string, dollar-quoted and comment tokens keep their own semicolons)."""
+    cuts = [token.end + 1 for token in parser.scan(text) if token.name == "ASCII_59"]
+    bounds = [0, *cuts]
+    pieces = list(zip(bounds, cuts, strict=False))  # bounds has one more: the text after the last ";"
+    if bounds[-1] < len(text):
+        pieces.append((bounds[-1], len(text)))
+    return pieces
+
+
 def _recover(text: str) -> tuple[list[tuple[Statement, int]], list[SyntaxProblem]]:
     """Split with the scanner and parse piece by piece: the good statements and one problem per bad one."""
     statements: list[tuple[Statement, int]] = []
     problems: list[SyntaxProblem] = []
-    previous_end = 0
-    for piece in parser.split(text, with_parser=False, only_slices=True):
-        chunk_start = previous_end
-        chunk = text[chunk_start : piece.stop]
-        previous_end = piece.stop + 1 if piece.stop < len(text) and text[piece.stop] == ";" else piece.stop
+    for chunk_start, chunk_end in _pieces(text):
+        chunk = text[chunk_start:chunk_end]
         body_offset = _skip_comments(chunk)
-        body = chunk[body_offset:].strip().rstrip(";").strip()
+        body = chunk[body_offset:].rstrip().rstrip(";").rstrip()
         if not body:
             continue
         try:
