@@ -15,8 +15,8 @@ STATEMENTS = [
     'ALTER TABLE "Invoice" ADD CONSTRAINT "Invoice_amount_check" CHECK ("amountCents" >= 0) NOT VALID',
     'ALTER TABLE "Invoice" ADD COLUMN "note" text DEFAULT \'\'',
     'ALTER TABLE "Invoice" ALTER COLUMN "status" SET NOT NULL',
-    'ALTER TABLE "Payment" ADD CONSTRAINT "Payment_invoice2_fkey" FOREIGN KEY ("invoiceId") REFERENCES "Invoice" ("id") '
-    "NOT VALID",
+    'ALTER TABLE "Payment" ADD CONSTRAINT "Payment_invoice2_fkey" FOREIGN KEY ("invoiceId") '
+    'REFERENCES "Invoice" ("id") NOT VALID',
     'ALTER TABLE "Payment" VALIDATE CONSTRAINT "Payment_invoiceId_fkey"',
     'DROP INDEX "Invoice_tenantId_idx"',
     'UPDATE "Invoice" SET "status" = "status" WHERE "id" = 1',

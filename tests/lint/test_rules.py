@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import pytest
 
 from bhq_migrate.lint import RULES
-
 from tests.lint.helpers import lint_sql
 
 
@@ -111,7 +110,8 @@ CASES = [
     ),
     Case(
         "L016",
-        'ALTER TABLE "Invoice" ALTER COLUMN a TYPE bigint;\nALTER TABLE "Invoice" ALTER COLUMN b TYPE bigint;',
+        'ALTER TABLE "Invoice" ALTER COLUMN a TYPE bigint;\n'
+        'ALTER TABLE "Invoice" ALTER COLUMN b TYPE bigint;',
         'ALTER TABLE "Invoice" ALTER COLUMN a TYPE bigint, ALTER COLUMN b TYPE bigint;',
     ),
     Case(
@@ -127,7 +127,8 @@ CASES = [
     Case(
         "L019",
         "-- bhq-migrate-ignore no-such-rule -- because\nCREATE TABLE IF NOT EXISTS t (id bigint);",
-        "-- bhq-migrate-ignore create-without-if-not-exists -- created once by hand\nCREATE TABLE t (id bigint);",
+        "-- bhq-migrate-ignore create-without-if-not-exists -- created once by hand\n"
+        "CREATE TABLE t (id bigint);",
     ),
 ]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bhq_migrate.findings import Severity
 from bhq_migrate.lint import LintOptions, lint_paths, lint_plans
 from bhq_migrate.plans import load_plans
-
 from tests.lint.helpers import FIXTURES, PLANS_DIR
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bhq_migrate.lint import LintOptions
-
 from tests.lint.helpers import lint_sql, rules_of
 
 RETYPE = 'ALTER TABLE "Invoice" ALTER COLUMN "amountCents" TYPE BIGINT;'
@@ -45,8 +44,10 @@ def test_suppression_before_a_do_block_covers_its_statements() -> None:
 
 
 def test_suppressed_findings_can_be_kept_with_their_reason() -> None:
-    findings = lint_sql(f"-- bhq-migrate-ignore L002 -- the retype is the fix\n{RETYPE}",
-                        options=LintOptions(keep_suppressed=True))
+    findings = lint_sql(
+        f"-- bhq-migrate-ignore L002 -- the retype is the fix\n{RETYPE}",
+        options=LintOptions(keep_suppressed=True),
+    )
     assert [f.suppressed for f in findings if f.rule == "L002"] == ["the retype is the fix"]
 
 
