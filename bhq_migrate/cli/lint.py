@@ -63,9 +63,7 @@ def _exit_code(findings: list[LintFinding]) -> ExitCode:
 
 @app.command()
 def lint(
-    paths: list[Path] = typer.Argument(
-        ..., help="SQL files or directories (every *.sql below them, sorted)."
-    ),
+    paths: list[Path] = typer.Argument(..., help="SQL files or directories (every *.sql below them, sorted)."),
     output_format: LintFormat = typer.Option(LintFormat.console, "--format", "-f", help="Output format."),
     runner_sets_timeouts: bool = typer.Option(
         False,
@@ -116,10 +114,7 @@ def _print_plan_report(report: PlanReport) -> None:
         _out("nothing to apply")
     for plan in report.pending:
         mode = "transactional" if plan.transactional else "autocommit"
-        _out(
-            f"\n[bold]{plan.id} {plan.name}[/] ({mode}; est. {plan.estimated_seconds:.1f} s of "
-            "rewrites/scans)"
-        )
+        _out(f"\n[bold]{plan.id} {plan.name}[/] ({mode}; est. {plan.estimated_seconds:.1f} s of rewrites/scans)")
         header = ("line", "lock", "table", "rows", "size", "effect", "est. s")
         _out("  {:>5}  {:<22}  {:<28}  {:>11}  {:>9}  {:<8}  {:>6}  what".format(*header))
         for statement in plan.statements:
@@ -134,13 +129,14 @@ def _print_plan_report(report: PlanReport) -> None:
         for statement in plan.statements:
             for finding in statement.findings:
                 _print_finding(finding, indent="  ")
-    if report.preflight is None:
-        _out(f"\npre-flight: {report.preflight_note}")
-    elif report.preflight:
-        _out("\n[bold red]pre-flight problems:[/]")
+    if report.preflight:
+        _out("\n[bold]pre-flight:[/]")
         for problem in report.preflight:
-            _out(f"  {escape(str(problem.get('message', problem)))}")
-    else:
+            style = "bold red" if problem["severity"] == "error" else "yellow"
+            _out(f"  [{style}]{problem['severity']}[/] {escape(problem['plan'])}: {escape(problem['message'])}")
+            for detail in problem.get("details", ()):
+                _out(f"    {escape(str(detail))}")
+    elif report.pending:
         _out("\npre-flight: no problems")
     counts = _summary(report.active_findings)
     _out(f"lint: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info")
@@ -149,12 +145,8 @@ def _print_plan_report(report: PlanReport) -> None:
 @app.command()
 def plan(
     database_url: str | None = typer.Option(None, "--database-url", help=DATABASE_URL_HELP),
-    plans_dir: Path | None = typer.Option(
-        None, "--plans-dir", help="Plan directory (default: the shipped plans)."
-    ),
-    with_optional: bool = typer.Option(
-        False, "--with-optional", help="Include optional plans (003_hardening)."
-    ),
+    plans_dir: Path | None = typer.Option(None, "--plans-dir", help="Plan directory (default: the shipped plans)."),
+    with_optional: bool = typer.Option(False, "--with-optional", help="Include optional plans (003_hardening)."),
     output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),
 ) -> None:
     """Show what `apply` would do, without writing anything: per statement the lock, the table's size,
@@ -171,5 +163,4 @@ def plan(
         stdout.print_json(json.dumps(payload))
     else:
         _print_plan_report(report)
-    refused = report.error_count > 0 or bool(report.preflight)
-    raise typer.Exit(int(ExitCode.FAILED if refused else ExitCode.OK))
+    raise typer.Exit(int(ExitCode.FAILED if report.refused else ExitCode.OK))

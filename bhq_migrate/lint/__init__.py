@@ -14,6 +14,7 @@ from bhq_migrate.lint.engine import (
     lint_paths,
     lint_plan,
     lint_plans,
+    lint_plans_for_apply,
     lint_sources,
 )
 from bhq_migrate.lint.rules import RULES, find_rule
@@ -33,6 +34,7 @@ __all__ = [
     "lint_paths",
     "lint_plan",
     "lint_plans",
+    "lint_plans_for_apply",
     "lint_sources",
     "load_catalog",
 ]

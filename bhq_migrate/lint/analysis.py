@@ -94,8 +94,7 @@ ACTIONS: dict[str, ActionFacts] = {
     "ADD COLUMN volatile default": ActionFacts(
         _AE,
         Effect.REWRITE,
-        "a volatile default (random(), nextval: SERIAL, identity, stored generated) is "
-        "computed for every existing row",
+        "a volatile default (random(), nextval: SERIAL, identity, stored generated) is computed for every existing row",
     ),
     "ALTER COLUMN TYPE": ActionFacts(_AE, Effect.REWRITE, "rewrites the table and rebuilds its indexes"),
     "ALTER COLUMN TYPE binary-coercible": ActionFacts(
@@ -105,13 +104,9 @@ ACTIONS: dict[str, ActionFacts] = {
     "DROP NOT NULL": ActionFacts(_AE, Effect.CATALOG, "catalog only"),
     "SET DEFAULT": ActionFacts(_AE, Effect.CATALOG, "applies to new rows only"),
     "DROP DEFAULT": ActionFacts(_AE, Effect.CATALOG, "catalog only"),
-    "DROP COLUMN": ActionFacts(
-        _AE, Effect.CATALOG, "the column is hidden; space is reclaimed by later rewrites"
-    ),
+    "DROP COLUMN": ActionFacts(_AE, Effect.CATALOG, "the column is hidden; space is reclaimed by later rewrites"),
     "ADD CONSTRAINT CHECK": ActionFacts(_AE, Effect.SCAN, "validates every row under ACCESS EXCLUSIVE"),
-    "ADD CONSTRAINT CHECK NOT VALID": ActionFacts(
-        _AE, Effect.CATALOG, "checks new rows only; VALIDATE later"
-    ),
+    "ADD CONSTRAINT CHECK NOT VALID": ActionFacts(_AE, Effect.CATALOG, "checks new rows only; VALIDATE later"),
     "ADD CONSTRAINT FOREIGN KEY": ActionFacts(
         _SRE, Effect.SCAN, "SHARE ROW EXCLUSIVE on both tables while every row is checked"
     ),
@@ -122,18 +117,12 @@ ACTIONS: dict[str, ActionFacts] = {
     "DROP CONSTRAINT": ActionFacts(_AE, Effect.CATALOG, "catalog only"),
     "RENAME": ActionFacts(_AE, Effect.CATALOG, "catalog only"),
     "SET STATISTICS": ActionFacts(_SUE, Effect.CATALOG, "catalog only"),
-    "ALTER TABLE other": ActionFacts(
-        _AE, Effect.CATALOG, "conservative default for other ALTER TABLE clauses"
-    ),
+    "ALTER TABLE other": ActionFacts(_AE, Effect.CATALOG, "conservative default for other ALTER TABLE clauses"),
     # Other statements.
     "CREATE INDEX": ActionFacts(LockMode.SHARE, Effect.SCAN, "blocks writes for the whole build"),
-    "CREATE INDEX CONCURRENTLY": ActionFacts(
-        _SUE, Effect.SCAN, "reads and writes go on; not in a transaction"
-    ),
+    "CREATE INDEX CONCURRENTLY": ActionFacts(_SUE, Effect.SCAN, "reads and writes go on; not in a transaction"),
     "DROP INDEX": ActionFacts(_AE, Effect.CATALOG, "ACCESS EXCLUSIVE on the table for a moment"),
-    "DROP INDEX CONCURRENTLY": ActionFacts(
-        _SUE, Effect.CATALOG, "waits for users of the index; not in a transaction"
-    ),
+    "DROP INDEX CONCURRENTLY": ActionFacts(_SUE, Effect.CATALOG, "waits for users of the index; not in a transaction"),
     "REINDEX": ActionFacts(LockMode.SHARE, Effect.SCAN, "blocks writes while the index is rebuilt"),
     "CREATE TABLE": ActionFacts(None, Effect.CATALOG, "a new table; no existing table is locked"),
     "CREATE TABLE references": ActionFacts(
@@ -146,9 +135,7 @@ ACTIONS: dict[str, ActionFacts] = {
     "REFRESH MATERIALIZED VIEW": ActionFacts(_AE, Effect.REWRITE, "rewrites the view's table"),
     "COMMENT": ActionFacts(_SUE, Effect.CATALOG, "catalog only"),
     "INSERT": ActionFacts(LockMode.ROW_EXCLUSIVE, Effect.CATALOG, "row locks on new rows only"),
-    "UPDATE / DELETE": ActionFacts(
-        LockMode.ROW_EXCLUSIVE, Effect.SCAN, "row locks on every matched row until commit"
-    ),
+    "UPDATE / DELETE": ActionFacts(LockMode.ROW_EXCLUSIVE, Effect.SCAN, "row locks on every matched row until commit"),
     "SELECT": ActionFacts(LockMode.ACCESS_SHARE, Effect.NONE, "reads"),
     "DO block": ActionFacts(None, Effect.NONE, "the effects of the SQL statements in its body"),
     "DO block dynamic SQL": ActionFacts(None, Effect.UNKNOWN, "EXECUTE of a computed string: not analysed"),
@@ -213,11 +200,7 @@ def display_name(qualified: str) -> str:
     schema, _, name = qualified.partition(".")
 
     def quote(identifier: str) -> str:
-        return (
-            identifier
-            if identifier.islower() and identifier.replace("_", "").isalnum()
-            else f'"{identifier}"'
-        )
+        return identifier if identifier.islower() and identifier.replace("_", "").isalnum() else f'"{identifier}"'
 
     return quote(name) if schema == "public" else f"{quote(schema)}.{quote(name)}"
 
@@ -349,9 +332,7 @@ def analyse_statement(node: ast.Node, column_type: ColumnTypeLookup | None = Non
     if isinstance(node, ast.DropStmt):
         # The dropped object itself (an index's table is not known without the catalog; both get the lock).
         names = [
-            ".".join(getattr(part, "sval", "") for part in obj)
-            for obj in node.objects or ()
-            if isinstance(obj, tuple)
+            ".".join(getattr(part, "sval", "") for part in obj) for obj in node.objects or () if isinstance(obj, tuple)
         ]
         target = (names[0] if "." in names[0] else f"public.{names[0]}") if names else None
         if node.removeType == ObjectType.OBJECT_INDEX:
@@ -370,9 +351,7 @@ def analyse_statement(node: ast.Node, column_type: ColumnTypeLookup | None = Non
         return _effect(qualified_name(node.relation), ["VACUUM FULL / CLUSTER"])
     if isinstance(node, ast.VacuumStmt):
         full = any(getattr(option, "defname", "") == "full" for option in node.options or ())
-        relations = [
-            qualified_name(rel.relation) for rel in node.rels or () if isinstance(rel, ast.VacuumRelation)
-        ]
+        relations = [qualified_name(rel.relation) for rel in node.rels or () if isinstance(rel, ast.VacuumRelation)]
         return _effect(relations[0] if relations else None, ["VACUUM FULL / CLUSTER" if full else "VACUUM"])
     if isinstance(node, ast.RefreshMatViewStmt):
         return _effect(qualified_name(node.relation), ["REFRESH MATERIALIZED VIEW"])

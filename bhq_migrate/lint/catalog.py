@@ -52,17 +52,13 @@ def _modifiers(type_name: str, typmod: int) -> tuple[int, ...]:
 def load_catalog(conn: psycopg.Connection[Any]) -> Catalog:
     """Tables, column types, primary keys, valid indexes and size estimates of every user schema."""
     catalog = Catalog()
-    for schema, table, rows, total, heap, primary_key in conn.execute(
-        cast("Any", _sql("catalog_tables.sql"))
-    ):
+    for schema, table, rows, total, heap, primary_key in conn.execute(cast("Any", _sql("catalog_tables.sql"))):
         name = f"{schema}.{table}"
         catalog.tables.add(name)
         catalog.sizes[name] = TableSize(int(rows), int(total), int(heap))
         if primary_key:
             catalog.primary_keys[name] = tuple(primary_key)
-    for schema, table, column, type_name, typmod, is_array in conn.execute(
-        cast("Any", _sql("catalog_columns.sql"))
-    ):
+    for schema, table, column, type_name, typmod, is_array in conn.execute(cast("Any", _sql("catalog_columns.sql"))):
         base = type_name[1:] if is_array and type_name.startswith("_") else type_name
         catalog.columns[(f"{schema}.{table}", column)] = TypeRef(
             normalise_type_name(base), _modifiers(base, int(typmod)), is_array=bool(is_array)

@@ -85,9 +85,7 @@ class LintContext:
         return self._ordinals.get(id(unit), -1)
 
 
-def build_context(
-    sources: Sequence[SourceFile], options: LintOptions, catalog: Catalog | None
-) -> LintContext:
+def build_context(sources: Sequence[SourceFile], options: LintOptions, catalog: Catalog | None) -> LintContext:
     """Analyse every statement in order, growing the schema model as the plans would."""
     schema = SchemaModel.from_catalog(catalog)
     statements: list[AnalysedStatement] = []
@@ -113,7 +111,5 @@ def _do_block(outer: AnalysedStatement, inner: list[AnalysedStatement]) -> Analy
     """A DO block locks and costs what its statements do; dynamic SQL makes its effect unknown."""
     effect = combine(statement.effect for statement in inner)
     if outer.unit.dynamic_sql:
-        effect = replace(
-            effect, effect=Effect.UNKNOWN, notes=(*effect.notes, ACTIONS["DO block dynamic SQL"].note)
-        )
+        effect = replace(effect, effect=Effect.UNKNOWN, notes=(*effect.notes, ACTIONS["DO block dynamic SQL"].note))
     return replace(outer, effect=effect, table_existed=any(statement.table_existed for statement in inner))

@@ -87,9 +87,7 @@ def lint_plans(
     return lint_sources([source_from_plan(plan) for plan in plans], options, catalog)
 
 
-def lint_plan(
-    plan: Plan, options: LintOptions | None = None, catalog: Catalog | None = None
-) -> list[LintFinding]:
+def lint_plan(plan: Plan, options: LintOptions | None = None, catalog: Catalog | None = None) -> list[LintFinding]:
     return lint_plans([plan], options, catalog)
 
 
@@ -114,17 +112,27 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None) -> lis
     return lint_sources([source_from_path(path) for path in files], options)
 
 
+def _apply_findings(plans: Sequence[Plan], catalog: Catalog | None) -> tuple[list[LintFinding], list[str]]:
+    """Lint as the runner runs plans (it sets lock_timeout itself): all findings, and the errors as lines."""
+    findings = lint_plans(plans, LintOptions(runner_sets_lock_timeout=True, keep_suppressed=True), catalog)
+    errors = [
+        f"{f.location()}: {f.rule} {f.rule_name}: {f.message}"
+        for f in findings
+        if f.severity is Severity.ERROR and f.suppressed is None
+    ]
+    return findings, errors
+
+
+def lint_plans_for_apply(plans: Sequence[Plan], catalog: Catalog | None = None) -> list[str]:
+    """The error-level findings of the pending ``plans``, one line each (empty: apply may go on)."""
+    return _apply_findings(plans, catalog)[1]
+
+
 def check_before_apply(conn: psycopg.Connection[Any], plans: Sequence[Plan]) -> list[LintFinding]:
-    """``apply``'s lint gate: lint the pending ``plans`` against the live catalog, as the runner will run them
-    (it sets lock_timeout itself). Raises :class:`~bhq_migrate.errors.LintRefused` listing every error;
-    otherwise returns the warnings and infos apply accepts (suppressed ones included, marked
-    ``suppressed``), for apply to show. Read-only.
-    """
-    findings = lint_plans(
-        plans, LintOptions(runner_sets_lock_timeout=True, keep_suppressed=True), load_catalog(conn)
-    )
-    errors = [f for f in findings if f.severity is Severity.ERROR and f.suppressed is None]
+    """``apply``'s lint gate against the live catalog: raises :class:`~bhq_migrate.errors.LintRefused`
+    listing every error; otherwise returns the warnings and infos apply accepts (suppressed ones included,
+    marked ``suppressed``) for apply to show. Read-only."""
+    findings, errors = _apply_findings(plans, load_catalog(conn))
     if errors:
-        listed = "; ".join(f"{f.location()}: {f.rule} {f.rule_name}: {f.message}" for f in errors)
-        raise LintRefused(f"lint found {len(errors)} error(s) in the pending plans: {listed}")
+        raise LintRefused(f"lint found {len(errors)} error(s) in the pending plans: {'; '.join(errors)}")
     return findings

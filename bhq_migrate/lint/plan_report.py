@@ -5,10 +5,11 @@ estimate and size from the catalog, whether it rewrites or scans the table and a
 lint findings; plus apply's pre-flight results. Everything runs in one READ ONLY transaction and nothing
 is created, not even the history table.
 
-Duration estimates are deliberately rough, from the timings in SEED_AUDIT.md (2 vCPU VM): a rewrite of
-"Invoice" (444 MB) took about 8 s, i.e. ~55 MB/s of table size (heap + indexes + TOAST); a full scan
-(index build, constraint validation) is taken as ~4x faster, ~220 MB/s of heap. Catalog-only statements
-are instantaneous once their lock is granted, which is why the lock column matters more than the time.
+Duration estimates are deliberately rough and use pre-flight's rate, from the timings in SEED_AUDIT.md
+(2 vCPU VM): a rewrite of "Invoice" (444 MB) took about 8 s, so a rewrite is estimated from the table's total
+size (heap + indexes + TOAST) at that rate; a full scan (index build, constraint validation) is taken as 4x
+faster, on the heap only. Catalog-only statements are instantaneous once their lock is granted, which is
+why the lock column matters more than the time.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from bhq_migrate.lint.catalog import Catalog, load_catalog
 from bhq_migrate.lint.context import AnalysedStatement, LintOptions, build_context
 from bhq_migrate.lint.engine import LintFinding, run_rules
 from bhq_migrate.lint.source import source_from_plan
+from bhq_migrate.migrate.preflight import REWRITE_BYTES_PER_SECOND, run_preflight
 from bhq_migrate.plans import Plan, load_plans
 
-REWRITE_BYTES_PER_SECOND = 444_000_000 / 8
 SCAN_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND * 4
 HISTORY_TABLE = "bhq_migrate.history"
 
@@ -68,8 +69,8 @@ class PlanReport(BaseModel):
     applied: list[str]
     pending: list[PendingPlan]
     findings: list[LintFinding]
-    preflight: list[dict[str, Any]] | None
-    preflight_note: str = ""
+    preflight: list[dict[str, Any]]
+    """apply's pre-flight problems (``plan``, ``severity`` error|warning, ``code``, ``message``, ``details``)."""
 
     @property
     def active_findings(self) -> list[LintFinding]:
@@ -79,6 +80,11 @@ class PlanReport(BaseModel):
     @property
     def error_count(self) -> int:
         return sum(1 for finding in self.active_findings if finding.severity.value == "error")
+
+    @property
+    def refused(self) -> bool:
+        """Would ``apply`` refuse? Lint errors or pre-flight errors."""
+        return self.error_count > 0 or any(problem["severity"] == "error" for problem in self.preflight)
 
 
 def estimate_seconds(effect: Effect, total_bytes: int | None, heap_bytes: int | None) -> float | None:
@@ -98,15 +104,9 @@ def applied_plan_ids(conn: psycopg.Connection[Any]) -> set[str]:
     return {str(row[0]) for row in conn.execute("SELECT id FROM bhq_migrate.history")}
 
 
-def _preflight(conn: psycopg.Connection[Any], plans: list[Plan]) -> tuple[list[dict[str, Any]] | None, str]:
-    """apply's pre-flight checks, when this build has them (bhq_migrate.migrate.preflight)."""
-    try:
-        from bhq_migrate.migrate.preflight import run_preflight  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None, "pre-flight checks are not available in this build"
-    problems = run_preflight(conn, plans)
-    rows = [p.model_dump(mode="json") if isinstance(p, BaseModel) else {"message": str(p)} for p in problems]
-    return rows, ""
+def _preflight(conn: psycopg.Connection[Any], plans: list[Plan]) -> list[dict[str, Any]]:
+    """apply's own pre-flight checks, as plain data."""
+    return [problem.model_dump(mode="json") for problem in run_preflight(conn, plans)]
 
 
 def _statement_plans(
@@ -132,9 +132,7 @@ def _statement_plans(
                 summary=_summary(effect.actions),
                 table=display_name(effect.object) if effect.object else None,
                 lock_mode=effect.lock_mode.value if effect.lock_mode else None,
-                locks=[
-                    LockTaken(table=display_name(lock.table), mode=lock.mode.value) for lock in effect.locks
-                ],
+                locks=[LockTaken(table=display_name(lock.table), mode=lock.mode.value) for lock in effect.locks],
                 effect=effect.effect.value,
                 estimated_rows=size.estimated_rows if size and existed else None,
                 total_bytes=size.total_bytes if size and existed else None,
@@ -168,7 +166,7 @@ def build_plan_report(url: str, plans_dir: Path, *, with_optional: bool = False)
             catalog,
         )
         findings = run_rules(context)
-        preflight, note = _preflight(conn, pending) if pending else ([], "")
+        preflight = _preflight(conn, pending) if pending else []
         conn.rollback()
     entries = []
     for plan in pending:
@@ -190,5 +188,4 @@ def build_plan_report(url: str, plans_dir: Path, *, with_optional: bool = False)
         pending=entries,
         findings=findings,
         preflight=preflight,
-        preflight_note=note,
     )

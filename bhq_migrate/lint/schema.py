@@ -152,9 +152,7 @@ class SchemaModel:
     def _add_column(self, table: str, column: ast.ColumnDef, unit: Unit) -> None:
         type_ref = type_from_ast(column.typeName) if column.typeName is not None else None
         if (table, column.colname) not in self.columns or self.columns[(table, column.colname)].unit is None:
-            self.columns[(table, column.colname)] = ColumnInfo(
-                table, column.colname, type_ref, unit, column.location
-            )
+            self.columns[(table, column.colname)] = ColumnInfo(table, column.colname, type_ref, unit, column.location)
         for constraint in column.constraints or ():
             self._add_constraint(table, constraint, unit, column.colname)
 
@@ -196,9 +194,7 @@ class SchemaModel:
             )
         elif kind == ConstrType.CONSTR_CHECK:
             for checked_column, values in _in_lists(constraint.raw_expr):
-                self.checked_values.append(
-                    CheckedValues(table, checked_column, values, unit, constraint.location)
-                )
+                self.checked_values.append(CheckedValues(table, checked_column, values, unit, constraint.location))
 
     def _alter_table(self, node: ast.AlterTableStmt, unit: Unit) -> None:
         table = qualified_name(node.relation)
@@ -209,9 +205,7 @@ class SchemaModel:
                 existing = self.columns.get((table, cmd.name))
                 new_type = type_from_ast(cmd.def_.typeName)
                 if existing is None:
-                    self.columns[(table, cmd.name)] = ColumnInfo(
-                        table, cmd.name, new_type, unit, cmd.def_.location
-                    )
+                    self.columns[(table, cmd.name)] = ColumnInfo(table, cmd.name, new_type, unit, cmd.def_.location)
                 else:
                     existing.type = new_type
             elif cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint):

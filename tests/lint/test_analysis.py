@@ -78,9 +78,7 @@ from bhq_migrate.lint.types import TypeRef
         ("SET lock_timeout = '5s'", None, None, Effect.NONE),
     ],
 )
-def test_statement_effect_follows_the_table(
-    sql: str, table: str | None, lock: LockMode | None, effect: Effect
-) -> None:
+def test_statement_effect_follows_the_table(sql: str, table: str | None, lock: LockMode | None, effect: Effect) -> None:
     result = analyse_sql(sql)
     assert (result.object, result.lock_mode, result.effect) == (table, lock, effect)
 
@@ -92,9 +90,7 @@ def test_alter_table_takes_its_strongest_clause_lock_and_costliest_effect() -> N
 
 
 def test_foreign_key_locks_the_referenced_table_too() -> None:
-    result = analyse_sql(
-        'ALTER TABLE "Payment" ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES "Invoice" (id) NOT VALID'
-    )
+    result = analyse_sql('ALTER TABLE "Payment" ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES "Invoice" (id) NOT VALID')
     assert {(lock.table, lock.mode) for lock in result.locks} == {
         ("public.Payment", LockMode.SHARE_ROW_EXCLUSIVE),
         ("public.Invoice", LockMode.SHARE_ROW_EXCLUSIVE),

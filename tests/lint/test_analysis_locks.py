@@ -61,7 +61,5 @@ def test_lock_mode_matches_pg_locks(baseline_db: str, sql: str) -> None:
             held = {row[0] for row in conn.execute(_HELD, (oids[lock.table][0],))}  # type: ignore[index]
             expected = lock.mode.pg_locks_name
             assert expected in held, f"{lock.table}: expected {expected}, server holds {held}"
-            assert max(_ORDER.index(mode) for mode in held) == _ORDER.index(expected), (
-                "nothing stronger is held"
-            )
+            assert max(_ORDER.index(mode) for mode in held) == _ORDER.index(expected), "nothing stronger is held"
         conn.rollback()

@@ -23,9 +23,10 @@ def migrated_like_db(baseline_db: str) -> str:
 
 
 def test_rewrite_estimate_uses_the_documented_rate() -> None:
-    assert estimate_seconds(Effect.REWRITE, 444_000_000, 300_000_000) == 8.0
-    assert estimate_seconds(Effect.CATALOG, 444_000_000, 300_000_000) is None
-    assert REWRITE_BYTES_PER_SECOND == 55_500_000
+    size = int(REWRITE_BYTES_PER_SECOND * 8)
+    assert estimate_seconds(Effect.REWRITE, size, size // 2) == 8.0
+    assert estimate_seconds(Effect.SCAN, size, size // 2) == 1.0
+    assert estimate_seconds(Effect.CATALOG, size, size // 2) is None
 
 
 def test_applied_plans_are_not_pending(baseline_db: str) -> None:

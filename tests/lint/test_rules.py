@@ -95,23 +95,19 @@ CASES = [
     ),
     Case(
         "L014",
-        "CREATE TABLE IF NOT EXISTS invoices (id bigint, user_id bigint REFERENCES users (id) "
-        "ON DELETE CASCADE);",
-        "CREATE TABLE IF NOT EXISTS invoices (id bigint, user_id bigint REFERENCES users (id) "
-        "ON DELETE RESTRICT);",
+        "CREATE TABLE IF NOT EXISTS invoices (id bigint, user_id bigint REFERENCES users (id) ON DELETE CASCADE);",
+        "CREATE TABLE IF NOT EXISTS invoices (id bigint, user_id bigint REFERENCES users (id) ON DELETE RESTRICT);",
     ),
     Case(
         "L015",
         "CREATE TABLE IF NOT EXISTS b (id bigint, payment_mode text CHECK (payment_mode IN ('stripe')));",
-        "CREATE TABLE IF NOT EXISTS b (id bigint, payment_mode text "
-        "CHECK (payment_mode IN ('stripe', 'manual')));",
+        "CREATE TABLE IF NOT EXISTS b (id bigint, payment_mode text CHECK (payment_mode IN ('stripe', 'manual')));",
         given="CREATE TABLE IF NOT EXISTS a (id bigint, payment_mode text "
         "CHECK (payment_mode IN ('stripe', 'manual')));",
     ),
     Case(
         "L016",
-        'ALTER TABLE "Invoice" ALTER COLUMN a TYPE bigint;\n'
-        'ALTER TABLE "Invoice" ALTER COLUMN b TYPE bigint;',
+        'ALTER TABLE "Invoice" ALTER COLUMN a TYPE bigint;\nALTER TABLE "Invoice" ALTER COLUMN b TYPE bigint;',
         'ALTER TABLE "Invoice" ALTER COLUMN a TYPE bigint, ALTER COLUMN b TYPE bigint;',
     ),
     Case(
@@ -127,8 +123,7 @@ CASES = [
     Case(
         "L019",
         "-- bhq-migrate-ignore no-such-rule -- because\nCREATE TABLE IF NOT EXISTS t (id bigint);",
-        "-- bhq-migrate-ignore create-without-if-not-exists -- created once by hand\n"
-        "CREATE TABLE t (id bigint);",
+        "-- bhq-migrate-ignore create-without-if-not-exists -- created once by hand\nCREATE TABLE t (id bigint);",
     ),
 ]
 

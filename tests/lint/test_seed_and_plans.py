@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bhq_migrate.errors import LintRefused
 from bhq_migrate.findings import Severity
-from bhq_migrate.lint import LintOptions, lint_paths, lint_plans
-from bhq_migrate.plans import load_plans
+from bhq_migrate.lint import LintOptions, check_before_apply, lint_paths, lint_plans, lint_plans_for_apply
+from bhq_migrate.plans import load_plan, load_plans
 from tests.lint.helpers import FIXTURES, PLANS_DIR
 
 
@@ -80,3 +86,27 @@ def test_varchar_widening_in_hardening_is_catalog_only() -> None:
     findings = lint_plans(load_plans(PLANS_DIR))
     widening = [f for f in findings if f.rule == "L002" and "stripe_invoice_id" in f.message]
     assert [f.severity for f in widening] == [Severity.INFO]
+
+
+def test_apply_hook_returns_the_seed_errors_as_lines(tmp_path: Path) -> None:
+    plan_file = tmp_path / "001_seed_phase2.sql"
+    plan_file.write_text((FIXTURES / "seed_phase2.sql").read_text())
+    errors = lint_plans_for_apply([load_plan(plan_file)])
+    assert len(errors) == 2 and all("L001 transaction-control" in line for line in errors)
+
+
+def test_apply_hook_accepts_the_shipped_plans() -> None:
+    assert lint_plans_for_apply(load_plans(PLANS_DIR)) == []
+
+
+def test_apply_gate_refuses_errors_against_a_live_catalog(baseline_db: str, tmp_path: Path) -> None:
+    plan_file = tmp_path / "001_seed_phase2.sql"
+    plan_file.write_text((FIXTURES / "seed_phase2.sql").read_text())
+    with psycopg.connect(baseline_db) as conn, pytest.raises(LintRefused, match="2 error"):
+        check_before_apply(conn, [load_plan(plan_file)])
+
+
+def test_apply_gate_returns_the_warnings_it_accepts(baseline_db: str) -> None:
+    with psycopg.connect(baseline_db) as conn:
+        accepted = check_before_apply(conn, load_plans(PLANS_DIR))
+    assert accepted and {f.severity for f in accepted} <= {Severity.WARNING, Severity.INFO}

@@ -23,11 +23,7 @@ def covers(wider: IndexInfo, narrower: IndexInfo) -> bool:
     if wider.predicate is not None and wider.predicate_sql != narrower.predicate_sql:
         return False
     if narrower.unique:
-        return (
-            wider.unique
-            and wider.keys == narrower.keys
-            and narrower.origin not in {"constraint", "primary key"}
-        )
+        return wider.unique and wider.keys == narrower.keys and narrower.origin not in {"constraint", "primary key"}
     return True
 
 

@@ -35,9 +35,7 @@ def _implied_table(column: ColumnInfo, schema: SchemaModel) -> str | None:
         schemas = ["_".join(prefix)] if prefix else [own_schema, "public"]
         for name in ("_".join(rest), "_".join(rest) + "s"):
             candidates.extend(f"{s}.{name}" for s in schemas)
-    return next(
-        (candidate for candidate in candidates if candidate in known and candidate != column.table), None
-    )
+    return next((candidate for candidate in candidates if candidate in known and candidate != column.table), None)
 
 
 def check(context: LintContext) -> Iterator[Hit]:
@@ -71,9 +69,7 @@ def _unreferenced_ids(schema: SchemaModel, referencing: set[tuple[str, str]]) ->
         if target is None or len(primary_key) != 1:
             continue
         key_type = schema.column_type(target, primary_key[0])
-        if key_type is None or not 0 < _INTEGER_BYTES.get(info.type.name, 0) < _INTEGER_BYTES.get(
-            key_type.name, 0
-        ):
+        if key_type is None or not 0 < _INTEGER_BYTES.get(info.type.name, 0) < _INTEGER_BYTES.get(key_type.name, 0):
             continue
         yield Hit(
             f'{display_name(info.table)}."{info.name}" is {info.type.display()} but holds ids of '

@@ -42,8 +42,7 @@ RULE = LintRule(
         "all rows "
         "keeps enforcing uniqueness against them, so a deleted contact blocks re-creating the same "
         "(marketplaceUserId, tenantId) pair.",
-        fix='Make the index partial: `... WHERE "deletedAt" IS NULL` (and repeat that predicate in '
-        "ON CONFLICT).",
+        fix='Make the index partial: `... WHERE "deletedAt" IS NULL` (and repeat that predicate in ON CONFLICT).',
     ),
     check,
 )

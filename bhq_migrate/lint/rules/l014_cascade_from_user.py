@@ -9,12 +9,8 @@ from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.lint.analysis import display_name
 from bhq_migrate.lint.context import Hit, LintContext, LintRule
 
-USER_TABLE = re.compile(
-    r"^(users?|accounts?|members?|customers?|clients?|providers?|profiles?)$", re.IGNORECASE
-)
-RECORD_TABLE = re.compile(
-    r"invoice|payment|transaction|refund|payout|order|ledger|message|thread", re.IGNORECASE
-)
+USER_TABLE = re.compile(r"^(users?|accounts?|members?|customers?|clients?|providers?|profiles?)$", re.IGNORECASE)
+RECORD_TABLE = re.compile(r"invoice|payment|transaction|refund|payout|order|ledger|message|thread", re.IGNORECASE)
 
 
 def check(context: LintContext) -> Iterator[Hit]:
@@ -43,8 +39,7 @@ RULE = LintRule(
         "parties "
         "own or the law requires you to keep: deleting a buyer deletes whole message threads, including the "
         "provider's replies; invoices and transactions vanish from the books.",
-        fix="Use ON DELETE RESTRICT (or SET NULL on a nullable column) and soft-delete or anonymise users "
-        "instead.",
+        fix="Use ON DELETE RESTRICT (or SET NULL on a nullable column) and soft-delete or anonymise users instead.",
     ),
     check,
 )

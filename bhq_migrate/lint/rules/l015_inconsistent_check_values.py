@@ -12,9 +12,7 @@ from bhq_migrate.lint.schema import CheckedValues
 
 # Words that qualify a column without changing what it holds: "marketplacePaymentMode", "payment_mode" and
 # "paymentModeSnapshot" all hold a payment mode.
-QUALIFIERS = frozenset(
-    {"marketplace", "snapshot", "current", "default", "buyer", "provider", "client", "tenant"}
-)
+QUALIFIERS = frozenset({"marketplace", "snapshot", "current", "default", "buyer", "provider", "client", "tenant"})
 
 
 def meaning(column: str) -> str | None:
@@ -48,11 +46,7 @@ def check(context: LintContext) -> Iterator[Hit]:
                 )
         checked_columns = {(member.table, member.column) for member in members}
         for column in schema.columns.values():
-            if (
-                column.unit is None
-                or meaning(column.name) != key
-                or (column.table, column.name) in checked_columns
-            ):
+            if column.unit is None or meaning(column.name) != key or (column.table, column.name) in checked_columns:
                 continue
             yield Hit(
                 f'{display_name(column.table)}."{column.name}" has no CHECK, but {where} allows '

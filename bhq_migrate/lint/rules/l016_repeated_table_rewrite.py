@@ -40,8 +40,7 @@ RULE = LintRule(
         "31-33 s under ACCESS EXCLUSIVE; the same three clauses in one ALTER TABLE took 16 s, for the same "
         "end "
         "state.",
-        fix="Merge the clauses into one statement: `ALTER TABLE t ALTER COLUMN a TYPE ..., ALTER COLUMN b "
-        "TYPE ...`.",
+        fix="Merge the clauses into one statement: `ALTER TABLE t ALTER COLUMN a TYPE ..., ALTER COLUMN b TYPE ...`.",
     ),
     check,
 )

@@ -42,8 +42,7 @@ RULE = LintRule(
         rationale="A misspelt rule name silently suppresses nothing, and a suppression without a reason "
         "leaves the "
         "next reader guessing why a warning was accepted.",
-        fix="Write `-- bhq-migrate-ignore <rule-id or name> -- <why this is acceptable>` right above the "
-        "statement.",
+        fix="Write `-- bhq-migrate-ignore <rule-id or name> -- <why this is acceptable>` right above the statement.",
     ),
     check,
 )
