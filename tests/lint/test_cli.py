@@ -75,7 +75,7 @@ def test_plan_lists_locks_sizes_and_findings_and_writes_nothing(baseline_db: str
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert [plan["id"] for plan in report["pending"]] == ["001", "002"]
-    retype = report["pending"][0]["statements"][0]
+    retype = next(s for s in report["pending"][0]["statements"] if s["summary"] == "ALTER COLUMN TYPE x3")
     assert (retype["table"], retype["lock_mode"], retype["effect"]) == (
         '"Invoice"',
         "ACCESS EXCLUSIVE",
