@@ -23,14 +23,15 @@ from pydantic import BaseModel
 from bhq_migrate.connection import connect, describe
 from bhq_migrate.lint.analysis import Effect, display_name
 from bhq_migrate.lint.catalog import Catalog, load_catalog
-from bhq_migrate.lint.context import AnalysedStatement, LintOptions, build_context
+from bhq_migrate.lint.context import LintContext, LintOptions, build_context
 from bhq_migrate.lint.engine import LintFinding, run_rules
-from bhq_migrate.lint.source import source_from_plan
+from bhq_migrate.lint.source import SourceFile, source_from_plan
+from bhq_migrate.migrate.history import read_history
 from bhq_migrate.migrate.preflight import REWRITE_BYTES_PER_SECOND, run_preflight
+from bhq_migrate.migrate.runner import ApplyOptions, select_plans
 from bhq_migrate.plans import Plan, load_plans
 
 SCAN_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND * 4
-HISTORY_TABLE = "bhq_migrate.history"
 
 
 class LockTaken(BaseModel):
@@ -96,56 +97,47 @@ def estimate_seconds(effect: Effect, total_bytes: int | None, heap_bytes: int | 
     return None
 
 
-def applied_plan_ids(conn: psycopg.Connection[Any]) -> set[str]:
-    """Ids in the history table; none when it does not exist yet (plan never creates it)."""
-    exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)).fetchone()
-    if not exists or not exists[0]:
-        return set()
-    return {str(row[0]) for row in conn.execute("SELECT id FROM bhq_migrate.history")}
-
-
 def _preflight(conn: psycopg.Connection[Any], plans: list[Plan]) -> list[dict[str, Any]]:
     """apply's own pre-flight checks, as plain data."""
     return [problem.model_dump(mode="json") for problem in run_preflight(conn, plans)]
 
 
 def _statement_plans(
-    plan: Plan, findings: list[LintFinding], context_catalog: Catalog, analysed: list[AnalysedStatement]
+    source: SourceFile, context: LintContext, findings: list[LintFinding], catalog: Catalog
 ) -> list[StatementPlan]:
+    """One row per top-level statement of ``source``, with its findings (DO blocks count as one)."""
     by_statement: dict[int | None, list[LintFinding]] = {}
     for finding in findings:
-        if finding.file == str(plan.path):
+        if finding.file == source.file:
             by_statement.setdefault(finding.statement, []).append(finding)
     rows: list[StatementPlan] = []
-    for statement in analysed:
+    for statement in context.statements_in(source):
         unit, effect = statement.unit, statement.effect
-        if unit.file != str(plan.path) or unit.in_do_block:
+        if unit.in_do_block:
             continue
-        size = context_catalog.sizes.get(effect.object or "")
-        existed = statement.table_existed
+        size = catalog.sizes.get(effect.object or "") if statement.table_existed else None
         line, column = unit.position()
         rows.append(
             StatementPlan(
                 line=line,
                 column=column,
                 sql=unit.sql,
-                summary=_summary(effect.actions),
+                summary=_describe_actions(effect.actions),
                 table=display_name(effect.object) if effect.object else None,
                 lock_mode=effect.lock_mode.value if effect.lock_mode else None,
                 locks=[LockTaken(table=display_name(lock.table), mode=lock.mode.value) for lock in effect.locks],
                 effect=effect.effect.value,
-                estimated_rows=size.estimated_rows if size and existed else None,
-                total_bytes=size.total_bytes if size and existed else None,
-                estimated_seconds=estimate_seconds(effect.effect, size.total_bytes, size.heap_bytes)
-                if size and existed
-                else None,
+                estimated_rows=size.estimated_rows if size else None,
+                total_bytes=size.total_bytes if size else None,
+                estimated_seconds=estimate_seconds(effect.effect, size.total_bytes, size.heap_bytes) if size else None,
                 findings=by_statement.get(unit.index, []),
             )
         )
     return rows
 
 
-def _summary(actions: tuple[str, ...]) -> str:
+def _describe_actions(actions: tuple[str, ...]) -> str:
+    """``ALTER COLUMN TYPE x3`` for three retype clauses."""
     counts: dict[str, int] = {}
     for action in actions:
         counts[action] = counts.get(action, 0) + 1
@@ -153,29 +145,26 @@ def _summary(actions: tuple[str, ...]) -> str:
 
 
 def build_plan_report(url: str, plans_dir: Path, *, with_optional: bool = False) -> PlanReport:
-    """Read-only: the pending plans of ``plans_dir`` against the database at ``url``."""
-    plans = load_plans(plans_dir)
+    """Read-only: the plans ``apply`` would run from ``plans_dir`` against the database at ``url``."""
+    plans = select_plans(load_plans(plans_dir), ApplyOptions(plans_dir=plans_dir, with_optional=with_optional))
     with connect(url) as conn:
         conn.read_only = True
-        applied = applied_plan_ids(conn)
-        pending = [plan for plan in plans if plan.id not in applied and (with_optional or not plan.optional)]
+        applied = read_history(conn)
+        pending = [plan for plan in plans if plan.id not in applied]
         catalog = load_catalog(conn)
-        context = build_context(
-            [source_from_plan(plan) for plan in pending],
-            LintOptions(runner_sets_lock_timeout=True, keep_suppressed=True),
-            catalog,
-        )
+        sources = [source_from_plan(plan) for plan in pending]
+        context = build_context(sources, LintOptions(runner_sets_lock_timeout=True, keep_suppressed=True), catalog)
         findings = run_rules(context)
         preflight = _preflight(conn, pending) if pending else []
         conn.rollback()
     entries = []
-    for plan in pending:
-        statements = _statement_plans(plan, findings, catalog, context.statements)
+    for plan, source in zip(pending, sources, strict=True):
+        statements = _statement_plans(source, context, findings, catalog)
         entries.append(
             PendingPlan(
                 id=plan.id,
                 name=plan.name,
-                file=str(plan.path),
+                file=source.file,
                 transactional=plan.transactional,
                 optional=plan.optional,
                 statements=statements,

@@ -263,9 +263,17 @@ def source_from_text(text: str, name: str = "<sql>") -> SourceFile:
     return SourceFile(name, text, _units(name, text, statements), problems, _transactional(text))
 
 
+def display_path(path: Path) -> str:
+    """``sql/001_x.sql`` when under the working directory, else the path as given: what findings show."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def source_from_plan(plan: Plan) -> SourceFile:
     """A plan already split by :func:`bhq_migrate.plans.load_plan` (so it parsed)."""
-    name = str(plan.path)
+    name = display_path(plan.path)
     statements = _with_offsets(plan.text, plan.statements)
     return SourceFile(name, plan.text, _units(name, plan.text, statements), [], plan.transactional)
 

@@ -7,18 +7,24 @@ import pytest
 
 from bhq_migrate.lint.analysis import Effect
 from bhq_migrate.lint.plan_report import REWRITE_BYTES_PER_SECOND, build_plan_report, estimate_seconds
+from bhq_migrate.migrate import history
+from bhq_migrate.plans import load_plan
 from tests.lint.helpers import PLANS_DIR
+
+
+def _run_and_record(url: str, *names: str) -> None:
+    """Run plans as plain SQL and record them in the runner's history table, as apply would."""
+    with psycopg.connect(url) as conn:
+        history.ensure_history(conn)
+        for name in names:
+            plan = load_plan(PLANS_DIR / name)
+            conn.execute(plan.text)  # type: ignore[arg-type]
+            history.record(conn, plan, duration_ms=0)
 
 
 @pytest.fixture
 def migrated_like_db(baseline_db: str) -> str:
-    """The baseline with 001 and 002 run as plain SQL and recorded in a minimal history table (the runner's
-    own table has more columns; plan only reads ``id``)."""
-    with psycopg.connect(baseline_db) as conn:
-        for name in ("001_critical_production_fixes.sql", "002_marketplace_schema.sql"):
-            conn.execute((PLANS_DIR / name).read_text())  # type: ignore[arg-type]
-        conn.execute("CREATE SCHEMA bhq_migrate; CREATE TABLE bhq_migrate.history (id text PRIMARY KEY)")
-        conn.execute("INSERT INTO bhq_migrate.history VALUES ('001'), ('002')")
+    _run_and_record(baseline_db, "001_critical_production_fixes.sql", "002_marketplace_schema.sql")
     return baseline_db
 
 
@@ -30,10 +36,7 @@ def test_rewrite_estimate_uses_the_documented_rate() -> None:
 
 
 def test_applied_plans_are_not_pending(baseline_db: str) -> None:
-    with psycopg.connect(baseline_db) as conn:
-        conn.execute((PLANS_DIR / "001_critical_production_fixes.sql").read_text())  # type: ignore[arg-type]
-        conn.execute("CREATE SCHEMA bhq_migrate; CREATE TABLE bhq_migrate.history (id text PRIMARY KEY)")
-        conn.execute("INSERT INTO bhq_migrate.history VALUES ('001')")
+    _run_and_record(baseline_db, "001_critical_production_fixes.sql")
     report = build_plan_report(baseline_db, PLANS_DIR)
     assert report.applied == ["001"]
     assert [plan.id for plan in report.pending] == ["002"]
