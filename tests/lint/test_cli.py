@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 from typer.testing import CliRunner
 
+from bhq_migrate.baseline.loader import plant_duplicate_contacts
 from bhq_migrate.cli import app
 from tests.lint.helpers import FIXTURES, PLANS_DIR
 
@@ -92,9 +93,18 @@ def test_plan_console_shows_the_rewrite(baseline_db: str) -> None:
     assert result.exit_code == 0, result.stderr
     assert "001 critical_production_fixes" in result.stdout
     assert "ALTER COLUMN TYPE x3" in result.stdout
+    assert "pre-flight: no problems" in result.stdout
 
 
 def test_plan_exits_2_when_the_database_is_unreachable() -> None:
     result = runner.invoke(app, ["plan", "--database-url", "postgresql://nobody:secret@127.0.0.1:1/none"])
     assert result.exit_code == 2
     assert "secret" not in result.stderr
+
+
+def test_plan_shows_preflight_errors_and_exits_1(baseline_db: str) -> None:
+    with psycopg.connect(baseline_db) as conn:
+        plant_duplicate_contacts(conn)
+    result = runner.invoke(app, ["plan", "--database-url", baseline_db, "--plans-dir", str(PLANS_DIR)])
+    assert result.exit_code == 1
+    assert "pre-flight:" in result.stdout and "error" in result.stdout.split("pre-flight:")[1]
