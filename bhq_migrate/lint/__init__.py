@@ -17,7 +17,7 @@ from bhq_migrate.lint.engine import (
     lint_plans_for_apply,
     lint_sources,
 )
-from bhq_migrate.lint.rules import RULES, find_rule
+from bhq_migrate.lint.rules import RULES
 
 __all__ = [
     "RULES",
@@ -30,7 +30,6 @@ __all__ = [
     "analyse_sql",
     "analyse_statement",
     "check_before_apply",
-    "find_rule",
     "lint_paths",
     "lint_plan",
     "lint_plans",

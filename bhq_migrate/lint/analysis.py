@@ -56,14 +56,6 @@ class LockMode(str, Enum):
         """The spelling in ``pg_locks.mode`` (``AccessExclusiveLock``)."""
         return "".join(word.capitalize() for word in self.value.split()) + "Lock"
 
-    @property
-    def blocks_writes(self) -> bool:
-        return self.strength >= LockMode.SHARE.strength
-
-    @property
-    def blocks_reads(self) -> bool:
-        return self is LockMode.ACCESS_EXCLUSIVE
-
 
 class Effect(str, Enum):
     NONE = "none"
@@ -177,10 +169,6 @@ class StatementEffect:
     """Keys of :data:`ACTIONS`; for ALTER TABLE one per clause, in order."""
     locks: tuple[TableLock, ...] = ()
     notes: tuple[str, ...] = field(default=())
-
-    @property
-    def blocks_writes(self) -> bool:
-        return any(lock.mode.blocks_writes for lock in self.locks)
 
 
 ColumnTypeLookup = Callable[[str, str], "TypeRef | None"]

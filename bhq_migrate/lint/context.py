@@ -35,10 +35,6 @@ class AnalysedStatement:
     table_existed: bool
     """Whether the statement's table existed before the plans ran (see SchemaModel.table_existed)."""
 
-    @property
-    def node(self) -> object:
-        return self.unit.node
-
 
 @dataclass(frozen=True)
 class Hit:

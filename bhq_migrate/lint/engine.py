@@ -68,8 +68,7 @@ def run_rules(context: LintContext, rules: Iterable[LintRule] = RULES) -> list[L
             elif context.options.keep_suppressed:
                 findings.append(finding.model_copy(update={"suppressed": reason}))
     order = {source.file: n for n, source in enumerate(context.sources)}
-    unique = {(f.file, f.line, f.column, f.rule, f.message): f for f in findings}
-    return sorted(unique.values(), key=lambda f: (order.get(f.file, len(order)), f.line, f.column, f.rule))
+    return sorted(findings, key=lambda f: (order.get(f.file, len(order)), f.line, f.column, f.rule))
 
 
 def lint_sources(

@@ -117,9 +117,6 @@ class SchemaModel:
         info = self.columns.get((table, column))
         return info.type if info else None
 
-    def table_columns(self, table: str) -> list[ColumnInfo]:
-        return [info for (owner, _), info in self.columns.items() if owner == table]
-
     def has_soft_delete(self, table: str) -> bool:
         return any((table, name) in self.columns for name in SOFT_DELETE_COLUMNS)
 

@@ -32,8 +32,6 @@ _ALIASES = {
     "real": "float4",
 }
 _SERIALS = {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"}
-INTEGER_TYPES = frozenset({"int2", "int4", "int8"})
-TEXT_TYPES = frozenset({"varchar", "text", "bpchar"})
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,3 @@ RULES: tuple[LintRule, ...] = (
     l018_partial_unique_blocks_on_conflict.RULE,
     l019_unknown_suppression.RULE,
 )
-
-
-def find_rule(reference: str) -> LintRule | None:
-    """A rule by id (``L002``) or name (``changing-column-type``)."""
-    return next((lint_rule for lint_rule in RULES if lint_rule.rule.matches(reference)), None)
