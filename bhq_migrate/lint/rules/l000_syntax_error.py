@@ -21,13 +21,11 @@ RULE = LintRule(
         title="PostgreSQL rejects this statement",
         severity=Severity.ERROR,
         rationale="The statement does not parse with PostgreSQL's own grammar (libpg_query, PostgreSQL 15). "
-        "Sent "
-        "as one query string, the way drivers and Prisma send a migration, nothing in the file runs at all; "
-        "run "
-        "statement by statement, everything after it runs without the statements it needed.",
+        "Sent as one query string, the way drivers and Prisma send a migration, nothing in the "
+        "file runs at all; run statement by statement, everything after it runs without the "
+        "statements it needed.",
         fix="Correct the statement. PostgreSQL has no `ADD CONSTRAINT IF NOT EXISTS`: guard the ADD "
-        "CONSTRAINT "
-        "in a DO block that checks pg_constraint first.",
+        "CONSTRAINT in a DO block that checks pg_constraint first.",
     ),
     check,
 )

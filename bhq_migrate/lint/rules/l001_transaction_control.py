@@ -1,4 +1,5 @@
-"""L001 transaction-control: BEGIN/COMMIT/ROLLBACK/SAVEPOINT inside a plan."""
+"""L001 transaction-control: BEGIN/COMMIT/ROLLBACK inside a plan, or a statement that cannot run in the plan's
+transaction (CREATE INDEX CONCURRENTLY in a transactional plan)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,31 @@ _WHY = {
 }
 
 
+def _needs_autocommit(node: object) -> str | None:
+    """Statements PostgreSQL refuses inside a transaction block (the ones a plan may contain)."""
+    if isinstance(node, ast.IndexStmt) and node.concurrent:
+        return "CREATE INDEX CONCURRENTLY"
+    if isinstance(node, ast.DropStmt) and node.concurrent:
+        return "DROP INDEX CONCURRENTLY"
+    if isinstance(node, ast.VacuumStmt) and node.is_vacuumcmd:
+        return "VACUUM"
+    return None
+
+
 def check(context: LintContext) -> Iterator[Hit]:
-    for statement in context.of_type(ast.TransactionStmt):
+    transactional = {source.file: source.transactional for source in context.sources}
+    for statement in context.statements:
         node = statement.unit.node
-        assert isinstance(node, ast.TransactionStmt)
-        keyword = statement.unit.sql.split(None, 1)[0].upper().rstrip(";")
-        why = _WHY.get(node.kind, "the runner owns the transaction")
-        yield Hit(f"{keyword} inside a plan: {why}", statement.unit)
+        if isinstance(node, ast.TransactionStmt):
+            keyword = statement.unit.sql.split(None, 1)[0].upper().rstrip(";")
+            why = _WHY.get(node.kind, "the runner owns the transaction")
+            yield Hit(f"{keyword} inside a plan: {why}", statement.unit)
+        elif (kind := _needs_autocommit(node)) and transactional.get(statement.unit.file, True):
+            yield Hit(
+                f"{kind} cannot run inside a transaction block, and this plan runs in one: give it a plan "
+                "of its own with the header `-- transactional: false`",
+                statement.unit,
+            )
 
 
 RULE = LintRule(
@@ -37,12 +56,13 @@ RULE = LintRule(
         title="Transaction control inside a plan",
         severity=Severity.ERROR,
         rationale="bhq-migrate runs each transactional plan in its own transaction and records it in the "
-        "history "
-        "table in that same transaction. A BEGIN inside the plan is ignored with a warning; a COMMIT ends "
-        "the "
-        "runner's transaction, so a failure after it leaves the database half-migrated and unrecorded.",
+        "history table in that same transaction. A BEGIN inside the plan is ignored with a "
+        "warning; a COMMIT ends the runner's transaction, so a failure after it leaves the "
+        "database half-migrated and unrecorded. CREATE INDEX CONCURRENTLY in a transactional plan "
+        "fails outright: it cannot run in a transaction block.",
         fix="Delete BEGIN/COMMIT/ROLLBACK from the plan. For statements that cannot run in a transaction "
-        "(CREATE INDEX CONCURRENTLY), put them in their own plan with the header `-- transactional: false`.",
+        "(CREATE INDEX CONCURRENTLY), put them in their own plan with the header `-- transactional: "
+        "false`.",
     ),
     check,
 )

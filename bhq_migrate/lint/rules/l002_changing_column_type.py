@@ -55,15 +55,13 @@ RULE = LintRule(
         title="Changing a column's type rewrites the table",
         severity=Severity.WARNING,
         rationale="Except for binary-coercible changes (varchar widening, varchar to text), ALTER COLUMN "
-        "TYPE "
-        "writes a new copy of the table and rebuilds every index while holding ACCESS EXCLUSIVE: on 2M "
-        "invoices "
-        "(444 MB) about 8 s per rewrite, during which even SELECTs wait. Clients reading the column may "
-        "also break.",
-        fix="Schedule it in a maintenance window and merge all type changes of a table into one ALTER "
-        "TABLE, or "
-        "migrate online: add a new column, backfill in batches with a trigger keeping it in sync, then swap. "
-        "When the rewrite is the point, say so: `-- bhq-migrate-ignore changing-column-type -- <reason>`.",
+        "TYPE writes a new copy of the table and rebuilds every index while holding ACCESS "
+        "EXCLUSIVE: on 2M invoices (444 MB) about 8 s per rewrite, during which even SELECTs wait."
+        " Clients reading the column may also break.",
+        fix="Schedule it in a maintenance window and merge all type changes of a table into one ALTER TABLE,"
+        " or migrate online: add a new column, backfill in batches with a trigger keeping it in sync, "
+        "then swap. When the rewrite is the point, say so: `-- bhq-migrate-ignore changing-column-type "
+        "-- <reason>`.",
     ),
     check,
 )

@@ -32,12 +32,10 @@ RULE = LintRule(
         title="CREATE INDEX without CONCURRENTLY on an existing table",
         severity=Severity.WARNING,
         rationale="A plain CREATE INDEX holds a SHARE lock for the whole build, blocking every write to the "
-        "table; "
-        "inside a plan's transaction the lock is held until the plan commits.",
+        "table; inside a plan's transaction the lock is held until the plan commits.",
         fix="Use CREATE INDEX CONCURRENTLY in a plan of its own with `-- transactional: false` (it cannot "
-        "run in a "
-        "transaction). It waits for older transactions, and a failed build leaves an INVALID index that "
-        "`IF NOT EXISTS` keeps: drop it and retry.",
+        "run in a transaction). It waits for older transactions, and a failed build leaves an INVALID "
+        "index that `IF NOT EXISTS` keeps: drop it and retry.",
     ),
     check,
 )

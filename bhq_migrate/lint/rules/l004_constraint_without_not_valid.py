@@ -46,11 +46,10 @@ RULE = LintRule(
         title="ADD CONSTRAINT CHECK or FOREIGN KEY without NOT VALID",
         severity=Severity.WARNING,
         rationale="Adding a CHECK scans the whole table under ACCESS EXCLUSIVE (no reads or writes); adding "
-        "a "
-        "FOREIGN KEY scans it under SHARE ROW EXCLUSIVE on both tables (no writes).",
-        fix="Add the constraint NOT VALID (instant; new rows are checked), then "
-        "`ALTER TABLE ... VALIDATE CONSTRAINT ...` as a separate statement: it scans under SHARE UPDATE "
-        "EXCLUSIVE, so reads and writes go on.",
+        "a FOREIGN KEY scans it under SHARE ROW EXCLUSIVE on both tables (no writes).",
+        fix="Add the constraint NOT VALID (instant; new rows are checked), then `ALTER TABLE ... VALIDATE "
+        "CONSTRAINT ...` as a separate statement: it scans under SHARE UPDATE EXCLUSIVE, so reads and "
+        "writes go on.",
     ),
     check,
 )

@@ -35,9 +35,9 @@ RULE = LintRule(
         severity=Severity.WARNING,
         rationale="PostgreSQL verifies that no row is NULL by scanning the whole table while holding ACCESS "
         "EXCLUSIVE, so every query on the table waits.",
-        fix="First add `CHECK (col IS NOT NULL) NOT VALID` and VALIDATE it (SHARE UPDATE EXCLUSIVE); SET "
-        "NOT NULL "
-        "then uses the validated constraint and skips the scan (PostgreSQL 12+); drop the CHECK afterwards.",
+        fix="First add `CHECK (col IS NOT NULL) NOT VALID` and VALIDATE it (SHARE UPDATE EXCLUSIVE); SET NOT"
+        " NULL then uses the validated constraint and skips the scan (PostgreSQL 12+); drop the CHECK "
+        "afterwards.",
     ),
     check,
 )

@@ -37,12 +37,11 @@ RULE = LintRule(
         title="ADD COLUMN with a volatile default rewrites the table",
         severity=Severity.WARNING,
         rationale="Since PostgreSQL 11 a constant (or stable, like now()) default is stored once in the "
-        "catalog. A "
-        "volatile default (random(), gen_random_uuid(), clock_timestamp(), SERIAL's nextval, identity, "
-        "stored "
-        "generated columns) must be computed for every existing row: a full rewrite under ACCESS EXCLUSIVE.",
-        fix="Add the column without a default (or with a constant one), set the volatile default with "
-        "`ALTER COLUMN ... SET DEFAULT` for new rows, and backfill existing rows in batches.",
+        "catalog. A volatile default (random(), gen_random_uuid(), clock_timestamp(), SERIAL's "
+        "nextval, identity, stored generated columns) must be computed for every existing row: a "
+        "full rewrite under ACCESS EXCLUSIVE.",
+        fix="Add the column without a default (or with a constant one), set the volatile default with `ALTER"
+        " COLUMN ... SET DEFAULT` for new rows, and backfill existing rows in batches.",
     ),
     check,
 )

@@ -58,10 +58,10 @@ RULE = LintRule(
         title="No lock_timeout in effect before taking a strong lock",
         severity=Severity.WARNING,
         rationale="A DDL statement waiting for its lock (behind one long transaction) blocks every later "
-        "query on "
-        "the table, reads included, for as long as it waits: a queued migration takes the application down.",
-        fix="`SET lock_timeout = '5s'` (and a statement_timeout) before the first DDL, and retry on timeout. "
-        "`bhq-migrate apply` does both itself, so plans run by it do not need the SET.",
+        "query on the table, reads included, for as long as it waits: a queued migration takes the"
+        " application down.",
+        fix="`SET lock_timeout = '5s'` (and a statement_timeout) before the first DDL, and retry on timeout."
+        " `bhq-migrate apply` does both itself, so plans run by it do not need the SET.",
     ),
     check,
 )

@@ -59,14 +59,11 @@ RULE = LintRule(
         title="A CREATE (or ADD) that is not re-runnable",
         severity=Severity.WARNING,
         rationale="A plan that failed half-way, or is re-applied to a database where part of it already "
-        "exists, "
-        "must run again cleanly. CREATE TABLE/INDEX/SCHEMA and ADD COLUMN without IF NOT EXISTS, and a bare "
-        "ADD "
-        "CONSTRAINT, stop it with 'already exists'.",
-        fix="Use IF NOT EXISTS; for ADD CONSTRAINT (which has none) wrap it in "
-        "`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 't'::regclass AND conname "
-        "= 'c') "
-        "THEN ALTER TABLE ... ADD CONSTRAINT ...; END IF; END $$;`.",
+        "exists, must run again cleanly. CREATE TABLE/INDEX/SCHEMA and ADD COLUMN without IF NOT "
+        "EXISTS, and a bare ADD CONSTRAINT, stop it with 'already exists'.",
+        fix="Use IF NOT EXISTS; for ADD CONSTRAINT (which has none) wrap it in `DO $$ BEGIN IF NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint WHERE conrelid = 't'::regclass AND conname = 'c') THEN ALTER TABLE"
+        " ... ADD CONSTRAINT ...; END IF; END $$;`.",
     ),
     check,
 )

@@ -32,8 +32,8 @@ RULE = LintRule(
         title="INTEGER for an amount in cents",
         severity=Severity.WARNING,
         rationale="A 32-bit integer of cents tops out at $21,474,836.47; sums, refunds and multi-currency "
-        "amounts "
-        "pass it, and an INSERT then fails with 'integer out of range'. Retyping later rewrites the table.",
+        "amounts pass it, and an INSERT then fails with 'integer out of range'. Retyping later "
+        "rewrites the table.",
         fix="Declare money columns BIGINT from the start (Prisma: BigInt).",
     ),
     check,

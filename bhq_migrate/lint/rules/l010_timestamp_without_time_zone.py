@@ -51,10 +51,9 @@ RULE = LintRule(
         title="TIMESTAMP without time zone",
         severity=Severity.WARNING,
         rationale="`TIMESTAMP DEFAULT NOW()` converts the instant to the session's TimeZone and drops the "
-        "offset: "
-        "two sessions with different TimeZone settings stored the same instant 6 h apart.",
-        fix="Use TIMESTAMPTZ (Prisma: `@db.Timestamptz(3)`). Converting later: "
-        "`ALTER COLUMN c TYPE timestamptz USING c AT TIME ZONE 'UTC'` (a rewrite).",
+        "offset: two sessions with different TimeZone settings stored the same instant 6 h apart.",
+        fix="Use TIMESTAMPTZ (Prisma: `@db.Timestamptz(3)`). Converting later: `ALTER COLUMN c TYPE "
+        "timestamptz USING c AT TIME ZONE 'UTC'` (a rewrite).",
     ),
     check,
 )

@@ -54,11 +54,10 @@ RULE = LintRule(
         name="redundant-index",
         title="Index made redundant by a UNIQUE constraint or another index",
         severity=Severity.WARNING,
-        rationale="A UNIQUE constraint already creates a B-tree index, and an index on (a, b) serves "
-        "lookups on a. "
-        "A second index on the same leading columns slows every write, takes space and buffer cache, and "
-        "gives "
-        "the planner nothing new (six such indexes in the seed's marketplace schema).",
+        rationale="A UNIQUE constraint already creates a B-tree index, and an index on (a, b) serves lookups"
+        " on a. A second index on the same leading columns slows every write, takes space and "
+        "buffer cache, and gives the planner nothing new (six such indexes in the seed's "
+        "marketplace schema).",
         fix="Drop the redundant index (or do not create it); keep the one that enforces uniqueness.",
     ),
     check,

@@ -87,14 +87,11 @@ RULE = LintRule(
         title="Referencing column's type differs from the referenced key",
         severity=Severity.WARNING,
         rationale="A reference column must hold every value of the key it points to. An INTEGER column "
-        "pointing "
-        "at a BIGINT/BIGSERIAL key fails with 'integer out of range' once ids pass 2,147,483,647, and "
-        "mismatched types make joins cast. A `<table>Id` column with no FOREIGN KEY at all also lets "
-        "dangling "
-        "ids in.",
+        "pointing at a BIGINT/BIGSERIAL key fails with 'integer out of range' once ids pass "
+        "2,147,483,647, and mismatched types make joins cast. A `<table>Id` column with no FOREIGN"
+        " KEY at all also lets dangling ids in.",
         fix="Give the column the key's type (BIGINT for BIGSERIAL) and declare the FOREIGN KEY (NOT VALID, "
-        "then "
-        "VALIDATE).",
+        "then VALIDATE).",
     ),
     check,
 )

@@ -39,9 +39,8 @@ RULE = LintRule(
         title="Unique index on a soft-delete table includes deleted rows",
         severity=Severity.WARNING,
         rationale="On a table with a deletedAt column, deleted rows stay in the table. A unique index over "
-        "all rows "
-        "keeps enforcing uniqueness against them, so a deleted contact blocks re-creating the same "
-        "(marketplaceUserId, tenantId) pair.",
+        "all rows keeps enforcing uniqueness against them, so a deleted contact blocks re-creating"
+        " the same (marketplaceUserId, tenantId) pair.",
         fix='Make the index partial: `... WHERE "deletedAt" IS NULL` (and repeat that predicate in ON CONFLICT).',
     ),
     check,

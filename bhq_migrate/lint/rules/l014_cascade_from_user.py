@@ -36,9 +36,9 @@ RULE = LintRule(
         title="ON DELETE CASCADE from a user to financial or message records",
         severity=Severity.WARNING,
         rationale="Deleting a user (an account closure, a GDPR request) silently deletes records other "
-        "parties "
-        "own or the law requires you to keep: deleting a buyer deletes whole message threads, including the "
-        "provider's replies; invoices and transactions vanish from the books.",
+        "parties own or the law requires you to keep: deleting a buyer deletes whole message "
+        "threads, including the provider's replies; invoices and transactions vanish from the "
+        "books.",
         fix="Use ON DELETE RESTRICT (or SET NULL on a nullable column) and soft-delete or anonymise users instead.",
     ),
     check,

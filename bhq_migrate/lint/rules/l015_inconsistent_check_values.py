@@ -63,13 +63,11 @@ RULE = LintRule(
         title="CHECK value set disagrees with another column of the same meaning",
         severity=Severity.WARNING,
         rationale="The same notion stored in several tables (a payment mode on the tenant, the provider and "
-        "the "
-        "invoice) must accept the same values, or a value valid in one place is rejected when copied to "
-        "another: "
-        "'disabled' tenants, 'direct' providers and invoices that only know 'stripe' and 'manual'.",
+        "the invoice) must accept the same values, or a value valid in one place is rejected when "
+        "copied to another: 'disabled' tenants, 'direct' providers and invoices that only know "
+        "'stripe' and 'manual'.",
         fix="Agree on one value set (ideally one enum type or lookup table) and use it in every CHECK; add "
-        "the "
-        "CHECK to columns that have none.",
+        "the CHECK to columns that have none.",
     ),
     check,
 )

@@ -36,10 +36,9 @@ RULE = LintRule(
         name="repeated-table-rewrite",
         title="Several statements each rewrite the same table",
         severity=Severity.WARNING,
-        rationale='Each ALTER COLUMN ... TYPE is a full rewrite. Three separate statements on "Invoice" took '
-        "31-33 s under ACCESS EXCLUSIVE; the same three clauses in one ALTER TABLE took 16 s, for the same "
-        "end "
-        "state.",
+        rationale='Each ALTER COLUMN ... TYPE is a full rewrite. Three separate statements on "Invoice" took'
+        " 31-33 s under ACCESS EXCLUSIVE; the same three clauses in one ALTER TABLE took 16 s, for"
+        " the same end state.",
         fix="Merge the clauses into one statement: `ALTER TABLE t ALTER COLUMN a TYPE ..., ALTER COLUMN b TYPE ...`.",
     ),
     check,

@@ -35,10 +35,11 @@ RULE = LintRule(
         name="constant-partial-index",
         title="Partial index whose predicate makes every key identical",
         severity=Severity.WARNING,
-        rationale='`CREATE INDEX ON t ("deletedAt") WHERE "deletedAt" IS NULL` indexes only NULL keys: '
-        "every entry is the same, so it is a costly list of live rows that a scan or a better index beats.",
-        fix="Index the columns the queries filter or sort on, with the predicate: e.g. "
-        '`("tenantId", "createdAt") WHERE "deletedAt" IS NULL`.',
+        rationale='`CREATE INDEX ON t ("deletedAt") WHERE "deletedAt" IS NULL` indexes only NULL keys: every'
+        " entry is the same, so it is a costly list of live rows that a scan or a better index "
+        "beats.",
+        fix='Index the columns the queries filter or sort on, with the predicate: e.g. `("tenantId", '
+        '"createdAt") WHERE "deletedAt" IS NULL`.',
     ),
     check,
 )

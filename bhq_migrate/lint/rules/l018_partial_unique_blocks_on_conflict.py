@@ -45,12 +45,11 @@ RULE = LintRule(
         title="Partial unique index that ON CONFLICT on the same columns cannot use",
         severity=Severity.WARNING,
         rationale="`INSERT ... ON CONFLICT (a, b)` only infers a partial unique index when the statement "
-        "repeats "
-        "the index's predicate; otherwise it fails with 'there is no unique or exclusion constraint "
-        "matching the "
-        "ON CONFLICT specification'. A predicate of only `key IS NOT NULL` buys nothing for that cost.",
-        fix="Drop a redundant `IS NOT NULL` predicate; for a meaningful one (soft delete), write "
-        '`ON CONFLICT (a, b) WHERE "deletedAt" IS NULL` in the application.',
+        "repeats the index's predicate; otherwise it fails with 'there is no unique or exclusion "
+        "constraint matching the ON CONFLICT specification'. A predicate of only `key IS NOT NULL`"
+        " buys nothing for that cost.",
+        fix="Drop a redundant `IS NOT NULL` predicate; for a meaningful one (soft delete), write `ON "
+        'CONFLICT (a, b) WHERE "deletedAt" IS NULL` in the application.',
     ),
     check,
 )

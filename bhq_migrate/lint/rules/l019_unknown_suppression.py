@@ -40,8 +40,7 @@ RULE = LintRule(
         title="Suppression comment naming an unknown rule or lacking a reason",
         severity=Severity.WARNING,
         rationale="A misspelt rule name silently suppresses nothing, and a suppression without a reason "
-        "leaves the "
-        "next reader guessing why a warning was accepted.",
+        "leaves the next reader guessing why a warning was accepted.",
         fix="Write `-- bhq-migrate-ignore <rule-id or name> -- <why this is acceptable>` right above the statement.",
     ),
     check,
