@@ -149,3 +149,11 @@ def test_rule_accepts_its_passing_case(case: Case) -> None:
     texts = (case.given, case.passes) if case.given else (case.passes,)
     findings = lint_sql(*texts)
     assert case.rule not in {finding.rule for finding in findings}
+
+
+def test_rewrites_inside_a_do_block_count_once() -> None:
+    text = (
+        'DO $$ BEGIN ALTER TABLE "Invoice" ALTER COLUMN a TYPE bigint; END $$;\n'
+        'ALTER TABLE "Invoice" ALTER COLUMN b TYPE bigint;'
+    )
+    assert len([f for f in lint_sql(text) if f.rule == "L016"]) == 1

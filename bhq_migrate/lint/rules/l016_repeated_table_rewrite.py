@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pglast import ast
+
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.lint.analysis import Effect, display_name
 from bhq_migrate.lint.context import Hit, LintContext, LintRule
@@ -17,7 +19,7 @@ def check(context: LintContext) -> Iterator[Hit]:
             table = statement.effect.object
             if statement.effect.effect is not Effect.REWRITE or not table or not statement.table_existed:
                 continue
-            if statement.unit.in_do_block is False and statement.effect.actions[:1] == ("DO block",):
+            if isinstance(statement.unit.node, ast.DoStmt):
                 continue  # the statements inside the block are counted themselves
             count[table] = count.get(table, 0) + 1
             if table not in first_rewrite:
