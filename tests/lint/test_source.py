@@ -40,3 +40,9 @@ def test_do_block_with_execute_is_marked_dynamic() -> None:
 def test_transactional_header_is_read() -> None:
     assert not source_from_text("-- transactional: false\nSELECT 1;").transactional
     assert source_from_text("SELECT 1;").transactional
+
+
+def test_parser_grammar_is_no_newer_than_the_supported_servers() -> None:
+    from pglast import parser
+
+    assert parser.get_postgresql_version()[0] == 15  # docs/lint.md: PostgreSQL 15 grammar, servers 15+
