@@ -210,16 +210,11 @@ def _calls_volatile(node: object) -> bool:
         name = getattr(node.funcname[-1], "sval", "").lower() if node.funcname else ""
         if name in VOLATILE_FUNCTIONS:
             return True
-    if isinstance(node, ast.Node):
-        return any(_calls_volatile(child) for _, child in _children(node))
+    if isinstance(node, ast.Node):  # iterating a pglast node yields its field names
+        return any(_calls_volatile(getattr(node, name)) for name in node)
     if isinstance(node, tuple):
         return any(_calls_volatile(item) for item in node)
     return False
-
-
-def _children(node: ast.Node) -> Iterable[tuple[str, object]]:
-    for name in node:
-        yield name, getattr(node, name)
 
 
 def _alter_table_action(cmd: ast.AlterTableCmd, table: str, column_type: ColumnTypeLookup | None) -> str:

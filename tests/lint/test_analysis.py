@@ -73,6 +73,12 @@ from bhq_migrate.lint.types import TypeRef
             LockMode.ACCESS_EXCLUSIVE,
             Effect.REWRITE,
         ),
+        (
+            'ALTER TABLE "Invoice" ADD COLUMN n int DEFAULT (random() * 10)::int',
+            "public.Invoice",
+            LockMode.ACCESS_EXCLUSIVE,
+            Effect.REWRITE,
+        ),
         ("CREATE TABLE marketplace.users (id serial)", "marketplace.users", None, Effect.CATALOG),
         ('UPDATE "Invoice" SET status = status', "public.Invoice", LockMode.ROW_EXCLUSIVE, Effect.SCAN),
         ("SET lock_timeout = '5s'", None, None, Effect.NONE),
