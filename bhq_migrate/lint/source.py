@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -194,12 +194,9 @@ def _plpgsql_statements(body: str) -> tuple[list[str], bool]:
     return queries, dynamic
 
 
-def _do_units(unit: Unit) -> Iterator[Unit]:
-    body, language = _do_body(unit.node)  # type: ignore[arg-type]
-    if language.lower() != "plpgsql" or not body:
-        return
-    body_start = unit.sql.find(body)
-    queries, _ = _plpgsql_statements(body)
+def _do_block_units(unit: Unit, body: str, queries: list[str]) -> Iterator[Unit]:
+    """The body's SQL statements as units placed at their own line and column in the file."""
+    body_start = max(unit.sql.find(body), 0)
     cursor = 0
     for query in queries:
         found = body.find(query, cursor)
@@ -210,15 +207,8 @@ def _do_units(unit: Unit) -> Iterator[Unit]:
         except parser.ParseError:
             continue  # PL/pgSQL-only syntax (SELECT ... INTO var): not DDL, nothing to lint
         for statement in raw:
-            yield Unit(
-                file=unit.file,
-                text=unit.text,
-                index=unit.index,
-                sql=query,
-                offset=unit.offset + max(body_start, 0) + query_start,
-                node=statement.stmt,
-                comments=unit.comments,
-                in_do_block=True,
+            yield replace(
+                unit, sql=query, offset=unit.offset + body_start + query_start, node=statement.stmt, in_do_block=True
             )
 
 
@@ -230,21 +220,12 @@ def _units(name: str, text: str, statements: list[tuple[Statement, int]]) -> lis
             continue
         node = raw[0].stmt
         unit = Unit(name, text, statement.index, statement.sql, offset, node, statement.leading_comments)
-        if isinstance(node, ast.DoStmt):
-            body, _ = _do_body(node)
-            _, dynamic = _plpgsql_statements(body)
-            unit = Unit(
-                name,
-                text,
-                statement.index,
-                statement.sql,
-                offset,
-                node,
-                statement.leading_comments,
-                dynamic_sql=dynamic,
-            )
+        body, language = _do_body(node) if isinstance(node, ast.DoStmt) else ("", "")
+        if body and language.lower() == "plpgsql":
+            queries, dynamic = _plpgsql_statements(body)
+            unit = replace(unit, dynamic_sql=dynamic)
             units.append(unit)
-            units.extend(_do_units(unit))
+            units.extend(_do_block_units(unit, body, queries))
         else:
             units.append(unit)
     return units
