@@ -21,7 +21,9 @@ from typing import Any
 from pglast import ast, parser
 
 from bhq_migrate.errors import BadPlan
-from bhq_migrate.plans import Plan, Statement, _headers, position, split_statements
+
+# The splitter's own helpers, so recovered statements are cut exactly like split_statements cuts them.
+from bhq_migrate.plans import Plan, Statement, _headers, _skip_comments, position, split_statements
 
 
 @dataclass(frozen=True)
@@ -87,22 +89,6 @@ def _error_offset(sql: str) -> tuple[str, int]:
     except parser.ParseError as exc:
         return str(exc.args[0]), min(int(exc.args[1]) if len(exc.args) > 1 else 0, len(sql))
     return "syntax error", 0
-
-
-def _skip_comments(chunk: str) -> int:
-    offset = 0
-    while offset < len(chunk):
-        if chunk[offset].isspace():
-            offset += 1
-        elif chunk.startswith("--", offset):
-            newline = chunk.find("\n", offset)
-            offset = len(chunk) if newline < 0 else newline + 1
-        elif chunk.startswith("/*", offset):
-            close = chunk.find("*/", offset + 2)
-            offset = len(chunk) if close < 0 else close + 2
-        else:
-            break
-    return offset
 
 
 def _pieces(text: str) -> list[tuple[int, int]]:
