@@ -28,6 +28,8 @@ class Catalog:
     columns: dict[tuple[str, str], TypeRef] = field(default_factory=dict)
     primary_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     index_definitions: list[tuple[str, str, str]] = field(default_factory=list)
+    index_tables: dict[str, str] = field(default_factory=dict)
+    """``schema.index`` -> ``schema.table``: the table a DROP INDEX locks."""
     sizes: dict[str, TableSize] = field(default_factory=dict)
 
 
@@ -65,4 +67,5 @@ def load_catalog(conn: psycopg.Connection[Any]) -> Catalog:
         )
     for schema, table, index, definition in conn.execute(cast("Any", _sql("catalog_indexes.sql"))):
         catalog.index_definitions.append((f"{schema}.{table}", index, definition))
+        catalog.index_tables[f"{schema}.{index}"] = f"{schema}.{table}"
     return catalog

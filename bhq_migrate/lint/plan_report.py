@@ -115,7 +115,9 @@ def _statement_plans(
         unit, effect = statement.unit, statement.effect
         if unit.in_do_block:
             continue
-        size = catalog.sizes.get(effect.object or "") if statement.table_existed else None
+        # DROP INDEX names the index; the catalog knows its table, which is what gets locked and sized.
+        table = catalog.index_tables.get(effect.object or "", effect.object)
+        size = catalog.sizes.get(table or "")
         line, column = unit.position()
         rows.append(
             StatementPlan(
@@ -123,7 +125,7 @@ def _statement_plans(
                 column=column,
                 sql=unit.sql,
                 summary=_describe_actions(effect.actions),
-                table=display_name(effect.object) if effect.object else None,
+                table=display_name(table) if table else None,
                 lock_mode=effect.lock_mode.value if effect.lock_mode else None,
                 locks=[LockTaken(table=display_name(lock.table), mode=lock.mode.value) for lock in effect.locks],
                 effect=effect.effect.value,

@@ -55,3 +55,10 @@ def test_catalog_knowledge_marks_tables_of_earlier_plans_as_existing(migrated_li
     # marketplace.transactions exists now: its CHECK added without NOT VALID scans under ACCESS EXCLUSIVE
     assert "L004" in rules
     assert [plan.id for plan in report.pending] == ["003"]
+
+
+def test_drop_index_is_shown_on_its_table(baseline_db: str) -> None:
+    report = build_plan_report(baseline_db, PLANS_DIR)
+    drop = next(s for s in report.pending[0].statements if s.summary == "DROP INDEX")
+    assert (drop.table, drop.lock_mode) == ('"Contact"', "ACCESS EXCLUSIVE")
+    assert drop.total_bytes is not None
