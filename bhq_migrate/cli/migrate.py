@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Group
 from rich.live import Live
 from rich.spinner import Spinner
 from rich.table import Table
-from rich.text import Text
 
 from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stderr, stdout
 from bhq_migrate.connection import resolve_url
@@ -37,16 +36,33 @@ PlansDir = Annotated[
 Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="console or json (machine-readable).")]
 
 
+class _StatementLine:
+    """The live line: plan, statement n/total, seconds in this plan (re-read at every refresh), SQL."""
+
+    def __init__(self) -> None:
+        self.spinner = Spinner("dots")
+        self.event: Event | None = None
+        self.plan_started = time.monotonic()
+
+    def __rich__(self) -> Spinner:
+        if self.event is not None:
+            event, elapsed = self.event, time.monotonic() - self.plan_started
+            self.spinner.update(text=f"{event.plan} [{event.statement}/{event.total}] {elapsed:6.1f}s  {event.text}")
+        return self.spinner
+
+
 class _Progress:
     """Renders runner events: a live spinner line on a terminal, nothing when piped."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, show_lint: bool = False) -> None:
         self.enabled = enabled and stderr.is_terminal
+        self.show_lint = show_lint
         self.live: Live | None = None
+        self.line = _StatementLine()
 
     def __enter__(self) -> _Progress:
         if self.enabled:
-            self.live = Live(Text(""), console=stderr, refresh_per_second=10, transient=True)
+            self.live = Live(self.line, console=stderr, refresh_per_second=10, transient=True)
             self.live.__enter__()
         return self
 
@@ -55,15 +71,24 @@ class _Progress:
             self.live.__exit__(None, None, None)
 
     def __call__(self, event: Event) -> None:
+        if event.kind == "lint":
+            if self.show_lint:
+                for line in event.text.splitlines():
+                    stderr.print(f"[yellow]lint:[/] {line}")
+            else:
+                stderr.print(f"[yellow]lint:[/] {event.total} warning(s) accepted; see them with "
+                             f"--show-lint-warnings or `bhq-migrate plan`")
+            return
         if event.kind in ("warning", "retry", "lock-wait"):
             label = {"warning": "warning", "retry": "retry", "lock-wait": "waiting"}[event.kind]
             stderr.print(f"[yellow]{label}:[/] {event.text}")
             return
         if self.live is None:
             return
-        if event.kind == "statement":
-            line = f"{event.plan} [{event.statement}/{event.total}] {event.elapsed:5.1f}s  {event.text}"
-            self.live.update(Group(Spinner("dots", text=line)))
+        if event.kind == "plan-start":
+            self.line.plan_started = time.monotonic()
+        elif event.kind == "statement":
+            self.line.event = event
         elif event.kind == "plan-done":
             stderr.print(f"[green]✓[/] {event.plan} done in {event.elapsed:.2f} s ({event.total} statements)")
 
@@ -122,6 +147,8 @@ def apply_command(
     no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip the lint gate (not recommended).")] = False,
     output: Format = OutputFormat.console,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
+    show_lint_warnings: Annotated[bool, typer.Option(
+        "--show-lint-warnings", help="List every lint warning accepted by the gate, not just their count.")] = False,
 ) -> None:
     """Apply the pending plans, each in its own transaction, recorded in bhq_migrate.history."""
     url = guarded(lambda: resolve_url(database_url))
@@ -133,7 +160,8 @@ def apply_command(
     ))
 
     def run() -> ApplyResult:
-        with _Progress(enabled=not no_progress and output is OutputFormat.console) as progress:
+        with _Progress(enabled=not no_progress and output is OutputFormat.console,
+                       show_lint=show_lint_warnings) as progress:
             try:
                 return apply(url, options, progress)
             except PreflightFailed as error:
