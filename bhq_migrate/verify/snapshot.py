@@ -214,6 +214,12 @@ def read_snapshot(
             snapshot = _read(counted, schemas, tables, detail, audits)
         finally:
             counted.execute("ROLLBACK")
+    except psycopg.errors.InsufficientPrivilege as exc:
+        message = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
+        raise ConnectionFailed(
+            f"reading the catalog failed: {message} (verify needs USAGE on the schemas it checks and SELECT "
+            "on bhq_migrate.history)"
+        ) from None
     except psycopg.Error as exc:
         message = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
         raise ConnectionFailed(f"reading the catalog failed: {message}") from None

@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from psycopg import conninfo
 
+from bhq_migrate.errors import ConnectionFailed
 from bhq_migrate.verify import snapshot as snapshot_module
 from tests.verify.conftest import execute, run_verify
 
@@ -71,3 +72,10 @@ def test_a_role_without_write_privileges_can_run_verify(read_only_url: str) -> N
     report = run_verify(read_only_url)
     assert report.plans == ["001", "002"]
     assert report.failures == []
+
+
+def test_a_role_that_cannot_read_history_gets_a_one_line_hint(read_only_url: str, migrated_db: str) -> None:
+    role = conninfo.conninfo_to_dict(read_only_url)["user"]
+    execute(migrated_db, f"REVOKE SELECT ON bhq_migrate.history FROM {role}")
+    with pytest.raises(ConnectionFailed, match=r"permission denied for table history \(verify needs .* SELECT"):
+        run_verify(read_only_url)
