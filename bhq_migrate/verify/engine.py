@@ -88,7 +88,8 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
     layers = [expanded[plan_id] for plan_id in selected]
     expectations = [exp for exp in merge(layers) if in_scope(exp, options.schemas, options.tables)]
 
-    results = [evaluate(exp, snapshot) for exp in expectations]
+    file_lines: dict[str, list[str]] = {}  # per run: a checks file edited between runs is read again
+    results = [evaluate(exp, snapshot, file_lines) for exp in expectations]
     if options.audits:
         context = AuditContext(
             snapshot=snapshot,
@@ -128,7 +129,7 @@ def in_scope(exp: Expectation, schemas: tuple[str, ...], tables: tuple[str, ...]
     return not tables or exp.table[1] in tables or show(exp.table) in tables
 
 
-def evaluate(exp: Expectation, snapshot: Snapshot) -> CheckResult:
+def evaluate(exp: Expectation, snapshot: Snapshot, file_lines: dict[str, list[str]] | None = None) -> CheckResult:
     verdict = EVALUATORS[exp.kind](exp, snapshot)
     return CheckResult(
         id=f"{exp.plan}/{exp.kind}/{exp.object}",
@@ -146,7 +147,7 @@ def evaluate(exp: Expectation, snapshot: Snapshot) -> CheckResult:
         fix_sql=verdict.fix_sql,
         source=exp.source,
         key_path=exp.key_path,
-        line=declaration_line(exp.source, exp.key_path),
+        line=declaration_line(exp.source, exp.key_path, {} if file_lines is None else file_lines),
     )
 
 
@@ -172,20 +173,17 @@ def run_audits(context: AuditContext) -> list[CheckResult]:
     return results
 
 
-_LINES: dict[str, list[str]] = {}
-
-
-def declaration_line(source: str, key_path: str) -> int:
+def declaration_line(source: str, key_path: str, cache: dict[str, list[str]]) -> int:
     """Best-effort 1-based line of a key path in a TOML file: the table's header, then the first later
     line naming the last key (TOML parsers keep no positions)."""
     if not source:
         return 1
-    if source not in _LINES:
+    if source not in cache:
         try:
-            _LINES[source] = Path(source).read_text(encoding="utf-8").splitlines()
+            cache[source] = Path(source).read_text(encoding="utf-8").splitlines()
         except OSError:
-            _LINES[source] = []
-    lines = _LINES[source]
+            cache[source] = []
+    lines = cache[source]
     parts = re.findall(r'"[^"]*"|[^."\[\]]+', key_path)
     start = 0
     for part in (part for part in parts if not part.isdigit()):  # list positions: the key's own line

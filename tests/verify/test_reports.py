@@ -169,3 +169,14 @@ def test_every_declared_result_points_at_the_line_declaring_it(migrated_db: str)
         else:
             key = parts[-2] if parts[-1] in attributes else parts[-1]
             assert key in lines[-1], (declared.id, declared.line, lines[-1])
+
+
+def test_cli_a_checked_plan_without_a_checks_file_is_exit_2(migrated_db: str, tmp_path: Path) -> None:
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "001_critical_production_fixes.toml").write_text(
+        (CHECKS_DIR / "001_critical_production_fixes.toml").read_text()
+    )
+    result = runner.invoke(app, ["verify", "-d", migrated_db, "--checks-dir", str(checks)])
+    assert result.exit_code == 2
+    assert "no checks file for plan(s) 002" in result.stderr
