@@ -26,8 +26,7 @@ WITH rel AS MATERIALIZED (
     SELECT i.indexrelid, i.indrelid, r.schema_name, r.table_name,
            i.indisunique AS is_unique, i.indisprimary AS is_primary, i.indisvalid AS is_valid,
            i.indisready AS is_ready, i.indnatts = i.indnkeyatts AS keys_only,
-           i.indkey::text AS keys, i.indclass::text AS classes, i.indoption::text AS options,
-           split_part(i.indkey::text, ' ', 1) AS first_key,
+           i.indkey, i.indclass, i.indoption, i.indkey[0] AS first_key,
            i.indexprs IS NOT NULL AS has_expressions, i.indexprs, i.indpred
     FROM pg_catalog.pg_index AS i
     JOIN rel AS r ON r.oid = i.indrelid

@@ -16,8 +16,9 @@ WHERE con.contype = 'f'
       FROM idx AS i
       WHERE i.indrelid = con.conrelid
         AND i.is_valid
-        AND (string_to_array(i.keys, ' ')::int2[])[1:cardinality(con.conkey)] @> con.conkey
-        AND cardinality((string_to_array(i.keys, ' ')::int2[])[1:cardinality(con.conkey)]) = cardinality(con.conkey)
+        -- int2vector subscripts start at 0: the index's first n key columns, as a set, are the FK's.
+        AND i.indkey[0:cardinality(con.conkey) - 1] @> con.conkey
+        AND cardinality(i.indkey[0:cardinality(con.conkey) - 1]) = cardinality(con.conkey)
         AND (i.indpred IS NULL
              OR (cardinality(con.conkey) = 1
                  AND pg_catalog.pg_get_expr(i.indpred, i.indrelid) = (

@@ -5,19 +5,27 @@
 -- stored parse trees with token locations removed. Indexes with INCLUDE columns are left alone.
 -- Predicates are returned as the server renders them: v004_redundant_index.py compares them by meaning
 -- (a stored tree keeps IN (...) and = ANY (ARRAY[...]) apart) and applies the uniqueness rules.
-WITH candidates AS (
+WITH pairs AS (
+    -- Same table, same first key column: the only pairs that can be prefixes. Texts only for those.
     SELECT a.indexrelid, b.indexrelid AS keeper_oid, a.indrelid, a.schema_name, a.table_name, a.is_unique,
-           b.is_unique AS keeper_unique, a.keys = b.keys AS same_keys, a.indpred, b.indpred AS keeper_indpred
+           b.is_unique AS keeper_unique, a.has_expressions, a.indexprs, b.indexprs AS keeper_indexprs,
+           a.indpred, b.indpred AS keeper_indpred,
+           a.indkey::text AS keys, b.indkey::text AS keeper_keys,
+           a.indclass::text AS classes, b.indclass::text AS keeper_classes,
+           a.indoption::text AS options, b.indoption::text AS keeper_options
     FROM idx AS a
     JOIN idx AS b ON b.indrelid = a.indrelid AND b.first_key = a.first_key
     WHERE b.indexrelid <> a.indexrelid
       AND a.is_valid AND b.is_valid AND a.keys_only AND b.keys_only AND NOT a.is_primary
-      AND (a.classes = b.classes OR b.classes LIKE a.classes || ' %%')
-      AND (a.options = b.options OR b.options LIKE a.options || ' %%')
-      AND (a.keys = b.keys OR (b.keys LIKE a.keys || ' %%' AND NOT a.has_expressions))
-      AND regexp_replace(a.indexprs::text, ' :location -?[0-9]+', '', 'g')
-          IS NOT DISTINCT FROM regexp_replace(b.indexprs::text, ' :location -?[0-9]+', '', 'g')
-      AND (a.indpred IS NOT NULL OR b.indpred IS NULL)
+), candidates AS (
+    SELECT p.*, p.keys = p.keeper_keys AS same_keys
+    FROM pairs AS p
+    WHERE (p.classes = p.keeper_classes OR p.keeper_classes LIKE p.classes || ' %%')
+      AND (p.options = p.keeper_options OR p.keeper_options LIKE p.options || ' %%')
+      AND (p.keys = p.keeper_keys OR (p.keeper_keys LIKE p.keys || ' %%' AND NOT p.has_expressions))
+      AND regexp_replace(p.indexprs::text, ' :location -?[0-9]+', '', 'g')
+          IS NOT DISTINCT FROM regexp_replace(p.keeper_indexprs::text, ' :location -?[0-9]+', '', 'g')
+      AND (p.indpred IS NOT NULL OR p.keeper_indpred IS NULL)
 )
 SELECT 'V004' AS rule,
        jsonb_build_array(
