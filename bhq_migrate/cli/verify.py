@@ -13,7 +13,7 @@ from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, stdout
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.report.junit import to_junit_xml
-from bhq_migrate.report.verify_console import render_report
+from bhq_migrate.report.verify_console import render_report, render_summary
 from bhq_migrate.report.verify_formats import to_json, to_verify_sarif
 from bhq_migrate.verify import VerifyOptions, VerifyReport, verify
 from bhq_migrate.verify.audits import DEFAULT_MONEY_PATTERNS, DEFAULT_SOFT_DELETE_COLUMNS
@@ -104,3 +104,14 @@ def verify_command(
     else:
         stdout.print(render_report(report, show_passed=show_passed))
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FAILED))
+
+
+def print_verify_summary(url: str, plans_dir: Path | None = None, checks_dir: Path | None = None) -> bool:
+    """For ``apply --verify`` and ``demo``: verify in the same invocation, print the short summary, and
+    return whether it passed (the caller maps False to exit code 1). Errors go through ``guarded``."""
+    options = VerifyOptions.model_validate(
+        {key: value for key, value in {"plans_dir": plans_dir, "checks_dir": checks_dir}.items() if value is not None}
+    )
+    report: VerifyReport = guarded(lambda: verify(url, options), url)
+    stdout.print(render_summary(report))
+    return report.ok

@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -180,3 +181,15 @@ def test_cli_a_checked_plan_without_a_checks_file_is_exit_2(migrated_db: str, tm
     result = runner.invoke(app, ["verify", "-d", migrated_db, "--checks-dir", str(checks)])
     assert result.exit_code == 2
     assert "no checks file for plan(s) 002" in result.stderr
+
+
+def test_the_summary_helper_for_apply_and_demo_prints_and_returns_the_verdict(
+    migrated_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bhq_migrate.cli.verify import print_verify_summary
+
+    assert print_verify_summary(migrated_db, PLANS_DIR, CHECKS_DIR) is True
+    assert "verify passed" in capsys.readouterr().out
+    execute(migrated_db, BREAK_MONEY)
+    assert print_verify_summary(migrated_db, PLANS_DIR, CHECKS_DIR) is False
+    assert "public.Invoice.amountCents" in capsys.readouterr().out
