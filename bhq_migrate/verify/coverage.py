@@ -94,7 +94,8 @@ def _constraint(out: list[Touched], plan: str, line: int, table: QName, name: st
 def _default_name(table: QName, columns: list[str], contype: str) -> str:
     if contype == "CONSTR_PRIMARY":
         return f"{table[1]}_pkey"
-    return f"{table[1]}_{'_'.join(columns)}_{_CONSTRAINT_SUFFIX.get(contype, 'check')}"[:63]
+    parts = [table[1], *columns, _CONSTRAINT_SUFFIX.get(contype, "check")]
+    return "_".join(parts)[:63]
 
 
 def _enum(value: Any) -> str:
@@ -121,8 +122,27 @@ def _column_def(out: list[Touched], plan: str, line: int, table: QName, column: 
 def _table_constraint(out: list[Touched], plan: str, line: int, table: QName, constraint: ast.Constraint) -> None:
     contype = _enum(constraint.contype)
     columns = [key.sval for key in (constraint.keys or constraint.fk_attrs or ())]
+    if contype == "CONSTR_CHECK" and not columns:
+        # PostgreSQL names an unnamed table CHECK after its column when it mentions exactly one column
+        # (<table>_<column>_check), else <table>_check (AddRelationNewConstraints).
+        mentioned = _columns_in(constraint.raw_expr)
+        columns = list(mentioned) if len(mentioned) == 1 else []
     conname = constraint.conname or _default_name(table, columns, contype)
     _constraint(out, plan, line, table, conname, contype)
+
+
+def _columns_in(node: Any) -> set[str]:
+    """Every column name a raw expression refers to."""
+    if isinstance(node, ast.ColumnRef):
+        return {field.sval for field in node.fields[-1:] if isinstance(field, ast.String)}
+    found: set[str] = set()
+    if isinstance(node, ast.Node):
+        for attribute in node:
+            found |= _columns_in(getattr(node, attribute))
+    elif isinstance(node, tuple):
+        for item in node:
+            found |= _columns_in(item)
+    return found
 
 
 def _walk(stmt: Any, plan: str, line: int, out: list[Touched], opaque: list[Opaque]) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bhq_migrate.plans import Plan, load_plans
+from bhq_migrate.plans import Plan, load_plan, load_plans
 from bhq_migrate.verify.coverage import touched, uncovered
 from bhq_migrate.verify.expectations import ChecksFile, load_checks_file
 from tests.conftest import CHECKS_DIR, PLANS_DIR
+from tests.helpers import scalar
+from tests.verify.conftest import execute
 
 PLANS = {plan.id: plan for plan in load_plans(PLANS_DIR)}
 
@@ -66,3 +70,26 @@ def test_hardening_declares_timestamptz_for_every_marketplace_timestamp_column_0
         if column_spec.type == "timestamp with time zone"
     }
     assert naive and naive == declared
+
+
+@pytest.mark.parametrize(
+    ("ddl", "expected_name"),
+    [
+        ("CREATE TABLE s.t (a int CHECK (a > 0))", "constraint s.t.t_a_check"),
+        ("CREATE TABLE s.t (a int, b int, CHECK (b > 0))", "constraint s.t.t_b_check"),
+        ("CREATE TABLE s.t (a int, b int, CHECK (b > a))", "constraint s.t.t_check"),
+        ("CREATE TABLE s.t (a int, b int, UNIQUE (a, b))", "constraint s.t.t_a_b_key"),
+        ("CREATE TABLE s.t (a int REFERENCES s.u)", "constraint s.t.t_a_fkey"),
+    ],
+)
+def test_unnamed_constraints_get_postgresqls_default_names(
+    empty_db: str, tmp_path: Path, ddl: str, expected_name: str
+) -> None:
+    plan_file = tmp_path / "001_example.sql"
+    plan_file.write_text(ddl + ";\n")
+    subjects = {item.subject for item in touched(load_plan(plan_file))[0]}
+    assert expected_name in subjects
+    # ...and that is the name PostgreSQL really gives it
+    execute(empty_db, "CREATE SCHEMA s", "CREATE TABLE s.u (id int PRIMARY KEY)", ddl)
+    assert scalar(empty_db, "SELECT count(*) FROM pg_constraint WHERE conname = %s",
+                  (expected_name.rsplit(".", 1)[-1],)) == 1
