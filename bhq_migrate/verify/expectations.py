@@ -410,6 +410,7 @@ def expand(checks: ChecksFile, source: str) -> list[Expectation]:
             else:
                 add("check_values_are", subject, "definition", obj, f"{path}.values", table=qname,
                     name=name, expected=cspec)
+            add("constraint_is_valid", subject, "validated", obj, path, table=qname, name=name, expected=True)
 
         for name, fspec in table.foreign_keys.items():
             obj = f"{tname}.{name}"
@@ -420,6 +421,7 @@ def expand(checks: ChecksFile, source: str) -> list[Expectation]:
                 expected=fspec)
             add("fk_on_update_is", subject, "on_update", obj, f"{path}.on_update", table=qname, name=name,
                 expected=fspec)
+            add("constraint_is_valid", subject, "validated", obj, path, table=qname, name=name, expected=True)
 
         for name, uspec in table.unique.items():
             obj = f"{tname}.{name}"

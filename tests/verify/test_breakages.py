@@ -102,6 +102,13 @@ BREAKAGES = [
         id="unique-constraint-dropped",
     ),
     pytest.param(
+        ["ALTER TABLE marketplace.providers DROP CONSTRAINT providers_user_id_fkey",
+         "ALTER TABLE marketplace.providers ADD CONSTRAINT providers_user_id_fkey FOREIGN KEY (user_id) "
+         "REFERENCES marketplace.users (id) ON DELETE CASCADE NOT VALID"],
+        ["002/constraint_is_valid/marketplace.providers.providers_user_id_fkey"],
+        id="fk-left-not-valid",
+    ),
+    pytest.param(
         ["ALTER TABLE marketplace.providers ALTER COLUMN business_name TYPE text"],
         ["002/col_type_is/marketplace.providers.business_name"],
         id="varchar-column-retyped",

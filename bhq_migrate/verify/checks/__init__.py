@@ -17,6 +17,7 @@ from bhq_migrate.verify.checks import (
     col_is_pk,
     col_not_null,
     col_type_is,
+    constraint_is_valid,
     fk_ok,
     fk_on_delete_is,
     fk_on_update_is,
@@ -61,6 +62,7 @@ CHECKS: tuple[ModuleType, ...] = (
     fk_ok,
     fk_on_delete_is,
     fk_on_update_is,
+    constraint_is_valid,
     has_unique,
 )
 
