@@ -394,10 +394,7 @@ def _execute(conn: Connection, plan: Plan, statement: Statement) -> str:
 def _record_prisma(conn: Connection, plan: Plan, started: float) -> None:
     from datetime import datetime, timedelta, timezone
 
-    from bhq_migrate.prisma.migrations import (  # type: ignore[attr-defined]
-        ensure_prisma_migrations_table,
-        record_prisma_migration,
-    )
+    from bhq_migrate.prisma.migrations import ensure_prisma_migrations_table, record_prisma_migration
 
     finished_at = datetime.now(timezone.utc)
     started_at = finished_at - timedelta(seconds=time.monotonic() - started)
