@@ -77,12 +77,7 @@ def _demo(invoices: int, run_verify: bool) -> ExitCode:
 
 
 def _show_verify(url: str) -> ExitCode:
+    from bhq_migrate.cli.verify import print_verify_summary
+
     stdout.print("[bold]5.[/] verify")
-    try:
-        from bhq_migrate.verify import VerifyOptions, render_summary, verify  # type: ignore[attr-defined]
-    except ImportError:
-        stdout.print("   [yellow]verify is not available in this build[/]")
-        return ExitCode.OK
-    report = verify(url, VerifyOptions())
-    stdout.print(render_summary(report))
-    return ExitCode.OK if report.ok else ExitCode.FAILED
+    return ExitCode.OK if print_verify_summary(url) else ExitCode.FAILED

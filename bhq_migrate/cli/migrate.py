@@ -197,7 +197,8 @@ def _json_guarded(run: Any, url: str) -> ApplyResult:
 
 
 def _verify_after_apply(url: str, plans_dir: Path, payload: dict[str, Any], output: OutputFormat) -> ExitCode:
-    from bhq_migrate.verify import VerifyOptions, render_summary, verify  # type: ignore[attr-defined]
+    from bhq_migrate.report.verify_console import render_summary
+    from bhq_migrate.verify import VerifyOptions, verify
 
     report = guarded(lambda: verify(url, VerifyOptions(plans_dir=plans_dir)), url)
     payload["verify"] = report.model_dump(mode="json")
