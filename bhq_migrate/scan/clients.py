@@ -1,0 +1,212 @@
+"""Recognising the Prisma client in source code and turning ``client.model.method(...)`` into a
+:class:`PrismaCall`.
+
+A client is a configured name (``prisma``, ``db``), a configured member chain (``this.prisma``,
+``prisma.client``), any member chain ending in a configured simple name (``this.deps.prisma``), the
+parameter of a ``$transaction(async (tx) => ...)`` callback, a parameter typed ``Prisma.TransactionClient``
+/ ``PrismaClient`` / ``PrismaService``, a destructured client (``const { prisma: client } = ctx``) and a
+plain alias (``const client = tx ?? prisma``). ``const { invoice } = prisma`` binds a model delegate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from bhq_migrate.scan.model import FileContext, PrismaCall
+from bhq_migrate.scan.parser import text, unwrap
+
+READ_METHODS = frozenset(
+    {"findMany", "findFirst", "findFirstOrThrow", "findUnique", "findUniqueOrThrow", "count", "aggregate",
+     "groupBy"}
+)
+SINGLE_READS = frozenset({"findFirst", "findFirstOrThrow", "findUnique", "findUniqueOrThrow"})
+DELETE_METHODS = frozenset({"delete", "deleteMany"})
+WRITE_METHODS = frozenset({"update", "updateMany", "updateManyAndReturn", "upsert", *DELETE_METHODS})
+CREATE_METHODS = frozenset({"create", "createMany", "createManyAndReturn"})
+ALL_METHODS = READ_METHODS | WRITE_METHODS | CREATE_METHODS
+
+_CLIENT_TYPE = re.compile(r"\b(?:TransactionClient|PrismaClient|PrismaService|ExtendedPrismaClient)\b")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def configured_names(clients: tuple[str, ...]) -> tuple[set[str], set[str]]:
+    """Split the configured clients into simple names and dotted member chains."""
+    simple = {name for name in clients if "." not in name}
+    dotted = {name for name in clients if "." in name}
+    return simple, dotted
+
+
+def is_client(node: Node | None, ctx: FileContext) -> bool:
+    node = unwrap(node)
+    if node is None:
+        return False
+    if node.type == "identifier":
+        return text(node) in ctx.client_names
+    if node.type == "member_expression":
+        chain = _WHITESPACE.sub("", text(node)).replace("?.", ".")
+        simple, dotted = configured_names(ctx.config.clients)
+        if chain in dotted:
+            return True
+        prop = node.child_by_field_name("property")
+        return prop is not None and text(prop) in simple and text(prop) not in _NOT_CLIENT_PROPERTIES
+    return False
+
+
+# ``something.prisma`` is a client, but a model named ``db`` on a client is not: guard the obvious clash.
+_NOT_CLIENT_PROPERTIES: frozenset[str] = frozenset()
+
+
+def _functions(root: Node) -> Iterator[Node]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.children)
+
+
+def _parameter_names(function: Node) -> list[Node]:
+    params = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
+    if params is None:
+        return []
+    if params.type == "identifier":
+        return [params]
+    names = []
+    for param in params.named_children:
+        pattern = param.child_by_field_name("pattern") if param.type != "identifier" else param
+        if pattern is not None and pattern.type == "identifier":
+            names.append(pattern)
+    return names
+
+
+def collect_bindings(ctx: FileContext) -> None:
+    """Fill ``ctx.client_names`` and ``ctx.delegates`` from the whole file (two passes catch aliases of
+    aliases). Name-based and file-wide: precise enough for code, where ``tx`` always means a client."""
+    simple, _dotted = configured_names(ctx.config.clients)
+    ctx.client_names.update(simple)
+    declarators: list[Node] = []
+    for node in _functions(ctx.root):
+        kind = node.type
+        if kind == "call_expression":
+            callee = unwrap(node.child_by_field_name("function"))
+            if callee is not None and callee.type == "member_expression":
+                prop = callee.child_by_field_name("property")
+                if text(prop) == "$transaction":
+                    args = node.child_by_field_name("arguments")
+                    first = args.named_children[0] if args is not None and args.named_children else None
+                    if first is not None and first.type in ("arrow_function", "function_expression",
+                                                            "function"):
+                        for name in _parameter_names(first)[:1]:
+                            ctx.client_names.add(text(name))
+        elif kind in ("required_parameter", "optional_parameter", "public_field_definition"):
+            annotation = node.child_by_field_name("type")
+            name = node.child_by_field_name("pattern") or node.child_by_field_name("name")
+            if annotation is not None and name is not None and name.type in ("identifier",
+                                                                             "property_identifier"):
+                if _CLIENT_TYPE.search(text(annotation)) and kind != "public_field_definition":
+                    ctx.client_names.add(text(name))
+        elif kind == "variable_declarator":
+            declarators.append(node)
+    for _ in range(2):
+        for declarator in declarators:
+            _bind_declarator(declarator, ctx)
+
+
+def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
+    name = declarator.child_by_field_name("name")
+    value = unwrap(declarator.child_by_field_name("value"))
+    if name is None or value is None:
+        return
+    if name.type == "identifier":
+        if is_client(value, ctx) or (
+            value.type == "binary_expression"
+            and any(is_client(side, ctx) for side in (value.child_by_field_name("left"),
+                                                      value.child_by_field_name("right")))
+        ):
+            ctx.client_names.add(text(name))
+        return
+    if name.type != "object_pattern":
+        return
+    value_is_client = is_client(value, ctx)
+    simple, _dotted = configured_names(ctx.config.clients)
+    for part in name.named_children:
+        if part.type == "shorthand_property_identifier_pattern":
+            key = bound = text(part)
+        elif part.type == "pair_pattern":
+            key = text(part.child_by_field_name("key"))
+            target = part.child_by_field_name("value")
+            if target is None or target.type != "identifier":
+                continue
+            bound = text(target)
+        else:
+            continue
+        if value_is_client:
+            model = ctx.catalog.model_for_accessor(key)
+            if model is not None:
+                ctx.delegates[bound] = model
+        elif key in simple:
+            ctx.client_names.add(bound)
+
+
+def delegate_model(node: Node | None, ctx: FileContext) -> tuple[object, Node] | None:
+    """``prisma.invoice`` -> (Model, accessor node); ``client[expr]`` -> ("dynamic", node); else None."""
+    node = unwrap(node)
+    if node is None:
+        return None
+    if node.type == "identifier" and text(node) in ctx.delegates:
+        return ctx.delegates[text(node)], node
+    if node.type == "member_expression":
+        obj = node.child_by_field_name("object")
+        prop = node.child_by_field_name("property")
+        if prop is not None and is_client(obj, ctx):
+            model = ctx.catalog.model_for_accessor(text(prop))
+            return (model, prop) if model is not None else None
+    if node.type == "subscript_expression":
+        obj = node.child_by_field_name("object")
+        index = unwrap(node.child_by_field_name("index"))
+        if index is not None and is_client(obj, ctx):
+            if index.type == "string":
+                model = ctx.catalog.model_for_accessor(text(index).strip("'\""))
+                return (model, index) if model is not None else None
+            return "dynamic", index
+    return None
+
+
+def first_argument(call: Node) -> Node | None:
+    args = call.child_by_field_name("arguments")
+    if args is None or args.type != "arguments":
+        return None
+    for child in args.named_children:
+        if child.type != "comment":
+            return unwrap(child)
+    return None
+
+
+def prisma_call(call: Node, ctx: FileContext) -> PrismaCall | str | None:
+    """The Prisma call at ``call``; ``"dynamic"`` for ``client[model].method()``; ``None`` otherwise."""
+    callee = unwrap(call.child_by_field_name("function"))
+    if callee is None or callee.type != "member_expression":
+        return None
+    method_node = callee.child_by_field_name("property")
+    method = text(method_node)
+    target = callee.child_by_field_name("object")
+    if method in ALL_METHODS:
+        resolved = delegate_model(target, ctx)
+        if resolved is not None:
+            model, anchor = resolved
+            if model == "dynamic":
+                return "dynamic"
+            assert not isinstance(model, str)
+            return PrismaCall(call, model, method, anchor, first_argument(call))  # type: ignore[arg-type]
+    # A fluent relation read: prisma.invoice.findUnique({...}).items({...})
+    inner = unwrap(target)
+    if inner is not None and inner.type == "call_expression" and method_node is not None:
+        parent = prisma_call(inner, ctx)
+        if isinstance(parent, PrismaCall) and (parent.method in SINGLE_READS or parent.fluent_from):
+            related = ctx.catalog.relation_target(parent.model, method)
+            if related is not None:
+                return PrismaCall(call, related, method, method_node, first_argument(call),
+                                  fluent_from=parent.model)
+    return None

@@ -1,0 +1,64 @@
+"""S003 tenant-unscoped: a read or write on a tenant-owned model whose where has no tenant key.
+
+Problem: BreederHQ is multi-tenant in one database; a ``findUnique({ where: { id } })`` on ``Invoice``
+returns another tenant's invoice to anyone who guesses an id. Every query on a model with a ``tenantId``
+must say which tenant, directly or through the relation (``tenant: { id: tenantId }``).
+
+Solution: add ``tenantId`` to the where (for ``findUnique`` use ``findFirst`` or a compound unique key
+that includes the tenant). A warning by default: some queries are scoped by a prior check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bhq_migrate.findings import Rule, Severity
+from bhq_migrate.scan.clients import READ_METHODS, WRITE_METHODS
+from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
+from bhq_migrate.scan.rules import s007_needs_review
+from bhq_migrate.scan.scoping import Lookup, Resolver, Verdict
+
+RULE = Rule(
+    id="S003",
+    name="tenant-unscoped",
+    title="Query on a tenant-owned model does not filter by tenant",
+    severity=Severity.WARNING,
+    rationale="Without the tenant key in the where, a query can read or change another tenant's rows "
+    "(an id guessed or leaked is enough).",
+    fix="Add the tenant field (tenantId) or the tenant relation (tenant: { id }) to the where; for "
+    "findUnique use findFirst or a compound unique key including the tenant.",
+)
+
+
+def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[ScanFinding]:
+    if call.fluent_from is not None or call.method not in (READ_METHODS | WRITE_METHODS):
+        return
+    model = call.model
+    tenant = ctx.catalog.tenant_field(model)
+    if tenant is None:
+        return
+    accepted = {tenant, *ctx.catalog.tenant_relations(model)}
+
+    def names_tenant(key: str) -> bool:
+        # compound unique keys (tenantId_number) name the tenant too
+        return key in accepted or tenant in key.split("_")
+
+    if call.args is None:
+        verdict = Verdict.UNSCOPED
+    else:
+        where = resolver.lookup(call.args, "where")
+        if where is Lookup.ABSENT:
+            verdict = Verdict.UNSCOPED
+        elif where is Lookup.UNKNOWN:
+            verdict = Verdict.UNKNOWN
+        else:
+            assert not isinstance(where, Lookup)
+            verdict = resolver.where_verdict(where, names_tenant, helper_scopes=False)
+    if verdict is Verdict.UNSCOPED:
+        yield ctx.finding(RULE, call.anchor,
+                          f"{model.accessor}.{call.method}() on tenant-owned {model.name} has no {tenant} "
+                          f"in its where", model=model.name, method=call.method)
+    elif verdict is Verdict.UNKNOWN:
+        yield ctx.finding(s007_needs_review.RULE, call.anchor,
+                          f"{model.accessor}.{call.method}(): cannot tell whether the where filters {tenant}",
+                          model=model.name, method=call.method, severity=Severity.INFO)
