@@ -67,7 +67,7 @@ def describe(url: str) -> str:
         params = pg_conninfo.conninfo_to_dict(url)
     except psycopg.Error:
         return "<unparseable database URL>"
-    user = params.get("user") or os.environ.get("PGUSER") or ""
+    user = str(params.get("user") or os.environ.get("PGUSER") or "")
     host = params.get("host") or os.environ.get("PGHOST") or "localhost"
     port = params.get("port") or os.environ.get("PGPORT") or "5432"
     dbname = params.get("dbname") or os.environ.get("PGDATABASE") or user

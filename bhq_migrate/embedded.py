@@ -50,7 +50,9 @@ def find_bindir() -> Path:
     on_path = shutil.which("initdb")
     if on_path:
         candidates.append(Path(os.path.realpath(on_path)).parent)
-    patterns = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin", "/opt/homebrew/opt/postgresql*/bin")
+    patterns = (
+        "/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin", "/opt/homebrew/opt/postgresql*/bin",
+    )
     for pattern in patterns:
         candidates.extend(sorted((Path(p) for p in glob.glob(pattern)), key=_version_key, reverse=True))
     with contextlib.suppress(ImportError):
@@ -87,7 +89,7 @@ class EmbeddedPostgres:
         self._root: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._os_user = os_user or os.environ.get("BHQ_PG_OS_USER", "nobody")
-        self._previous_sigterm: signal.Handlers | None | object = None
+        self._previous_sigterm: signal.Handlers | object | None = None
 
     # -- public -------------------------------------------------------------------------------------
     @property

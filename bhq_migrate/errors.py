@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from bhq_migrate.exitcodes import ExitCode
 
 
@@ -34,9 +37,19 @@ class PlanChanged(BhqError):
 
 
 class PreflightFailed(BhqError):
-    """Pre-flight found problems; nothing was changed."""
+    """Pre-flight found problems; nothing was changed. ``problems`` holds them all."""
 
     exit_code = ExitCode.FAILED
+
+    def __init__(self, message: str, problems: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+    @classmethod
+    def with_problems(cls, problems: Sequence[Any]) -> PreflightFailed:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        return cls(f"pre-flight refused plan {first.plan}: {first.message}{more}; nothing was changed", problems)
 
 
 class LockBusy(BhqError):
@@ -61,3 +74,7 @@ class LintRefused(BhqError):
     """Lint found errors in a pending plan; apply refuses to run it."""
 
     exit_code = ExitCode.FAILED
+
+
+class PermissionDenied(BhqError):
+    """The role lacks a privilege the command needs (e.g. CREATE on the database for the history schema)."""

@@ -159,7 +159,8 @@ def load_plans(directory: Path) -> list[Plan]:
     seen: dict[str, Plan] = {}
     for plan in plans:
         if plan.id in seen:
-            raise BadPlan(f"{directory}: plan id {plan.id} is used by both {seen[plan.id].filename} and {plan.filename}")
+            first = seen[plan.id].filename
+            raise BadPlan(f"{directory}: plan id {plan.id} is used by both {first} and {plan.filename}")
         seen[plan.id] = plan
     known = set(seen)
     for plan in plans:

@@ -51,12 +51,7 @@ def load_sample_data(conn: psycopg.Connection[tuple], size: SampleSize | None = 
     # refuses several statements in one prepared query.
     with conn.transaction(), psycopg.ClientCursor(conn) as cur:
         cur.execute(_read("sample_data.sql"), size.model_dump())  # type: ignore[arg-type]
-    autocommit = conn.autocommit
-    conn.autocommit = True
-    try:
-        conn.execute("ANALYZE")
-    finally:
-        conn.autocommit = autocommit
+        cur.execute('ANALYZE "Tenant", "Contact", "Animal", "Invoice", "Payment"')
 
 
 def plant_duplicate_contacts(conn: psycopg.Connection[tuple], pairs: int = 1) -> None:  # type: ignore[type-arg]

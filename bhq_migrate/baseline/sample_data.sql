@@ -20,13 +20,13 @@ INSERT INTO "Invoice" ("tenantId", "invoiceNumber", "status", "clientPartyId", "
                        "depositCents", "createdAt", "updatedAt")
 SELECT 1 + g %% %(tenants)s, 'INV-' || g, (ARRAY['draft', 'sent', 'paid', 'void'])[1 + g %% 4],
        CASE WHEN g %% 5 = 0 OR %(contacts)s = 0 THEN NULL ELSE 1 + g %% greatest(%(contacts)s, 1) END,
-       (g * 7919) %% 2000000, ((g * 7919) %% 2000000) / 2,
-       CASE WHEN g %% 2 = 0 THEN (g * 31) %% 50000 END,
+       (g::bigint * 7919) %% 2000000, ((g::bigint * 7919) %% 2000000) / 2,
+       CASE WHEN g %% 2 = 0 THEN (g::bigint * 31) %% 50000 END,
        timestamp '2024-01-01' + g * interval '1 second', timestamp '2024-01-01'
 FROM generate_series(1, %(invoices)s) AS g;
 
 INSERT INTO "Payment" ("tenantId", "invoiceId", "amountCents", "status", "method", "createdAt", "updatedAt")
-SELECT 1 + (1 + g %% %(invoices)s) %% %(tenants)s, 1 + g %% %(invoices)s, (g * 104729) %% 1000000,
+SELECT 1 + (1 + g %% %(invoices)s) %% %(tenants)s, 1 + g %% %(invoices)s, (g::bigint * 104729) %% 1000000,
        (ARRAY['pending', 'succeeded', 'failed'])[1 + g %% 3], (ARRAY['card', 'cash', 'transfer'])[1 + g %% 3],
        timestamp '2024-01-01' + g * interval '1 second', timestamp '2024-01-01'
 FROM generate_series(1, %(payments)s) AS g

@@ -25,6 +25,9 @@ app = typer.Typer(
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+for _console in (stdout, stderr):
+    if not _console.is_terminal:  # piped or captured: don't wrap tables at 80 columns
+        _console.width = 160
 
 T = TypeVar("T")
 

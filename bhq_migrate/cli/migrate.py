@@ -1,3 +1,213 @@
-"""`bhq-migrate apply`, `status` and `demo`."""
+"""`bhq-migrate apply`, `status` and `demo`: options and rendering only; the work is in bhq_migrate.migrate."""
 
-from bhq_migrate.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Group
+from rich.live import Live
+from rich.spinner import Spinner
+from rich.table import Table
+from rich.text import Text
+
+from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stderr, stdout
+from bhq_migrate.connection import resolve_url
+from bhq_migrate.errors import PreflightFailed
+from bhq_migrate.exitcodes import ExitCode
+from bhq_migrate.migrate.runner import ApplyOptions, ApplyResult, Event, apply
+from bhq_migrate.migrate.status import StatusReport, status
+from bhq_migrate.resources import default_plans_dir
+
+
+class OutputFormat(str, Enum):
+    console = "console"
+    json = "json"
+
+
+DatabaseUrl = Annotated[str | None, typer.Option("--database-url", "-d", help=DATABASE_URL_HELP, show_default=False)]
+PlansDir = Annotated[
+    Path | None,
+    typer.Option("--plans-dir", help="Directory of NNN_slug.sql plans (default: the plans shipped with the tool).",
+                 show_default=False),
+]
+Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="console or json (machine-readable).")]
+
+
+class _Progress:
+    """Renders runner events: a live spinner line on a terminal, nothing when piped."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and stderr.is_terminal
+        self.live: Live | None = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            self.live = Live(Text(""), console=stderr, refresh_per_second=10, transient=True)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.__exit__(None, None, None)
+
+    def __call__(self, event: Event) -> None:
+        if event.kind in ("warning", "retry", "lock-wait"):
+            label = {"warning": "warning", "retry": "retry", "lock-wait": "waiting"}[event.kind]
+            stderr.print(f"[yellow]{label}:[/] {event.text}")
+            return
+        if self.live is None:
+            return
+        if event.kind == "statement":
+            line = f"{event.plan} [{event.statement}/{event.total}] {event.elapsed:5.1f}s  {event.text}"
+            self.live.update(Group(Spinner("dots", text=line)))
+        elif event.kind == "plan-done":
+            stderr.print(f"[green]✓[/] {event.plan} done in {event.elapsed:.2f} s ({event.total} statements)")
+
+
+def _render_apply(result: ApplyResult) -> None:
+    title = "Dry run (rolled back) on" if result.dry_run else "Applied to"
+    stdout.print(f"{title} [bold]{result.database}[/]")
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("plan", "name", "result", "statements", "time"):
+        table.add_column(column)
+    for outcome in result.outcomes:
+        style = {"applied": "green", "already-applied": "dim", "rolled-back (dry run)": "cyan"}.get(outcome.status, "")
+        took = f"{outcome.duration_ms / 1000:.2f} s" if outcome.status != "already-applied" else ""
+        attempts = f" (attempt {outcome.attempts})" if outcome.attempts > 1 else ""
+        table.add_row(outcome.id, outcome.name, f"[{style}]{outcome.status}{attempts}[/]",
+                      str(outcome.statements or ""), took)
+    stdout.print(table)
+    if result.dry_run:
+        for outcome in result.applied:
+            for change in outcome.changes:
+                stdout.print(f"  [cyan]would run[/] {change}")
+    done = len(result.applied)
+    verb = "would apply" if result.dry_run else "applied"
+    stdout.print(f"{done} plan(s) {verb}." if done else "Nothing to apply: the database is up to date.")
+
+
+def _render_preflight(error: PreflightFailed) -> None:
+    stderr.print("[bold red]Pre-flight found problems; nothing was changed:[/]")
+    for problem in error.problems:
+        stderr.print(f"  [red]✗[/] plan {problem.plan}: {problem.message}")
+        for detail in problem.details:
+            stderr.print(f"      {detail}")
+
+
+@app.command("apply")
+def apply_command(
+    database_url: DatabaseUrl = None,
+    plans_dir: PlansDir = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Run the pending plans inside a transaction, "
+                                          "show what would change, then roll back.")] = False,
+    single_transaction: Annotated[bool, typer.Option(
+        "--single-transaction", help="All pending plans in one transaction instead of one each.")] = False,
+    lock_timeout: Annotated[str, typer.Option(help="How long one DDL statement may wait for a lock.")] = "3s",
+    statement_timeout: Annotated[str, typer.Option(help="Upper bound for any single statement.")] = "30min",
+    retries: Annotated[int, typer.Option(help="Retries of a plan that hit lock_timeout (with backoff).")] = 3,
+    retry_backoff: Annotated[float, typer.Option(help="First retry pause in seconds; doubles each time.")] = 1.0,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for another running apply to finish.")] = 30.0,
+    accept_changed: Annotated[list[str] | None, typer.Option(
+        "--accept-changed", help="Accept the edited file of this applied plan id (repeatable).")] = None,
+    with_optional: Annotated[bool, typer.Option(
+        "--with-optional", help="Also apply optional plans (003 hardening).")] = False,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Apply only this plan id (repeatable).")] = None,
+    record_prisma: Annotated[bool, typer.Option(
+        "--record-prisma", help="Also record each plan in Prisma's _prisma_migrations table.")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Run `verify` after applying.")] = False,
+    no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip the lint gate (not recommended).")] = False,
+    output: Format = OutputFormat.console,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
+) -> None:
+    """Apply the pending plans, each in its own transaction, recorded in bhq_migrate.history."""
+    url = guarded(lambda: resolve_url(database_url))
+    options = guarded(lambda: ApplyOptions(
+        plans_dir=plans_dir or default_plans_dir(), dry_run=dry_run, single_transaction=single_transaction,
+        lock_timeout=lock_timeout, statement_timeout=statement_timeout, retries=retries, retry_backoff=retry_backoff,
+        lock_wait=wait, accept_changed=tuple(accept_changed or ()), with_optional=with_optional,
+        only=tuple(only or ()), record_prisma=record_prisma, lint=not no_lint,
+    ))
+
+    def run() -> ApplyResult:
+        with _Progress(enabled=not no_progress and output is OutputFormat.console) as progress:
+            try:
+                return apply(url, options, progress)
+            except PreflightFailed as error:
+                if output is OutputFormat.console:
+                    _render_preflight(error)
+                raise
+
+    result = guarded(run, url) if output is OutputFormat.console else _json_guarded(run, url)
+    payload: dict[str, Any] = {"ok": True, **result.model_dump(mode="json")}
+    exit_code = ExitCode.OK
+    if verify:
+        exit_code = _verify_after_apply(url, options.plans_dir, payload, output)
+    if output is OutputFormat.json:
+        stdout.print_json(json.dumps(payload))
+    else:
+        _render_apply(result)
+    raise typer.Exit(int(exit_code))
+
+
+def _json_guarded(run: Any, url: str) -> ApplyResult:
+    """In JSON mode failures are JSON too (still with the documented exit code)."""
+    from bhq_migrate.connection import redact
+    from bhq_migrate.errors import BhqError
+
+    try:
+        return run()  # type: ignore[no-any-return]
+    except BhqError as error:
+        body: dict[str, Any] = {"ok": False, "error": redact(str(error), url), "kind": type(error).__name__}
+        if isinstance(error, PreflightFailed):
+            body["preflight"] = [problem.model_dump() for problem in error.problems]
+        stdout.print_json(json.dumps(body))
+        raise typer.Exit(int(error.exit_code)) from None
+
+
+def _verify_after_apply(url: str, plans_dir: Path, payload: dict[str, Any], output: OutputFormat) -> ExitCode:
+    from bhq_migrate.verify import VerifyOptions, render_summary, verify  # type: ignore[attr-defined]
+
+    report = guarded(lambda: verify(url, VerifyOptions(plans_dir=plans_dir)), url)
+    payload["verify"] = report.model_dump(mode="json")
+    if output is OutputFormat.console:
+        stdout.print(render_summary(report))
+    return ExitCode.OK if report.ok else ExitCode.FAILED
+
+
+@app.command("status")
+def status_command(
+    database_url: DatabaseUrl = None,
+    plans_dir: PlansDir = None,
+    output: Format = OutputFormat.console,
+) -> None:
+    """Show every plan as applied, pending, changed (edited since applied) or optional. Never writes."""
+    url = guarded(lambda: resolve_url(database_url))
+    report = guarded(lambda: status(url, plans_dir), url)
+    if output is OutputFormat.json:
+        stdout.print_json(report.model_dump_json())
+        return
+    render_status(report)
+
+
+def render_status(report: StatusReport) -> None:
+    stdout.print(f"Plans for [bold]{report.database}[/]"
+                 + ("" if report.history_table_exists else " [dim](no history table yet)[/]"))
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("plan", "name", "state", "applied at", "took", "by"):
+        table.add_column(column)
+    colours = {"applied": "green", "pending": "yellow", "changed": "red", "optional": "dim"}
+    for plan in report.plans:
+        state = plan.state + (" (optional)" if plan.optional and plan.state == "pending" else "")
+        table.add_row(
+            plan.id, plan.name, f"[{colours[plan.state]}]{state}[/]",
+            plan.applied_at.strftime("%Y-%m-%d %H:%M:%S %Z") if plan.applied_at else "",
+            f"{plan.duration_ms / 1000:.2f} s" if plan.duration_ms is not None else "",
+            plan.applied_by or "",
+        )
+    stdout.print(table)
+    for unknown in report.unknown_applied:
+        stdout.print(f"[yellow]warning:[/] history records plan {unknown}, but no such file exists")

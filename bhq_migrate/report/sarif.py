@@ -20,19 +20,19 @@ def to_sarif(findings: Iterable[Finding], rules: Sequence[Rule], *, tool: str = 
         by_reference[rule.id] = rule
         by_reference[rule.name] = rule
     used_ids = sorted({by_reference[f.rule].id if f.rule in by_reference else f.rule for f in findings})
-    descriptors = []
+    descriptors: list[dict[str, Any]] = []
     index_of: dict[str, int] = {}
     for rule_id in used_ids:
-        rule = by_reference.get(rule_id)
+        described = by_reference.get(rule_id)
         index_of[rule_id] = len(descriptors)
         descriptor: dict[str, Any] = {"id": rule_id}
-        if rule is not None:
+        if described is not None:
             descriptor.update(
-                name=rule.name,
-                shortDescription={"text": rule.title},
-                fullDescription={"text": rule.rationale},
-                help={"text": rule.fix},
-                defaultConfiguration={"level": _LEVEL[rule.severity]},
+                name=described.name,
+                shortDescription={"text": described.title},
+                fullDescription={"text": described.rationale},
+                help={"text": described.fix},
+                defaultConfiguration={"level": _LEVEL[described.severity]},
             )
         descriptors.append(descriptor)
     results = []

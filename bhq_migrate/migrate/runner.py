@@ -1,0 +1,339 @@
+"""Applying plans: advisory lock -> history check -> pre-flight -> one transaction per plan -> history row.
+
+Guarantees:
+
+* A plan and its history row commit together or not at all, so after any crash (even SIGKILL) each plan is
+  either fully applied and recorded, or absent.
+* A session advisory lock serialises concurrent runs; the loser waits up to ``lock_wait`` then names
+  the holder. History is re-read after the lock is taken, so no plan is ever applied twice.
+* ``lock_timeout`` bounds how long a DDL statement may queue (and block everyone queued behind it); a plan
+  that hits it is rolled back and retried with backoff, then fails naming the blocking session.
+* ``dry_run`` executes everything inside one transaction that is always rolled back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import psycopg
+from psycopg import errors as pg_errors
+from pydantic import BaseModel, ConfigDict, Field
+
+from bhq_migrate.connection import connect
+from bhq_migrate.errors import (
+    BadPlan,
+    ConfigError,
+    LockBusy,
+    PermissionDenied,
+    LockTimeout,
+    PlanChanged,
+    PlanFailed,
+    PreflightFailed,
+)
+from bhq_migrate.migrate import history
+from bhq_migrate.migrate.blockers import describe_blockers, describe_lock_holder
+from bhq_migrate.migrate.preflight import PreflightProblem, run_preflight
+from bhq_migrate.plans import Plan, Statement, load_plans
+from bhq_migrate.resources import default_plans_dir
+
+Connection = psycopg.Connection[Any]
+
+# 'bhq_migr' as a bigint: the key every bhq-migrate process locks, whatever the database.
+ADVISORY_LOCK_KEY = 0x6268715F6D696772
+
+
+class ApplyOptions(BaseModel):
+    """Everything ``apply`` can be told; the defaults are the documented ones."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plans_dir: Path = Field(default_factory=default_plans_dir)
+    dry_run: bool = False
+    single_transaction: bool = False
+    lock_timeout: str = "3s"
+    statement_timeout: str = "30min"
+    retries: int = Field(default=3, ge=0)
+    retry_backoff: float = Field(default=1.0, ge=0)
+    lock_wait: float = Field(default=30.0, ge=0)
+    accept_changed: tuple[str, ...] = ()
+    with_optional: bool = False
+    only: tuple[str, ...] = ()
+    record_prisma: bool = False
+    slow_rewrite_seconds: float = 10.0
+    lint: bool = True
+
+
+PlanState = Literal["applied", "pending", "changed", "optional"]
+
+
+class PlanOutcome(BaseModel):
+    id: str
+    name: str
+    status: Literal["applied", "already-applied", "rolled-back (dry run)", "skipped (optional)"]
+    duration_ms: int = 0
+    statements: int = 0
+    attempts: int = 0
+    changes: list[str] = Field(default_factory=list)
+
+
+class ApplyResult(BaseModel):
+    database: str
+    dry_run: bool
+    outcomes: list[PlanOutcome]
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def applied(self) -> list[PlanOutcome]:
+        return [o for o in self.outcomes if o.status in ("applied", "rolled-back (dry run)")]
+
+
+class Event(BaseModel):
+    """Progress for a terminal: the CLI renders these; the library never prints."""
+
+    kind: Literal["lock-wait", "plan-start", "statement", "retry", "plan-done", "warning"]
+    plan: str = ""
+    statement: int = 0
+    total: int = 0
+    text: str = ""
+    elapsed: float = 0.0
+
+
+EventSink = Callable[[Event], None]
+
+
+def _ignore(_event: Event) -> None:
+    return None
+
+
+def select_plans(plans: Sequence[Plan], options: ApplyOptions) -> list[Plan]:
+    """The plans this run is about: ``--only`` ids, else every plan, with optional ones on request."""
+    known = {plan.id for plan in plans}
+    unknown = [plan_id for plan_id in options.only if plan_id not in known]
+    if unknown:
+        raise BadPlan(f"unknown plan id(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    if options.only:
+        return [plan for plan in plans if plan.id in options.only]
+    return [plan for plan in plans if options.with_optional or not plan.optional]
+
+
+def check_checksums(plans: Sequence[Plan], applied: dict[str, history.HistoryRow], accept: Sequence[str]) -> None:
+    changed = [p for p in plans if p.id in applied and applied[p.id].sha256 != p.sha256 and p.id not in accept]
+    if changed:
+        names = ", ".join(str(p.path) for p in changed)
+        raise PlanChanged(
+            f"applied plan file(s) changed since they were applied: {names}; restore them, or accept the "
+            f"edit with --accept-changed {' --accept-changed '.join(p.id for p in changed)}"
+        )
+
+
+def lint_errors(plans: Sequence[Plan]) -> list[str]:
+    """Lint the plans as the runner will run them; return the error-level findings as lines."""
+    try:
+        from bhq_migrate.lint import lint_plans_for_apply  # type: ignore[attr-defined]
+    except ImportError:  # the linter is optional while it is being built
+        return []
+    return cast("list[str]", lint_plans_for_apply(plans))
+
+
+def apply(url: str, options: ApplyOptions | None = None, on_event: EventSink = _ignore) -> ApplyResult:
+    """Apply every pending plan in ``options.plans_dir`` to the database at ``url``."""
+    options = options or ApplyOptions()
+    plans = select_plans(load_plans(options.plans_dir), options)  # parse errors surface before connecting
+    with connect(url, autocommit=True) as conn:
+        try:
+            _configure_session(conn, options)
+            with _advisory_lock(conn, options.lock_wait, on_event):
+                return _apply_locked(conn, plans, options, on_event)
+        except pg_errors.InsufficientPrivilege as exc:
+            raise PermissionDenied(f"insufficient privileges: {_message(exc)}") from None
+        except (pg_errors.InvalidParameterValue, pg_errors.InvalidTextRepresentation) as exc:
+            raise ConfigError(f"invalid setting: {_message(exc)}") from None
+
+
+def _configure_session(conn: Connection, options: ApplyOptions) -> None:
+    conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+                 (options.lock_timeout, options.statement_timeout))
+    if conn.info.server_version >= 140000:
+        # If this process dies mid-statement (even SIGKILL), the server notices within a second and rolls
+        # back, instead of finishing a long rewrite and holding ACCESS EXCLUSIVE for nobody.
+        conn.execute("SET client_connection_check_interval = '1s'")
+
+
+@contextlib.contextmanager
+def _advisory_lock(conn: Connection, wait: float, on_event: EventSink) -> Iterator[None]:
+    deadline = time.monotonic() + wait
+    announced = False
+    while True:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)).fetchone()
+        if row and row[0]:
+            break
+        if time.monotonic() >= deadline:
+            raise LockBusy(
+                f"another bhq-migrate is running ({describe_lock_holder(conn, ADVISORY_LOCK_KEY)}); "
+                f"waited {wait:g} s"
+            )
+        if not announced:
+            on_event(Event(kind="lock-wait", text=describe_lock_holder(conn, ADVISORY_LOCK_KEY)))
+            announced = True
+        time.sleep(0.2)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+
+
+def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on_event: EventSink) -> ApplyResult:
+    from bhq_migrate.connection import describe
+
+    database = describe(conn.info.dsn)
+    with conn.transaction(force_rollback=options.dry_run) if options.dry_run else contextlib.nullcontext():
+        applied = history.read_history(conn)  # the table itself is created with the first plan it records
+        check_checksums(plans, applied, options.accept_changed)
+        accepted = [p for p in plans if p.id in options.accept_changed and p.id in applied
+                    and applied[p.id].sha256 != p.sha256]
+        if accepted:
+            with conn.transaction():
+                for plan in accepted:
+                    history.accept_checksum(conn, plan)
+        pending = [plan for plan in plans if plan.id not in applied]
+        _check_dependencies(pending, applied)
+        problems = run_preflight(conn, pending, slow_rewrite_seconds=options.slow_rewrite_seconds)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise PreflightFailed.with_problems(errors)
+        warnings = [f"{p.plan}: {p.message}" for p in problems if p.severity == "warning"]
+        lint_problems = lint_errors(pending) if options.lint else []
+        if lint_problems:
+            from bhq_migrate.errors import LintRefused
+
+            raise LintRefused(f"lint errors in pending plans: {'; '.join(lint_problems)}")
+        for warning in warnings:
+            on_event(Event(kind="warning", text=warning))
+        outcomes = [
+            PlanOutcome(id=p.id, name=p.name, status="already-applied") for p in plans if p.id in applied
+        ]
+        if options.single_transaction and not options.dry_run:
+            outcomes += _with_retries(conn, pending, options, on_event, all_in_one=True)
+        else:
+            for plan in pending:
+                outcomes += _with_retries(conn, [plan], options, on_event, all_in_one=False)
+    outcomes.sort(key=lambda outcome: outcome.id)
+    return ApplyResult(database=database, dry_run=options.dry_run, outcomes=outcomes, warnings=warnings)
+
+
+def _check_dependencies(pending: Sequence[Plan], applied: dict[str, history.HistoryRow]) -> None:
+    available = set(applied) | {plan.id for plan in pending}
+    for plan in pending:
+        missing = [dep for dep in plan.depends if dep not in available]
+        if missing:
+            raise BadPlan(
+                f"plan {plan.filename} depends on {', '.join(missing)}, which is neither applied nor selected"
+            )
+
+
+def _with_retries(
+    conn: Connection, plans: list[Plan], options: ApplyOptions, on_event: EventSink, *, all_in_one: bool
+) -> list[PlanOutcome]:
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with conn.transaction():
+                return [_run_plan(conn, plan, options, on_event, attempt) for plan in plans]
+        except _LockTimedOut as timed_out:
+            if attempt > options.retries:
+                blockers = describe_blockers(conn, timed_out.statement_sql)
+                raise LockTimeout(
+                    f"{timed_out.where}: could not get a lock within lock_timeout={options.lock_timeout} after "
+                    f"{attempt} attempt(s); rolled back, nothing applied; blocked by {blockers}"
+                ) from None
+            pause = options.retry_backoff * (2 ** (attempt - 1))
+            on_event(Event(kind="retry", plan=timed_out.plan_id, text=(
+                f"lock timeout at {timed_out.where}; rolled back, retry {attempt}/{options.retries} in {pause:g} s")))
+            time.sleep(pause)
+
+
+class _LockTimedOut(Exception):
+    def __init__(self, plan_id: str, where: str, statement_sql: str) -> None:
+        super().__init__(where)
+        self.plan_id, self.where, self.statement_sql = plan_id, where, statement_sql
+
+
+def _run_plan(conn: Connection, plan: Plan, options: ApplyOptions, on_event: EventSink, attempt: int) -> PlanOutcome:
+    on_event(Event(kind="plan-start", plan=plan.id, total=len(plan.statements), text=plan.name))
+    started = time.monotonic()
+    changes: list[str] = []
+    for statement in plan.statements:
+        on_event(Event(kind="statement", plan=plan.id, statement=statement.index + 1, total=len(plan.statements),
+                       text=_first_line(statement), elapsed=time.monotonic() - started))
+        changes.append(_execute(conn, plan, statement))
+    duration_ms = int((time.monotonic() - started) * 1000)
+    history.ensure_history(conn)
+    history.record(conn, plan, duration_ms)
+    if options.record_prisma:
+        _record_prisma(conn, plan, started)
+    on_event(Event(kind="plan-done", plan=plan.id, total=len(plan.statements), elapsed=duration_ms / 1000))
+    return PlanOutcome(
+        id=plan.id, name=plan.name, duration_ms=duration_ms, statements=len(plan.statements), attempts=attempt,
+        status="rolled-back (dry run)" if options.dry_run else "applied", changes=changes,
+    )
+
+
+def _execute(conn: Connection, plan: Plan, statement: Statement) -> str:
+    where = f"{plan.path.name}:{statement.line}"
+    try:
+        with conn.cursor() as cur:
+            cur.execute(cast("Any", statement.sql))
+            tag = cur.statusmessage or ""
+            return f"{where}: {tag}{f' ({cur.rowcount} rows)' if cur.rowcount and cur.rowcount > 0 else ''}"
+    except pg_errors.LockNotAvailable:
+        raise _LockTimedOut(plan.id, where, statement.sql) from None
+    except pg_errors.QueryCanceled as exc:
+        raise PlanFailed(f"{where}: {_message(exc)} (statement_timeout?); plan {plan.id} rolled back") from None
+    except psycopg.Error as exc:
+        raise PlanFailed(f"{where}: {_message(exc)}; plan {plan.id} rolled back, nothing applied") from None
+
+
+def _record_prisma(conn: Connection, plan: Plan, started: float) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from bhq_migrate.prisma.migrations import (  # type: ignore[attr-defined]
+        ensure_prisma_migrations_table,
+        record_prisma_migration,
+    )
+
+    finished_at = datetime.now(timezone.utc)
+    started_at = finished_at - timedelta(seconds=time.monotonic() - started)
+    ensure_prisma_migrations_table(conn)
+    record_prisma_migration(conn, plan, started_at, finished_at)
+
+
+def _message(exc: psycopg.Error) -> str:
+    diag = exc.diag
+    text = diag.message_primary or str(exc).strip().splitlines()[0]
+    return f"{diag.sqlstate or 'error'}: {text}" + (f" ({diag.message_detail})" if diag.message_detail else "")
+
+
+def _first_line(statement: Statement) -> str:
+    line = " ".join(statement.sql.split())
+    return line if len(line) <= 90 else line[:87] + "..."
+
+
+def plan_states(plans: Sequence[Plan], applied: dict[str, history.HistoryRow]) -> dict[str, PlanState]:
+    states: dict[str, PlanState] = {}
+    for plan in plans:
+        if plan.id in applied:
+            states[plan.id] = "applied" if applied[plan.id].sha256 == plan.sha256 else "changed"
+        else:
+            states[plan.id] = "optional" if plan.optional else "pending"
+    return states
+
+
+__all__ = [
+    "ApplyOptions", "ApplyResult", "Event", "PlanOutcome", "PreflightProblem", "apply", "plan_states", "select_plans",
+]

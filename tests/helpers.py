@@ -1,0 +1,66 @@
+"""Small, explicit helpers for tests: catalog facts read straight from PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def query(url: str, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        cursor = conn.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def scalar(url: str, sql: str, params: Any = None) -> Any:
+    rows = query(url, sql, params)
+    return rows[0][0] if rows else None
+
+
+def column_type(url: str, table: str, column: str, schema: str = "public") -> str | None:
+    return scalar(
+        url,
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = to_regclass(%s) AND attname = %s AND NOT attisdropped",
+        (f'"{schema}"."{table}"', column),
+    )
+
+
+def index_definition(url: str, name: str, schema: str = "public") -> str | None:
+    return scalar(url, "SELECT indexdef FROM pg_indexes WHERE schemaname = %s AND indexname = %s", (schema, name))
+
+
+def schema_fingerprint(url: str) -> list[tuple[Any, ...]]:
+    """Every user column, index and constraint: equal fingerprints mean an unchanged schema."""
+    return query(
+        url,
+        """
+        SELECT 'column', table_schema || '.' || table_name || '.' || column_name,
+               data_type || coalesce(column_default, '') || is_nullable
+        FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+        UNION ALL
+        SELECT 'index', schemaname || '.' || indexname, indexdef FROM pg_indexes
+        WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+        UNION ALL
+        SELECT 'constraint', conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid)
+        FROM pg_constraint WHERE connamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+        ORDER BY 1, 2, 3
+        """,
+    )
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """The real command line in a child process (exit codes, stderr and signals as a user sees them)."""
+    full_env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})}
+    full_env.pop("DATABASE_URL", None) if env is None or "DATABASE_URL" not in env else None
+    return subprocess.run(
+        [sys.executable, "-m", "bhq_migrate", *args], capture_output=True, text=True, env=full_env,
+        timeout=timeout, cwd=REPO_ROOT,
+    )

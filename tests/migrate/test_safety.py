@@ -1,0 +1,175 @@
+"""`apply` under pressure: bad data, edited plans, blockers, concurrent runs and a killed process."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bhq_migrate.baseline.loader import plant_duplicate_contacts
+from bhq_migrate.errors import BadPlan, LockBusy, LockTimeout, PlanChanged, PreflightFailed
+from bhq_migrate.migrate.runner import ADVISORY_LOCK_KEY, ApplyOptions, apply
+from tests.conftest import PLANS_DIR
+from tests.helpers import REPO_ROOT, column_type, query, scalar, schema_fingerprint
+
+
+@pytest.fixture
+def plans_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "sql"
+    shutil.copytree(PLANS_DIR, target)
+    return target
+
+
+def test_preflight_refuses_duplicate_marketplace_contacts_and_lists_them(baseline_db: str) -> None:
+    with psycopg.connect(baseline_db) as conn:
+        plant_duplicate_contacts(conn, pairs=2)
+    schema = schema_fingerprint(baseline_db)
+    with pytest.raises(PreflightFailed) as refused:
+        apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR))
+    [problem] = refused.value.problems
+    assert problem.code == "duplicate-keys" and "Contact_marketplaceUserId_tenantId_key" in problem.message
+    assert len(problem.details) == 2 and all("2 rows (ids" in line for line in problem.details)
+    assert schema_fingerprint(baseline_db) == schema
+
+
+def test_preflight_reports_every_missing_baseline_table_at_once(empty_db: str) -> None:
+    with pytest.raises(PreflightFailed) as refused:
+        apply(empty_db, ApplyOptions(plans_dir=PLANS_DIR))
+    missing = {p.message.split(" does not exist")[0] for p in refused.value.problems if p.code == "missing-object"}
+    assert missing == {f"required table {t}" for t in ('"Invoice"', '"Payment"', '"Contact"', '"Animal"', '"Tenant"')}
+    assert scalar(empty_db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'marketplace'") == 0
+
+
+def test_preflight_refuses_a_view_on_a_retyped_column(baseline_db: str) -> None:
+    query(baseline_db, 'CREATE VIEW invoice_totals AS SELECT "tenantId", sum("amountCents") AS total '
+                       'FROM "Invoice" GROUP BY 1')
+    with pytest.raises(PreflightFailed) as refused:
+        apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR))
+    assert [p.code for p in refused.value.problems] == ["dependent-view"]
+    assert "public.invoice_totals" in refused.value.problems[0].message
+
+
+def test_preflight_warns_when_a_rewrite_will_be_long(baseline_db: str) -> None:
+    warnings: list[str] = []
+    apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR, slow_rewrite_seconds=0.0),
+          lambda event: warnings.append(event.text) if event.kind == "warning" else None)
+    assert any('rewrites "Invoice"' in w and "amountCents" in w for w in warnings)
+
+
+def test_edited_applied_plan_is_refused_naming_the_file(baseline_db: str, plans_copy: Path) -> None:
+    apply(baseline_db, ApplyOptions(plans_dir=plans_copy))
+    edited = plans_copy / "002_marketplace_schema.sql"
+    edited.write_text(edited.read_text() + "\n-- an innocent-looking edit\n")
+    with pytest.raises(PlanChanged, match="002_marketplace_schema.sql"):
+        apply(baseline_db, ApplyOptions(plans_dir=plans_copy))
+
+
+def test_accept_changed_records_the_new_checksum(baseline_db: str, plans_copy: Path) -> None:
+    apply(baseline_db, ApplyOptions(plans_dir=plans_copy))
+    edited = plans_copy / "002_marketplace_schema.sql"
+    edited.write_text(edited.read_text() + "\n-- reviewed edit\n")
+    apply(baseline_db, ApplyOptions(plans_dir=plans_copy, accept_changed=("002",)))
+    apply(baseline_db, ApplyOptions(plans_dir=plans_copy))  # accepted: no longer refused
+
+
+def test_plan_with_syntax_error_is_rejected_before_connecting(plans_copy: Path) -> None:
+    (plans_copy / "004_broken.sql").write_text("SELECT 1;\nALTER TABLE x ADD CONSTRAINT IF NOT EXISTS y CHECK (true);\n")
+    unreachable = "postgresql://nobody:pw@127.0.0.1:1/none"
+    with pytest.raises(BadPlan, match=r"004_broken.sql:2:\d+: syntax error at or near \"NOT\""):
+        apply(unreachable, ApplyOptions(plans_dir=plans_copy))
+
+
+def test_failing_statement_rolls_back_the_whole_plan(baseline_db: str, plans_copy: Path) -> None:
+    plan = plans_copy / "001_critical_production_fixes.sql"
+    plan.write_text(plan.read_text() + '\nALTER TABLE "Invoice" ADD COLUMN "oops" no_such_type;\n')
+    from bhq_migrate.errors import PlanFailed
+
+    with pytest.raises(PlanFailed, match=r"001_critical_production_fixes.sql:\d+: 42704"):
+        apply(baseline_db, ApplyOptions(plans_dir=plans_copy))
+    assert column_type(baseline_db, "Invoice", "amountCents") == "integer"
+    assert scalar(baseline_db, "SELECT to_regclass('bhq_migrate.history')") is None
+
+
+def test_lock_held_on_invoice_times_out_retries_then_names_the_blocker(baseline_db: str) -> None:
+    events: list[str] = []
+    with psycopg.connect(baseline_db) as blocker:
+        blocker.execute('LOCK TABLE "Invoice" IN ACCESS SHARE MODE')
+        blocker_pid = blocker.info.backend_pid
+        with pytest.raises(LockTimeout) as failed:
+            apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR, lock_timeout="100ms", retries=2, retry_backoff=0.05),
+                  lambda event: events.append(event.kind))
+        blocker.rollback()
+    assert events.count("retry") == 2
+    assert f"pid {blocker_pid}" in str(failed.value) and "3 attempt(s)" in str(failed.value)
+    assert column_type(baseline_db, "Invoice", "amountCents") == "integer"
+    assert scalar(baseline_db, "SELECT to_regclass('bhq_migrate.history')") is None
+
+
+def test_a_blocker_that_goes_away_lets_the_retry_succeed(baseline_db: str) -> None:
+    with psycopg.connect(baseline_db) as blocker:
+        blocker.execute('LOCK TABLE "Invoice" IN ACCESS SHARE MODE')
+        release = threading.Timer(0.4, blocker.rollback)
+        release.start()
+        result = apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR, lock_timeout="100ms", retries=5,
+                                                 retry_backoff=0.2))
+        release.join()
+    assert result.outcomes[0].status == "applied" and result.outcomes[0].attempts > 1
+
+
+def test_second_apply_waits_then_names_the_running_one(baseline_db: str) -> None:
+    with psycopg.connect(baseline_db, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+        with pytest.raises(LockBusy, match=rf"pid {holder.info.backend_pid} \(user"):
+            apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR, lock_wait=0.3))
+    assert scalar(baseline_db, "SELECT to_regclass('bhq_migrate.history')") is None
+
+
+def _start_apply(url: str, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bhq_migrate", "apply", "--database-url", url, "--no-progress", *extra],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_two_concurrent_applies_apply_each_plan_exactly_once(baseline_db: str) -> None:
+    first, second = _start_apply(baseline_db), _start_apply(baseline_db)
+    results = [process.communicate(timeout=120) for process in (first, second)]
+    assert (first.returncode, second.returncode) == (0, 0), results
+    assert query(baseline_db, "SELECT id, count(*) FROM bhq_migrate.history GROUP BY id ORDER BY id") == [
+        ("001", 1), ("002", 1)]
+    outputs = "".join(out for out, _ in results)
+    assert outputs.count("2 plan(s) applied.") == 1 and "Nothing to apply" in outputs
+
+
+@pytest.mark.slow
+def test_sigkill_during_plan_001_leaves_no_half_applied_state(empty_db: str) -> None:
+    from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_data
+
+    url = empty_db
+    with psycopg.connect(url) as conn:  # big enough that the "Invoice" rewrite takes a while
+        load_baseline(conn)
+        load_sample_data(conn, SampleSize(tenants=5, contacts=10, animals=10, invoices=600_000, payments=10))
+    process = _start_apply(url)
+    deadline = time.monotonic() + 60
+    running = 0
+    while time.monotonic() < deadline and not running:  # wait until the rewrite is under way
+        running = scalar(url, "SELECT count(*) FROM pg_stat_activity "
+                              "WHERE query LIKE 'ALTER TABLE \"Invoice\"%%' AND state = 'active'")
+        time.sleep(0.02)
+    process.kill()
+    process.wait()
+    assert running, "apply never reached the Invoice rewrite"
+    assert scalar(url, "SELECT to_regclass('bhq_migrate.history')") is None  # killed inside 001: nothing committed
+    assert column_type(url, "Invoice", "amountCents") == "integer"
+    assert scalar(url, "SELECT to_regclass('marketplace.users')") is None
+    finished = _start_apply(url)
+    out, err = finished.communicate(timeout=180)
+    assert finished.returncode == 0, err
+    assert query(url, "SELECT id FROM bhq_migrate.history ORDER BY id") == [("001",), ("002",)]
+    assert column_type(url, "Invoice", "amountCents") == "bigint"
