@@ -44,19 +44,16 @@ def is_client(node: Node | None, ctx: FileContext) -> bool:
     if node is None:
         return False
     if node.type == "identifier":
-        return text(node) in ctx.client_names
+        name = text(node)
+        return name in ctx.client_names or ctx.client_alias_at(name, node.start_byte)
     if node.type == "member_expression":
         chain = _WHITESPACE.sub("", text(node)).replace("?.", ".")
         simple, dotted = configured_names(ctx.config.clients)
         if chain in dotted:
             return True
         prop = node.child_by_field_name("property")
-        return prop is not None and text(prop) in simple and text(prop) not in _NOT_CLIENT_PROPERTIES
+        return prop is not None and text(prop) in simple
     return False
-
-
-# ``something.prisma`` is a client, but a model named ``db`` on a client is not: guard the obvious clash.
-_NOT_CLIENT_PROPERTIES: frozenset[str] = frozenset()
 
 
 def _functions(root: Node) -> Iterator[Node]:
@@ -114,18 +111,36 @@ def collect_bindings(ctx: FileContext) -> None:
             _bind_declarator(declarator, ctx)
 
 
+_SCOPES = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition",
+                     "function", "program"})
+
+
+def _scope_range(node: Node) -> tuple[int, int]:
+    current: Node | None = node.parent
+    while current is not None and current.type not in _SCOPES:
+        current = current.parent
+    return (current.start_byte, current.end_byte) if current is not None else (0, 1 << 62)
+
+
+def _bind(table: dict[str, list[tuple[int, int]]], name: str, scope: tuple[int, int]) -> None:
+    ranges = table.setdefault(name, [])
+    if scope not in ranges:
+        ranges.append(scope)
+
+
 def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
     name = declarator.child_by_field_name("name")
     value = unwrap(declarator.child_by_field_name("value"))
     if name is None or value is None:
         return
+    scope = _scope_range(declarator)
     if name.type == "identifier":
         if is_client(value, ctx) or (
             value.type == "binary_expression"
             and any(is_client(side, ctx) for side in (value.child_by_field_name("left"),
                                                       value.child_by_field_name("right")))
         ):
-            ctx.client_names.add(text(name))
+            _bind(ctx.scoped_clients, text(name), scope)
         return
     if name.type != "object_pattern":
         return
@@ -145,9 +160,11 @@ def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
         if value_is_client:
             model = ctx.catalog.model_for_accessor(key)
             if model is not None:
-                ctx.delegates[bound] = model
+                entries = ctx.delegates.setdefault(bound, [])
+                if all(entry[:2] != scope for entry in entries):
+                    entries.append((*scope, model))
         elif key in simple:
-            ctx.client_names.add(bound)
+            _bind(ctx.scoped_clients, bound, scope)
 
 
 def delegate_model(node: Node | None, ctx: FileContext) -> tuple[object, Node] | None:
@@ -156,7 +173,8 @@ def delegate_model(node: Node | None, ctx: FileContext) -> tuple[object, Node] |
     if node is None:
         return None
     if node.type == "identifier" and text(node) in ctx.delegates:
-        return ctx.delegates[text(node)], node
+        delegate = ctx.delegate_at(text(node), node.start_byte)
+        return (delegate, node) if delegate is not None else None
     if node.type == "member_expression":
         obj = node.child_by_field_name("object")
         prop = node.child_by_field_name("property")

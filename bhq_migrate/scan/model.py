@@ -34,8 +34,19 @@ class FileContext:
     config: ScanConfig
     client_names: set[str] = field(default_factory=set)
     """Identifiers bound to a Prisma client in this file (configured names, ``tx`` parameters, aliases)."""
-    delegates: dict[str, Model] = field(default_factory=dict)
-    """Identifiers bound to a model delegate: ``const { invoice } = prisma``."""
+    scoped_clients: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    """Local aliases of a client (``const client = tx ?? prisma``), valid within the byte ranges given."""
+    delegates: dict[str, list[tuple[int, int, Model]]] = field(default_factory=dict)
+    """Identifiers bound to a model delegate (``const { invoice } = prisma``), per declaring scope."""
+
+    def client_alias_at(self, name: str, offset: int) -> bool:
+        return any(start <= offset < end for start, end in self.scoped_clients.get(name, ()))
+
+    def delegate_at(self, name: str, offset: int) -> Model | None:
+        for start, end, model in self.delegates.get(name, ()):
+            if start <= offset < end:
+                return model
+        return None
 
     def finding(
         self,
