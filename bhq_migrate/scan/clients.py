@@ -3,7 +3,7 @@
 
 A client is a configured name (``prisma``, ``db``), a configured member chain (``this.prisma``,
 ``prisma.client``), any member chain ending in a configured simple name (``this.deps.prisma``), the
-parameter of a ``$transaction(async (tx) => ...)`` callback, a parameter typed ``Prisma.TransactionClient``
+parameter of a ``$transaction(async (tx) => ...)`` (or ``transaction(...)`` wrapper) callback, a parameter typed ``Prisma.TransactionClient``
 / ``PrismaClient`` / ``PrismaService``, a destructured client (``const { prisma: client } = ctx``) and a
 plain alias (``const client = tx ?? prisma``). ``const { invoice } = prisma`` binds a model delegate.
 """
@@ -28,6 +28,8 @@ WRITE_METHODS = frozenset({"update", "updateMany", "updateManyAndReturn", "upser
 CREATE_METHODS = frozenset({"create", "createMany", "createManyAndReturn"})
 ALL_METHODS = READ_METHODS | WRITE_METHODS | CREATE_METHODS
 
+# ``$transaction`` and the common wrapper ``transaction`` (``const { transaction } = prisma``).
+TRANSACTION_METHODS = frozenset({"$transaction", "transaction"})
 _CLIENT_TYPE = re.compile(r"\b(?:TransactionClient|PrismaClient|PrismaService|ExtendedPrismaClient)\b")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -88,9 +90,9 @@ def collect_bindings(ctx: FileContext) -> None:
         kind = node.type
         if kind == "call_expression":
             callee = unwrap(node.child_by_field_name("function"))
-            if callee is not None and callee.type == "member_expression":
-                prop = callee.child_by_field_name("property")
-                if text(prop) == "$transaction":
+            if callee is not None and callee.type in ("member_expression", "identifier"):
+                prop = callee.child_by_field_name("property") if callee.type == "member_expression" else callee
+                if text(prop) in TRANSACTION_METHODS:
                     args = node.child_by_field_name("arguments")
                     first = args.named_children[0] if args is not None and args.named_children else None
                     if first is not None and first.type in ("arrow_function", "function_expression",

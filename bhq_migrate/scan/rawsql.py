@@ -82,7 +82,9 @@ def _static_sql(argument: Node | None, resolver: Resolver, depth: int = 0) -> tu
     if argument.type == "identifier" and depth < _MAX_INLINE_DEPTH:
         value = resolver.definition(argument)
         if value is not None:
-            return _static_sql(value, resolver, depth + 1)
+            sql, _reason = _static_sql(value, resolver, depth + 1)
+            if sql is not None:
+                return sql, ""
     return None, f"the SQL is built at run time ({text(argument)[:40]})"
 
 
@@ -177,6 +179,10 @@ def _sources(select: exp.Select) -> list[tuple[exp.Table, exp.Expression | None]
     return found
 
 
+_NOT_A_STATEMENT = (exp.Alias, exp.Column, exp.Identifier, exp.Literal, exp.Binary, exp.Paren, exp.Anonymous,
+                    exp.Null, exp.Star)
+
+
 def analyse_sql(sql: str, catalog: ModelCatalog) -> list[SqlIssue]:
     """Problems in one raw SQL string: reads/updates of soft-deletable tables without ``IS NULL`` on the
     soft-delete column (for that table or its alias), DELETEs from them, and SQL that does not parse."""
@@ -187,7 +193,7 @@ def analyse_sql(sql: str, catalog: ModelCatalog) -> list[SqlIssue]:
         return [SqlIssue("unparsed", "", None, "", first[:160])]
     issues: list[SqlIssue] = []
     for statement in statements:
-        if not isinstance(statement, (exp.Query, exp.Update, exp.Delete, exp.Insert, exp.Merge)):
+        if isinstance(statement, _NOT_A_STATEMENT):  # sqlglot is lenient: "SELEC x" parses as an alias
             issues.append(SqlIssue("unparsed", "", None, "", "not a recognisable SQL statement"))
             continue
         kind = type(statement).__name__.upper()
