@@ -30,6 +30,8 @@ ALL_METHODS = READ_METHODS | WRITE_METHODS | CREATE_METHODS
 
 # ``$transaction`` and the common wrapper ``transaction`` (``const { transaction } = prisma``).
 TRANSACTION_METHODS = frozenset({"$transaction", "transaction"})
+# Raw-SQL methods and ``Prisma.sql``: the engine hands these calls to :mod:`bhq_migrate.scan.rawsql`.
+RAW_AND_SQL = frozenset({"$queryRaw", "$queryRawUnsafe", "$executeRaw", "$executeRawUnsafe", "sql"})
 _CLIENT_TYPE = re.compile(r"\b(?:TransactionClient|PrismaClient|PrismaService|ExtendedPrismaClient)\b")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -58,14 +60,6 @@ def is_client(node: Node | None, ctx: FileContext) -> bool:
     return False
 
 
-def _functions(root: Node) -> Iterator[Node]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.children)
-
-
 def _parameter_names(function: Node) -> list[Node]:
     params = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
     if params is None:
@@ -80,34 +74,50 @@ def _parameter_names(function: Node) -> list[Node]:
     return names
 
 
-def collect_bindings(ctx: FileContext) -> None:
-    """Fill ``ctx.client_names`` and ``ctx.delegates`` from the whole file (two passes catch aliases of
-    aliases). Name-based and file-wide: precise enough for code, where ``tx`` always means a client."""
+def query_pattern() -> str:
+    """The tree-sitter query that finds every node the scan looks at (see :func:`collect_bindings`).
+
+    With a type argument, the grammar wraps ``await`` into the callee (``await prisma.$queryRaw<T>(...)``
+    parses as ``(await prisma.$queryRaw)<T>(...)``), hence the ``await_expression`` alternative."""
+    names = " ".join(f'"{name}"' for name in sorted(ALL_METHODS | RAW_AND_SQL | TRANSACTION_METHODS))
+    return f"""
+    (call_expression function: [(member_expression property: (property_identifier) @method)
+                                (await_expression (member_expression property: (property_identifier) @method))]
+      (#any-of? @method {names})) @call
+    (call_expression function: (member_expression object: (call_expression) property: (property_identifier))) @fluent
+    (call_expression function: (identifier) @function (#any-of? @function "transaction" "$transaction")) @transaction
+    (required_parameter type: (type_annotation)) @parameter
+    (optional_parameter type: (type_annotation)) @parameter
+    (variable_declarator value: [(identifier) (member_expression) (binary_expression) (await_expression)
+      (as_expression) (non_null_expression) (parenthesized_expression) (subscript_expression)]) @declarator
+    """
+
+
+def collect_bindings(ctx: FileContext, found: dict[str, list[Node]]) -> None:
+    """Fill ``ctx.client_names``, ``ctx.scoped_clients`` and ``ctx.delegates`` from the query captures.
+    ``tx`` parameters are name-based and file-wide (in code, ``tx`` always means a client); aliases and
+    destructured delegates are bound to their declaring scope. Two passes catch aliases of aliases."""
     simple, _dotted = configured_names(ctx.config.clients)
     ctx.client_names.update(simple)
-    declarators: list[Node] = []
-    for node in _functions(ctx.root):
-        kind = node.type
-        if kind == "call_expression":
-            callee = unwrap(node.child_by_field_name("function"))
-            if callee is not None and callee.type in ("member_expression", "identifier"):
-                prop = callee.child_by_field_name("property") if callee.type == "member_expression" else callee
-                if text(prop) in TRANSACTION_METHODS:
-                    args = node.child_by_field_name("arguments")
-                    first = args.named_children[0] if args is not None and args.named_children else None
-                    if first is not None and first.type in ("arrow_function", "function_expression",
-                                                            "function"):
-                        for name in _parameter_names(first)[:1]:
-                            ctx.client_names.add(text(name))
-        elif kind in ("required_parameter", "optional_parameter", "public_field_definition"):
-            annotation = node.child_by_field_name("type")
-            name = node.child_by_field_name("pattern") or node.child_by_field_name("name")
-            if annotation is not None and name is not None and name.type in ("identifier",
-                                                                             "property_identifier"):
-                if _CLIENT_TYPE.search(text(annotation)) and kind != "public_field_definition":
-                    ctx.client_names.add(text(name))
-        elif kind == "variable_declarator":
-            declarators.append(node)
+    for node in [*found.get("call", ()), *found.get("transaction", ())]:
+        callee = unwrap(node.child_by_field_name("function"))
+        if callee is None:
+            continue
+        prop = callee.child_by_field_name("property") if callee.type == "member_expression" else callee
+        if text(prop) not in TRANSACTION_METHODS:
+            continue
+        args = node.child_by_field_name("arguments")
+        first = args.named_children[0] if args is not None and args.named_children else None
+        if first is not None and first.type in ("arrow_function", "function_expression", "function"):
+            for name in _parameter_names(first)[:1]:
+                ctx.client_names.add(text(name))
+    for node in found.get("parameter", ()):
+        annotation = node.child_by_field_name("type")
+        name = node.child_by_field_name("pattern")
+        if annotation is not None and name is not None and name.type == "identifier":
+            if _CLIENT_TYPE.search(text(annotation)):
+                ctx.client_names.add(text(name))
+    declarators = found.get("declarator", [])
     for _ in range(2):
         for declarator in declarators:
             _bind_declarator(declarator, ctx)

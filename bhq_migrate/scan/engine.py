@@ -18,10 +18,10 @@ from pathlib import Path
 
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
-from bhq_migrate.scan.clients import collect_bindings, configured_names, prisma_call
+from bhq_migrate.scan.clients import ALL_METHODS, RAW_AND_SQL, collect_bindings, configured_names, prisma_call, query_pattern
 from bhq_migrate.scan.config import ScanConfig
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
-from bhq_migrate.scan.parser import first_error, parse
+from bhq_migrate.scan.parser import captures, first_error, parse
 from bhq_migrate.scan.prisma_schema import (
     ModelCatalog,
     catalog_for,
@@ -34,6 +34,8 @@ from bhq_migrate.scan.rules import CALL_CHECKS, RAW_SQL_CHECKS, RULES, s007_need
 from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sources import SourceFile, iter_sources, looks_generated, looks_minified
 from bhq_migrate.scan.suppressions import apply_suppressions, parse_suppressions
+
+_QUERY = query_pattern()
 
 # Below this many candidate files one process is faster than starting a pool.
 PARALLEL_THRESHOLD = 64
@@ -75,11 +77,22 @@ def build_catalogs(paths: Sequence[Path], config: ScanConfig) -> list[ModelCatal
 
 
 def prefilter_pattern(config: ScanConfig) -> re.Pattern[bytes]:
-    """Bytes that any file with a Prisma call or raw SQL must contain."""
+    """Bytes that any file with a Prisma call or raw SQL must contain: a client (or a ``prisma`` type, for
+    ``tx: Prisma.TransactionClient``)."""
     simple, dotted = configured_names(config.clients)
     names = simple | {name.split(".")[-1] for name in dotted}
     words = "|".join(re.escape(name) for name in sorted(names))
     return re.compile(rb"(?i:prisma)|\$queryRaw|\$executeRaw|\$transaction|\b(?:" + words.encode() + rb")\b")
+
+
+# Every finding sits on a call of one of these methods: a file without any cannot have a finding.
+_METHOD_CALL = re.compile(
+    rb"\.\s*(?:" + "|".join(re.escape(m) for m in sorted(ALL_METHODS | RAW_AND_SQL)).encode() + rb")\b"
+)
+
+
+def could_have_findings(content: bytes, client_pattern: re.Pattern[bytes]) -> bool:
+    return client_pattern.search(content) is not None and _METHOD_CALL.search(content) is not None
 
 
 # ---- per-file analysis (runs in workers) ---------------------------------------------------------------
@@ -112,8 +125,10 @@ def analyse_source(source: SourceFile) -> tuple[bool, list[ScanFinding], int]:
             return False, _skipped(source, f"skipped: file is {size} bytes (limit {config.max_file_bytes})"), 0
         content = source.path.read_bytes()
     except OSError as exc:
+        if source.path.is_symlink() and not source.path.exists():
+            return False, [], 0  # a dangling symlink is not a source file
         return False, _skipped(source, f"skipped: cannot read file ({exc.strerror or exc})"), 0
-    if not pattern.search(content) or looks_generated(content[:400]):
+    if not could_have_findings(content, pattern) or looks_generated(content[:400]):
         return False, [], 0
     if looks_minified(content):
         return False, _skipped(source, "skipped: file looks minified"), 0
@@ -142,14 +157,15 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
                                     rule=s008_parse_error.RULE.id, severity=s008_parse_error.RULE.severity,
                                     message="syntax error: queries near here may be missed",
                                     help=s008_parse_error.RULE.fix))
-    collect_bindings(ctx)
+    found = captures(tree, source.path.suffix, _QUERY)
+    collect_bindings(ctx, found)
     resolver = Resolver(tree.root_node, config.scoping_helpers)
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "call_expression":
+    seen: set[tuple[int, int]] = set()
+    for node in [*found.get("call", ()), *found.get("fluent", ())]:
+        key = (node.start_byte, node.end_byte)
+        if key not in seen:
+            seen.add(key)
             findings.extend(_check_call(node, ctx, resolver))
-        stack.extend(node.children)
     return findings
 
 

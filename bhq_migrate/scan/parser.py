@@ -13,15 +13,13 @@ import re
 from functools import cache
 
 import tree_sitter_typescript
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 _TSX_SUFFIXES = frozenset({".tsx", ".jsx", ".js", ".mjs", ".cjs"})
 
-# ``$queryRaw<...>`` / ``Prisma.sql<...>`` immediately followed by a template literal. The type argument may
-# nest (``<Array<{ n: bigint }>>``); it never contains a backtick, ``;`` or a newline-free ``=>``.
-_TYPED_TAG = re.compile(
-    rb"(\$(?:queryRaw|executeRaw|queryRawUnsafe|executeRawUnsafe)|\bsql)(\s*<[^`;]{0,400}?>)(\s*`)",
-)
+# ``$queryRaw<...>`` (and a bare ``sql<...>``) that may start a typed tagged template.
+_TYPED_TAG_START = re.compile(rb"(?:\$(?:queryRaw|executeRaw|queryRawUnsafe|executeRawUnsafe)|\bsql)\s*<")
+_MAX_TYPE_ARGUMENT = 4000
 
 WRAPPERS = frozenset({"await_expression", "parenthesized_expression", "non_null_expression", "as_expression",
                       "satisfies_expression", "type_assertion"})
@@ -38,16 +36,58 @@ def _parser(tsx: bool) -> Parser:
     return Parser(_language(tsx))
 
 
+def _type_argument_end(source: bytes, start: int) -> int | None:
+    """Index just past the ``>`` closing the ``<`` at ``start``, if a template literal follows it."""
+    depth = 0
+    index = start
+    limit = min(len(source), start + _MAX_TYPE_ARGUMENT)
+    while index < limit:
+        char = source[index]
+        if char == 0x3C:  # <
+            depth += 1
+        elif char == 0x3E and source[index - 1] != 0x3D:  # > but not the arrow =>
+            depth -= 1
+            if depth == 0:
+                rest = source[index + 1 : index + 200].lstrip()
+                return index + 1 if rest.startswith(b"`") else None
+        elif char == 0x60:  # a backtick inside the type argument: not a type argument after all
+            return None
+        index += 1
+    return None
+
+
 def blank_template_type_arguments(source: bytes) -> bytes:
-    """Replace the type argument of a typed tagged template with spaces (same length, same positions)."""
+    """Replace the type argument of a typed tagged template with spaces (same length, same positions).
+
+    The ``<...>`` is matched with a depth count (it nests: ``<Array<{ n: bigint }>>``, and may span lines
+    and hold ``;``), and only blanked when a template literal follows it.
+    """
     if b"`" not in source or b"<" not in source:
         return source
+    result = bytearray(source)
+    for match in _TYPED_TAG_START.finditer(source):
+        open_index = match.end() - 1
+        end = _type_argument_end(source, open_index)
+        if end is None:
+            continue
+        for index in range(open_index, end):
+            if result[index] not in (0x0A, 0x0D):
+                result[index] = 0x20
+    return bytes(result)
 
-    def blank(match: re.Match[bytes]) -> bytes:
-        kept = re.sub(rb"[^\n]", b" ", match.group(2))
-        return match.group(1) + kept + match.group(3)
 
-    return _TYPED_TAG.sub(blank, source)
+def is_tsx(suffix: str) -> bool:
+    return suffix in _TSX_SUFFIXES
+
+
+@cache
+def _query(tsx: bool, pattern: str) -> Query:
+    return Query(_language(tsx), pattern)
+
+
+def captures(tree: Tree, suffix: str, pattern: str) -> dict[str, list[Node]]:
+    """Run a tree-sitter query (in C: much faster than walking every node from Python)."""
+    return QueryCursor(_query(is_tsx(suffix), pattern)).captures(tree.root_node)
 
 
 def parse(source: bytes, suffix: str) -> Tree:

@@ -26,9 +26,9 @@ class SourceFile:
     """Path as reported: relative to the current directory when under it."""
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, cwd: Path) -> str:
     try:
-        return path.relative_to(Path.cwd()).as_posix()
+        return path.relative_to(cwd).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -55,13 +55,14 @@ def iter_sources(paths: Iterable[Path], exclude: tuple[str, ...] = ()) -> Iterat
     """Every source file under ``paths`` in a stable order; an explicitly named file is always scanned."""
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[Path] = set()
+    cwd = Path.cwd()
     for start in paths:
         start = Path(start)
         if start.is_file():
             resolved = start.resolve()
             if resolved not in seen_files:
                 seen_files.add(resolved)
-                yield SourceFile(resolved, _display(start.absolute()))
+                yield SourceFile(resolved, _display(start.absolute(), cwd))
             continue
         root = start.absolute()
         for directory, subdirs, files in os.walk(root, followlinks=True):
@@ -94,15 +95,10 @@ def iter_sources(paths: Iterable[Path], exclude: tuple[str, ...] = ()) -> Iterat
                 rel = name if relative_dir == "." else f"{relative_dir}/{name}"
                 if _excluded(rel, exclude):
                     continue
+                # No per-file resolve(): the (device, inode) set on folders already stops second routes,
+                # and realpath on every file costs more than parsing the ones that matter.
                 path = here / name
-                try:
-                    resolved = path.resolve()
-                except (OSError, RuntimeError):
-                    continue
-                if resolved in seen_files or not resolved.is_file():
-                    continue
-                seen_files.add(resolved)
-                yield SourceFile(resolved, _display(path))
+                yield SourceFile(path, _display(path, cwd))
 
 
 def looks_generated(head: bytes) -> bool:

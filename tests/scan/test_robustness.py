@@ -12,7 +12,7 @@ BAD_READ = "async function f() {\n  return prisma.invoice.findMany({ where: { te
 
 
 def test_file_with_a_syntax_error_gives_a_parse_diagnostic_and_the_scan_goes_on(tmp_path: Path) -> None:
-    project(tmp_path, {"src/broken.ts": "const x = {{{ prisma.invoice\n", "src/ok.ts": BAD_READ})
+    project(tmp_path, {"src/broken.ts": "const x = {{{ prisma.invoice.findMany(\n", "src/ok.ts": BAD_READ})
     result = scan([tmp_path], ScanConfig(jobs=1))
     assert {(Path(f.file).name, f.rule) for f in result.findings} == {("broken.ts", "S008"), ("ok.ts", "S001")}
 
