@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bhq_migrate.scan import ScanConfig, scan  # noqa: E402
-from bhq_migrate.scan.parser import parse  # noqa: E402
-from bhq_migrate.scan.sources import iter_sources  # noqa: E402
+from bhq_migrate.scan import ScanConfig, scan
+from bhq_migrate.scan.parser import parse
+from bhq_migrate.scan.sources import iter_sources
 
 
 def parse_all(paths: list[Path]) -> tuple[float, int]:

@@ -3,15 +3,15 @@
 
 A client is a configured name (``prisma``, ``db``), a configured member chain (``this.prisma``,
 ``prisma.client``), any member chain ending in a configured simple name (``this.deps.prisma``), the
-parameter of a ``$transaction(async (tx) => ...)`` (or ``transaction(...)`` wrapper) callback, a parameter typed ``Prisma.TransactionClient``
-/ ``PrismaClient`` / ``PrismaService``, a destructured client (``const { prisma: client } = ctx``) and a
+parameter of a ``$transaction(async (tx) => ...)`` (or ``transaction(...)`` wrapper) callback, a
+parameter typed ``Prisma.TransactionClient`` / ``PrismaClient`` / ``PrismaService``, a destructured
+client (``const { prisma: client } = ctx``) and a
 plain alias (``const client = tx ?? prisma``). ``const { invoice } = prisma`` binds a model delegate.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from tree_sitter import Node
 
@@ -113,10 +113,10 @@ def collect_bindings(ctx: FileContext, found: dict[str, list[Node]]) -> None:
                 ctx.client_names.add(text(name))
     for node in found.get("parameter", ()):
         annotation = node.child_by_field_name("type")
-        name = node.child_by_field_name("pattern")
-        if annotation is not None and name is not None and name.type == "identifier":
-            if _CLIENT_TYPE.search(text(annotation)):
-                ctx.client_names.add(text(name))
+        pattern = node.child_by_field_name("pattern")
+        if (annotation is not None and pattern is not None and pattern.type == "identifier"
+                and _CLIENT_TYPE.search(text(annotation))):
+            ctx.client_names.add(text(pattern))
     declarators = found.get("declarator", [])
     for _ in range(2):
         for declarator in declarators:

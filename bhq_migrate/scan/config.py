@@ -8,10 +8,11 @@ underscores: ``soft-delete-fields``, ``tenant-fields``, ``clients``, ``scoping-h
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Severity

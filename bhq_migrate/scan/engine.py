@@ -18,7 +18,14 @@ from pathlib import Path
 
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
-from bhq_migrate.scan.clients import ALL_METHODS, RAW_AND_SQL, collect_bindings, configured_names, prisma_call, query_pattern
+from bhq_migrate.scan.clients import (
+    ALL_METHODS,
+    RAW_AND_SQL,
+    collect_bindings,
+    configured_names,
+    prisma_call,
+    query_pattern,
+)
 from bhq_migrate.scan.config import ScanConfig
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
 from bhq_migrate.scan.parser import captures, first_error, parse

@@ -23,7 +23,8 @@ def test_blanking_keeps_every_byte_position() -> None:
 
 
 def test_typed_tagged_template_is_checked_on_its_own_line(tmp_path: Path) -> None:
-    result = scan_one(tmp_path, 'async function f() {\n  return await prisma.$queryRaw<{ id: number }[]>`SELECT * FROM "Invoice"`;\n}\n')
+    source = 'async function f() {\n  return await prisma.$queryRaw<{ id: number }[]>`SELECT * FROM "Invoice"`;\n}\n'
+    result = scan_one(tmp_path, source)
     assert rules_at(result) == {(2, "S004")}
 
 

@@ -85,10 +85,10 @@ def _nested(call: PrismaCall, ctx: FileContext, resolver: Resolver, args: Node |
     if args is None or depth > _MAX_NESTING:
         return
     for clause in ("include", "select"):
-        value = resolver.lookup(args, clause)
-        if isinstance(value, Lookup):
+        found = resolver.lookup(args, clause)
+        if isinstance(found, Lookup):
             continue
-        value = unwrap(value)
+        value = unwrap(found)
         if value is None or value.type != "object":
             continue
         for pair in value.named_children:
