@@ -81,6 +81,9 @@ class Resolver:
         self.root = root
         self.helpers = frozenset(scoping_helpers)
         self._function_index: dict[str, list[Node]] | None = None
+        self._call_index: dict[str, list[Node]] | None = None
+        self.blame: Node | None = None
+        """The call site that passed an unscoped argument, when a verdict came from a caller."""
 
     # ---- definitions -------------------------------------------------------------------------------------
     def _enclosing_scopes(self, node: Node) -> list[Node]:
@@ -219,6 +222,92 @@ class Resolver:
             stack.extend(node.children)
         return False
 
+    # ---- callers in the same file -------------------------------------------------------------------------
+    @staticmethod
+    def _parameter_index(function: Node, name: str) -> int | None:
+        params = function.child_by_field_name("parameters")
+        if params is None:
+            parameter = function.child_by_field_name("parameter")
+            return 0 if parameter is not None and text(parameter) == name else None
+        for index, param in enumerate(c for c in params.named_children if c.type != "comment"):
+            pattern = param if param.type == "identifier" else param.child_by_field_name("pattern")
+            if pattern is not None and pattern.type == "identifier" and text(pattern) == name:
+                return index
+        return None
+
+    @staticmethod
+    def _function_name(function: Node) -> tuple[str, bool] | None:
+        """(name, exported?) of a named function or method; methods count as callable from elsewhere."""
+        if function.type == "method_definition":
+            name = function.child_by_field_name("name")
+            return (text(name), True) if name is not None else None
+        if function.type == "function_declaration":
+            name = function.child_by_field_name("name")
+            holder = function
+        elif function.parent is not None and function.parent.type == "variable_declarator":
+            name = function.parent.child_by_field_name("name")
+            holder = function.parent.parent if function.parent.parent is not None else function.parent
+        else:
+            return None
+        if name is None or name.type != "identifier":
+            return None
+        exported = holder.parent is not None and holder.parent.type == "export_statement"
+        return text(name), exported
+
+    def _calls_to(self, name: str) -> list[Node]:
+        if self._call_index is None:
+            index: dict[str, list[Node]] = {}
+            stack = [self.root]
+            while stack:
+                node = stack.pop()
+                if node.type == "call_expression":
+                    callee = unwrap(node.child_by_field_name("function"))
+                    if callee is not None and callee.type == "member_expression":
+                        obj = callee.child_by_field_name("object")
+                        callee = callee.child_by_field_name("property") if obj is not None and obj.type == "this" \
+                            else None
+                    if callee is not None and callee.type in ("identifier", "property_identifier"):
+                        index.setdefault(text(callee), []).append(node)
+                stack.extend(node.children)
+            self._call_index = index
+        return self._call_index.get(name, [])
+
+    def from_callers(self, parameter: Node, evaluate: Callable[[Node | None], Verdict], depth: int) -> Verdict:
+        """A where (or args) that is a parameter of a function in this file: judge what each same-file call
+        site passes. One unscoped call site makes it unscoped (``blame`` points at it); all scoped makes it
+        scoped only if nothing outside this file can call the function; otherwise it needs review."""
+        if depth > _MAX_DEPTH:
+            return Verdict.UNKNOWN
+        name = text(parameter)
+        for scope in self._enclosing_scopes(parameter):
+            if scope.type == "program" or not self._is_parameter(scope, name):
+                continue
+            index = self._parameter_index(scope, name)
+            named = self._function_name(scope)
+            if index is None or named is None:
+                return Verdict.UNKNOWN
+            function_name, exported = named
+            verdicts: list[Verdict] = []
+            for call in self._calls_to(function_name):
+                if scope.start_byte <= call.start_byte < scope.end_byte:
+                    continue  # recursion: not a new source of arguments
+                args = call.child_by_field_name("arguments")
+                values = [c for c in args.named_children if c.type != "comment"] if args is not None else []
+                argument = values[index] if index < len(values) else None
+                if argument is not None and argument.type == "spread_element":
+                    verdicts.append(Verdict.UNKNOWN)
+                    continue
+                verdict = evaluate(argument)
+                if verdict is Verdict.UNSCOPED and self.blame is None:
+                    self.blame = call
+                verdicts.append(verdict)
+            if Verdict.UNSCOPED in verdicts:
+                return Verdict.UNSCOPED
+            if verdicts and not exported and all(v is Verdict.SCOPED for v in verdicts):
+                return Verdict.SCOPED
+            return Verdict.UNKNOWN
+        return Verdict.UNKNOWN
+
     # ---- verdicts --------------------------------------------------------------------------------------
     def where_verdict(self, node: Node | None, test: KeyTest, depth: int = 0,
                       helper_scopes: bool = True) -> Verdict:
@@ -272,7 +361,9 @@ class Resolver:
                 return Verdict.SCOPED
             value = self.definition(node)
             if value is None:
-                return Verdict.UNKNOWN
+                return self.from_callers(
+                    node, lambda argument: self.where_verdict(argument, test, depth + 1, helper_scopes), depth
+                )
             return self.where_verdict(value, test, depth + 1, helper_scopes)
         if kind == "ternary_expression":
             branches = [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")]

@@ -42,9 +42,14 @@ def _soft_test(ctx: FileContext, model: Model) -> tuple[str, ...]:
     return (field.name,) if field is not None else ()
 
 
-def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver) -> Verdict:
+def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver, depth: int = 0) -> Verdict:
     if args is None:
         return Verdict.UNSCOPED
+    if args.type in ("identifier", "shorthand_property_identifier") and resolver.definition(args) is None:
+        # args passed in by a caller in this file: judge each call site's argument
+        return resolver.from_callers(
+            args, lambda argument: _where_verdict(unwrap(argument), keys, resolver, depth + 1), depth
+        )
     where = resolver.lookup(args, "where")
     if where is Lookup.ABSENT:
         return Verdict.UNSCOPED
@@ -52,6 +57,13 @@ def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver)
         return Verdict.UNKNOWN
     assert not isinstance(where, Lookup)
     return resolver.where_verdict(where, lambda key: key in keys)
+
+
+def caller_note(resolver: Resolver) -> str:
+    """Where the unscoped where came from, when a same-file caller passed it in."""
+    if resolver.blame is None:
+        return ""
+    return f" (passed in by the call at line {resolver.blame.start_point[0] + 1})"
 
 
 def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[ScanFinding]:
@@ -65,13 +77,14 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
         return
     keys = _soft_test(ctx, model)
     if keys:
+        resolver.blame = None
         verdict = _where_verdict(call.args, keys, resolver)
         what = (f"{call.fluent_from.name}.{call.method}() relation read" if call.fluent_from
                 else f"{model.accessor}.{call.method}()")
         if verdict is Verdict.UNSCOPED:
             yield ctx.finding(RULE, call.anchor,
-                              f"{what} reads soft-deletable {model.name} without filtering {keys[0]}",
-                              model=model.name, method=call.method)
+                              f"{what} reads soft-deletable {model.name} without filtering {keys[0]}"
+                              + caller_note(resolver), model=model.name, method=call.method)
         elif verdict is Verdict.UNKNOWN:
             yield ctx.finding(s007_needs_review.RULE, call.anchor,
                               f"{what}: cannot tell whether the where excludes deleted {model.name} rows",

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tree_sitter import Node
+
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan.clients import READ_METHODS, WRITE_METHODS
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
+from bhq_migrate.scan.parser import unwrap
 from bhq_migrate.scan.rules import s007_needs_review
+from bhq_migrate.scan.rules.s001_unscoped_read import caller_note
 from bhq_migrate.scan.scoping import Lookup, Resolver, Verdict
 
 RULE = Rule(
@@ -43,21 +47,25 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
         # compound unique keys (tenantId_number) name the tenant too
         return key in accepted or tenant in key.split("_")
 
-    if call.args is None:
-        verdict = Verdict.UNSCOPED
-    else:
-        where = resolver.lookup(call.args, "where")
+    def args_verdict(args: Node | None, depth: int) -> Verdict:
+        if args is None:
+            return Verdict.UNSCOPED
+        if args.type in ("identifier", "shorthand_property_identifier") and resolver.definition(args) is None:
+            return resolver.from_callers(args, lambda argument: args_verdict(unwrap(argument), depth + 1), depth)
+        where = resolver.lookup(args, "where")
         if where is Lookup.ABSENT:
-            verdict = Verdict.UNSCOPED
-        elif where is Lookup.UNKNOWN:
-            verdict = Verdict.UNKNOWN
-        else:
-            assert not isinstance(where, Lookup)
-            verdict = resolver.where_verdict(where, names_tenant, helper_scopes=False)
+            return Verdict.UNSCOPED
+        if where is Lookup.UNKNOWN:
+            return Verdict.UNKNOWN
+        assert not isinstance(where, Lookup)
+        return resolver.where_verdict(where, names_tenant, helper_scopes=False)
+
+    resolver.blame = None
+    verdict = args_verdict(call.args, 0)
     if verdict is Verdict.UNSCOPED:
         yield ctx.finding(RULE, call.anchor,
                           f"{model.accessor}.{call.method}() on tenant-owned {model.name} has no {tenant} "
-                          f"in its where", model=model.name, method=call.method)
+                          f"in its where" + caller_note(resolver), model=model.name, method=call.method)
     elif verdict is Verdict.UNKNOWN:
         yield ctx.finding(s007_needs_review.RULE, call.anchor,
                           f"{model.accessor}.{call.method}(): cannot tell whether the where filters {tenant}",
