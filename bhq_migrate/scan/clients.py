@@ -43,6 +43,10 @@ def configured_names(clients: tuple[str, ...]) -> tuple[set[str], set[str]]:
     return simple, dotted
 
 
+def _chain(node: Node) -> str:
+    return _WHITESPACE.sub("", text(node)).replace("?.", ".")
+
+
 def is_client(node: Node | None, ctx: FileContext) -> bool:
     node = unwrap(node)
     if node is None:
@@ -51,7 +55,7 @@ def is_client(node: Node | None, ctx: FileContext) -> bool:
         name = text(node)
         return name in ctx.client_names or ctx.client_alias_at(name, node.start_byte)
     if node.type == "member_expression":
-        chain = _WHITESPACE.sub("", text(node)).replace("?.", ".")
+        chain = _chain(node)
         simple, dotted = configured_names(ctx.config.clients)
         if chain in dotted:
             return True
@@ -157,7 +161,7 @@ def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
     if name.type != "object_pattern":
         return
     value_is_client = is_client(value, ctx)
-    simple, _dotted = configured_names(ctx.config.clients)
+    simple, dotted = configured_names(ctx.config.clients)
     for part in name.named_children:
         if part.type == "shorthand_property_identifier_pattern":
             key = bound = text(part)
@@ -169,7 +173,9 @@ def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
             bound = text(target)
         else:
             continue
-        if value_is_client:
+        if value_is_client and f"{_chain(value)}.{key}" in dotted:
+            _bind(ctx.scoped_clients, bound, scope)  # const { client } = prisma  ==  prisma.client
+        elif value_is_client:
             model = ctx.catalog.model_for_accessor(key)
             if model is not None:
                 entries = ctx.delegates.setdefault(bound, [])
