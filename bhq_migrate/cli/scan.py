@@ -78,7 +78,14 @@ def _print_console(result: ScanResult) -> None:
         f"{counts['info']} info; {result.files_found} files, {result.files_parsed} parsed, "
         f"{result.suppressed} suppressed, {result.baselined} in baseline; {result.seconds:.2f}s"
     )
-    stdout.print(f"[dim]models from: {', '.join(result.schemas)}[/]")
+    stdout.print(f"[dim]models from: {escape(', '.join(_relative(s) for s in result.schemas))}[/]")
+
+
+def _relative(path: str) -> str:
+    try:
+        return Path(path).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path
 
 
 @app.command("scan-queries")
