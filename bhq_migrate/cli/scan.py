@@ -31,7 +31,7 @@ _NAMES = {rule.id: rule.name for rule in RULES}
 def _config(
     paths: list[Path], config_file: Path | None, schema: list[Path], soft_delete_field: list[str],
     tenant_field: list[str], client: list[str], scoping_helper: list[str], exclude: list[str],
-    fail_on: Severity | None, jobs: int | None,
+    fail_on: Severity | None, jobs: int | None, disable: list[str],
 ) -> ScanConfig:
     config = ScanConfig()
     found = config_file or find_config_file(paths[0] if paths else Path.cwd())
@@ -48,6 +48,7 @@ def _config(
         exclude=tuple([*config.exclude, *exclude]) if exclude else None,
         fail_on=fail_on,
         jobs=jobs,
+        disable=tuple([*config.disable, *disable]) if disable else None,
     )
 
 
@@ -102,6 +103,7 @@ def scan_queries(
     scoping_helper: list[str] = typer.Option([], "--scoping-helper", help="Extra helper that adds the "
                                              "soft-delete filter, like activeOnly (repeatable)."),
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
+    disable: list[str] = typer.Option([], "--disable", help="Rule id or name not to report (repeatable)."),
     output_format: OutputFormat = typer.Option(OutputFormat.console, "--format", help="console, json or sarif."),
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at least this severe "
                                      "(default: error)."),
@@ -121,7 +123,7 @@ def scan_queries(
 
     def run() -> tuple[ScanResult, ScanConfig, str]:
         config = _config(targets, config_file, schema, soft_delete_field, tenant_field, client, scoping_helper,
-                         exclude, fail_on, jobs)
+                         exclude, fail_on, jobs, disable)
         note = ""
         if baseline is not None and baseline.exists() and not update_baseline:
             return scan(targets, config, read_baseline(baseline)), config, note

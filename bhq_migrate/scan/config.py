@@ -3,7 +3,7 @@
 A project can keep its settings in ``[tool.bhq-migrate.scan]`` of its ``pyproject.toml`` or in a
 ``bhq-migrate.toml`` (top-level keys, or a ``[scan]`` table). Keys use the option names with dashes or
 underscores: ``soft-delete-fields``, ``tenant-fields``, ``clients``, ``scoping-helpers``, ``exclude``,
-``schemas``, ``fail-on``, ``default-soft-delete-models``.
+``schemas``, ``fail-on``, ``disable``, ``default-soft-delete-models``.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ class ScanConfig:
     schemas: tuple[Path, ...] = ()
     default_soft_delete_models: tuple[str, ...] = DEFAULT_SOFT_DELETE_MODELS
     fail_on: Severity = Severity.ERROR
+    disable: tuple[str, ...] = ()
+    """Rules (id or name) not to report, e.g. ``unscoped-read`` where a client extension filters deleted rows."""
     max_file_bytes: int = 2_000_000
     jobs: int = 0
     """Worker processes; 0 means one per core."""
@@ -69,6 +71,7 @@ _LIST_KEYS = {
     "scoping_helpers",
     "exclude",
     "default_soft_delete_models",
+    "disable",
 }
 
 

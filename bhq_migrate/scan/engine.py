@@ -16,6 +16,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tree_sitter import Node
+
+from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
 from bhq_migrate.scan.clients import (
@@ -37,7 +40,14 @@ from bhq_migrate.scan.prisma_schema import (
     load_catalog,
 )
 from bhq_migrate.scan.rawsql import analyse_sql, raw_sql_site
-from bhq_migrate.scan.rules import CALL_CHECKS, RAW_SQL_CHECKS, RULES, s007_needs_review, s008_parse_error
+from bhq_migrate.scan.rules import (
+    CALL_CHECKS,
+    RAW_SQL_CHECKS,
+    RULES,
+    rule_for,
+    s007_needs_review,
+    s008_parse_error,
+)
 from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sources import SourceFile, iter_sources, looks_generated, looks_minified
 from bhq_migrate.scan.suppressions import apply_suppressions, parse_suppressions
@@ -176,10 +186,7 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
     return findings
 
 
-def _check_call(node: object, ctx: FileContext, resolver: Resolver) -> list[ScanFinding]:
-    from tree_sitter import Node
-
-    assert isinstance(node, Node)
+def _check_call(node: Node, ctx: FileContext, resolver: Resolver) -> list[ScanFinding]:
     found: list[ScanFinding] = []
     call = prisma_call(node, ctx)
     if isinstance(call, PrismaCall):
@@ -226,14 +233,18 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
          baseline_fingerprints: set[str] | None = None) -> ScanResult:
     """Scan ``paths`` (files or folders). Raises :class:`~bhq_migrate.errors.ConfigError` for bad settings;
     never for bad source files."""
-    from bhq_migrate.errors import ConfigError
-
     config = config or ScanConfig()
     started = time.perf_counter()
     roots = [Path(p) for p in paths]
     for root in roots:
         if not root.exists():
             raise ConfigError(f"path not found: {root}")
+    disabled = set()
+    for reference in config.disable:
+        rule = rule_for(reference)
+        if rule is None:
+            raise ConfigError(f"unknown rule to disable: {reference!r}")
+        disabled.add(rule.id)
     catalogs = build_catalogs(roots, config)
     sources = list(iter_sources(roots, config.exclude))
     results = _run(sources, config, catalogs)
@@ -243,6 +254,7 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
         parsed += was_parsed
         suppressed += file_suppressed
         findings.extend(file_findings)
+    findings = [f for f in findings if f.rule not in disabled]
     findings.sort(key=lambda f: (f.file, f.line, f.column, f.rule))
     baselined = 0
     if baseline_fingerprints is not None:

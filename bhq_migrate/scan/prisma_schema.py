@@ -7,6 +7,7 @@ A light line-based reader is enough: the scan needs model names, field names and
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterable
@@ -198,22 +199,76 @@ def default_catalog(
     return ModelCatalog(models, soft_delete_fields, tenant_fields)
 
 
+def _package_json_schema(directory: Path) -> Path | None:
+    """``"prisma": { "schema": "db/main.prisma" }`` in a ``package.json`` names a custom schema location."""
+    package = directory / "package.json"
+    try:
+        raw = package.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if '"prisma"' not in raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    prisma = data.get("prisma") if isinstance(data, dict) else None
+    schema = prisma.get("schema") if isinstance(prisma, dict) else None
+    if isinstance(schema, str) and (directory / schema).exists():
+        return (directory / schema).resolve()
+    return None
+
+
+def _schema_here(directory: Path, files: list[str]) -> Path | None:
+    if "schema.prisma" in files and not _is_generated_client_dir(directory):
+        return (directory / "schema.prisma").resolve()
+    if directory.name == "schema" and directory.parent.name == "prisma" and any(
+        name.endswith(".prisma") for name in files
+    ):
+        return directory.resolve()  # a multi-file schema folder without a schema.prisma
+    if "package.json" in files:
+        return _package_json_schema(directory)
+    return None
+
+
+def _schema_above(start: Path) -> Path | None:
+    """The schema of the project enclosing ``start``: scanning ``src/`` still finds ``prisma/schema.prisma``."""
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory, *directory.parents):
+        custom = _package_json_schema(candidate)
+        if custom is not None:
+            return custom
+        for relative in ("prisma/schema.prisma", "schema.prisma", "prisma/schema"):
+            if (candidate / relative).exists():
+                return (candidate / relative).resolve()
+        if (candidate / ".git").exists():
+            break  # never leave the repository
+    return None
+
+
 def discover_schemas(paths: Iterable[Path]) -> list[Path]:
-    """Every ``schema.prisma`` under the given paths (and a ``prisma/schema/`` folder), skipping dependencies."""
+    """Every schema under the given paths (``schema.prisma``, a ``prisma/schema/`` folder, a ``package.json``
+    ``prisma.schema`` entry), skipping dependencies; if there is none, the schema of the enclosing project."""
     found: list[Path] = []
     seen: set[Path] = set()
-    for start in paths:
-        start = start.resolve()
+    starts = [Path(p).resolve() for p in paths]
+    for start in starts:
         if start.is_file():
-            start = start.parent
+            continue
         for directory, subdirs, files in os.walk(start):
             subdirs[:] = [d for d in subdirs if d not in SKIPPED_DIRS]
-            here = Path(directory)
-            if "schema.prisma" in files and not _is_generated_client_dir(here):
-                schema = (here / "schema.prisma").resolve()
-                if schema not in seen:
-                    seen.add(schema)
-                    found.append(schema)
+            schema = _schema_here(Path(directory), files)
+            if schema is not None and schema not in seen and not any(
+                schema.is_relative_to(folder) for folder in seen if folder.is_dir()
+            ):
+                seen.add(schema)
+                found.append(schema)
+    if not found:
+        for start in starts:
+            schema = _schema_above(start)
+            if schema is not None and schema not in seen:
+                seen.add(schema)
+                found.append(schema)
     return sorted(found)
 
 

@@ -1,7 +1,7 @@
 """Raw SQL in source code: find it, rebuild the statement text, and check it with sqlglot (postgres dialect).
 
 Template holes become ``$n`` placeholders. A hole that is itself a ``Prisma.sql`` fragment (inline or a
-local variable) is inlined, so a ``deletedAt`` condition kept in a fragment still counts. A bare
+local variable) or a ``Prisma.raw("...")`` literal is inlined, so a ``deletedAt`` condition kept in a fragment still counts. A bare
 ``Prisma.sql`` template is checked only when it is a whole statement (``SELECT``/``UPDATE``/``DELETE``/
 ``WITH``); fragments are checked where they are used.
 """
@@ -42,8 +42,25 @@ def _template_sql(template: Node, resolver: Resolver, counter: list[int], depth:
     return "".join(parts)
 
 
+def _raw_string(expression: Node | None) -> str | None:
+    """The text of ``Prisma.raw("...")`` with a literal string: SQL spliced in verbatim."""
+    if expression is None or expression.type != "call_expression":
+        return None
+    callee = unwrap(expression.child_by_field_name("function"))
+    if callee is None or text(callee).replace(" ", "") != "Prisma.raw":
+        return None
+    args = expression.child_by_field_name("arguments")
+    first = args.named_children[0] if args is not None and args.named_children else None
+    if first is not None and first.type == "string":
+        return text(first)[1:-1]
+    return None
+
+
 def _hole_sql(hole: Node, resolver: Resolver, counter: list[int], depth: int) -> str:
     expression = unwrap(next((c for c in hole.named_children if c.type != "comment"), None))
+    raw = _raw_string(expression)
+    if raw is not None:
+        return raw
     fragment = _fragment_template(expression, resolver, depth)
     if fragment is not None:
         return _template_sql(fragment, resolver, counter, depth + 1)

@@ -96,3 +96,59 @@ def test_fixture_app_fails_with_errors() -> None:
     result = run(str(APP), "--format", "json")
     assert result.exit_code == 1
     assert {row["rule"] for row in json.loads(result.stdout)} >= {"S001", "S002", "S003", "S004", "S005"}
+
+
+def test_exclude_option_skips_matching_files(tmp_path: Path) -> None:
+    project(tmp_path, {"src/a.ts": READ, "scripts/seed.ts": READ})
+    rows = json.loads(run(str(tmp_path), "--format", "json", "--exclude", "scripts/*").stdout)
+    assert [Path(r["file"]).name for r in rows] == ["a.ts"]
+
+
+def test_schema_option_is_used_instead_of_discovery(tmp_path: Path) -> None:
+    project(tmp_path, {"src/a.ts": READ}, schema="model Invoice {\n  id Int @id\n  tenantId Int\n}\n")
+    other = tmp_path / "other.prisma"
+    other.write_text("model Invoice {\n  id Int @id\n  tenantId Int\n  deletedAt DateTime?\n}\n")
+    assert run(str(tmp_path), "--format", "json").stdout.strip() == "[]"
+    rows = json.loads(run(str(tmp_path), "--format", "json", "--schema", str(other)).stdout)
+    assert [r["rule"] for r in rows] == ["S001"]
+
+
+def test_config_file_of_the_scanned_project_is_found(tmp_path: Path) -> None:
+    project(tmp_path, {"src/a.ts": TENANT_ONLY, "bhq-migrate.toml": "[scan]\nfail-on = 'warning'\n"})
+    assert run(str(tmp_path)).exit_code == 1
+
+
+def test_disable_option_drops_a_rule_by_name(tmp_path: Path) -> None:
+    project(tmp_path, {"src/a.ts": READ})
+    assert run(str(tmp_path), "--disable", "unscoped-read").exit_code == 0
+
+
+def test_disable_of_an_unknown_rule_cannot_run(tmp_path: Path) -> None:
+    project(tmp_path, {"src/a.ts": READ})
+    result = run(str(tmp_path), "--disable", "S999")
+    assert result.exit_code == 2
+    assert "unknown rule to disable" in result.output
+
+
+def test_update_baseline_rewrites_it_with_the_current_findings(tmp_path: Path) -> None:
+    project(tmp_path, {"src/a.ts": READ})
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text('{"version": 1, "findings": []}')
+    assert run(str(tmp_path), "--baseline", str(baseline)).exit_code == 1
+    assert run(str(tmp_path), "--baseline", str(baseline), "--update-baseline").exit_code == 0
+    assert run(str(tmp_path), "--baseline", str(baseline)).exit_code == 0
+
+
+def test_a_corrupt_baseline_cannot_run(tmp_path: Path) -> None:
+    project(tmp_path, {"src/a.ts": READ})
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text("not json")
+    result = run(str(tmp_path), "--baseline", str(baseline))
+    assert result.exit_code == 2
+    assert "not valid JSON" in result.output
+
+
+def test_sarif_describes_each_rule_used(tmp_path: Path) -> None:
+    project(tmp_path, {"src/a.ts": READ})
+    driver = json.loads(run(str(tmp_path), "--format", "sarif").stdout)["runs"][0]["tool"]["driver"]
+    assert [(r["id"], r["name"]) for r in driver["rules"]] == [("S001", "unscoped-read")]

@@ -96,3 +96,19 @@ def test_schema_copy_inside_a_generated_client_is_ignored(tmp_path: Path) -> Non
 def test_missing_schema_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="schema not found"):
         scan([tmp_path], ScanConfig(schemas=(tmp_path / "nope.prisma",)))
+
+
+def test_scanning_a_subfolder_finds_the_project_schema_above_it(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    project(tmp_path, {"src/a.ts": READ}, schema="model Invoice {\n  id Int @id\n  tenantId Int\n}\n")
+    # the schema above says Invoice is not soft-deletable: the seed defaults must not be used instead
+    result = scan([tmp_path / "src"], ScanConfig(jobs=1))
+    assert result.findings == []
+    assert result.schemas == [str((tmp_path / "prisma" / "schema.prisma").resolve())]
+
+
+def test_package_json_prisma_schema_entry_is_followed(tmp_path: Path) -> None:
+    project(tmp_path, {"src/a.ts": READ, "package.json": '{"prisma": {"schema": "db/main.prisma"}}'}, schema=None)
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "main.prisma").write_text("model Invoice {\n  id Int @id\n  deletedAt DateTime?\n}\n")
+    assert [f.rule for f in scan([tmp_path], ScanConfig(jobs=1)).findings] == ["S001"]

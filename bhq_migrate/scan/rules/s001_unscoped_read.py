@@ -102,6 +102,8 @@ def _nested(call: PrismaCall, ctx: FileContext, resolver: Resolver, args: Node |
         if isinstance(found, Lookup):
             continue
         value = unwrap(found)
+        if value is not None and value.type in ("identifier", "shorthand_property_identifier"):
+            value = resolver.definition(value)  # include: { ... } kept in a local variable
         if value is None or value.type != "object":
             continue
         for pair in value.named_children:
