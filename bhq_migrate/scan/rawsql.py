@@ -2,8 +2,8 @@
 
 Template holes become ``$n`` placeholders. A hole that is itself a ``Prisma.sql`` fragment (inline or a
 local variable) or a ``Prisma.raw("...")`` literal is inlined, so a ``deletedAt`` condition kept in a
-fragment still counts. A bare ``Prisma.sql`` template is checked only when it is a whole statement (``SELECT``/``UPDATE``/``DELETE``/
-``WITH``); fragments are checked where they are used.
+fragment still counts. A bare ``Prisma.sql`` template is checked only when it is a whole statement
+(``SELECT``/``UPDATE``/``DELETE``/``WITH``); fragments are checked where they are used.
 """
 
 from __future__ import annotations
