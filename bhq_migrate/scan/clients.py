@@ -16,7 +16,7 @@ import re
 from tree_sitter import Node
 
 from bhq_migrate.scan.model import FileContext, PrismaCall
-from bhq_migrate.scan.parser import text, unwrap
+from bhq_migrate.scan.parser import ancestors, text, unwrap
 
 READ_METHODS = frozenset(
     {"findMany", "findFirst", "findFirstOrThrow", "findUnique", "findUniqueOrThrow", "count", "aggregate",
@@ -132,10 +132,8 @@ _SCOPES = frozenset({"function_declaration", "function_expression", "arrow_funct
 
 
 def _scope_range(node: Node) -> tuple[int, int]:
-    current: Node | None = node.parent
-    while current is not None and current.type not in _SCOPES:
-        current = current.parent
-    return (current.start_byte, current.end_byte) if current is not None else (0, 1 << 62)
+    scope = next((a for a in ancestors(node) if a.type in _SCOPES), None)
+    return (scope.start_byte, scope.end_byte) if scope is not None else (0, 1 << 62)
 
 
 def _bind(table: dict[str, list[tuple[int, int]]], name: str, scope: tuple[int, int]) -> None:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
 import tree_sitter_typescript
@@ -103,6 +104,21 @@ def unwrap(node: Node | None) -> Node | None:
             inner = next((c for c in node.named_children if c.type != "comment"), None)
         node = inner
     return node
+
+
+# ``Node.parent`` walks down from the root, so climbing is quadratic in nesting depth; real code never needs
+# more than a few dozen levels, pathological input (5,000 nested parentheses) must not take seconds.
+MAX_ANCESTORS = 200
+
+
+def ancestors(node: Node) -> Iterator[Node]:
+    """The parents of ``node``, nearest first, at most :data:`MAX_ANCESTORS` of them."""
+    current = node.parent
+    steps = 0
+    while current is not None and steps < MAX_ANCESTORS:
+        yield current
+        current = current.parent
+        steps += 1
 
 
 def text(node: Node | None) -> str:

@@ -18,7 +18,7 @@ from tree_sitter import Node
 
 from bhq_migrate.scan.clients import first_argument
 from bhq_migrate.scan.model import FileContext, RawSqlSite
-from bhq_migrate.scan.parser import text, unwrap
+from bhq_migrate.scan.parser import ancestors, text, unwrap
 from bhq_migrate.scan.prisma_schema import ModelCatalog
 from bhq_migrate.scan.scoping import Resolver
 
@@ -131,8 +131,7 @@ def raw_sql_site(call: Node, ctx: FileContext, resolver: Resolver) -> RawSqlSite
 
 def _inside_raw_call(node: Node) -> bool:
     """A ``Prisma.sql`` used as (part of) a raw call's argument or a template hole is checked there."""
-    current = node.parent
-    while current is not None:
+    for current in ancestors(node):
         if current.type == "template_substitution":
             return True
         if current.type == "call_expression":
@@ -143,7 +142,6 @@ def _inside_raw_call(node: Node) -> bool:
                 return True
         if current.type in ("statement_block", "program"):
             return False
-        current = current.parent
     return False
 
 

@@ -16,7 +16,7 @@ from enum import Enum
 
 from tree_sitter import Node
 
-from bhq_migrate.scan.parser import text, unwrap
+from bhq_migrate.scan.parser import ancestors, text, unwrap
 
 KeyTest = Callable[[str], bool]
 
@@ -87,12 +87,9 @@ class Resolver:
 
     # ---- definitions -------------------------------------------------------------------------------------
     def _enclosing_scopes(self, node: Node) -> list[Node]:
-        scopes = []
-        current: Node | None = node.parent
-        while current is not None:
-            if current.type in _SCOPE_TYPES:
-                scopes.append(current)
-            current = current.parent
+        scopes = [a for a in ancestors(node) if a.type in _SCOPE_TYPES]
+        if not scopes or scopes[-1].type != "program":
+            scopes.append(self.root)  # deeper than MAX_ANCESTORS: still look at the module scope
         return scopes
 
     @staticmethod

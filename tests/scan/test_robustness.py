@@ -83,3 +83,16 @@ def test_parallel_and_single_process_scans_agree(tmp_path: Path) -> None:
     serial = scan([tmp_path], ScanConfig(jobs=1)).findings
     parallel = scan([tmp_path], ScanConfig(jobs=2)).findings
     assert parallel == serial and len(serial) == 53
+
+
+def test_pathologically_deep_nesting_is_handled(tmp_path: Path) -> None:
+    source = "prisma.invoice.findMany({ where: " + "(" * 3000 + "w" + ")" * 3000 + " });\n"
+    result = scan_one(tmp_path, source)
+    assert [f.rule for f in result.findings] == ["S007"]
+
+
+def test_empty_and_binary_files_do_not_stop_the_scan(tmp_path: Path) -> None:
+    project(tmp_path, {"src/empty.ts": "", "src/binary.ts": bytes(range(256)) * 40 + b"prisma.invoice.findMany(",
+                       "src/a.ts": BAD_READ})
+    result = scan([tmp_path], ScanConfig(jobs=1))
+    assert {(Path(f.file).name, f.rule) for f in result.findings} == {("binary.ts", "S008"), ("a.ts", "S001")}
