@@ -17,22 +17,17 @@ from tree_sitter import Node
 
 from bhq_migrate.scan.model import FileContext, PrismaCall
 from bhq_migrate.scan.parser import ancestors, text, unwrap
-
-READ_METHODS = frozenset(
-    {"findMany", "findFirst", "findFirstOrThrow", "findUnique", "findUniqueOrThrow", "count", "aggregate",
-     "groupBy"}
+from bhq_migrate.scan.prisma_api import (
+    ALL_METHODS,
+    CLIENT_TYPE,
+    READ_METHODS,
+    SINGLE_READS,
+    TRANSACTION_METHODS,
 )
-SINGLE_READS = frozenset({"findFirst", "findFirstOrThrow", "findUnique", "findUniqueOrThrow"})
-DELETE_METHODS = frozenset({"delete", "deleteMany"})
-WRITE_METHODS = frozenset({"update", "updateMany", "updateManyAndReturn", "upsert", *DELETE_METHODS})
-CREATE_METHODS = frozenset({"create", "createMany", "createManyAndReturn"})
-ALL_METHODS = READ_METHODS | WRITE_METHODS | CREATE_METHODS
+from bhq_migrate.scan.sites import Sites, declarators_mentioning
 
-# ``$transaction`` and the common wrapper ``transaction`` (``const { transaction } = prisma``).
-TRANSACTION_METHODS = frozenset({"$transaction", "transaction"})
-# Raw-SQL methods and ``Prisma.sql``: the engine hands these calls to :mod:`bhq_migrate.scan.rawsql`.
-RAW_AND_SQL = frozenset({"$queryRaw", "$queryRawUnsafe", "$executeRaw", "$executeRawUnsafe", "sql"})
-_CLIENT_TYPE = re.compile(r"\b(?:TransactionClient|PrismaClient|PrismaService|ExtendedPrismaClient)\b")
+__all__ = ["READ_METHODS", "collect_bindings", "delegate_model", "first_argument", "is_client", "prisma_call"]
+
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -78,32 +73,16 @@ def _parameter_names(function: Node) -> list[Node]:
     return names
 
 
-def query_pattern() -> str:
-    """The tree-sitter query that finds every node the scan looks at (see :func:`collect_bindings`).
+def collect_bindings(ctx: FileContext, sites: Sites) -> None:
+    """Fill ``ctx.client_names``, ``ctx.scoped_clients`` and ``ctx.delegates``.
 
-    With a type argument, the grammar wraps ``await`` into the callee (``await prisma.$queryRaw<T>(...)``
-    parses as ``(await prisma.$queryRaw)<T>(...)``), hence the ``await_expression`` alternative."""
-    names = " ".join(f'"{name}"' for name in sorted(ALL_METHODS | RAW_AND_SQL | TRANSACTION_METHODS))
-    return f"""
-    (call_expression function: [(member_expression property: (property_identifier) @method)
-                                (await_expression (member_expression property: (property_identifier) @method))]
-      (#any-of? @method {names})) @call
-    (call_expression function: (member_expression object: (call_expression) property: (property_identifier))) @fluent
-    (call_expression function: (identifier) @function (#any-of? @function "transaction" "$transaction")) @transaction
-    (required_parameter type: (type_annotation)) @parameter
-    (optional_parameter type: (type_annotation)) @parameter
-    (variable_declarator value: [(identifier) (member_expression) (binary_expression) (await_expression)
-      (as_expression) (non_null_expression) (parenthesized_expression) (subscript_expression)]) @declarator
-    """
-
-
-def collect_bindings(ctx: FileContext, found: dict[str, list[Node]]) -> None:
-    """Fill ``ctx.client_names``, ``ctx.scoped_clients`` and ``ctx.delegates`` from the query captures.
-    ``tx`` parameters are name-based and file-wide (in code, ``tx`` always means a client); aliases and
-    destructured delegates are bound to their declaring scope. Two passes catch aliases of aliases."""
-    simple, _dotted = configured_names(ctx.config.clients)
+    ``tx`` parameters of transaction callbacks and client-typed parameters are name-based and file-wide (in
+    code, ``tx`` always means a client); aliases and destructured delegates are bound to their declaring
+    scope. Declarators are looked at only where a client name occurs in them, repeated while new alias
+    names appear (aliases of aliases)."""
+    simple, dotted = configured_names(ctx.config.clients)
     ctx.client_names.update(simple)
-    for node in [*found.get("call", ()), *found.get("transaction", ())]:
+    for node in [*sites.calls, *sites.transactions]:
         callee = unwrap(node.child_by_field_name("function"))
         if callee is None:
             continue
@@ -115,16 +94,24 @@ def collect_bindings(ctx: FileContext, found: dict[str, list[Node]]) -> None:
         if first is not None and first.type in ("arrow_function", "function_expression", "function"):
             for name in _parameter_names(first)[:1]:
                 ctx.client_names.add(text(name))
-    for node in found.get("parameter", ()):
+    for node in sites.parameters:
         annotation = node.child_by_field_name("type")
         pattern = node.child_by_field_name("pattern")
         if (annotation is not None and pattern is not None and pattern.type == "identifier"
-                and _CLIENT_TYPE.search(text(annotation))):
+                and CLIENT_TYPE.search(text(annotation))):
             ctx.client_names.add(text(pattern))
-    declarators = found.get("declarator", [])
-    for _ in range(2):
-        for declarator in declarators:
+    searched: set[str] = set()
+    pending = set(ctx.client_names) | {name.split(".")[-1] for name in dotted}
+    declarators: dict[int, Node] = {}
+    for _ in range(4):
+        if not pending:
+            break
+        for declarator in declarators_mentioning(ctx.root, ctx.source, pending):
+            declarators.setdefault(declarator.id, declarator)
+        searched |= pending
+        for declarator in declarators.values():
             _bind_declarator(declarator, ctx)
+        pending = (set(ctx.scoped_clients) | ctx.client_names) - searched
 
 
 _SCOPES = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition",
@@ -238,7 +225,7 @@ def prisma_call(call: Node, ctx: FileContext) -> PrismaCall | str | None:
     inner = unwrap(target)
     if inner is not None and inner.type == "call_expression" and method_node is not None:
         parent = prisma_call(inner, ctx)
-        if isinstance(parent, PrismaCall) and (parent.method in SINGLE_READS or parent.fluent_from):
+        if isinstance(parent, PrismaCall) and parent.method in SINGLE_READS and parent.fluent_from is None:
             related = ctx.catalog.relation_target(parent.model, method)
             if related is not None:
                 return PrismaCall(call, related, method, method_node, first_argument(call),

@@ -21,17 +21,11 @@ from tree_sitter import Node
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
-from bhq_migrate.scan.clients import (
-    ALL_METHODS,
-    RAW_AND_SQL,
-    collect_bindings,
-    configured_names,
-    prisma_call,
-    query_pattern,
-)
+from bhq_migrate.scan.clients import collect_bindings, configured_names, prisma_call
 from bhq_migrate.scan.config import ScanConfig
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
-from bhq_migrate.scan.parser import captures, first_error, parse
+from bhq_migrate.scan.parser import first_error, parse
+from bhq_migrate.scan.prisma_api import ALL_METHODS, RAW_AND_SQL
 from bhq_migrate.scan.prisma_schema import (
     ModelCatalog,
     catalog_for,
@@ -49,10 +43,9 @@ from bhq_migrate.scan.rules import (
     s008_parse_error,
 )
 from bhq_migrate.scan.scoping import Resolver
+from bhq_migrate.scan.sites import find_sites
 from bhq_migrate.scan.sources import SourceFile, iter_sources, looks_generated, looks_minified
 from bhq_migrate.scan.suppressions import apply_suppressions, parse_suppressions
-
-_QUERY = query_pattern()
 
 # Below this many candidate files one process is faster than starting a pool.
 PARALLEL_THRESHOLD = 64
@@ -99,7 +92,7 @@ def prefilter_pattern(config: ScanConfig) -> re.Pattern[bytes]:
     simple, dotted = configured_names(config.clients)
     names = simple | {name.split(".")[-1] for name in dotted}
     words = "|".join(re.escape(name) for name in sorted(names))
-    return re.compile(rb"(?i:prisma)|\$queryRaw|\$executeRaw|\$transaction|\b(?:" + words.encode() + rb")\b")
+    return re.compile(rb"[Pp]risma|PRISMA|\$queryRaw|\$executeRaw|\$transaction|\b(?:" + words.encode() + rb")\b")
 
 
 # Every finding sits on a call of one of these methods: a file without any cannot have a finding.
@@ -109,7 +102,8 @@ _METHOD_CALL = re.compile(
 
 
 def could_have_findings(content: bytes, client_pattern: re.Pattern[bytes]) -> bool:
-    return client_pattern.search(content) is not None and _METHOD_CALL.search(content) is not None
+    # the method test first: it rejects most files and its literal prefix (".") makes it the cheaper scan
+    return _METHOD_CALL.search(content) is not None and client_pattern.search(content) is not None
 
 
 # ---- per-file analysis (runs in workers) ---------------------------------------------------------------
@@ -174,15 +168,11 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
                                     rule=s008_parse_error.RULE.id, severity=s008_parse_error.RULE.severity,
                                     message="syntax error: queries near here may be missed",
                                     help=s008_parse_error.RULE.fix))
-    found = captures(tree, source.path.suffix, _QUERY)
-    collect_bindings(ctx, found)
+    sites = find_sites(tree.root_node, content)
+    collect_bindings(ctx, sites)
     resolver = Resolver(tree.root_node, config.scoping_helpers)
-    seen: set[tuple[int, int]] = set()
-    for node in [*found.get("call", ()), *found.get("fluent", ())]:
-        key = (node.start_byte, node.end_byte)
-        if key not in seen:
-            seen.add(key)
-            findings.extend(_check_call(node, ctx, resolver))
+    for node in [*sites.calls, *sites.fluent]:
+        findings.extend(_check_call(node, ctx, resolver))
     return findings
 
 

@@ -82,6 +82,7 @@ class Resolver:
         self.helpers = frozenset(scoping_helpers)
         self._function_index: dict[str, list[Node]] | None = None
         self._call_index: dict[str, list[Node]] | None = None
+        self._declarator_cache: dict[tuple[int, int, str], list[Node]] = {}
         self.blame: Node | None = None
         """The call site that passed an unscoped argument, when a verdict came from a caller."""
 
@@ -92,9 +93,16 @@ class Resolver:
             scopes.append(self.root)  # deeper than MAX_ANCESTORS: still look at the module scope
         return scopes
 
+    def _declarators(self, scope: Node) -> list[Node]:
+        """Variable declarators directly in ``scope`` (not inside nested functions), cached per scope."""
+        key = (scope.start_byte, scope.end_byte, scope.type)
+        cached = self._declarator_cache.get(key)
+        if cached is None:
+            cached = self._declarator_cache[key] = self._collect_declarators(scope)
+        return cached
+
     @staticmethod
-    def _declarators(scope: Node) -> list[Node]:
-        """Variable declarators directly in ``scope`` (not inside nested functions)."""
+    def _collect_declarators(scope: Node) -> list[Node]:
         found = []
         stack = list(reversed(scope.children))
         while stack:

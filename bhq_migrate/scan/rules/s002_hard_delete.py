@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bhq_migrate.findings import Rule, Severity
-from bhq_migrate.scan.clients import DELETE_METHODS
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
+from bhq_migrate.scan.prisma_api import DELETE_METHODS
 from bhq_migrate.scan.scoping import Resolver
 
 RULE = Rule(
