@@ -105,6 +105,19 @@ def _static_sql(argument: Node | None, resolver: Resolver, depth: int = 0) -> tu
     return None, f"the SQL is built at run time ({text(argument)[:40]})"
 
 
+def _names_a_checked_statement(argument: Node | None, resolver: Resolver) -> bool:
+    """``$queryRaw(query)`` where ``const query = Prisma.sql`SELECT ...``` : already checked where defined."""
+    if argument is None or argument.type != "identifier":
+        return False
+    value = resolver.definition(argument)
+    if value is None or value.type != "call_expression" or not _is_prisma_sql(value):
+        return False
+    args = value.child_by_field_name("arguments")
+    return args is not None and args.type == "template_string" and bool(
+        _STATEMENT_START.match(_template_sql(args, resolver, [0]))
+    )
+
+
 def raw_sql_site(call: Node, ctx: FileContext, resolver: Resolver) -> RawSqlSite | None:
     callee = unwrap(call.child_by_field_name("function"))
     if callee is None:
@@ -118,7 +131,10 @@ def raw_sql_site(call: Node, ctx: FileContext, resolver: Resolver) -> RawSqlSite
                 sql: str | None = _template_sql(args, resolver, [0])
                 reason = ""
             else:
-                sql, reason = _static_sql(first_argument(call), resolver)
+                argument = first_argument(call)
+                if _names_a_checked_statement(argument, resolver):
+                    return None
+                sql, reason = _static_sql(argument, resolver)
             return RawSqlSite(call, method, method_node, sql, reason)
     if _is_prisma_sql(call) and args is not None and args.type == "template_string":
         if _inside_raw_call(call):

@@ -152,3 +152,12 @@ def test_sarif_describes_each_rule_used(tmp_path: Path) -> None:
     project(tmp_path, {"src/a.ts": READ})
     driver = json.loads(run(str(tmp_path), "--format", "sarif").stdout)["runs"][0]["tool"]["driver"]
     assert [(r["id"], r["name"]) for r in driver["rules"]] == [("S001", "unscoped-read")]
+
+
+def test_every_scan_queries_option_is_documented() -> None:
+    import typer.main
+
+    command = typer.main.get_command(app).commands["scan-queries"]  # type: ignore[attr-defined]
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "scan-queries.md").read_text()
+    options = [name for param in command.params for name in param.opts if name.startswith("--")]
+    assert options and [o for o in options if f"`{o}" not in docs] == []

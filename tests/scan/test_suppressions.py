@@ -47,3 +47,14 @@ def test_suppression_of_another_rule_does_not_hide_this_one(tmp_path: Path) -> N
 def test_several_rules_in_one_suppression(tmp_path: Path) -> None:
     source = "// bhq-migrate-ignore S001, tenant-unscoped -- migration script\nprisma.invoice.findMany();\n"
     assert scan_one(tmp_path, source).findings == []
+
+
+def test_jsx_comment_suppression(tmp_path: Path) -> None:
+    source = (
+        "export default async function Page() {\n"
+        "  return (<div>\n"
+        "    {/* bhq-migrate-ignore S001 -- preview of the trash */}\n"
+        "    {await prisma.invoice.findMany({ where: { tenantId: 1 } })}\n"
+        "  </div>);\n}\n"
+    )
+    assert scan_one(tmp_path, source, name="app/page.tsx").findings == []
