@@ -2,8 +2,8 @@
 fingerprint -> baseline.
 
 Workers receive only paths; the configuration and model catalogs reach each worker once, through the pool
-initializer. Files that cannot contain a Prisma call (no ``prisma``, no client name, no raw-SQL method)
-are never parsed.
+initializer. Files that cannot hold a finding (no call of a Prisma or raw-SQL method, or no client or
+``prisma`` mention) are never parsed.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from bhq_migrate.scan.prisma_schema import (
     default_catalog,
     discover_schemas,
     load_catalog,
+    merged_catalog,
 )
 from bhq_migrate.scan.rawsql import analyse_sql, raw_sql_site
 from bhq_migrate.scan.rules import (
@@ -108,12 +109,12 @@ def could_have_findings(content: bytes, client_pattern: re.Pattern[bytes]) -> bo
 
 # ---- per-file analysis (runs in workers) ---------------------------------------------------------------
 
-_WORKER_STATE: tuple[ScanConfig, list[ModelCatalog], re.Pattern[bytes]] | None = None
+_WORKER_STATE: tuple[ScanConfig, list[ModelCatalog], ModelCatalog, re.Pattern[bytes]] | None = None
 
 
 def _init_worker(config: ScanConfig, catalogs: list[ModelCatalog]) -> None:
     global _WORKER_STATE
-    _WORKER_STATE = (config, catalogs, prefilter_pattern(config))
+    _WORKER_STATE = (config, catalogs, merged_catalog(catalogs), prefilter_pattern(config))
 
 
 def _skipped(source: SourceFile, message: str) -> list[ScanFinding]:
@@ -125,7 +126,7 @@ def _skipped(source: SourceFile, message: str) -> list[ScanFinding]:
 def analyse_source(source: SourceFile) -> tuple[bool, list[ScanFinding], int]:
     """(parsed?, findings, suppressed count) for one file. Never raises on bad input."""
     assert _WORKER_STATE is not None
-    config, catalogs, pattern = _WORKER_STATE
+    config, catalogs, fallback, pattern = _WORKER_STATE
     try:
         size = source.path.stat().st_size
         if size > config.max_file_bytes:
@@ -144,9 +145,11 @@ def analyse_source(source: SourceFile) -> tuple[bool, list[ScanFinding], int]:
     if looks_minified(content):
         return False, _skipped(source, "skipped: file looks minified"), 0
     try:
-        findings = _analyse_content(source, content, catalog_for(catalogs, source.path), config)
+        findings = _analyse_content(source, content, catalog_for(catalogs, source.path, fallback), config)
     except RecursionError:
         return True, _skipped(source, "skipped: nesting too deep to analyse"), 0
+    except Exception as exc:  # never let one odd file stop the scan; say which file and why
+        return True, _skipped(source, f"skipped: internal error while analysing ({type(exc).__name__}: {exc})"), 0
     suppressions, problems = parse_suppressions(content, source.display)
     findings, suppressed = apply_suppressions(findings, suppressions)
     findings = sorted([*findings, *problems], key=lambda f: (f.line, f.column, f.rule))

@@ -272,8 +272,24 @@ def discover_schemas(paths: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
-def catalog_for(catalogs: list[ModelCatalog], source: Path) -> ModelCatalog:
-    """The catalog of the deepest project root containing ``source``; the first one if none contains it."""
+def merged_catalog(catalogs: list[ModelCatalog]) -> ModelCatalog:
+    """All schemas as one, for a source file outside every schema's project (a shared package)."""
+    models: dict[str, Model] = {}
+    for catalog in catalogs:
+        for name, model in catalog.models.items():
+            if name in models:
+                merged = Model(name=name, table=models[name].table, fields={**models[name].fields, **model.fields})
+                models[name] = merged
+            else:
+                models[name] = model
+    first = catalogs[0]
+    return ModelCatalog(models, first.soft_delete_fields, first.tenant_fields,
+                        source=" + ".join(c.source for c in catalogs))
+
+
+def catalog_for(catalogs: list[ModelCatalog], source: Path, fallback: ModelCatalog | None = None) -> ModelCatalog:
+    """The catalog of the deepest project root containing ``source``; ``fallback`` (else the first) if none
+    contains it."""
     best: ModelCatalog | None = None
     best_depth = -1
     for catalog in catalogs:
@@ -281,4 +297,6 @@ def catalog_for(catalogs: list[ModelCatalog], source: Path) -> ModelCatalog:
             depth = len(catalog.root.parts)
             if depth > best_depth:
                 best, best_depth = catalog, depth
-    return best if best is not None else catalogs[0]
+    if best is not None:
+        return best
+    return fallback if fallback is not None else catalogs[0]

@@ -64,7 +64,7 @@ def iter_sources(paths: Iterable[Path], exclude: tuple[str, ...] = ()) -> Iterat
                 seen_files.add(resolved)
                 yield SourceFile(resolved, _display(start.absolute(), cwd))
             continue
-        root = start.absolute()
+        root = start.resolve()  # schema roots are resolved too: compare like with like
         for directory, subdirs, files in os.walk(root, followlinks=True):
             here = Path(directory)
             try:

@@ -112,3 +112,13 @@ def test_package_json_prisma_schema_entry_is_followed(tmp_path: Path) -> None:
     (tmp_path / "db").mkdir()
     (tmp_path / "db" / "main.prisma").write_text("model Invoice {\n  id Int @id\n  deletedAt DateTime?\n}\n")
     assert [f.rule for f in scan([tmp_path], ScanConfig(jobs=1)).findings] == ["S001"]
+
+
+def test_a_shared_package_outside_both_apps_uses_every_schema(tmp_path: Path) -> None:
+    project(tmp_path / "apps" / "billing", {"src/a.ts": "export const x = 1;\n"})
+    project(tmp_path / "apps" / "crm", {"src/a.ts": "export const x = 1;\n"},
+            schema="model Contact {\n  id Int @id\n  deletedAt DateTime?\n}\n")
+    shared = "async function f() {\n  await prisma.invoice.findMany();\n  await prisma.contact.findMany();\n}\n"
+    project(tmp_path / "packages" / "shared", {"src/q.ts": shared}, schema=None)
+    result = scan([tmp_path], ScanConfig(jobs=1))
+    assert {(f.line, f.model) for f in result.findings if f.rule == "S001"} == {(2, "Invoice"), (3, "Contact")}
