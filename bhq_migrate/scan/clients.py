@@ -32,10 +32,14 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def configured_names(clients: tuple[str, ...]) -> tuple[set[str], set[str]]:
-    """Split the configured clients into simple names and dotted member chains."""
-    simple = {name for name in clients if "." not in name}
-    dotted = {name for name in clients if "." in name}
-    return simple, dotted
+    """Split the configured clients into simple names and chains (``this.prisma``, ``this.db.txClient()``)."""
+    simple = {name for name in clients if "." not in name and "(" not in name}
+    chains = {name.replace(" ", "") for name in clients if "." in name or "(" in name}
+    return simple, chains
+
+
+# Prisma's own methods that return a client: read replicas and client extensions.
+_CLIENT_RETURNING = frozenset({"$replica", "$primary", "$extends"})
 
 
 def _chain(node: Node) -> str:
@@ -56,6 +60,14 @@ def is_client(node: Node | None, ctx: FileContext) -> bool:
             return True
         prop = node.child_by_field_name("property")
         return prop is not None and text(prop) in simple
+    if node.type == "call_expression":
+        _simple, chains = configured_names(ctx.config.clients)
+        if _chain(node) in chains:  # a configured accessor call such as this.prismaService.txClient()
+            return True
+        callee = unwrap(node.child_by_field_name("function"))
+        if callee is not None and callee.type == "member_expression":
+            prop = callee.child_by_field_name("property")
+            return text(prop) in _CLIENT_RETURNING and is_client(callee.child_by_field_name("object"), ctx)
     return False
 
 
@@ -101,7 +113,7 @@ def collect_bindings(ctx: FileContext, sites: Sites) -> None:
                 and CLIENT_TYPE.search(text(annotation))):
             ctx.client_names.add(text(pattern))
     searched: set[str] = set()
-    pending = set(ctx.client_names) | {name.split(".")[-1] for name in dotted}
+    pending = set(ctx.client_names) | {name.split(".")[-1].split("(")[0] for name in dotted}
     declarators: dict[int, Node] = {}
     for _ in range(4):
         if not pending:

@@ -91,7 +91,8 @@ def prefilter_pattern(config: ScanConfig) -> re.Pattern[bytes]:
     """Bytes that any file with a Prisma call or raw SQL must contain: a client (or a ``prisma`` type, for
     ``tx: Prisma.TransactionClient``)."""
     simple, dotted = configured_names(config.clients)
-    names = simple | {name.split(".")[-1] for name in dotted}
+    names = simple | {name.split(".")[-1].split("(")[0] for name in dotted}
+    names.discard("")
     words = "|".join(re.escape(name) for name in sorted(names))
     return re.compile(rb"[Pp]risma|PRISMA|\$queryRaw|\$executeRaw|\$transaction|\b(?:" + words.encode() + rb")\b")
 

@@ -161,3 +161,14 @@ def test_every_scan_queries_option_is_documented() -> None:
     docs = (Path(__file__).resolve().parents[2] / "docs" / "scan-queries.md").read_text()
     options = [name for param in command.params for name in param.opts if name.startswith("--")]
     assert options and [o for o in options if f"`{o}" not in docs] == []
+
+
+def test_client_option_accepts_an_accessor_call(tmp_path: Path) -> None:
+    source = (
+        "class S {\n  list() {\n"
+        "    return this.prismaService.txClient().invoice.findMany({ where: { tenantId: 1 } });\n  }\n}\n"
+    )
+    project(tmp_path, {"src/a.ts": source})
+    assert json.loads(run(str(tmp_path), "--format", "json").stdout) == []
+    rows = json.loads(run(str(tmp_path), "--format", "json", "--client", "this.prismaService.txClient()").stdout)
+    assert [(r["line"], r["rule"]) for r in rows] == [(3, "S001")]
