@@ -144,7 +144,11 @@ def scan_queries(
         ]
         typer.echo(json.dumps(rows, indent=2))
     elif output_format is OutputFormat.sarif:
-        typer.echo(json.dumps(to_sarif(result.findings, RULES, tool="bhq-migrate scan-queries"), indent=2))
+        sarif = to_sarif(result.findings, RULES, tool="bhq-migrate scan-queries")
+        # code-scanning UIs match alerts across runs by partialFingerprints: use the line-independent one
+        for row, finding in zip(sarif["runs"][0]["results"], result.findings, strict=True):
+            row["partialFingerprints"] = {"bhqMigrateScan/v1": finding.fingerprint}
+        typer.echo(json.dumps(sarif, indent=2))
     else:
         _print_console(result)
     if note:
