@@ -7,15 +7,17 @@
 -- "Invoice" retypes merged into one ALTER TABLE (one table rewrite instead of three), and the
 -- CHECK constraint guarded in a DO block (PostgreSQL has no ADD CONSTRAINT IF NOT EXISTS).
 
--- FIX #1: currency overflow prevention (INT -> BIGINT). One rewrite of "Invoice", one of "Payment".
--- bhq-migrate-ignore changing-column-type -- the retype is the point of the plan; it is merged to rewrite once
+-- FIX #1: currency overflow prevention (INT -> BIGINT). One rewrite of "Payment", one of "Invoice".
+-- "Payment" goes first: a payment INSERT locks "Payment" and then (for its foreign key) "Invoice". Taking the
+-- locks in that same order means a live writer waits instead of deadlocking with the migration.
+-- bhq-migrate-ignore changing-column-type -- the retype is the point of the plan
+ALTER TABLE "Payment" ALTER COLUMN "amountCents" TYPE BIGINT;
+
+-- bhq-migrate-ignore changing-column-type -- the retype is the point of the plan; merged to rewrite once
 ALTER TABLE "Invoice"
   ALTER COLUMN "amountCents" TYPE BIGINT,
   ALTER COLUMN "balanceCents" TYPE BIGINT,
   ALTER COLUMN "depositCents" TYPE BIGINT;
-
--- bhq-migrate-ignore changing-column-type -- the retype is the point of the plan
-ALTER TABLE "Payment" ALTER COLUMN "amountCents" TYPE BIGINT;
 
 -- FIX #2: soft deletes.
 ALTER TABLE "Invoice" ADD COLUMN IF NOT EXISTS "deletedAt" TIMESTAMP;

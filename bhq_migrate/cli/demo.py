@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_data
-from bhq_migrate.cli.app import app, guarded, stdout
+from bhq_migrate.cli.app import app, guarded, stderr, stdout
 from bhq_migrate.cli.migrate import _Progress, _render_apply, render_status
 from bhq_migrate.connection import connect
 from bhq_migrate.embedded import EmbeddedPostgres
@@ -42,12 +42,14 @@ def _demo(invoices: int, run_verify: bool) -> ExitCode:
         url = server.url
         with connect(url) as conn:
             version = conn.execute("SHOW server_version").fetchone()
-            stdout.print(f"   PostgreSQL {version[0] if version else '?'} on 127.0.0.1:{server.port} (password not shown)")
+            shown = version[0] if version else "?"
+            stdout.print(f"   PostgreSQL {shown} on 127.0.0.1:{server.port} (password not shown)")
             size = SampleSize.scaled(invoices)
             stdout.print(f"[bold]2.[/] Loading the pre-fix BreederHQ schema with {size.invoices:,} invoices, "
                          f"{size.payments:,} payments, {size.contacts:,} contacts ...")
-            load_baseline(conn)
-            load_sample_data(conn, size)
+            with stderr.status("loading (server-side generate_series) ...", spinner="dots"):
+                load_baseline(conn)
+                load_sample_data(conn, size)
             before = conn.execute('SELECT count(*), coalesce(sum("amountCents"), 0) FROM "Invoice"').fetchone()
         stdout.print("[bold]3.[/] status")
         render_status(status(url))

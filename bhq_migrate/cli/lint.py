@@ -1,3 +1,166 @@
-"""`bhq-migrate lint` command(s)."""
+"""`bhq-migrate lint` (any .sql files, no database) and `bhq-migrate plan` (pending plans vs. a database)."""
 
-from bhq_migrate.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import json
+from collections import Counter
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stdout
+from bhq_migrate.connection import resolve_url
+from bhq_migrate.exitcodes import ExitCode
+from bhq_migrate.findings import Severity
+from bhq_migrate.lint import RULES, LintFinding, LintOptions, lint_paths
+from bhq_migrate.lint.plan_report import PlanReport, build_plan_report
+from bhq_migrate.report.sarif import to_sarif
+from bhq_migrate.resources import default_plans_dir
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+class LintFormat(str, Enum):
+    console = "console"
+    json = "json"
+    sarif = "sarif"
+
+
+class PlanFormat(str, Enum):
+    console = "console"
+    json = "json"
+
+
+def _out(renderable: object) -> None:
+    """Print with markup but without emoji codes: ``file.sql:100:1`` must not become a 💯."""
+    stdout.print(renderable, emoji=False)
+
+
+def _summary(findings: list[LintFinding]) -> dict[str, int]:
+    counts = Counter(finding.severity.value for finding in findings)
+    return {severity.value: counts.get(severity.value, 0) for severity in Severity}
+
+
+def _print_finding(finding: LintFinding, indent: str = "") -> None:
+    if finding.suppressed is not None:
+        _out(
+            f"{indent}{escape(finding.location())}: [dim]accepted {finding.rule} {finding.rule_name}: "
+            f"{escape(finding.message)} (suppressed: {escape(finding.suppressed)})[/]"
+        )
+        return
+    style = _STYLE[finding.severity]
+    _out(
+        f"{indent}{escape(finding.location())}: [{style}]{finding.severity.value}[/] "
+        f"{finding.rule} {finding.rule_name}: {escape(finding.message)}"
+    )
+
+
+def _exit_code(findings: list[LintFinding]) -> ExitCode:
+    return ExitCode.FAILED if any(f.severity is Severity.ERROR for f in findings) else ExitCode.OK
+
+
+@app.command()
+def lint(
+    paths: list[Path] = typer.Argument(..., help="SQL files or directories (every *.sql below them, sorted)."),
+    output_format: LintFormat = typer.Option(LintFormat.console, "--format", "-f", help="Output format."),
+    runner_sets_timeouts: bool = typer.Option(
+        False,
+        "--runner-sets-timeouts",
+        help="The files run under `bhq-migrate apply`, which sets lock_timeout: skip missing-lock-timeout.",
+    ),
+    show_suppressed: bool = typer.Option(False, "--show-suppressed", help="Also list suppressed findings."),
+) -> None:
+    """Lint PostgreSQL migration files without a database: syntax, locks, rewrites and design rules.
+
+    Files are linted together in the given order (a table created in one is known to the next).
+    Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
+    """
+    options = LintOptions(runner_sets_lock_timeout=runner_sets_timeouts, keep_suppressed=show_suppressed)
+    findings = guarded(lambda: lint_paths(paths, options))
+    active = [finding for finding in findings if finding.suppressed is None]
+    if output_format is LintFormat.json:
+        payload = {
+            "findings": [finding.model_dump(mode="json") for finding in findings],
+            "summary": _summary(active),
+        }
+        stdout.print_json(json.dumps(payload))
+    elif output_format is LintFormat.sarif:
+        stdout.print_json(json.dumps(to_sarif(active, [lint_rule.rule for lint_rule in RULES])))
+    else:
+        for finding in findings:
+            _print_finding(finding)
+        counts = _summary(active)
+        _out(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info")
+    raise typer.Exit(int(_exit_code(active)))
+
+
+def _size(total_bytes: int | None) -> str:
+    if total_bytes is None:
+        return ""
+    size = float(total_bytes)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+def _print_plan_report(report: PlanReport) -> None:
+    _out(f"database: {report.database}")
+    _out(f"applied: {', '.join(report.applied) or 'none'}")
+    if not report.pending:
+        _out("nothing to apply")
+    for plan in report.pending:
+        mode = "transactional" if plan.transactional else "autocommit"
+        _out(f"\n[bold]{plan.id} {plan.name}[/] ({mode}; est. {plan.estimated_seconds:.1f} s of rewrites/scans)")
+        header = ("line", "lock", "table", "rows", "size", "effect", "est. s")
+        _out("  {:>5}  {:<22}  {:<28}  {:>11}  {:>9}  {:<8}  {:>6}  what".format(*header))
+        for statement in plan.statements:
+            _out(
+                f"  {statement.line:>5}  {statement.lock_mode or '-':<22}  "
+                f"{escape(statement.table or '-'):<28}  "
+                f"{'' if statement.estimated_rows is None else f'{statement.estimated_rows:,}':>11}  "
+                f"{_size(statement.total_bytes):>9}  {statement.effect:<8}  "
+                f"{'' if statement.estimated_seconds is None else f'{statement.estimated_seconds:.2f}':>6}  "
+                f"{escape(statement.summary)}"
+            )
+        for statement in plan.statements:
+            for finding in statement.findings:
+                _print_finding(finding, indent="  ")
+    if report.preflight:
+        _out("\n[bold]pre-flight:[/]")
+        for problem in report.preflight:
+            style = "bold red" if problem["severity"] == "error" else "yellow"
+            _out(f"  [{style}]{problem['severity']}[/] {escape(problem['plan'])}: {escape(problem['message'])}")
+            for detail in problem.get("details", ()):
+                _out(f"    {escape(str(detail))}")
+    elif report.pending:
+        _out("\npre-flight: no problems")
+    counts = _summary(report.active_findings)
+    _out(f"lint: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info")
+
+
+@app.command()
+def plan(
+    database_url: str | None = typer.Option(None, "--database-url", help=DATABASE_URL_HELP),
+    plans_dir: Path | None = typer.Option(None, "--plans-dir", help="Plan directory (default: the shipped plans)."),
+    with_optional: bool = typer.Option(False, "--with-optional", help="Include optional plans (003_hardening)."),
+    output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),
+) -> None:
+    """Show what `apply` would do, without writing anything: per statement the lock, the table's size,
+    rewrite/scan time estimates, lint findings; and apply's pre-flight results.
+
+    Exit codes: 0 apply would accept the plans, 1 lint errors or pre-flight problems, 2 could not run.
+    """
+    url = guarded(lambda: resolve_url(database_url))
+    directory = plans_dir or default_plans_dir()
+    report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional), url)
+    if output_format is PlanFormat.json:
+        payload = report.model_dump(mode="json")
+        payload["summary"] = _summary(report.active_findings)
+        stdout.print_json(json.dumps(payload))
+    else:
+        _print_plan_report(report)
+    raise typer.Exit(int(ExitCode.FAILED if report.refused else ExitCode.OK))

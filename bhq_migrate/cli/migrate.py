@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Group
 from rich.live import Live
 from rich.spinner import Spinner
 from rich.table import Table
-from rich.text import Text
 
 from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stderr, stdout
 from bhq_migrate.connection import resolve_url
@@ -37,16 +36,32 @@ PlansDir = Annotated[
 Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="console or json (machine-readable).")]
 
 
+class _StatementLine:
+    """The live line: plan, statement n/total, seconds in this plan (re-read at every refresh), SQL."""
+
+    def __init__(self) -> None:
+        self.spinner = Spinner("dots")
+        self.event: Event | None = None
+        self.plan_started = time.monotonic()
+
+    def __rich__(self) -> Spinner:
+        if self.event is not None:
+            event, elapsed = self.event, time.monotonic() - self.plan_started
+            self.spinner.update(text=f"{event.plan} [{event.statement}/{event.total}] {elapsed:6.1f}s  {event.text}")
+        return self.spinner
+
+
 class _Progress:
     """Renders runner events: a live spinner line on a terminal, nothing when piped."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and stderr.is_terminal
         self.live: Live | None = None
+        self.line = _StatementLine()
 
     def __enter__(self) -> _Progress:
         if self.enabled:
-            self.live = Live(Text(""), console=stderr, refresh_per_second=10, transient=True)
+            self.live = Live(self.line, console=stderr, refresh_per_second=10, transient=True)
             self.live.__enter__()
         return self
 
@@ -61,9 +76,10 @@ class _Progress:
             return
         if self.live is None:
             return
-        if event.kind == "statement":
-            line = f"{event.plan} [{event.statement}/{event.total}] {event.elapsed:5.1f}s  {event.text}"
-            self.live.update(Group(Spinner("dots", text=line)))
+        if event.kind == "plan-start":
+            self.line.plan_started = time.monotonic()
+        elif event.kind == "statement":
+            self.line.event = event
         elif event.kind == "plan-done":
             stderr.print(f"[green]✓[/] {event.plan} done in {event.elapsed:.2f} s ({event.total} statements)")
 

@@ -17,10 +17,12 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 import psycopg
+from pglast import ast, parse_sql
 from psycopg import errors as pg_errors
+from psycopg import sql
 from pydantic import BaseModel, ConfigDict, Field
 
 from bhq_migrate.connection import connect
@@ -28,8 +30,8 @@ from bhq_migrate.errors import (
     BadPlan,
     ConfigError,
     LockBusy,
-    PermissionDenied,
     LockTimeout,
+    PermissionDenied,
     PlanChanged,
     PlanFailed,
     PreflightFailed,
@@ -41,6 +43,7 @@ from bhq_migrate.plans import Plan, Statement, load_plans
 from bhq_migrate.resources import default_plans_dir
 
 Connection = psycopg.Connection[Any]
+T = TypeVar("T")
 
 # 'bhq_migr' as a bigint: the key every bhq-migrate process locks, whatever the database.
 ADVISORY_LOCK_KEY = 0x6268715F6D696772
@@ -73,7 +76,7 @@ PlanState = Literal["applied", "pending", "changed", "optional"]
 class PlanOutcome(BaseModel):
     id: str
     name: str
-    status: Literal["applied", "already-applied", "rolled-back (dry run)", "skipped (optional)"]
+    status: Literal["applied", "already-applied", "rolled-back (dry run)", "skipped (not transactional)"]
     duration_ms: int = 0
     statements: int = 0
     attempts: int = 0
@@ -217,11 +220,7 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
         outcomes = [
             PlanOutcome(id=p.id, name=p.name, status="already-applied") for p in plans if p.id in applied
         ]
-        if options.single_transaction and not options.dry_run:
-            outcomes += _with_retries(conn, pending, options, on_event, all_in_one=True)
-        else:
-            for plan in pending:
-                outcomes += _with_retries(conn, [plan], options, on_event, all_in_one=False)
+        outcomes += _run_pending(conn, pending, options, on_event)
     outcomes.sort(key=lambda outcome: outcome.id)
     return ApplyResult(database=database, dry_run=options.dry_run, outcomes=outcomes, warnings=warnings)
 
@@ -236,15 +235,35 @@ def _check_dependencies(pending: Sequence[Plan], applied: dict[str, history.Hist
             )
 
 
-def _with_retries(
-    conn: Connection, plans: list[Plan], options: ApplyOptions, on_event: EventSink, *, all_in_one: bool
+def _run_pending(
+    conn: Connection, pending: list[Plan], options: ApplyOptions, on_event: EventSink
 ) -> list[PlanOutcome]:
+    outside = [plan for plan in pending if not plan.transactional]
+    if outside and options.single_transaction:
+        raise BadPlan(f"plan {outside[0].filename} is not transactional (-- transactional: false) and cannot run "
+                      f"with --single-transaction")
+    batches = [pending] if options.single_transaction else [[plan] for plan in pending]
+    outcomes: list[PlanOutcome] = []
+    for batch in batches:
+        if len(batch) == 1 and not batch[0].transactional:
+            outcomes.append(_run_outside_transaction(conn, batch[0], options, on_event))
+            continue
+
+        def run_batch(attempt: int, plans: list[Plan] = batch) -> list[PlanOutcome]:
+            return [_run_plan(conn, plan, options, on_event, attempt) for plan in plans]
+
+        outcomes += _with_retries(conn, options, on_event, run_batch)
+    return outcomes
+
+
+def _with_retries(conn: Connection, options: ApplyOptions, on_event: EventSink, work: Callable[[int], T]) -> T:
+    """Run ``work(attempt)`` in a transaction; on a lock timeout or deadlock roll back, wait, try again."""
     attempt = 0
     while True:
         attempt += 1
         try:
             with conn.transaction():
-                return [_run_plan(conn, plan, options, on_event, attempt) for plan in plans]
+                return work(attempt)
         except _LockTimedOut as timed_out:
             if attempt > options.retries:
                 blockers = describe_blockers(conn, timed_out.statement_sql)
@@ -256,6 +275,75 @@ def _with_retries(
             on_event(Event(kind="retry", plan=timed_out.plan_id, text=(
                 f"lock timeout at {timed_out.where}; rolled back, retry {attempt}/{options.retries} in {pause:g} s")))
             time.sleep(pause)
+
+
+def _run_outside_transaction(conn: Connection, plan: Plan, options: ApplyOptions, on_event: EventSink) -> PlanOutcome:
+    """A ``-- transactional: false`` plan (e.g. CREATE INDEX CONCURRENTLY): each statement commits on its own.
+
+    Such plans must be idempotent: if one stops half-way, the statements before the failure stay applied and a
+    re-run repeats them. A concurrent index build that failed earlier leaves an INVALID index that
+    ``IF NOT EXISTS`` would keep, so it is dropped (concurrently) before the build is tried again.
+    """
+    if options.dry_run:
+        on_event(Event(kind="warning", plan=plan.id, text=f"{plan.filename} is not transactional: a dry run skips it"))
+        return PlanOutcome(id=plan.id, name=plan.name, status="skipped (not transactional)")
+    on_event(Event(kind="plan-start", plan=plan.id, total=len(plan.statements), text=plan.name))
+    started = time.monotonic()
+    changes: list[str] = []
+    for statement in plan.statements:
+        on_event(Event(kind="statement", plan=plan.id, statement=statement.index + 1, total=len(plan.statements),
+                       text=_first_line(statement), elapsed=time.monotonic() - started))
+        for invalid in invalid_indexes_rebuilt_by(conn, statement.sql):
+            on_event(Event(kind="warning", plan=plan.id, text=f"dropping INVALID index {invalid} left by an earlier "
+                                                               f"failed build, before building it again"))
+            conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.SQL(invalid)))
+        changes.append(_with_retries_autocommit(conn, plan, statement, options, on_event))
+    duration_ms = int((time.monotonic() - started) * 1000)
+    with conn.transaction():
+        history.ensure_history(conn)
+        history.record(conn, plan, duration_ms)
+        if options.record_prisma:
+            _record_prisma(conn, plan, started)
+    on_event(Event(kind="plan-done", plan=plan.id, total=len(plan.statements), elapsed=duration_ms / 1000))
+    return PlanOutcome(id=plan.id, name=plan.name, duration_ms=duration_ms, statements=len(plan.statements),
+                       attempts=1, status="applied", changes=changes)
+
+
+def _with_retries_autocommit(
+    conn: Connection, plan: Plan, statement: Statement, options: ApplyOptions, on_event: EventSink
+) -> str:
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return _execute(conn, plan, statement)
+        except _LockTimedOut as timed_out:
+            if attempt > options.retries:
+                raise LockTimeout(
+                    f"{timed_out.where}: could not get a lock within lock_timeout={options.lock_timeout} after "
+                    f"{attempt} attempt(s); earlier statements of this non-transactional plan stay applied; "
+                    f"blocked by {describe_blockers(conn, timed_out.statement_sql)}"
+                ) from None
+            pause = options.retry_backoff * (2 ** (attempt - 1))
+            on_event(Event(kind="retry", plan=plan.id, text=f"lock timeout at {timed_out.where}; retry in {pause:g} s"))
+            time.sleep(pause)
+
+
+def invalid_indexes_rebuilt_by(conn: Connection, statement_sql: str) -> list[str]:
+    """Qualified names of INVALID indexes that this ``CREATE INDEX CONCURRENTLY IF NOT EXISTS`` would keep."""
+    names: list[str] = []
+    for raw in parse_sql(statement_sql):
+        node = raw.stmt
+        if isinstance(node, ast.IndexStmt) and node.concurrent and node.if_not_exists and node.idxname:
+            schema = node.relation.schemaname or "public"
+            qualified = sql.Identifier(schema, node.idxname).as_string(None)
+            row = conn.execute(
+                "SELECT NOT i.indisvalid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = to_regclass(%s)",
+                (qualified,),
+            ).fetchone()
+            if row and row[0]:
+                names.append(qualified)
+    return names
 
 
 class _LockTimedOut(Exception):
@@ -291,7 +379,8 @@ def _execute(conn: Connection, plan: Plan, statement: Statement) -> str:
             cur.execute(cast("Any", statement.sql))
             tag = cur.statusmessage or ""
             return f"{where}: {tag}{f' ({cur.rowcount} rows)' if cur.rowcount and cur.rowcount > 0 else ''}"
-    except pg_errors.LockNotAvailable:
+    except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
+        # Both mean "someone else holds what we need": the plan is rolled back whole and retried.
         raise _LockTimedOut(plan.id, where, statement.sql) from None
     except pg_errors.QueryCanceled as exc:
         raise PlanFailed(f"{where}: {_message(exc)} (statement_timeout?); plan {plan.id} rolled back") from None

@@ -125,3 +125,12 @@ def test_dry_run_cli_shows_what_would_run(baseline_db: str) -> None:
 def test_unknown_plan_id_is_a_usage_error(baseline_db: str) -> None:
     result = run_cli("apply", "--database-url", baseline_db, "--only", "042")
     assert "unknown plan id(s): 042" in _assert_one_line_error(result, 2)
+
+
+def test_libpq_environment_variables_work_without_a_url(baseline_db: str) -> None:
+    params = conninfo.conninfo_to_dict(baseline_db)
+    env = {"PGHOST": str(params["host"]), "PGPORT": str(params.get("port", "5432")), "PGUSER": str(params["user"]),
+           "PGPASSWORD": str(params.get("password", "")), "PGDATABASE": str(params["dbname"])}
+    result = run_cli("status", "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["database"].endswith(f"/{params['dbname']}")

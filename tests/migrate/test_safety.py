@@ -173,3 +173,33 @@ def test_sigkill_during_plan_001_leaves_no_half_applied_state(empty_db: str) -> 
     assert finished.returncode == 0, err
     assert query(url, "SELECT id FROM bhq_migrate.history ORDER BY id") == [("001",), ("002",)]
     assert column_type(url, "Invoice", "amountCents") == "bigint"
+
+
+CONCURRENT_PLAN = """-- transactional: false
+CREATE INDEX CONCURRENTLY IF NOT EXISTS "Invoice_dueAt_idx" ON "Invoice" ("dueAt");
+"""
+
+
+def test_non_transactional_plan_builds_indexes_concurrently(baseline_db: str, plans_copy: Path) -> None:
+    (plans_copy / "004_online_index.sql").write_text(CONCURRENT_PLAN)
+    apply(baseline_db, ApplyOptions(plans_dir=plans_copy))
+    assert scalar(baseline_db, """SELECT indisvalid FROM pg_index WHERE indexrelid = '"Invoice_dueAt_idx"'::regclass""")
+    assert scalar(baseline_db, "SELECT count(*) FROM bhq_migrate.history WHERE id = '004'") == 1
+
+
+def test_invalid_index_left_by_a_failed_concurrent_build_is_rebuilt(baseline_db: str, plans_copy: Path) -> None:
+    apply(baseline_db, ApplyOptions(plans_dir=plans_copy))  # 001 rewrites "Invoice", which rebuilds its indexes
+    query(baseline_db, 'CREATE INDEX "Invoice_dueAt_idx" ON "Invoice" ("dueAt")')
+    query(baseline_db, """UPDATE pg_index SET indisvalid = false WHERE indexrelid = '"Invoice_dueAt_idx"'::regclass""")
+    (plans_copy / "004_online_index.sql").write_text(CONCURRENT_PLAN)
+    warnings: list[str] = []
+    apply(baseline_db, ApplyOptions(plans_dir=plans_copy),
+          lambda event: warnings.append(event.text) if event.kind == "warning" else None)
+    assert any("INVALID index" in warning for warning in warnings)
+    assert scalar(baseline_db, """SELECT indisvalid FROM pg_index WHERE indexrelid = '"Invoice_dueAt_idx"'::regclass""")
+
+
+def test_non_transactional_plan_refuses_single_transaction(baseline_db: str, plans_copy: Path) -> None:
+    (plans_copy / "004_online_index.sql").write_text(CONCURRENT_PLAN)
+    with pytest.raises(BadPlan, match="not transactional"):
+        apply(baseline_db, ApplyOptions(plans_dir=plans_copy, single_transaction=True))

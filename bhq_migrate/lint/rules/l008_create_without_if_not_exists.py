@@ -1,0 +1,69 @@
+"""L008 create-without-if-not-exists: a statement that fails when the plan runs a second time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pglast import ast
+from pglast.enums import AlterTableType
+
+from bhq_migrate.findings import Rule, Severity
+from bhq_migrate.lint.context import AnalysedStatement, Hit, LintContext, LintRule
+
+
+def _kind(statement: AnalysedStatement) -> str | None:
+    node = statement.unit.node
+    if isinstance(node, ast.CreateStmt) and not node.if_not_exists:
+        return "CREATE TABLE"
+    if isinstance(node, ast.IndexStmt) and not node.if_not_exists:
+        return "CREATE INDEX"
+    if isinstance(node, ast.CreateSchemaStmt) and not node.if_not_exists:
+        return "CREATE SCHEMA"
+    if isinstance(node, ast.CreateSeqStmt) and not node.if_not_exists:
+        return "CREATE SEQUENCE"
+    if isinstance(node, ast.CreateExtensionStmt) and not node.if_not_exists:
+        return "CREATE EXTENSION"
+    return None
+
+
+def check(context: LintContext) -> Iterator[Hit]:
+    for statement in context.statements:
+        kind = _kind(statement)
+        if kind is not None:
+            yield Hit(f"{kind} without IF NOT EXISTS fails when the plan runs again", statement.unit)
+        node = statement.unit.node
+        if not isinstance(node, ast.AlterTableStmt):
+            continue
+        for cmd in node.cmds or ():
+            if cmd.subtype == AlterTableType.AT_AddColumn and not cmd.missing_ok:
+                column = cmd.def_.colname if isinstance(cmd.def_, ast.ColumnDef) else ""
+                yield Hit(
+                    f'ADD COLUMN "{column}" without IF NOT EXISTS fails when the plan runs again',
+                    statement.unit,
+                    getattr(cmd.def_, "location", None),
+                )
+            elif cmd.subtype == AlterTableType.AT_AddConstraint and not statement.unit.in_do_block:
+                name = getattr(cmd.def_, "conname", None) or ""
+                yield Hit(
+                    f'ADD CONSTRAINT "{name}" fails when the plan runs again ("already exists"); PostgreSQL '
+                    "has no ADD CONSTRAINT IF NOT EXISTS",
+                    statement.unit,
+                    getattr(cmd.def_, "location", None),
+                )
+
+
+RULE = LintRule(
+    Rule(
+        id="L008",
+        name="create-without-if-not-exists",
+        title="A CREATE (or ADD) that is not re-runnable",
+        severity=Severity.WARNING,
+        rationale="A plan that failed half-way, or is re-applied to a database where part of it already "
+        "exists, must run again cleanly. CREATE TABLE/INDEX/SCHEMA and ADD COLUMN without IF NOT "
+        "EXISTS, and a bare ADD CONSTRAINT, stop it with 'already exists'.",
+        fix="Use IF NOT EXISTS; for ADD CONSTRAINT (which has none) wrap it in `DO $$ BEGIN IF NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint WHERE conrelid = 't'::regclass AND conname = 'c') THEN ALTER TABLE"
+        " ... ADD CONSTRAINT ...; END IF; END $$;`.",
+    ),
+    check,
+)

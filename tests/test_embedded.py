@@ -1,0 +1,77 @@
+"""The throwaway server behind `demo` and the tests: starts anywhere (even as root), always cleans up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+from bhq_migrate.embedded import EmbeddedPostgres
+from tests.helpers import REPO_ROOT
+
+
+def test_server_accepts_password_logins_and_is_removed_on_exit() -> None:
+    with EmbeddedPostgres() as server:
+        with psycopg.connect(server.url) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == ("postgres",)
+        assert server._root is not None and server._process is not None
+        root, pid = server._root, server._process.pid
+    assert not root.exists()
+    assert not _alive(pid)
+
+
+def test_server_runs_unprivileged_when_started_as_root() -> None:
+    with EmbeddedPostgres() as server, psycopg.connect(server.url) as conn:
+        data_directory = conn.execute("SHOW data_directory").fetchone()
+        owner = os.stat(data_directory[0]).st_uid if data_directory else -1
+    assert owner != 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def test_ctrl_c_during_demo_stops_and_deletes_the_server() -> None:
+    before = set(Path("/tmp").glob("bhq-pg-*"))
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "bhq_migrate", "demo", "--invoices", "300000"],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    new_dirs: set[Path] = set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not new_dirs:
+        new_dirs = {d for d in set(Path("/tmp").glob("bhq-pg-*")) - before if (d / "data" / "postmaster.pid").exists()}
+        time.sleep(0.05)
+    assert new_dirs, "demo never started its server"
+    [directory] = new_dirs
+    server_pid = int((directory / "data" / "postmaster.pid").read_text().split()[0])
+    demo.send_signal(signal.SIGINT)
+    demo.communicate(timeout=30)
+    assert demo.returncode != 0
+    assert not directory.exists()
+    assert not _alive(server_pid)
+
+
+def test_sigkill_of_the_owner_takes_the_server_down() -> None:
+    script = ("from bhq_migrate.embedded import EmbeddedPostgres\nimport time\n"
+              "s = EmbeddedPostgres().start()\nprint(s._process.pid, flush=True)\ntime.sleep(60)\n")
+    owner = subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert owner.stdout is not None
+    server_pid = int(owner.stdout.readline())
+    owner.kill()
+    owner.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _alive(server_pid):
+        time.sleep(0.1)
+    assert not _alive(server_pid)

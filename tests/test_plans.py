@@ -1,0 +1,82 @@
+"""Plan files: naming, headers, statement splitting by PostgreSQL's grammar, and the shipped plans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bhq_migrate.errors import BadPlan
+from bhq_migrate.plans import load_plan, load_plans, split_statements
+from tests.conftest import PLANS_DIR
+
+
+def test_statements_split_on_semicolons_outside_dollar_quotes() -> None:
+    statements = split_statements("SELECT 1;\nDO $$ BEGIN PERFORM 1; PERFORM 2; END $$;\nSELECT ';';")
+    assert [s.sql for s in statements] == ["SELECT 1", "DO $$ BEGIN PERFORM 1; PERFORM 2; END $$", "SELECT ';'"]
+
+
+def test_statement_positions_skip_leading_comments() -> None:
+    statements = split_statements("-- header\n\n/* block */\n  ALTER TABLE t ADD COLUMN c int;\n")
+    assert (statements[0].line, statements[0].column) == (4, 3)
+    assert "-- header" in statements[0].leading_comments
+
+
+def test_syntax_error_names_file_line_and_column() -> None:
+    with pytest.raises(BadPlan, match=r'^x.sql:2:40: syntax error at or near "NOT"$'):
+        split_statements('SELECT 1;\nALTER TABLE "Tenant" ADD CONSTRAINT IF NOT EXISTS c CHECK (true);', "x.sql")
+
+
+def test_headers_are_read_from_leading_comments(tmp_path: Path) -> None:
+    path = tmp_path / "007_online_index.sql"
+    path.write_text("-- transactional: false\n-- optional: yes\n-- depends: 001, 002\nSELECT 1;\n")
+    plan = load_plan(path)
+    assert (plan.id, plan.name, plan.transactional, plan.optional, plan.depends) == (
+        "007", "online_index", False, True, ("001", "002"))
+
+
+def test_bad_header_value_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "007_x.sql"
+    path.write_text("-- transactional: sometimes\nSELECT 1;\n")
+    with pytest.raises(BadPlan, match="header 'transactional' must be true or false"):
+        load_plan(path)
+
+
+def test_plan_file_names_must_be_numbered(tmp_path: Path) -> None:
+    (tmp_path / "fixes.sql").write_text("SELECT 1;")
+    with pytest.raises(BadPlan, match="NNN_slug.sql"):
+        load_plans(tmp_path)
+
+
+def test_duplicate_plan_ids_are_rejected(tmp_path: Path) -> None:
+    (tmp_path / "001_a.sql").write_text("SELECT 1;")
+    (tmp_path / "001_b.sql").write_text("SELECT 2;")
+    with pytest.raises(BadPlan, match="plan id 001 is used by both"):
+        load_plans(tmp_path)
+
+
+def test_non_utf8_plan_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "001_latin1.sql").write_bytes("SELECT 'caf\xe9';".encode("latin-1"))
+    with pytest.raises(BadPlan, match="not valid UTF-8"):
+        load_plans(tmp_path)
+
+
+def test_checksum_changes_with_any_edit(tmp_path: Path) -> None:
+    path = tmp_path / "001_a.sql"
+    path.write_text("SELECT 1;")
+    before = load_plan(path).sha256
+    path.write_text("SELECT 1; ")
+    assert load_plan(path).sha256 != before
+
+
+def test_shipped_plans_parse_and_carry_no_transaction_control() -> None:
+    plans = load_plans(PLANS_DIR)
+    assert [(p.id, p.optional) for p in plans] == [("001", False), ("002", False), ("003", True)]
+    keywords = {s.sql.split()[0].upper() for p in plans for s in p.statements}
+    assert keywords.isdisjoint({"BEGIN", "COMMIT", "ROLLBACK", "START", "END", "SAVEPOINT"})
+
+
+def test_seed_invoice_retypes_are_merged_into_one_rewrite() -> None:
+    [plan] = [p for p in load_plans(PLANS_DIR) if p.id == "001"]
+    invoice_retypes = [s for s in plan.statements if s.sql.startswith('ALTER TABLE "Invoice"') and "TYPE BIGINT" in s.sql]
+    assert len(invoice_retypes) == 1 and invoice_retypes[0].sql.count("TYPE BIGINT") == 3
