@@ -5,13 +5,16 @@ A client is a configured name (``prisma``, ``db``), a configured member chain (`
 ``prisma.client``), any member chain ending in a configured simple name (``this.deps.prisma``), the
 parameter of a ``$transaction(async (tx) => ...)`` (or ``transaction(...)`` wrapper) callback, a
 parameter typed ``Prisma.TransactionClient`` / ``PrismaClient`` / ``PrismaService``, a destructured
-client (``const { prisma: client } = ctx``) and a
-plain alias (``const client = tx ?? prisma``). ``const { invoice } = prisma`` binds a model delegate.
+client (``const { prisma: client } = ctx``), a plain alias (``const client = tx ?? prisma``), what
+``$replica()``/``$extends()`` return, and a configured accessor call (``this.prismaService.txClient()``).
+``const { invoice } = prisma`` binds a model delegate.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Literal
 
 from tree_sitter import Node
 
@@ -24,18 +27,25 @@ from bhq_migrate.scan.prisma_api import (
     SINGLE_READS,
     TRANSACTION_METHODS,
 )
+from bhq_migrate.scan.prisma_schema import Model
 from bhq_migrate.scan.sites import Sites, declarators_mentioning
 
-__all__ = ["READ_METHODS", "collect_bindings", "delegate_model", "first_argument", "is_client", "prisma_call"]
+__all__ = ["DYNAMIC", "READ_METHODS", "collect_bindings", "delegate_model", "first_argument", "is_client",
+           "prisma_call"]
 
 _WHITESPACE = re.compile(r"\s+")
 
 
-def configured_names(clients: tuple[str, ...]) -> tuple[set[str], set[str]]:
+@cache
+def configured_names(clients: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
     """Split the configured clients into simple names and chains (``this.prisma``, ``this.db.txClient()``)."""
-    simple = {name for name in clients if "." not in name and "(" not in name}
-    chains = {name.replace(" ", "") for name in clients if "." in name or "(" in name}
+    simple = frozenset(name for name in clients if "." not in name and "(" not in name)
+    chains = frozenset(name.replace(" ", "") for name in clients if "." in name or "(" in name)
     return simple, chains
+
+
+DYNAMIC: Literal["dynamic"] = "dynamic"
+"""The model of ``client[expression]``: chosen at run time."""
 
 
 # Prisma's own methods that return a client: read replicas and client extensions.
@@ -47,6 +57,7 @@ def _chain(node: Node) -> str:
 
 
 def is_client(node: Node | None, ctx: FileContext) -> bool:
+    """Whether the expression ``node`` evaluates to a Prisma client (see the module docstring)."""
     node = unwrap(node)
     if node is None:
         return False
@@ -182,7 +193,7 @@ def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
             _bind(ctx.scoped_clients, bound, scope)
 
 
-def delegate_model(node: Node | None, ctx: FileContext) -> tuple[object, Node] | None:
+def delegate_model(node: Node | None, ctx: FileContext) -> tuple[Model | Literal["dynamic"], Node] | None:
     """``prisma.invoice`` -> (Model, accessor node); ``client[expr]`` -> ("dynamic", node); else None."""
     node = unwrap(node)
     if node is None:
@@ -203,7 +214,7 @@ def delegate_model(node: Node | None, ctx: FileContext) -> tuple[object, Node] |
             if index.type == "string":
                 model = ctx.catalog.model_for_accessor(text(index).strip("'\""))
                 return (model, index) if model is not None else None
-            return "dynamic", index
+            return DYNAMIC, index
     return None
 
 
@@ -217,7 +228,7 @@ def first_argument(call: Node) -> Node | None:
     return None
 
 
-def prisma_call(call: Node, ctx: FileContext) -> PrismaCall | str | None:
+def prisma_call(call: Node, ctx: FileContext) -> PrismaCall | Literal["dynamic"] | None:
     """The Prisma call at ``call``; ``"dynamic"`` for ``client[model].method()``; ``None`` otherwise."""
     callee = unwrap(call.child_by_field_name("function"))
     if callee is None or callee.type != "member_expression":
@@ -229,10 +240,9 @@ def prisma_call(call: Node, ctx: FileContext) -> PrismaCall | str | None:
         resolved = delegate_model(target, ctx)
         if resolved is not None:
             model, anchor = resolved
-            if model == "dynamic":
-                return "dynamic"
-            assert not isinstance(model, str)
-            return PrismaCall(call, model, method, anchor, first_argument(call))  # type: ignore[arg-type]
+            if isinstance(model, str):
+                return DYNAMIC
+            return PrismaCall(call, model, method, anchor, first_argument(call))
     # A fluent relation read: prisma.invoice.findUnique({...}).items({...})
     inner = unwrap(target)
     if inner is not None and inner.type == "call_expression" and method_node is not None:

@@ -21,7 +21,7 @@ from tree_sitter import Node
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
-from bhq_migrate.scan.clients import collect_bindings, configured_names, prisma_call
+from bhq_migrate.scan.clients import DYNAMIC, collect_bindings, configured_names, prisma_call
 from bhq_migrate.scan.config import ScanConfig
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
 from bhq_migrate.scan.parser import first_error, parse
@@ -91,8 +91,7 @@ def prefilter_pattern(config: ScanConfig) -> re.Pattern[bytes]:
     """Bytes that any file with a Prisma call or raw SQL must contain: a client (or a ``prisma`` type, for
     ``tx: Prisma.TransactionClient``)."""
     simple, dotted = configured_names(config.clients)
-    names = simple | {name.split(".")[-1].split("(")[0] for name in dotted}
-    names.discard("")
+    names = (simple | {name.split(".")[-1].split("(")[0] for name in dotted}) - {""}
     words = "|".join(re.escape(name) for name in sorted(names))
     return re.compile(rb"[Pp]risma|PRISMA|\$queryRaw|\$executeRaw|\$transaction|\b(?:" + words.encode() + rb")\b")
 
@@ -187,7 +186,7 @@ def _check_call(node: Node, ctx: FileContext, resolver: Resolver) -> list[ScanFi
         for check in CALL_CHECKS:
             found.extend(check(call, ctx, resolver))
         found = _merge_reviews(found)
-    elif call == "dynamic":
+    elif call == DYNAMIC:
         callee = node.child_by_field_name("function")
         anchor = callee if callee is not None else node
         found.append(ctx.finding(s007_needs_review.RULE, anchor,
