@@ -18,7 +18,8 @@ from tree_sitter import Node
 
 from bhq_migrate.scan.parser import ancestors, text, unwrap
 
-KeyTest = Callable[[str], bool]
+KeyTest = Callable[[str, "Node | None"], bool]
+"""Does the pair ``key: value`` constrain what we look for? (``value`` is ``None`` for a shorthand.)"""
 
 _FUNCTION_TYPES = frozenset(
     {"function_declaration", "function_expression", "arrow_function", "method_definition", "function",
@@ -222,7 +223,7 @@ class Resolver:
                     obj = left.child_by_field_name("object")
                     key_node = left.child_by_field_name("property") or left.child_by_field_name("index")
                     key = text(key_node).strip("'\"")
-                    if obj is not None and text(obj) == name and test(key):
+                    if obj is not None and text(obj) == name and test(key, node.child_by_field_name("right")):
                         return True
             stack.extend(node.children)
         return False
@@ -332,7 +333,7 @@ class Resolver:
                     key = property_key(child)
                     if key is None:
                         parts.append(Verdict.UNKNOWN)
-                    elif test(key):
+                    elif test(key, child.child_by_field_name("value")):
                         return Verdict.SCOPED
                     elif key == "AND":
                         parts.append(self._and_verdict(child.child_by_field_name("value"), test, depth,
@@ -341,7 +342,7 @@ class Resolver:
                         parts.append(self._or_verdict(child.child_by_field_name("value"), test, depth,
                                                       helper_scopes))
                 elif child.type == "shorthand_property_identifier":
-                    if test(text(child)):
+                    if test(text(child), None):
                         return Verdict.SCOPED
                 elif child.type == "spread_element":
                     inner = child.named_children[0] if child.named_children else None

@@ -56,7 +56,7 @@ def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver,
     if where is Lookup.UNKNOWN:
         return Verdict.UNKNOWN
     assert not isinstance(where, Lookup)
-    return resolver.where_verdict(where, lambda key: key in keys)
+    return resolver.where_verdict(where, lambda key, _value: key in keys)
 
 
 def caller_note(resolver: Resolver) -> str:

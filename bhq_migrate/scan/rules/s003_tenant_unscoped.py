@@ -5,7 +5,9 @@ returns another tenant's invoice to anyone who guesses an id. Every query on a m
 must say which tenant, directly or through the relation (``tenant: { id: tenantId }``).
 
 Solution: add ``tenantId`` to the where (for ``findUnique`` use ``findFirst`` or a compound unique key
-that includes the tenant). A warning by default: some queries are scoped by a prior check.
+that includes the tenant). Filtering through a to-one parent that is itself tenant-scoped
+(``payment.findMany({ where: { invoice: { tenantId } } })``) counts. A warning by default: some queries are
+scoped by a prior check.
 """
 
 from __future__ import annotations
@@ -43,9 +45,27 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
         return
     accepted = {tenant, *ctx.catalog.tenant_relations(model)}
 
-    def names_tenant(key: str) -> bool:
+    def names_tenant(key: str, value: Node | None) -> bool:
         # compound unique keys (tenantId_number) name the tenant too
-        return key in accepted or tenant in key.split("_")
+        if key in accepted or tenant in key.split("_"):
+            return True
+        return _through_parent(key, value)
+
+    def _through_parent(key: str, value: Node | None) -> bool:
+        """``invoice: { tenantId }`` (or ``{ is: { tenantId } }``): a to-one parent that is tenant-scoped."""
+        field = model.fields.get(key)
+        parent = ctx.catalog.relation_target(model, key)
+        if field is None or field.is_list or parent is None or value is None:
+            return False
+        parent_tenant = ctx.catalog.tenant_field(parent)
+        if parent_tenant is None:
+            return False
+        parent_accepted = {parent_tenant, *ctx.catalog.tenant_relations(parent)}
+        nested = resolver.lookup(value, "is")
+        target = nested if not isinstance(nested, Lookup) else value
+        return resolver.where_verdict(
+            target, lambda k, _v: k in parent_accepted or parent_tenant in k.split("_"), helper_scopes=False
+        ) is Verdict.SCOPED
 
     def args_verdict(args: Node | None, depth: int) -> Verdict:
         if args is None:
