@@ -64,10 +64,14 @@ def _combine_all(verdicts: list[Verdict]) -> Verdict:
 
 
 def property_key(node: Node) -> str | None:
-    """The static key of a pair (``deletedAt``, ``"deletedAt"``); ``None`` for computed keys."""
+    """The static key of a pair (``deletedAt``, ``"deletedAt"``, ``["deletedAt"]``); ``None`` when computed
+    at run time (``[fieldKeyType]``)."""
     key = node.child_by_field_name("key")
     if key is None:
         return None
+    if key.type == "computed_property_name":
+        inner = next((c for c in key.named_children if c.type != "comment"), None)
+        return text(inner)[1:-1] if inner is not None and inner.type == "string" else None
     if key.type in ("property_identifier", "identifier", "number"):
         return text(key)
     if key.type == "string":
@@ -332,8 +336,10 @@ class Resolver:
                 if child.type == "pair":
                     key = property_key(child)
                     if key is None:
-                        parts.append(Verdict.UNKNOWN)
-                    elif test(key, child.child_by_field_name("value")):
+                        # a key computed at run time ({ [fieldKeyType]: ... }) is a column filter in practice,
+                        # never the soft-delete or tenant key: it neither scopes nor blocks a verdict
+                        continue
+                    if test(key, child.child_by_field_name("value")):
                         return Verdict.SCOPED
                     elif key == "AND":
                         parts.append(self._and_verdict(child.child_by_field_name("value"), test, depth,
