@@ -78,3 +78,7 @@ class LintRefused(BhqError):
 
 class PermissionDenied(BhqError):
     """The role lacks a privilege the command needs (e.g. CREATE on the database for the history schema)."""
+
+
+class PrismaSchemaError(ConfigError):
+    """A schema.prisma does not parse or names something that does not exist (message has file:line:col)."""

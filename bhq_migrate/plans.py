@@ -74,8 +74,8 @@ def split_statements(text: str, filename: str = "<sql>") -> tuple[Statement, ...
     """Split with libpg_query; a statement PostgreSQL would reject raises BadPlan naming file:line:col."""
     try:
         raw_statements = pg_parser.parse_sql(text)
-    except pg_parser.ParseError as exc:
-        message, offset = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
+    except pg_parser.ParseError:
+        message, offset = parse_error_position(text)
         line, column = position(text, offset)
         raise BadPlan(f"{filename}:{line}:{column}: {message}") from None
     statements: list[Statement] = []
@@ -83,7 +83,7 @@ def split_statements(text: str, filename: str = "<sql>") -> tuple[Statement, ...
         start = raw.stmt_location or 0
         end = start + raw.stmt_len if raw.stmt_len else len(text)
         chunk = text[start:end]
-        body_offset = _skip_comments(chunk)
+        body_offset = skip_comments(chunk)
         body = chunk[body_offset:].strip()
         line, column = position(text, start + body_offset)
         statements.append(
@@ -92,7 +92,26 @@ def split_statements(text: str, filename: str = "<sql>") -> tuple[Statement, ...
     return tuple(statements)
 
 
-def _skip_comments(chunk: str) -> int:
+def parse_error_position(sql: str) -> tuple[str, int]:
+    """The message and character offset of the first parse error in ``sql`` (which must not parse).
+
+    libpg_query reports a byte offset, and pglast's conversion to characters is off when non-ASCII
+    characters (a "→" in a comment) come first; parsing an ASCII stand-in of the same length gives
+    the character offset directly.
+    """
+    stand_in = "".join(char if ord(char) < 128 else "x" for char in sql)
+    try:
+        pg_parser.parse_sql(stand_in)
+    except pg_parser.ParseError as exc:
+        return str(exc.args[0]), int(exc.args[1]) if len(exc.args) > 1 else 0
+    try:  # the stand-in parsed (the error depended on a non-ASCII character): use pglast's own answer
+        pg_parser.parse_sql(sql)
+    except pg_parser.ParseError as exc:
+        return str(exc.args[0]), min(int(exc.args[1]) if len(exc.args) > 1 else 0, len(sql))
+    return "syntax error", 0
+
+
+def skip_comments(chunk: str) -> int:
     """Offset of the first token after leading whitespace, ``--`` and ``/* */`` comments."""
     offset = 0
     while offset < len(chunk):
@@ -109,7 +128,7 @@ def _skip_comments(chunk: str) -> int:
     return offset
 
 
-def _headers(text: str, filename: str) -> dict[str, str]:
+def read_headers(text: str, filename: str) -> dict[str, str]:
     headers: dict[str, str] = {}
     for line in text.splitlines():
         stripped = line.strip()
@@ -136,7 +155,7 @@ def load_plan(path: Path) -> Plan:
         raise BadPlan(f"{path}: not valid UTF-8") from None
     except OSError as exc:
         raise BadPlan(f"{path}: cannot read: {exc.strerror}") from None
-    headers = _headers(text, str(path))
+    headers = read_headers(text, str(path))
     return Plan(
         id=match["id"],
         name=match["name"],

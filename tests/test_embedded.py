@@ -40,21 +40,34 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
+def _server_started_by(parent: int) -> tuple[int, Path] | None:
+    """The postmaster that ``parent`` started, and its cluster directory (read from its -D argument)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            arguments = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(fields[1]) == parent and b"-D" in arguments:
+            data = Path(arguments[arguments.index(b"-D") + 1].decode())
+            return int(stat.parent.name), data.parent
+    return None
+
+
 def test_ctrl_c_during_demo_stops_and_deletes_the_server() -> None:
-    before = set(Path("/tmp").glob("bhq-pg-*"))
     demo = subprocess.Popen(
         [sys.executable, "-m", "bhq_migrate", "demo", "--invoices", "300000"],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
-    new_dirs: set[Path] = set()
+    server = None
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not new_dirs:
-        new_dirs = {d for d in set(Path("/tmp").glob("bhq-pg-*")) - before if (d / "data" / "postmaster.pid").exists()}
+    while time.monotonic() < deadline and server is None:
+        server = _server_started_by(demo.pid)
         time.sleep(0.05)
-    assert new_dirs, "demo never started its server"
-    [directory] = new_dirs
-    server_pid = int((directory / "data" / "postmaster.pid").read_text().split()[0])
+    assert server is not None, "demo never started its server"
+    server_pid, directory = server
+    time.sleep(0.5)  # let it get into its work
     demo.send_signal(signal.SIGINT)
     demo.communicate(timeout=30)
     assert demo.returncode != 0

@@ -44,7 +44,7 @@ def test_bad_header_value_is_rejected(tmp_path: Path) -> None:
 
 def test_plan_file_names_must_be_numbered(tmp_path: Path) -> None:
     (tmp_path / "fixes.sql").write_text("SELECT 1;")
-    with pytest.raises(BadPlan, match="NNN_slug.sql"):
+    with pytest.raises(BadPlan, match=r"NNN_slug\.sql"):
         load_plans(tmp_path)
 
 
@@ -78,5 +78,12 @@ def test_shipped_plans_parse_and_carry_no_transaction_control() -> None:
 
 def test_seed_invoice_retypes_are_merged_into_one_rewrite() -> None:
     [plan] = [p for p in load_plans(PLANS_DIR) if p.id == "001"]
-    invoice_retypes = [s for s in plan.statements if s.sql.startswith('ALTER TABLE "Invoice"') and "TYPE BIGINT" in s.sql]
+    invoice_retypes = [
+        s for s in plan.statements if s.sql.startswith('ALTER TABLE "Invoice"') and "TYPE BIGINT" in s.sql
+    ]
     assert len(invoice_retypes) == 1 and invoice_retypes[0].sql.count("TYPE BIGINT") == 3
+
+
+def test_syntax_error_position_counts_characters_after_non_ascii_text() -> None:
+    with pytest.raises(BadPlan, match=r"^x.sql:2:10: syntax error"):
+        split_statements("-- INT → BIGINT, café\nSELECT 1 1;", "x.sql")

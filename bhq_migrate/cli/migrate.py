@@ -54,8 +54,9 @@ class _StatementLine:
 class _Progress:
     """Renders runner events: a live spinner line on a terminal, nothing when piped."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, show_lint: bool = False) -> None:
         self.enabled = enabled and stderr.is_terminal
+        self.show_lint = show_lint
         self.live: Live | None = None
         self.line = _StatementLine()
 
@@ -70,6 +71,14 @@ class _Progress:
             self.live.__exit__(None, None, None)
 
     def __call__(self, event: Event) -> None:
+        if event.kind == "lint":
+            if self.show_lint:
+                for line in event.text.splitlines():
+                    stderr.print(f"[yellow]lint:[/] {line}")
+            else:
+                stderr.print(f"[yellow]lint:[/] {event.total} warning(s) accepted; see them with "
+                             f"--show-lint-warnings or `bhq-migrate plan`")
+            return
         if event.kind in ("warning", "retry", "lock-wait"):
             label = {"warning": "warning", "retry": "retry", "lock-wait": "waiting"}[event.kind]
             stderr.print(f"[yellow]{label}:[/] {event.text}")
@@ -138,6 +147,8 @@ def apply_command(
     no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip the lint gate (not recommended).")] = False,
     output: Format = OutputFormat.console,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
+    show_lint_warnings: Annotated[bool, typer.Option(
+        "--show-lint-warnings", help="List every lint warning accepted by the gate, not just their count.")] = False,
 ) -> None:
     """Apply the pending plans, each in its own transaction, recorded in bhq_migrate.history."""
     url = guarded(lambda: resolve_url(database_url))
@@ -149,7 +160,8 @@ def apply_command(
     ))
 
     def run() -> ApplyResult:
-        with _Progress(enabled=not no_progress and output is OutputFormat.console) as progress:
+        with _Progress(enabled=not no_progress and output is OutputFormat.console,
+                       show_lint=show_lint_warnings) as progress:
             try:
                 return apply(url, options, progress)
             except PreflightFailed as error:

@@ -23,7 +23,15 @@ from pglast import ast, parser
 from bhq_migrate.errors import BadPlan
 
 # The splitter's own helpers, so recovered statements are cut exactly like split_statements cuts them.
-from bhq_migrate.plans import Plan, Statement, _headers, _skip_comments, position, split_statements
+from bhq_migrate.plans import (
+    Plan,
+    Statement,
+    parse_error_position,
+    position,
+    read_headers,
+    skip_comments,
+    split_statements,
+)
 
 
 @dataclass(frozen=True)
@@ -72,25 +80,6 @@ def _line_offsets(text: str) -> list[int]:
     return offsets
 
 
-def _error_offset(sql: str) -> tuple[str, int]:
-    """The message and character offset of a parse error.
-
-    libpg_query reports a byte offset, and pglast's conversion to characters is off when non-ASCII
-    characters (a "→" in a comment) come first; parsing an ASCII stand-in of the same length gives
-    the character offset directly.
-    """
-    stand_in = "".join(char if ord(char) < 128 else "x" for char in sql)
-    try:
-        parser.parse_sql(stand_in)
-    except parser.ParseError as exc:
-        return str(exc.args[0]), int(exc.args[1]) if len(exc.args) > 1 else 0
-    try:  # the stand-in parsed (the error depended on a non-ASCII character): use pglast's own answer
-        parser.parse_sql(sql)
-    except parser.ParseError as exc:
-        return str(exc.args[0]), min(int(exc.args[1]) if len(exc.args) > 1 else 0, len(sql))
-    return "syntax error", 0
-
-
 def _pieces(text: str) -> list[tuple[int, int]]:
     """(start, end) of each top-level statement with its leading comments, cut at the scanner's ``;`` tokens
     (string, dollar-quoted and comment tokens keep their own semicolons)."""
@@ -108,14 +97,14 @@ def _recover(text: str) -> tuple[list[tuple[Statement, int]], list[SyntaxProblem
     problems: list[SyntaxProblem] = []
     for chunk_start, chunk_end in _pieces(text):
         chunk = text[chunk_start:chunk_end]
-        body_offset = _skip_comments(chunk)
+        body_offset = skip_comments(chunk)
         body = chunk[body_offset:].rstrip().rstrip(";").rstrip()
         if not body:
             continue
         try:
             parser.parse_sql(body)
         except parser.ParseError:
-            message, offset = _error_offset(chunk)
+            message, offset = parse_error_position(chunk)
             line, column = position(text, chunk_start + offset)
             problems.append(SyntaxProblem(line, column, message))
             continue
@@ -219,7 +208,7 @@ def _units(name: str, text: str, statements: list[tuple[Statement, int]]) -> lis
 
 def _transactional(text: str) -> bool:
     try:
-        value = _headers(text, "<lint>").get("transactional", "true")
+        value = read_headers(text, "<lint>").get("transactional", "true")
     except BadPlan:
         return True
     return value.lower() not in {"false", "no", "off", "0"}

@@ -36,6 +36,8 @@ from bhq_migrate.errors import (
     PlanFailed,
     PreflightFailed,
 )
+from bhq_migrate.findings import Severity
+from bhq_migrate.lint.engine import LintFinding, check_before_apply
 from bhq_migrate.migrate import history
 from bhq_migrate.migrate.blockers import describe_blockers, describe_lock_holder
 from bhq_migrate.migrate.preflight import PreflightProblem, run_preflight
@@ -88,6 +90,9 @@ class ApplyResult(BaseModel):
     dry_run: bool
     outcomes: list[PlanOutcome]
     warnings: list[str] = Field(default_factory=list)
+    """Pre-flight warnings (long rewrites)."""
+    lint_warnings: list[str] = Field(default_factory=list)
+    """Lint warnings the gate accepted (errors refuse the run instead)."""
 
     @property
     def applied(self) -> list[PlanOutcome]:
@@ -97,7 +102,7 @@ class ApplyResult(BaseModel):
 class Event(BaseModel):
     """Progress for a terminal: the CLI renders these; the library never prints."""
 
-    kind: Literal["lock-wait", "plan-start", "statement", "retry", "plan-done", "warning"]
+    kind: Literal["lock-wait", "plan-start", "statement", "retry", "plan-done", "warning", "lint"]
     plan: str = ""
     statement: int = 0
     total: int = 0
@@ -131,15 +136,6 @@ def check_checksums(plans: Sequence[Plan], applied: dict[str, history.HistoryRow
             f"applied plan file(s) changed since they were applied: {names}; restore them, or accept the "
             f"edit with --accept-changed {' --accept-changed '.join(p.id for p in changed)}"
         )
-
-
-def lint_errors(plans: Sequence[Plan]) -> list[str]:
-    """Lint the plans as the runner will run them; return the error-level findings as lines."""
-    try:
-        from bhq_migrate.lint import lint_plans_for_apply  # type: ignore[attr-defined]
-    except ImportError:  # the linter is optional while it is being built
-        return []
-    return cast("list[str]", lint_plans_for_apply(plans))
 
 
 def apply(url: str, options: ApplyOptions | None = None, on_event: EventSink = _ignore) -> ApplyResult:
@@ -210,19 +206,26 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
         if errors:
             raise PreflightFailed.with_problems(errors)
         warnings = [f"{p.plan}: {p.message}" for p in problems if p.severity == "warning"]
-        lint_problems = lint_errors(pending) if options.lint else []
-        if lint_problems:
-            from bhq_migrate.errors import LintRefused
-
-            raise LintRefused(f"lint errors in pending plans: {'; '.join(lint_problems)}")
         for warning in warnings:
             on_event(Event(kind="warning", text=warning))
+        lint_warnings: list[str] = []
+        if options.lint:  # refuses (LintRefused) on any error; the warnings it accepts are reported
+            lint_warnings = [_accepted(finding) for finding in check_before_apply(conn, pending)
+                             if finding.severity is not Severity.INFO]
+            if lint_warnings:
+                on_event(Event(kind="lint", total=len(lint_warnings), text="\n".join(lint_warnings)))
         outcomes = [
             PlanOutcome(id=p.id, name=p.name, status="already-applied") for p in plans if p.id in applied
         ]
         outcomes += _run_pending(conn, pending, options, on_event)
     outcomes.sort(key=lambda outcome: outcome.id)
-    return ApplyResult(database=database, dry_run=options.dry_run, outcomes=outcomes, warnings=warnings)
+    return ApplyResult(database=database, dry_run=options.dry_run, outcomes=outcomes, warnings=warnings,
+                       lint_warnings=lint_warnings)
+
+
+def _accepted(finding: LintFinding) -> str:
+    suppressed = f" (accepted: {finding.suppressed})" if finding.suppressed else ""
+    return f"{finding.location()}: {finding.rule} {finding.message}{suppressed}"
 
 
 def _check_dependencies(pending: Sequence[Plan], applied: dict[str, history.HistoryRow]) -> None:
@@ -391,10 +394,7 @@ def _execute(conn: Connection, plan: Plan, statement: Statement) -> str:
 def _record_prisma(conn: Connection, plan: Plan, started: float) -> None:
     from datetime import datetime, timedelta, timezone
 
-    from bhq_migrate.prisma.migrations import (  # type: ignore[attr-defined]
-        ensure_prisma_migrations_table,
-        record_prisma_migration,
-    )
+    from bhq_migrate.prisma.migrations import ensure_prisma_migrations_table, record_prisma_migration
 
     finished_at = datetime.now(timezone.utc)
     started_at = finished_at - timedelta(seconds=time.monotonic() - started)

@@ -66,7 +66,7 @@ def test_edited_applied_plan_is_refused_naming_the_file(baseline_db: str, plans_
     apply(baseline_db, ApplyOptions(plans_dir=plans_copy))
     edited = plans_copy / "002_marketplace_schema.sql"
     edited.write_text(edited.read_text() + "\n-- an innocent-looking edit\n")
-    with pytest.raises(PlanChanged, match="002_marketplace_schema.sql"):
+    with pytest.raises(PlanChanged, match=r"002_marketplace_schema\.sql"):
         apply(baseline_db, ApplyOptions(plans_dir=plans_copy))
 
 
@@ -79,7 +79,8 @@ def test_accept_changed_records_the_new_checksum(baseline_db: str, plans_copy: P
 
 
 def test_plan_with_syntax_error_is_rejected_before_connecting(plans_copy: Path) -> None:
-    (plans_copy / "004_broken.sql").write_text("SELECT 1;\nALTER TABLE x ADD CONSTRAINT IF NOT EXISTS y CHECK (true);\n")
+    broken = "SELECT 1;\nALTER TABLE x ADD CONSTRAINT IF NOT EXISTS y CHECK (true);\n"
+    (plans_copy / "004_broken.sql").write_text(broken)
     unreachable = "postgresql://nobody:pw@127.0.0.1:1/none"
     with pytest.raises(BadPlan, match=r"004_broken.sql:2:\d+: syntax error at or near \"NOT\""):
         apply(unreachable, ApplyOptions(plans_dir=plans_copy))
@@ -169,7 +170,7 @@ def test_sigkill_during_plan_001_leaves_no_half_applied_state(empty_db: str) -> 
     assert column_type(url, "Invoice", "amountCents") == "integer"
     assert scalar(url, "SELECT to_regclass('marketplace.users')") is None
     finished = _start_apply(url)
-    out, err = finished.communicate(timeout=180)
+    _out, err = finished.communicate(timeout=180)
     assert finished.returncode == 0, err
     assert query(url, "SELECT id FROM bhq_migrate.history ORDER BY id") == [("001",), ("002",)]
     assert column_type(url, "Invoice", "amountCents") == "bigint"
@@ -203,3 +204,18 @@ def test_non_transactional_plan_refuses_single_transaction(baseline_db: str, pla
     (plans_copy / "004_online_index.sql").write_text(CONCURRENT_PLAN)
     with pytest.raises(BadPlan, match="not transactional"):
         apply(baseline_db, ApplyOptions(plans_dir=plans_copy, single_transaction=True))
+
+
+def test_apply_refuses_a_plan_with_lint_errors_before_changing_anything(baseline_db: str, plans_copy: Path) -> None:
+    from bhq_migrate.errors import LintRefused
+
+    (plans_copy / "004_nested.sql").write_text('BEGIN;\nALTER TABLE "Animal" ADD COLUMN "nickname" text;\nCOMMIT;\n')
+    schema = schema_fingerprint(baseline_db)
+    with pytest.raises(LintRefused, match=r"004_nested\.sql:1:1: L001"):
+        apply(baseline_db, ApplyOptions(plans_dir=plans_copy))
+    assert schema_fingerprint(baseline_db) == schema
+
+
+def test_apply_reports_the_lint_warnings_it_accepts(baseline_db: str) -> None:
+    result = apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR))
+    assert any("L002" in w and "accepted: the retype is the point of the plan" in w for w in result.lint_warnings)
