@@ -55,13 +55,15 @@ def _config(
 def _print_console(result: ScanResult) -> None:
     sources: dict[str, list[str]] = {}
     current = None
+    width = max((len(f"{f.line}:{f.column}") for f in result.findings), default=0)
     for finding in result.findings:
         if finding.file != current:
             current = finding.file
             stdout.print(f"\n[bold underline]{escape(finding.file)}[/]")
         style = _STYLE[finding.severity]
+        location = f"{finding.line}:{finding.column}"
         stdout.print(
-            f"  {finding.line}:{finding.column}  [{style}]{finding.severity.value:<7}[/] "
+            f"  {location:<{width}}  [{style}]{finding.severity.value:<7}[/] "
             f"[bold]{finding.rule}[/] [dim]{_NAMES.get(finding.rule, '')}[/]  {escape(finding.message)}"
         )
         lines = sources.get(finding.file)
@@ -72,7 +74,7 @@ def _print_console(result: ScanResult) -> None:
                 lines = []
             sources[finding.file] = lines
         if 0 < finding.line <= len(lines):
-            stdout.print(f"      [dim]{finding.line:>5} |[/] {escape(lines[finding.line - 1].strip()[:160])}")
+            stdout.print(f"  {'':<{width}}  [dim]{finding.line:>5} |[/] {escape(lines[finding.line - 1].strip()[:160])}")
     counts = result.counts()
     stdout.print(
         f"\n{len(result.findings)} finding(s): {counts['error']} error, {counts['warning']} warning, "
