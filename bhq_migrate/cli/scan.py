@@ -74,7 +74,8 @@ def _print_console(result: ScanResult) -> None:
                 lines = []
             sources[finding.file] = lines
         if 0 < finding.line <= len(lines):
-            stdout.print(f"  {'':<{width}}  [dim]{finding.line:>5} |[/] {escape(lines[finding.line - 1].strip()[:160])}")
+            code = escape(lines[finding.line - 1].strip()[:160])
+            stdout.print(f"  {'':<{width}}  [dim]{finding.line:>5} |[/] {code}")
     counts = result.counts()
     stdout.print(
         f"\n{len(result.findings)} finding(s): {counts['error']} error, {counts['warning']} warning, "
