@@ -159,10 +159,10 @@ def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
         return
     scope = _scope_range(declarator)
     if name.type == "identifier":
-        if is_client(value, ctx) or (
-            value.type == "binary_expression"
-            and any(is_client(side, ctx) for side in (value.child_by_field_name("left"),
-                                                      value.child_by_field_name("right")))
+        # const client = prisma / tx ?? prisma / inTransaction ? tx : prisma
+        sides = {"binary_expression": ("left", "right"), "ternary_expression": ("consequence", "alternative")}
+        if is_client(value, ctx) or any(
+            is_client(value.child_by_field_name(side), ctx) for side in sides.get(value.type, ())
         ):
             _bind(ctx.scoped_clients, text(name), scope)
         return
