@@ -18,7 +18,7 @@ from tree_sitter import Node
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
 from bhq_migrate.scan.parser import text, unwrap
-from bhq_migrate.scan.prisma_api import READ_METHODS
+from bhq_migrate.scan.prisma_api import CREATE_METHODS, READ_METHODS
 from bhq_migrate.scan.prisma_schema import Model
 from bhq_migrate.scan.rules import s007_needs_review
 from bhq_migrate.scan.scoping import Lookup, Resolver, Verdict
@@ -73,7 +73,9 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
         if ctx.catalog.list_relation_target(call.fluent_from, call.method) is None:
             return
     elif call.method not in READ_METHODS:
-        yield from _nested(call, ctx, resolver, call.args, model, 0)
+        # a write's include/select returns existing related rows too (a create's only new ones)
+        if call.method not in CREATE_METHODS:
+            yield from _nested(call, ctx, resolver, call.args, model, 0)
         return
     keys = _soft_test(ctx, model)
     if keys:
