@@ -1,3 +1,159 @@
-"""`bhq-migrate scan` command(s)."""
+"""`bhq-migrate scan-queries`: find Prisma queries that ignore soft deletes or tenants."""
 
-from bhq_migrate.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from bhq_migrate.cli.app import app, guarded, stdout
+from bhq_migrate.errors import ConfigError
+from bhq_migrate.exitcodes import ExitCode
+from bhq_migrate.findings import Severity
+from bhq_migrate.report.sarif import to_sarif
+from bhq_migrate.scan import RULES, ScanConfig, ScanResult, find_config_file, load_config_file, scan
+from bhq_migrate.scan.baseline import read_baseline, write_baseline
+
+
+class OutputFormat(str, Enum):
+    console = "console"
+    json = "json"
+    sarif = "sarif"
+
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_NAMES = {rule.id: rule.name for rule in RULES}
+
+
+def _config(
+    paths: list[Path], config_file: Path | None, schema: list[Path], soft_delete_field: list[str],
+    tenant_field: list[str], client: list[str], scoping_helper: list[str], exclude: list[str],
+    fail_on: Severity | None, jobs: int | None, disable: list[str],
+) -> ScanConfig:
+    config = ScanConfig()
+    found = config_file or find_config_file(paths[0] if paths else Path.cwd())
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file not found: {config_file}")
+    if found is not None:
+        config = load_config_file(found, config)
+    return config.with_overrides(
+        schemas=tuple(schema),
+        soft_delete_fields=tuple(soft_delete_field),
+        tenant_fields=tuple(tenant_field),
+        clients=tuple(dict.fromkeys([*config.clients, *client])) if client else None,
+        scoping_helpers=tuple(dict.fromkeys([*config.scoping_helpers, *scoping_helper])) if scoping_helper else None,
+        exclude=tuple([*config.exclude, *exclude]) if exclude else None,
+        fail_on=fail_on,
+        jobs=jobs,
+        disable=tuple([*config.disable, *disable]) if disable else None,
+    )
+
+
+def _print_console(result: ScanResult) -> None:
+    sources: dict[str, list[str]] = {}
+    current = None
+    width = max((len(f"{f.line}:{f.column}") for f in result.findings), default=0)
+    for finding in result.findings:
+        if finding.file != current:
+            current = finding.file
+            stdout.print(f"\n[bold underline]{escape(finding.file)}[/]")
+        style = _STYLE[finding.severity]
+        location = f"{finding.line}:{finding.column}"
+        stdout.print(
+            f"  {location:<{width}}  [{style}]{finding.severity.value:<7}[/] "
+            f"[bold]{finding.rule}[/] [dim]{_NAMES.get(finding.rule, '')}[/]  {escape(finding.message)}"
+        )
+        lines = sources.get(finding.file)
+        if lines is None:
+            try:
+                lines = Path(finding.file).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = []
+            sources[finding.file] = lines
+        if 0 < finding.line <= len(lines):
+            code = escape(lines[finding.line - 1].strip()[:160])
+            stdout.print(f"  {'':<{width}}  [dim]{finding.line:>5} |[/] {code}")
+    counts = result.counts()
+    stdout.print(
+        f"\n{len(result.findings)} finding(s): {counts['error']} error, {counts['warning']} warning, "
+        f"{counts['info']} info; {result.files_found} files, {result.files_parsed} parsed, "
+        f"{result.suppressed} suppressed, {result.baselined} in baseline; {result.seconds:.2f}s"
+    )
+    stdout.print(f"[dim]models from: {escape(', '.join(_relative(s) for s in result.schemas))}[/]")
+
+
+def _relative(path: str) -> str:
+    try:
+        return Path(path).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path
+
+
+@app.command("scan-queries")
+def scan_queries(
+    paths: list[Path] = typer.Argument(None, help="Files or folders to scan (default: the current folder)."),
+    schema: list[Path] = typer.Option([], "--schema", help="schema.prisma to read models from (repeatable; "
+                                      "default: every schema.prisma found under the paths)."),
+    soft_delete_field: list[str] = typer.Option([], "--soft-delete-field", help="Field that marks a "
+                                                "soft-deletable model (repeatable; default deletedAt)."),
+    tenant_field: list[str] = typer.Option([], "--tenant-field", help="Field that marks a tenant-owned model "
+                                           "(repeatable; default tenantId)."),
+    client: list[str] = typer.Option([], "--client", help="Extra Prisma client name or member chain, e.g. "
+                                     "'this.repo.prisma' (repeatable)."),
+    scoping_helper: list[str] = typer.Option([], "--scoping-helper", help="Extra helper that adds the "
+                                             "soft-delete filter, like activeOnly (repeatable)."),
+    exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
+    disable: list[str] = typer.Option([], "--disable", help="Rule id or name not to report (repeatable)."),
+    output_format: OutputFormat = typer.Option(OutputFormat.console, "--format", help="console, json or sarif."),
+    fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at least this severe "
+                                     "(default: error)."),
+    baseline: Path = typer.Option(None, "--baseline", help="Known findings to ignore; written with the "
+                                  "current findings when the file does not exist yet."),
+    update_baseline: bool = typer.Option(False, "--update-baseline", help="Rewrite --baseline with the "
+                                         "current findings."),
+    config_file: Path = typer.Option(None, "--config", help="bhq-migrate.toml or pyproject.toml to read "
+                                     "(default: the nearest one above the first path)."),
+    jobs: int = typer.Option(None, "--jobs", min=1, help="Worker processes (default: every core)."),
+) -> None:
+    """Find Prisma queries that return soft-deleted rows, hard-delete, or skip the tenant filter.
+
+    Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 could not run.
+    """
+    targets = list(paths or [Path(".")])
+
+    def run() -> tuple[ScanResult, ScanConfig, str]:
+        config = _config(targets, config_file, schema, soft_delete_field, tenant_field, client, scoping_helper,
+                         exclude, fail_on, jobs, disable)
+        note = ""
+        if baseline is not None and baseline.exists() and not update_baseline:
+            return scan(targets, config, read_baseline(baseline)), config, note
+        result = scan(targets, config)
+        if baseline is not None:
+            count = write_baseline(baseline, result.findings)
+            note = f"baseline {baseline} written with {count} finding(s)"
+            result.baselined, result.findings = len(result.findings), []
+        return result, config, note
+
+    result, config, note = guarded(run)
+    if output_format is OutputFormat.json:
+        rows = [
+            {"file": f.file, "line": f.line, "column": f.column, "rule": f.rule, "name": _NAMES.get(f.rule, ""),
+             "severity": f.severity.value, "model": f.model, "method": f.method, "message": f.message,
+             "help": f.help, "fingerprint": f.fingerprint}
+            for f in result.findings
+        ]
+        typer.echo(json.dumps(rows, indent=2))
+    elif output_format is OutputFormat.sarif:
+        sarif = to_sarif(result.findings, RULES, tool="bhq-migrate scan-queries")
+        # code-scanning UIs match alerts across runs by partialFingerprints: use the line-independent one
+        for row, finding in zip(sarif["runs"][0]["results"], result.findings, strict=True):
+            row["partialFingerprints"] = {"bhqMigrateScan/v1": finding.fingerprint}
+        typer.echo(json.dumps(sarif, indent=2))
+    else:
+        _print_console(result)
+    if note:
+        typer.echo(note, err=True)
+    raise typer.Exit(int(ExitCode.FAILED if result.failed(config.fail_on) else ExitCode.OK))

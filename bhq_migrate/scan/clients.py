@@ -1,0 +1,255 @@
+"""Recognising the Prisma client in source code and turning ``client.model.method(...)`` into a
+:class:`PrismaCall`.
+
+A client is a configured name (``prisma``, ``db``), a configured member chain (``this.prisma``,
+``prisma.client``), any member chain ending in a configured simple name (``this.deps.prisma``), the
+parameter of a ``$transaction(async (tx) => ...)`` (or ``transaction(...)`` wrapper) callback, a
+parameter typed ``Prisma.TransactionClient`` / ``PrismaClient`` / ``PrismaService``, a destructured
+client (``const { prisma: client } = ctx``), a plain alias (``const client = tx ?? prisma``), what
+``$replica()``/``$extends()`` return, and a configured accessor call (``this.prismaService.txClient()``).
+``const { invoice } = prisma`` binds a model delegate.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Literal
+
+from tree_sitter import Node
+
+from bhq_migrate.scan.model import FileContext, PrismaCall
+from bhq_migrate.scan.parser import ancestors, text, unwrap
+from bhq_migrate.scan.prisma_api import (
+    ALL_METHODS,
+    CLIENT_TYPE,
+    READ_METHODS,
+    SINGLE_READS,
+    TRANSACTION_METHODS,
+)
+from bhq_migrate.scan.prisma_schema import Model
+from bhq_migrate.scan.sites import Sites, declarators_mentioning
+
+__all__ = ["DYNAMIC", "READ_METHODS", "collect_bindings", "delegate_model", "first_argument", "is_client",
+           "prisma_call"]
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+@cache
+def configured_names(clients: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """Split the configured clients into simple names and chains (``this.prisma``, ``this.db.txClient()``)."""
+    simple = frozenset(name for name in clients if "." not in name and "(" not in name)
+    chains = frozenset(name.replace(" ", "") for name in clients if "." in name or "(" in name)
+    return simple, chains
+
+
+DYNAMIC: Literal["dynamic"] = "dynamic"
+"""The model of ``client[expression]``: chosen at run time."""
+
+
+# Prisma's own methods that return a client: read replicas and client extensions.
+_CLIENT_RETURNING = frozenset({"$replica", "$primary", "$extends"})
+
+
+def _chain(node: Node) -> str:
+    return _WHITESPACE.sub("", text(node)).replace("?.", ".")
+
+
+def is_client(node: Node | None, ctx: FileContext) -> bool:
+    """Whether the expression ``node`` evaluates to a Prisma client (see the module docstring)."""
+    node = unwrap(node)
+    if node is None:
+        return False
+    if node.type == "identifier":
+        name = text(node)
+        return name in ctx.client_names or ctx.client_alias_at(name, node.start_byte)
+    if node.type == "member_expression":
+        chain = _chain(node)
+        simple, dotted = configured_names(ctx.config.clients)
+        if chain in dotted:
+            return True
+        prop = node.child_by_field_name("property")
+        return prop is not None and text(prop) in simple
+    if node.type == "call_expression":
+        _simple, chains = configured_names(ctx.config.clients)
+        if _chain(node) in chains:  # a configured accessor call such as this.prismaService.txClient()
+            return True
+        callee = unwrap(node.child_by_field_name("function"))
+        if callee is not None and callee.type == "member_expression":
+            prop = callee.child_by_field_name("property")
+            return text(prop) in _CLIENT_RETURNING and is_client(callee.child_by_field_name("object"), ctx)
+    return False
+
+
+def _parameter_names(function: Node) -> list[Node]:
+    params = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
+    if params is None:
+        return []
+    if params.type == "identifier":
+        return [params]
+    names = []
+    for param in params.named_children:
+        pattern = param.child_by_field_name("pattern") if param.type != "identifier" else param
+        if pattern is not None and pattern.type == "identifier":
+            names.append(pattern)
+    return names
+
+
+def collect_bindings(ctx: FileContext, sites: Sites) -> None:
+    """Fill ``ctx.client_names``, ``ctx.scoped_clients`` and ``ctx.delegates``.
+
+    ``tx`` parameters of transaction callbacks and client-typed parameters are name-based and file-wide (in
+    code, ``tx`` always means a client); aliases and destructured delegates are bound to their declaring
+    scope. Declarators are looked at only where a client name occurs in them, repeated while new alias
+    names appear (aliases of aliases)."""
+    simple, dotted = configured_names(ctx.config.clients)
+    ctx.client_names.update(simple)
+    for node in [*sites.calls, *sites.transactions]:
+        callee = unwrap(node.child_by_field_name("function"))
+        if callee is None:
+            continue
+        prop = callee.child_by_field_name("property") if callee.type == "member_expression" else callee
+        if text(prop) not in TRANSACTION_METHODS:
+            continue
+        args = node.child_by_field_name("arguments")
+        first = args.named_children[0] if args is not None and args.named_children else None
+        if first is not None and first.type in ("arrow_function", "function_expression", "function"):
+            for name in _parameter_names(first)[:1]:
+                ctx.client_names.add(text(name))
+    for node in sites.parameters:
+        annotation = node.child_by_field_name("type")
+        pattern = node.child_by_field_name("pattern")
+        if (annotation is not None and pattern is not None and pattern.type == "identifier"
+                and CLIENT_TYPE.search(text(annotation))):
+            ctx.client_names.add(text(pattern))
+    searched: set[str] = set()
+    pending = set(ctx.client_names) | {name.split(".")[-1].split("(")[0] for name in dotted}
+    declarators: dict[int, Node] = {}
+    for _ in range(4):
+        if not pending:
+            break
+        for declarator in declarators_mentioning(ctx.root, ctx.source, pending):
+            declarators.setdefault(declarator.id, declarator)
+        searched |= pending
+        for declarator in declarators.values():
+            _bind_declarator(declarator, ctx)
+        pending = (set(ctx.scoped_clients) | ctx.client_names) - searched
+
+
+_SCOPES = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition",
+                     "function", "program"})
+
+
+def _scope_range(node: Node) -> tuple[int, int]:
+    scope = next((a for a in ancestors(node) if a.type in _SCOPES), None)
+    return (scope.start_byte, scope.end_byte) if scope is not None else (0, 1 << 62)
+
+
+def _bind(table: dict[str, list[tuple[int, int]]], name: str, scope: tuple[int, int]) -> None:
+    ranges = table.setdefault(name, [])
+    if scope not in ranges:
+        ranges.append(scope)
+
+
+def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
+    name = declarator.child_by_field_name("name")
+    value = unwrap(declarator.child_by_field_name("value"))
+    if name is None or value is None:
+        return
+    scope = _scope_range(declarator)
+    if name.type == "identifier":
+        # const client = prisma / tx ?? prisma / inTransaction ? tx : prisma
+        sides = {"binary_expression": ("left", "right"), "ternary_expression": ("consequence", "alternative")}
+        if is_client(value, ctx) or any(
+            is_client(value.child_by_field_name(side), ctx) for side in sides.get(value.type, ())
+        ):
+            _bind(ctx.scoped_clients, text(name), scope)
+        return
+    if name.type != "object_pattern":
+        return
+    value_is_client = is_client(value, ctx)
+    simple, dotted = configured_names(ctx.config.clients)
+    for part in name.named_children:
+        if part.type == "shorthand_property_identifier_pattern":
+            key = bound = text(part)
+        elif part.type == "pair_pattern":
+            key = text(part.child_by_field_name("key"))
+            target = part.child_by_field_name("value")
+            if target is None or target.type != "identifier":
+                continue
+            bound = text(target)
+        else:
+            continue
+        if value_is_client and f"{_chain(value)}.{key}" in dotted:
+            _bind(ctx.scoped_clients, bound, scope)  # const { client } = prisma  ==  prisma.client
+        elif value_is_client:
+            model = ctx.catalog.model_for_accessor(key)
+            if model is not None:
+                entries = ctx.delegates.setdefault(bound, [])
+                if all(entry[:2] != scope for entry in entries):
+                    entries.append((*scope, model))
+        elif key in simple:
+            _bind(ctx.scoped_clients, bound, scope)
+
+
+def delegate_model(node: Node | None, ctx: FileContext) -> tuple[Model | Literal["dynamic"], Node] | None:
+    """``prisma.invoice`` -> (Model, accessor node); ``client[expr]`` -> ("dynamic", node); else None."""
+    node = unwrap(node)
+    if node is None:
+        return None
+    if node.type == "identifier" and text(node) in ctx.delegates:
+        delegate = ctx.delegate_at(text(node), node.start_byte)
+        return (delegate, node) if delegate is not None else None
+    if node.type == "member_expression":
+        obj = node.child_by_field_name("object")
+        prop = node.child_by_field_name("property")
+        if prop is not None and is_client(obj, ctx):
+            model = ctx.catalog.model_for_accessor(text(prop))
+            return (model, prop) if model is not None else None
+    if node.type == "subscript_expression":
+        obj = node.child_by_field_name("object")
+        index = unwrap(node.child_by_field_name("index"))
+        if index is not None and is_client(obj, ctx):
+            if index.type == "string":
+                model = ctx.catalog.model_for_accessor(text(index).strip("'\""))
+                return (model, index) if model is not None else None
+            return DYNAMIC, index
+    return None
+
+
+def first_argument(call: Node) -> Node | None:
+    args = call.child_by_field_name("arguments")
+    if args is None or args.type != "arguments":
+        return None
+    for child in args.named_children:
+        if child.type != "comment":
+            return unwrap(child)
+    return None
+
+
+def prisma_call(call: Node, ctx: FileContext) -> PrismaCall | Literal["dynamic"] | None:
+    """The Prisma call at ``call``; ``"dynamic"`` for ``client[model].method()``; ``None`` otherwise."""
+    callee = unwrap(call.child_by_field_name("function"))
+    if callee is None or callee.type != "member_expression":
+        return None
+    method_node = callee.child_by_field_name("property")
+    method = text(method_node)
+    target = callee.child_by_field_name("object")
+    if method in ALL_METHODS:
+        resolved = delegate_model(target, ctx)
+        if resolved is not None:
+            model, anchor = resolved
+            if isinstance(model, str):
+                return DYNAMIC
+            return PrismaCall(call, model, method, anchor, first_argument(call))
+    # A fluent relation read: prisma.invoice.findUnique({...}).items({...})
+    inner = unwrap(target)
+    if inner is not None and inner.type == "call_expression" and method_node is not None:
+        parent = prisma_call(inner, ctx)
+        if isinstance(parent, PrismaCall) and parent.method in SINGLE_READS and parent.fluent_from is None:
+            related = ctx.catalog.relation_target(parent.model, method)
+            if related is not None:
+                return PrismaCall(call, related, method, method_node, first_argument(call),
+                                  fluent_from=parent.model)
+    return None

@@ -1,0 +1,100 @@
+"""The data the scan passes between its stages: a file's context, the Prisma calls and raw-SQL sites found
+in it, and the :class:`ScanFinding` every rule produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from bhq_migrate.findings import Finding, Rule, Severity
+from bhq_migrate.scan.config import ScanConfig
+from bhq_migrate.scan.prisma_schema import Model, ModelCatalog
+
+
+class ScanFinding(Finding):
+    """A finding in a source file, with the Prisma model and method it concerns (when there is one).
+
+    ``fingerprint`` identifies the finding without its line number, so a baseline survives code moving.
+    """
+
+    model: str | None = None
+    method: str | None = None
+    fingerprint: str = ""
+
+
+@dataclass
+class FileContext:
+    """One parsed file plus what the scan knows about it."""
+
+    display: str
+    source: bytes
+    root: Node
+    catalog: ModelCatalog
+    config: ScanConfig
+    client_names: set[str] = field(default_factory=set)
+    """Identifiers bound to a Prisma client in this file (configured names, ``tx`` parameters, aliases)."""
+    scoped_clients: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    """Local aliases of a client (``const client = tx ?? prisma``), valid within the byte ranges given."""
+    delegates: dict[str, list[tuple[int, int, Model]]] = field(default_factory=dict)
+    """Identifiers bound to a model delegate (``const { invoice } = prisma``), per declaring scope."""
+
+    def client_alias_at(self, name: str, offset: int) -> bool:
+        return any(start <= offset < end for start, end in self.scoped_clients.get(name, ()))
+
+    def delegate_at(self, name: str, offset: int) -> Model | None:
+        for start, end, model in self.delegates.get(name, ()):
+            if start <= offset < end:
+                return model
+        return None
+
+    def finding(
+        self,
+        rule: Rule,
+        node: Node,
+        message: str,
+        *,
+        model: str | None = None,
+        method: str | None = None,
+        severity: Severity | None = None,
+    ) -> ScanFinding:
+        row, column = node.start_point
+        return ScanFinding(
+            file=self.display,
+            line=row + 1,
+            column=column + 1,
+            rule=rule.id,
+            severity=severity or rule.severity,
+            message=message,
+            help=rule.fix,
+            model=model,
+            method=method,
+        )
+
+
+@dataclass
+class PrismaCall:
+    """``<client>.<model>.<method>(args)``, or a fluent relation read ``....findUnique(...).items(args)``."""
+
+    node: Node
+    """The call expression."""
+    model: Model
+    method: str
+    anchor: Node
+    """Where findings point: the model accessor (``invoice`` in ``prisma.invoice``) or the relation name."""
+    args: Node | None
+    """The first argument, unwrapped; ``None`` when the call has none."""
+    fluent_from: Model | None = None
+    """For a fluent relation read: the model the relation starts from."""
+
+
+@dataclass
+class RawSqlSite:
+    """A raw-SQL call (``$queryRaw`` and friends) or a complete ``Prisma.sql`` statement."""
+
+    node: Node
+    method: str
+    anchor: Node
+    sql: str | None
+    """The SQL with template holes replaced by ``$n`` placeholders; ``None`` when not static."""
+    why_not_static: str = ""

@@ -1,0 +1,266 @@
+"""Raw SQL in source code: find it, rebuild the statement text, and check it with sqlglot (postgres dialect).
+
+Template holes become ``$n`` placeholders. A hole that is itself a ``Prisma.sql`` fragment (inline or a
+local variable) or a ``Prisma.raw("...")`` literal is inlined, so a ``deletedAt`` condition kept in a
+fragment still counts. A bare ``Prisma.sql`` template is checked only when it is a whole statement
+(``SELECT``/``UPDATE``/``DELETE``/``WITH``); fragments are checked where they are used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from tree_sitter import Node
+
+from bhq_migrate.scan.clients import first_argument
+from bhq_migrate.scan.model import FileContext, RawSqlSite
+from bhq_migrate.scan.parser import ancestors, text, unwrap
+from bhq_migrate.scan.prisma_schema import ModelCatalog
+from bhq_migrate.scan.scoping import Resolver
+
+RAW_METHODS = frozenset({"$queryRaw", "$queryRawUnsafe", "$executeRaw", "$executeRawUnsafe"})
+_STATEMENT_START = re.compile(r"^\s*(\(\s*)*(select|update|delete|with)\b", re.IGNORECASE)
+_MAX_INLINE_DEPTH = 4
+
+
+def _is_prisma_sql(call: Node) -> bool:
+    callee = unwrap(call.child_by_field_name("function"))
+    return callee is not None and text(callee).replace(" ", "") == "Prisma.sql"
+
+
+def _template_sql(template: Node, resolver: Resolver, counter: list[int], depth: int = 0) -> str:
+    parts: list[str] = []
+    for child in template.named_children:
+        if child.type == "template_substitution":
+            parts.append(_hole_sql(child, resolver, counter, depth))
+        else:
+            parts.append(text(child))
+    return "".join(parts)
+
+
+def _raw_string(expression: Node | None) -> str | None:
+    """The text of ``Prisma.raw("...")`` with a literal string: SQL spliced in verbatim."""
+    if expression is None or expression.type != "call_expression":
+        return None
+    callee = unwrap(expression.child_by_field_name("function"))
+    if callee is None or text(callee).replace(" ", "") != "Prisma.raw":
+        return None
+    args = expression.child_by_field_name("arguments")
+    first = args.named_children[0] if args is not None and args.named_children else None
+    if first is not None and first.type == "string":
+        return text(first)[1:-1]
+    return None
+
+
+def _hole_sql(hole: Node, resolver: Resolver, counter: list[int], depth: int) -> str:
+    expression = unwrap(next((c for c in hole.named_children if c.type != "comment"), None))
+    raw = _raw_string(expression)
+    if raw is not None:
+        return raw
+    fragment = _fragment_template(expression, resolver, depth)
+    if fragment is not None:
+        return _template_sql(fragment, resolver, counter, depth + 1)
+    counter[0] += 1
+    return f"${counter[0]}"
+
+
+def _fragment_template(expression: Node | None, resolver: Resolver, depth: int) -> Node | None:
+    """The template of a ``Prisma.sql`...``` fragment, directly, through a local variable, or the first
+    branch of a conditional fragment."""
+    if expression is None or depth > _MAX_INLINE_DEPTH:
+        return None
+    if expression.type == "identifier":
+        return _fragment_template(resolver.definition(expression), resolver, depth + 1)
+    if expression.type == "ternary_expression":
+        return _fragment_template(unwrap(expression.child_by_field_name("consequence")), resolver, depth + 1)
+    if expression.type == "call_expression" and _is_prisma_sql(expression):
+        args = expression.child_by_field_name("arguments")
+        if args is not None and args.type == "template_string":
+            return args
+    return None
+
+
+def _static_sql(argument: Node | None, resolver: Resolver, depth: int = 0) -> tuple[str | None, str]:
+    """SQL text of a raw call's argument, or ``(None, reason)``."""
+    argument = unwrap(argument)
+    if argument is None:
+        return None, "no SQL argument"
+    if argument.type == "template_string":
+        return _template_sql(argument, resolver, [0]), ""
+    if argument.type == "string":
+        return text(argument)[1:-1], ""
+    fragment = _fragment_template(argument, resolver, depth)
+    if fragment is not None:
+        return _template_sql(fragment, resolver, [0]), ""
+    if argument.type == "identifier" and depth < _MAX_INLINE_DEPTH:
+        value = resolver.definition(argument)
+        if value is not None:
+            sql, _reason = _static_sql(value, resolver, depth + 1)
+            if sql is not None:
+                return sql, ""
+    return None, f"the SQL is built at run time ({text(argument)[:40]})"
+
+
+def _names_a_checked_statement(argument: Node | None, resolver: Resolver) -> bool:
+    """``$queryRaw(query)`` where ``const query = Prisma.sql`SELECT ...``` : already checked where defined."""
+    if argument is None or argument.type != "identifier":
+        return False
+    value = resolver.definition(argument)
+    if value is None or value.type != "call_expression" or not _is_prisma_sql(value):
+        return False
+    args = value.child_by_field_name("arguments")
+    return args is not None and args.type == "template_string" and bool(
+        _STATEMENT_START.match(_template_sql(args, resolver, [0]))
+    )
+
+
+def raw_sql_site(call: Node, ctx: FileContext, resolver: Resolver) -> RawSqlSite | None:
+    callee = unwrap(call.child_by_field_name("function"))
+    if callee is None:
+        return None
+    args = call.child_by_field_name("arguments")
+    if callee.type == "member_expression":
+        method_node = callee.child_by_field_name("property")
+        method = text(method_node)
+        if method in RAW_METHODS and method_node is not None:
+            if args is not None and args.type == "template_string":
+                sql: str | None = _template_sql(args, resolver, [0])
+                reason = ""
+            else:
+                argument = first_argument(call)
+                if _names_a_checked_statement(argument, resolver):
+                    return None
+                sql, reason = _static_sql(argument, resolver)
+            return RawSqlSite(call, method, method_node, sql, reason)
+    if _is_prisma_sql(call) and args is not None and args.type == "template_string":
+        if _inside_raw_call(call):
+            return None
+        sql = _template_sql(args, resolver, [0])
+        if _STATEMENT_START.match(sql):
+            return RawSqlSite(call, "Prisma.sql", callee, sql)
+    return None
+
+
+def _inside_raw_call(node: Node) -> bool:
+    """A ``Prisma.sql`` used as (part of) a raw call's argument or a template hole is checked there."""
+    for current in ancestors(node):
+        if current.type == "template_substitution":
+            return True
+        if current.type == "call_expression":
+            callee = unwrap(current.child_by_field_name("function"))
+            if callee is not None and callee.type == "member_expression" and text(
+                callee.child_by_field_name("property")
+            ) in RAW_METHODS:
+                return True
+        if current.type in ("statement_block", "program"):
+            return False
+    return False
+
+
+# ---- SQL analysis ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SqlIssue:
+    kind: str
+    """``unscoped`` (read/update without the IS NULL), ``hard-delete`` or ``unparsed``."""
+    table: str
+    model: str | None
+    statement: str
+    detail: str = ""
+
+
+def _conjuncts(condition: exp.Expression | None) -> list[exp.Expression]:
+    if condition is None:
+        return []
+    if isinstance(condition, exp.Where):
+        condition = condition.this
+    while isinstance(condition, exp.Paren):
+        condition = condition.this
+    if isinstance(condition, exp.And):
+        return _conjuncts(condition.this) + _conjuncts(condition.expression)
+    return [condition]
+
+
+def _is_null_check(condition: exp.Expression, column: str, alias: str) -> bool:
+    if not isinstance(condition, exp.Is) or not isinstance(condition.expression, exp.Null):
+        return False
+    target = condition.this
+    if not isinstance(target, exp.Column) or target.name.lower() != column.lower():
+        return False
+    qualifier = target.table
+    return not qualifier or qualifier.lower() == alias.lower()
+
+
+def _sources(select: exp.Select) -> list[tuple[exp.Table, exp.Expression | None]]:
+    """Tables read directly by this SELECT, each with its JOIN condition."""
+    found: list[tuple[exp.Table, exp.Expression | None]] = []
+    from_ = select.args.get("from") or select.args.get("from_")
+    if from_ is not None:
+        for table in [from_.this, *from_.expressions]:
+            if isinstance(table, exp.Table):
+                found.append((table, None))
+    for join in select.args.get("joins") or []:
+        if isinstance(join.this, exp.Table):
+            found.append((join.this, join.args.get("on")))
+    return found
+
+
+_NOT_A_STATEMENT = (exp.Alias, exp.Column, exp.Identifier, exp.Literal, exp.Binary, exp.Paren, exp.Anonymous,
+                    exp.Null, exp.Star)
+
+
+def analyse_sql(sql: str, catalog: ModelCatalog) -> list[SqlIssue]:
+    """Problems in one raw SQL string: reads/updates of soft-deletable tables without ``IS NULL`` on the
+    soft-delete column (for that table or its alias), DELETEs from them, and SQL that does not parse."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="postgres") if s is not None]
+    except (SqlglotError, ValueError, RecursionError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return [SqlIssue("unparsed", "", None, "", first[:160])]
+    issues: list[SqlIssue] = []
+    for statement in statements:
+        if isinstance(statement, _NOT_A_STATEMENT):  # sqlglot is lenient: "SELEC x" parses as an alias
+            issues.append(SqlIssue("unparsed", "", None, "", "not a recognisable SQL statement"))
+            continue
+        kind = type(statement).__name__.upper()
+        for delete in statement.find_all(exp.Delete):
+            table = delete.this
+            if isinstance(table, exp.Table):
+                model = catalog.by_table.get(table.name.lower())
+                if model is not None and catalog.is_soft_deletable(model):
+                    issues.append(SqlIssue("hard-delete", table.name, model.name, "DELETE"))
+        for select in statement.find_all(exp.Select):
+            for table, join_on in _sources(select):
+                issue = _unscoped(table, [*_conjuncts(select.args.get("where")), *_conjuncts(join_on)],
+                                  catalog, "SELECT" if kind != "UPDATE" else "UPDATE")
+                if issue is not None:
+                    issues.append(issue)
+        for update in statement.find_all(exp.Update):
+            tables = [update.this] if isinstance(update.this, exp.Table) else []
+            from_ = update.args.get("from") or update.args.get("from_")
+            if from_ is not None and isinstance(from_.this, exp.Table):
+                tables.append(from_.this)
+            for table in tables:
+                issue = _unscoped(table, _conjuncts(update.args.get("where")), catalog, "UPDATE")
+                if issue is not None:
+                    issues.append(issue)
+    return issues
+
+
+def _unscoped(table: exp.Table, conditions: list[exp.Expression], catalog: ModelCatalog,
+              statement: str) -> SqlIssue | None:
+    model = catalog.by_table.get(table.name.lower())
+    if model is None:
+        return None
+    field = catalog.soft_delete_field(model)
+    if field is None:
+        return None
+    alias = table.alias_or_name
+    if any(_is_null_check(c, field.column, alias) for c in conditions):
+        return None
+    return SqlIssue("unscoped", table.name, model.name, statement, f'"{field.column}" IS NULL')

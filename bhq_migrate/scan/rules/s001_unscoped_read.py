@@ -1,0 +1,140 @@
+"""S001 unscoped-read: a read of a soft-deletable model that does not exclude deleted rows.
+
+Problem: after the soft-delete migration, ``findMany``/``findFirst``/``findUnique``/``count``/``aggregate``/
+``groupBy`` on ``Invoice``, ``Contact`` or ``Animal`` return deleted rows unless the top-level ``where``
+constrains ``deletedAt``. So do fluent relation reads (``findUnique(...).items()``) and a nested
+``include``/``select`` of a soft-deletable list relation without its own ``where``.
+
+Solution: wrap the where in ``activeOnly(...)`` or add ``deletedAt: null`` (a deliberate
+``deletedAt: { not: null }`` is accepted too: the query states its intent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from bhq_migrate.findings import Rule, Severity
+from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
+from bhq_migrate.scan.parser import text, unwrap
+from bhq_migrate.scan.prisma_api import CREATE_METHODS, READ_METHODS
+from bhq_migrate.scan.prisma_schema import Model
+from bhq_migrate.scan.rules import s007_needs_review
+from bhq_migrate.scan.scoping import Lookup, Resolver, Verdict
+
+RULE = Rule(
+    id="S001",
+    name="unscoped-read",
+    title="Read of a soft-deletable model does not exclude deleted rows",
+    severity=Severity.ERROR,
+    rationale="Once rows are soft-deleted, any read whose top-level where does not constrain the soft-delete "
+    "field returns deleted invoices, contacts or animals to users and reports.",
+    fix="Use where: activeOnly({...}) or add deletedAt: null to the top-level where (nested include/select: "
+    "give the relation its own where: { deletedAt: null }).",
+)
+
+_MAX_NESTING = 6
+
+
+def _soft_test(ctx: FileContext, model: Model) -> tuple[str, ...]:
+    field = ctx.catalog.soft_delete_field(model)
+    return (field.name,) if field is not None else ()
+
+
+def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver, depth: int = 0) -> Verdict:
+    if args is None:
+        return Verdict.UNSCOPED
+    if args.type in ("identifier", "shorthand_property_identifier") and resolver.definition(args) is None:
+        # args passed in by a caller in this file: judge each call site's argument
+        return resolver.from_callers(
+            args, lambda argument: _where_verdict(unwrap(argument), keys, resolver, depth + 1), depth
+        )
+    where = resolver.lookup(args, "where")
+    if where is Lookup.ABSENT:
+        return Verdict.UNSCOPED
+    if where is Lookup.UNKNOWN:
+        return Verdict.UNKNOWN
+    assert not isinstance(where, Lookup)
+    return resolver.where_verdict(where, lambda key, _value: key in keys)
+
+
+def caller_note(resolver: Resolver) -> str:
+    """Where the unscoped where came from, when a same-file caller passed it in."""
+    if resolver.blame is None:
+        return ""
+    return f" (passed in by the call at line {resolver.blame.start_point[0] + 1})"
+
+
+def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[ScanFinding]:
+    model = call.model
+    if call.fluent_from is not None:
+        # Only a list relation can be filtered; a to-one relation read follows its parent's filter.
+        if ctx.catalog.list_relation_target(call.fluent_from, call.method) is None:
+            return
+    elif call.method not in READ_METHODS:
+        # a write's include/select returns existing related rows too (a create's only new ones)
+        if call.method not in CREATE_METHODS:
+            yield from _nested(call, ctx, resolver, call.args, model, 0)
+        return
+    keys = _soft_test(ctx, model)
+    if keys:
+        resolver.blame = None
+        verdict = _where_verdict(call.args, keys, resolver)
+        what = (f"{call.fluent_from.name}.{call.method}() relation read" if call.fluent_from
+                else f"{model.accessor}.{call.method}()")
+        if verdict is Verdict.UNSCOPED:
+            yield ctx.finding(RULE, call.anchor,
+                              f"{what} reads soft-deletable {model.name} without filtering {keys[0]}"
+                              + caller_note(resolver), model=model.name, method=call.method)
+        elif verdict is Verdict.UNKNOWN:
+            yield ctx.finding(s007_needs_review.RULE, call.anchor,
+                              f"{what}: cannot tell whether the where excludes deleted {model.name} rows",
+                              model=model.name, method=call.method)
+    yield from _nested(call, ctx, resolver, call.args, model, 0)
+
+
+def _nested(call: PrismaCall, ctx: FileContext, resolver: Resolver, args: Node | None, model: Model,
+            depth: int) -> Iterator[ScanFinding]:
+    """``include``/``select`` of a soft-deletable list relation must carry its own ``deletedAt`` filter."""
+    if args is None or depth > _MAX_NESTING:
+        return
+    for clause in ("include", "select"):
+        found = resolver.lookup(args, clause)
+        if isinstance(found, Lookup):
+            continue
+        value = unwrap(found)
+        if value is not None and value.type in ("identifier", "shorthand_property_identifier"):
+            value = resolver.definition(value)  # include: { ... } kept in a local variable
+        if value is None or value.type != "object":
+            continue
+        for pair in value.named_children:
+            if pair.type != "pair":
+                continue
+            relation_name = text(pair.child_by_field_name("key")).strip("'\"")
+            target = ctx.catalog.relation_target(model, relation_name)
+            if target is None:
+                continue
+            relation_args = unwrap(pair.child_by_field_name("value"))
+            if relation_args is not None and relation_args.type in ("false", "undefined", "null"):
+                continue
+            key_node = pair.child_by_field_name("key") or pair
+            nested_args = relation_args if relation_args is not None and relation_args.type != "true" else None
+            keys = _soft_test(ctx, target)
+            if keys and ctx.catalog.list_relation_target(model, relation_name) is not None:
+                verdict = _where_verdict(nested_args, keys, resolver)
+                if verdict is Verdict.UNSCOPED:
+                    yield ctx.finding(
+                        RULE, key_node,
+                        f"{clause} of {model.name}.{relation_name} returns soft-deleted {target.name} rows "
+                        f"(no {keys[0]} filter)",
+                        model=target.name, method=f"{call.method}.{clause}.{relation_name}",
+                    )
+                elif verdict is Verdict.UNKNOWN:
+                    yield ctx.finding(
+                        s007_needs_review.RULE, key_node,
+                        f"{clause} of {model.name}.{relation_name}: cannot tell whether deleted {target.name} "
+                        f"rows are excluded",
+                        model=target.name, method=f"{call.method}.{clause}.{relation_name}",
+                    )
+            yield from _nested(call, ctx, resolver, nested_args, target, depth + 1)

@@ -1,0 +1,446 @@
+"""Does a ``where`` (or an args object) constrain a given key? Decided statically, within one file.
+
+The answer is a :class:`Verdict`. ``SCOPED`` when the key is at the top level of ``where`` in any form
+(``null``, ``{ equals: null }``, a conditional, a deliberate ``{ not: null }``), inside an ``AND``, in every
+branch of an ``OR``, through a spread of or a call to a scoping helper (``activeOnly``), or through a local
+variable, a same-file function's returned object, or ``where.deletedAt = ...`` in the same function.
+``UNKNOWN`` when part of the where comes from somewhere we cannot see (a parameter, an import, a member
+expression): that becomes a "needs review" finding, never a silent pass. A key inside a nested relation
+filter (``{ contact: { deletedAt: null } }``) does not scope the top-level model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+
+from tree_sitter import Node
+
+from bhq_migrate.scan.parser import ancestors, text, unwrap
+
+KeyTest = Callable[[str, "Node | None"], bool]
+"""Does the pair ``key: value`` constrain what we look for? (``value`` is ``None`` for a shorthand.)"""
+
+_FUNCTION_TYPES = frozenset(
+    {"function_declaration", "function_expression", "arrow_function", "method_definition", "function",
+     "generator_function_declaration"}
+)
+_SCOPE_TYPES = _FUNCTION_TYPES | {"program"}
+_MAX_DEPTH = 8
+
+
+class Verdict(Enum):
+    SCOPED = "scoped"
+    UNSCOPED = "unscoped"
+    UNKNOWN = "unknown"
+
+
+class Lookup(Enum):
+    ABSENT = "absent"
+    UNKNOWN = "unknown"
+
+
+def _combine_any(verdicts: list[Verdict]) -> Verdict:
+    """Several parts of one object: one scoped part is enough."""
+    if Verdict.SCOPED in verdicts:
+        return Verdict.SCOPED
+    if Verdict.UNKNOWN in verdicts:
+        return Verdict.UNKNOWN
+    return Verdict.UNSCOPED
+
+
+def _combine_branches(verdicts: list[Verdict]) -> Verdict:
+    """Branches of a conditional: a branch naming the key is a deliberate choice, so it counts as scoped."""
+    return _combine_any(verdicts)
+
+
+def _combine_all(verdicts: list[Verdict]) -> Verdict:
+    """``OR`` alternatives: every one must be scoped."""
+    if verdicts and all(v is Verdict.SCOPED for v in verdicts):
+        return Verdict.SCOPED
+    if Verdict.UNSCOPED in verdicts or not verdicts:
+        return Verdict.UNSCOPED
+    return Verdict.UNKNOWN
+
+
+def property_key(node: Node) -> str | None:
+    """The static key of a pair (``deletedAt``, ``"deletedAt"``, ``["deletedAt"]``); ``None`` when computed
+    at run time (``[fieldKeyType]``)."""
+    key = node.child_by_field_name("key")
+    if key is None:
+        return None
+    if key.type == "computed_property_name":
+        inner = next((c for c in key.named_children if c.type != "comment"), None)
+        return text(inner)[1:-1] if inner is not None and inner.type == "string" else None
+    if key.type in ("property_identifier", "identifier", "number"):
+        return text(key)
+    if key.type == "string":
+        return text(key)[1:-1]
+    return None
+
+
+class Resolver:
+    """Follows identifiers, helper calls and spreads within one file."""
+
+    def __init__(self, root: Node, scoping_helpers: tuple[str, ...]) -> None:
+        self.root = root
+        self.helpers = frozenset(scoping_helpers)
+        self._function_index: dict[str, list[Node]] | None = None
+        self._call_index: dict[str, list[Node]] | None = None
+        self._declarator_cache: dict[tuple[int, int, str], list[Node]] = {}
+        self.blame: Node | None = None
+        """The call site that passed an unscoped argument, when a verdict came from a caller."""
+
+    # ---- definitions -------------------------------------------------------------------------------------
+    def _enclosing_scopes(self, node: Node) -> list[Node]:
+        scopes = [a for a in ancestors(node) if a.type in _SCOPE_TYPES]
+        if not scopes or scopes[-1].type != "program":
+            scopes.append(self.root)  # deeper than MAX_ANCESTORS: still look at the module scope
+        return scopes
+
+    def _declarators(self, scope: Node) -> list[Node]:
+        """Variable declarators directly in ``scope`` (not inside nested functions), cached per scope."""
+        key = (scope.start_byte, scope.end_byte, scope.type)
+        cached = self._declarator_cache.get(key)
+        if cached is None:
+            cached = self._declarator_cache[key] = self._collect_declarators(scope)
+        return cached
+
+    @staticmethod
+    def _collect_declarators(scope: Node) -> list[Node]:
+        found = []
+        stack = list(reversed(scope.children))
+        while stack:
+            node = stack.pop()
+            if node.type == "variable_declarator":
+                found.append(node)
+            if node.type in _FUNCTION_TYPES or node.type == "class_body":
+                continue
+            stack.extend(reversed(node.children))
+        return found
+
+    @staticmethod
+    def _is_parameter(scope: Node, name: str) -> bool:
+        params = scope.child_by_field_name("parameters") or scope.child_by_field_name("parameter")
+        if params is None:
+            return False
+        if params.type == "identifier":
+            return text(params) == name
+        stack = [params]
+        while stack:
+            node = stack.pop()
+            if node.type in ("identifier", "shorthand_property_identifier_pattern") and text(node) == name:
+                return True
+            if node.type == "type_annotation":
+                continue
+            stack.extend(node.children)
+        return False
+
+    def definition(self, identifier: Node) -> Node | None:
+        """The value expression bound to ``identifier`` in the nearest scope that declares it; ``None`` when
+        it is a parameter, an import or otherwise unseen."""
+        name = text(identifier)
+        for scope in self._enclosing_scopes(identifier):
+            if scope.type != "program" and self._is_parameter(scope, name):
+                return None
+            candidates = [
+                d for d in self._declarators(scope)
+                if (n := d.child_by_field_name("name")) is not None and n.type == "identifier" and text(n) == name
+            ]
+            if candidates:
+                before = [d for d in candidates if d.start_byte < identifier.start_byte] or candidates
+                return unwrap(before[-1].child_by_field_name("value"))
+        return None
+
+    def _functions_named(self, name: str) -> list[Node]:
+        if self._function_index is None:
+            index: dict[str, list[Node]] = {}
+            stack = [self.root]
+            while stack:
+                node = stack.pop()
+                if node.type in ("function_declaration", "method_definition"):
+                    fn_name = node.child_by_field_name("name")
+                    if fn_name is not None:
+                        index.setdefault(text(fn_name), []).append(node)
+                elif node.type == "variable_declarator":
+                    value = node.child_by_field_name("value")
+                    fn_name = node.child_by_field_name("name")
+                    if value is not None and fn_name is not None and value.type in _FUNCTION_TYPES:
+                        index.setdefault(text(fn_name), []).append(value)
+                stack.extend(node.children)
+            self._function_index = index
+        return self._function_index.get(name, [])
+
+    @staticmethod
+    def _returned(function: Node) -> list[Node]:
+        body = function.child_by_field_name("body")
+        if body is None:
+            return []
+        if body.type != "statement_block":
+            expression = unwrap(body)
+            return [expression] if expression is not None else []
+        returned = []
+        stack = [body]
+        while stack:
+            node = stack.pop()
+            if node.type == "return_statement":
+                value = next((c for c in node.named_children if c.type != "comment"), None)
+                value = unwrap(value)
+                if value is not None:
+                    returned.append(value)
+                continue
+            if node.type in _FUNCTION_TYPES:
+                continue
+            stack.extend(node.children)
+        return returned
+
+    def _callee_name(self, call: Node) -> str:
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None:
+            return ""
+        if callee.type == "member_expression":
+            return text(callee.child_by_field_name("property"))
+        return text(callee) if callee.type == "identifier" else ""
+
+    def call_results(self, call: Node) -> list[Node] | None:
+        """The objects a same-file function returns; ``None`` when the function is not in this file."""
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None or callee.type != "identifier":
+            return None
+        functions = self._functions_named(text(callee))
+        if len(functions) != 1:
+            return None
+        results = self._returned(functions[0])
+        return results or None
+
+    def _member_assignment(self, identifier: Node, test: KeyTest) -> bool:
+        """``where.deletedAt = null`` (or ``where["deletedAt"] = ...``) in the same function."""
+        name = text(identifier)
+        scopes = self._enclosing_scopes(identifier)
+        scope = scopes[0] if scopes else self.root
+        stack = [scope]
+        while stack:
+            node = stack.pop()
+            if node.type == "assignment_expression":
+                left = node.child_by_field_name("left")
+                if left is not None and left.type in ("member_expression", "subscript_expression"):
+                    obj = left.child_by_field_name("object")
+                    key_node = left.child_by_field_name("property") or left.child_by_field_name("index")
+                    key = text(key_node).strip("'\"")
+                    if obj is not None and text(obj) == name and test(key, node.child_by_field_name("right")):
+                        return True
+            stack.extend(node.children)
+        return False
+
+    # ---- callers in the same file -------------------------------------------------------------------------
+    @staticmethod
+    def _parameter_index(function: Node, name: str) -> int | None:
+        params = function.child_by_field_name("parameters")
+        if params is None:
+            parameter = function.child_by_field_name("parameter")
+            return 0 if parameter is not None and text(parameter) == name else None
+        for index, param in enumerate(c for c in params.named_children if c.type != "comment"):
+            pattern = param if param.type == "identifier" else param.child_by_field_name("pattern")
+            if pattern is not None and pattern.type == "identifier" and text(pattern) == name:
+                return index
+        return None
+
+    @staticmethod
+    def _function_name(function: Node) -> tuple[str, bool] | None:
+        """(name, exported?) of a named function or method; methods count as callable from elsewhere."""
+        if function.type == "method_definition":
+            name = function.child_by_field_name("name")
+            return (text(name), True) if name is not None else None
+        if function.type == "function_declaration":
+            name = function.child_by_field_name("name")
+            holder = function
+        elif function.parent is not None and function.parent.type == "variable_declarator":
+            name = function.parent.child_by_field_name("name")
+            holder = function.parent.parent if function.parent.parent is not None else function.parent
+        else:
+            return None
+        if name is None or name.type != "identifier":
+            return None
+        exported = holder.parent is not None and holder.parent.type == "export_statement"
+        return text(name), exported
+
+    def _calls_to(self, name: str) -> list[Node]:
+        if self._call_index is None:
+            index: dict[str, list[Node]] = {}
+            stack = [self.root]
+            while stack:
+                node = stack.pop()
+                if node.type == "call_expression":
+                    callee = unwrap(node.child_by_field_name("function"))
+                    if callee is not None and callee.type == "member_expression":
+                        obj = callee.child_by_field_name("object")
+                        callee = callee.child_by_field_name("property") if obj is not None and obj.type == "this" \
+                            else None
+                    if callee is not None and callee.type in ("identifier", "property_identifier"):
+                        index.setdefault(text(callee), []).append(node)
+                stack.extend(node.children)
+            self._call_index = index
+        return self._call_index.get(name, [])
+
+    def from_callers(self, parameter: Node, evaluate: Callable[[Node | None], Verdict], depth: int) -> Verdict:
+        """A where (or args) that is a parameter of a function in this file: judge what each same-file call
+        site passes. One unscoped call site makes it unscoped (``blame`` points at it); all scoped makes it
+        scoped only if nothing outside this file can call the function; otherwise it needs review."""
+        if depth > _MAX_DEPTH:
+            return Verdict.UNKNOWN
+        name = text(parameter)
+        for scope in self._enclosing_scopes(parameter):
+            if scope.type == "program" or not self._is_parameter(scope, name):
+                continue
+            index = self._parameter_index(scope, name)
+            named = self._function_name(scope)
+            if index is None or named is None:
+                return Verdict.UNKNOWN
+            function_name, exported = named
+            verdicts: list[Verdict] = []
+            for call in self._calls_to(function_name):
+                if scope.start_byte <= call.start_byte < scope.end_byte:
+                    continue  # recursion: not a new source of arguments
+                args = call.child_by_field_name("arguments")
+                values = [c for c in args.named_children if c.type != "comment"] if args is not None else []
+                argument = values[index] if index < len(values) else None
+                if argument is not None and argument.type == "spread_element":
+                    verdicts.append(Verdict.UNKNOWN)
+                    continue
+                verdict = evaluate(argument)
+                if verdict is Verdict.UNSCOPED and self.blame is None:
+                    self.blame = call
+                verdicts.append(verdict)
+            if Verdict.UNSCOPED in verdicts:
+                return Verdict.UNSCOPED
+            if verdicts and not exported and all(v is Verdict.SCOPED for v in verdicts):
+                return Verdict.SCOPED
+            return Verdict.UNKNOWN
+        return Verdict.UNKNOWN
+
+    # ---- verdicts --------------------------------------------------------------------------------------
+    def where_verdict(self, node: Node | None, test: KeyTest, depth: int = 0,
+                      helper_scopes: bool = True) -> Verdict:
+        """Does the where expression ``node`` constrain a key accepted by ``test`` at its top level?
+
+        ``helper_scopes``: a call to a scoping helper counts (true for the soft-delete key); when false the
+        helper's own argument is examined instead (``activeOnly({ tenantId })`` for the tenant key).
+        """
+        node = unwrap(node)
+        if node is None or depth > _MAX_DEPTH:
+            return Verdict.UNKNOWN if node is not None else Verdict.UNSCOPED
+        kind = node.type
+        if kind == "object":
+            parts: list[Verdict] = []
+            for child in node.named_children:
+                if child.type == "pair":
+                    key = property_key(child)
+                    if key is None:
+                        # a key computed at run time ({ [fieldKeyType]: ... }) is a column filter in practice,
+                        # never the soft-delete or tenant key: it neither scopes nor blocks a verdict
+                        continue
+                    if test(key, child.child_by_field_name("value")):
+                        return Verdict.SCOPED
+                    elif key == "AND":
+                        parts.append(self._and_verdict(child.child_by_field_name("value"), test, depth,
+                                                       helper_scopes))
+                    elif key == "OR":
+                        parts.append(self._or_verdict(child.child_by_field_name("value"), test, depth,
+                                                      helper_scopes))
+                elif child.type == "shorthand_property_identifier":
+                    if test(text(child), None):
+                        return Verdict.SCOPED
+                elif child.type == "spread_element":
+                    inner = child.named_children[0] if child.named_children else None
+                    parts.append(self.where_verdict(inner, test, depth + 1, helper_scopes))
+            return _combine_any(parts)
+        if kind == "call_expression":
+            name = self._callee_name(node)
+            if name in self.helpers:
+                if helper_scopes:
+                    return Verdict.SCOPED
+                args = node.child_by_field_name("arguments")
+                first = args.named_children[0] if args is not None and args.named_children else None
+                return self.where_verdict(first, test, depth + 1, helper_scopes)
+            results = self.call_results(node)
+            if results is None:
+                return Verdict.UNKNOWN
+            return _combine_all([self.where_verdict(r, test, depth + 1, helper_scopes) for r in results])
+        if kind in ("identifier", "shorthand_property_identifier"):
+            if text(node) == "undefined":
+                return Verdict.UNSCOPED
+            if self._member_assignment(node, test):
+                return Verdict.SCOPED
+            value = self.definition(node)
+            if value is None:
+                return self.from_callers(
+                    node, lambda argument: self.where_verdict(argument, test, depth + 1, helper_scopes), depth
+                )
+            return self.where_verdict(value, test, depth + 1, helper_scopes)
+        if kind == "ternary_expression":
+            branches = [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")]
+            return _combine_branches([self.where_verdict(b, test, depth + 1, helper_scopes) for b in branches])
+        if kind == "binary_expression":
+            operator = text(node.child_by_field_name("operator"))
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if operator == "&&":
+                return self.where_verdict(right, test, depth + 1, helper_scopes)
+            if operator in ("||", "??"):
+                return _combine_branches([self.where_verdict(left, test, depth + 1, helper_scopes),
+                                          self.where_verdict(right, test, depth + 1, helper_scopes)])
+            return Verdict.UNKNOWN
+        if kind in ("null", "undefined", "true", "false", "string", "number"):
+            return Verdict.UNSCOPED
+        return Verdict.UNKNOWN
+
+    def _and_verdict(self, value: Node | None, test: KeyTest, depth: int, helper_scopes: bool) -> Verdict:
+        value = unwrap(value)
+        if value is not None and value.type == "array":
+            return _combine_any([self.where_verdict(e, test, depth + 1, helper_scopes)
+                                 for e in value.named_children if e.type != "comment"])
+        return self.where_verdict(value, test, depth + 1, helper_scopes)
+
+    def _or_verdict(self, value: Node | None, test: KeyTest, depth: int, helper_scopes: bool) -> Verdict:
+        value = unwrap(value)
+        if value is not None and value.type == "array":
+            return _combine_all([self.where_verdict(e, test, depth + 1, helper_scopes)
+                                 for e in value.named_children if e.type != "comment"])
+        return Verdict.UNKNOWN
+
+    def lookup(self, node: Node | None, key: str, depth: int = 0) -> Node | Lookup:
+        """The value of property ``key`` of the object expression ``node`` (args, include, select)."""
+        node = unwrap(node)
+        if node is None:
+            return Lookup.ABSENT
+        if depth > _MAX_DEPTH:
+            return Lookup.UNKNOWN
+        kind = node.type
+        if kind == "object":
+            found: Node | Lookup = Lookup.ABSENT
+            for child in node.named_children:
+                if child.type == "pair" and property_key(child) == key:
+                    value = child.child_by_field_name("value")
+                    found = value if value is not None else found
+                elif child.type == "shorthand_property_identifier" and text(child) == key:
+                    found = child
+                elif child.type == "spread_element":
+                    inner = child.named_children[0] if child.named_children else None
+                    spread = self.lookup(inner, key, depth + 1)
+                    if not isinstance(spread, Lookup) or found is Lookup.ABSENT:
+                        found = spread
+                elif child.type == "pair" and property_key(child) is None:
+                    found = Lookup.UNKNOWN if found is Lookup.ABSENT else found
+            return found
+        if kind in ("identifier", "shorthand_property_identifier"):
+            if text(node) == "undefined":
+                return Lookup.ABSENT
+            value = self.definition(node)
+            return Lookup.UNKNOWN if value is None else self.lookup(value, key, depth + 1)
+        if kind == "call_expression":
+            results = self.call_results(node)
+            if results is None or len(results) != 1:
+                return Lookup.UNKNOWN
+            return self.lookup(results[0], key, depth + 1)
+        if kind in ("null", "undefined"):
+            return Lookup.ABSENT
+        return Lookup.UNKNOWN
