@@ -9,8 +9,10 @@ import psycopg
 from typer.testing import CliRunner
 
 from bhq_migrate.baseline.loader import plant_duplicate_contacts
-from bhq_migrate.cli import app
+from bhq_migrate.cli import full_app
 from tests.lint.helpers import FIXTURES, PLANS_DIR
+
+app = full_app()
 
 runner = CliRunner()
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bhq_migrate.cli import app
+from bhq_migrate.cli import full_app
 from tests.scan.helpers import APP, project
+
+app = full_app()
 
 runner = CliRunner()
 READ = "async function f() {\n  return prisma.invoice.findMany({ where: { tenantId: 1 } });\n}\n"

@@ -11,13 +11,15 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from bhq_migrate.cli import app
+from bhq_migrate.cli import full_app
 from bhq_migrate.report.junit import to_junit_xml
 from bhq_migrate.report.verify_console import render_report, render_summary
 from bhq_migrate.report.verify_formats import to_findings, to_json, to_verify_sarif
 from bhq_migrate.verify import Status
 from tests.conftest import CHECKS_DIR, PLANS_DIR
 from tests.verify.conftest import execute, run_verify
+
+app = full_app()
 
 runner = CliRunner()
 BREAK_MONEY = 'ALTER TABLE "Invoice" ALTER COLUMN "amountCents" TYPE integer'
