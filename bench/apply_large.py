@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -33,10 +34,10 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_data  # noqa: E402
-from bhq_migrate.embedded import EmbeddedPostgres  # noqa: E402
-from bhq_migrate.plans import load_plans  # noqa: E402
-from bhq_migrate.resources import default_plans_dir  # noqa: E402
+from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_data
+from bhq_migrate.embedded import EmbeddedPostgres
+from bhq_migrate.plans import load_plans
+from bhq_migrate.resources import default_plans_dir
 
 
 @dataclass
@@ -170,10 +171,15 @@ def main() -> None:
     print(f"\n{'variant':<20} {'wall s':>8} {'max ACCESS EXCLUSIVE s':>24} {'max writer stall s':>20} {'writes':>7}")
     for m in results:
         print(f"{m.variant:<20} {m.wall_s:>8.2f} {m.longest_exclusive_s:>24.2f} {m.longest_stall_s:>20.2f} {m.writes:>7}")
-    psql_wall = min(m.wall_s for m in results if m.variant.startswith("psql"))
-    tool_wall = min(m.wall_s for m in results if m.variant.startswith("bhq"))
-    print(f"\nratio apply / psql (best of {args.rounds}): {tool_wall / psql_wall:.3f} "
-          f"(overhead {100 * (tool_wall / psql_wall - 1):+.1f} %)")
+    psql_walls = [m.wall_s for m in results if m.variant.startswith("psql")]
+    tool_walls = [m.wall_s for m in results if m.variant.startswith("bhq")]
+    best = min(tool_walls) / min(psql_walls)
+    median = statistics.median(tool_walls) / statistics.median(psql_walls)
+    print(f"\nratio apply / psql: best of {args.rounds} {best:.3f} (overhead {100 * (best - 1):+.1f} %), "
+          f"median {median:.3f} (overhead {100 * (median - 1):+.1f} %)")
+    psql_lock = max(m.longest_exclusive_s for m in results[0::2])
+    tool_lock = max(m.longest_exclusive_s for m in results[1::2])
+    print(f'longest ACCESS EXCLUSIVE on "Invoice": psql {psql_lock:.2f} s, apply {tool_lock:.2f} s')
 
 
 if __name__ == "__main__":
