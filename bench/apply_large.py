@@ -170,7 +170,8 @@ def main() -> None:
             print(f"round {round_number + 1}/{args.rounds} done")
     print(f"\n{'variant':<20} {'wall s':>8} {'max ACCESS EXCLUSIVE s':>24} {'max writer stall s':>20} {'writes':>7}")
     for m in results:
-        print(f"{m.variant:<20} {m.wall_s:>8.2f} {m.longest_exclusive_s:>24.2f} {m.longest_stall_s:>20.2f} {m.writes:>7}")
+        print(f"{m.variant:<20} {m.wall_s:>8.2f} {m.longest_exclusive_s:>24.2f} "
+              f"{m.longest_stall_s:>20.2f} {m.writes:>7}")
     psql_walls = [m.wall_s for m in results if m.variant.startswith("psql")]
     tool_walls = [m.wall_s for m in results if m.variant.startswith("bhq")]
     best = min(tool_walls) / min(psql_walls)
