@@ -5,7 +5,7 @@ Usage:
     (or set BHQ_SCAN_BENCH_REPO=PATH)
 
 PATH is a checkout of a large real Prisma codebase; nothing of it is committed here. The figures in
-bench/RESULTS-scan.md used dubinc/dub (about 4,200 source files):
+bench/RESULTS.md used dubinc/dub (about 4,200 source files):
     git clone --depth 1 https://github.com/dubinc/dub /tmp/real/dub
 
 Both measurements run in this one process run, on the same file list (sources found by the scanner's own

@@ -198,10 +198,11 @@ def _json_guarded(run: Any, url: str) -> ApplyResult:
 
 def _verify_after_apply(url: str, plans_dir: Path, payload: dict[str, Any], output: OutputFormat) -> ExitCode:
     from bhq_migrate.report.verify_console import render_summary
+    from bhq_migrate.report.verify_formats import to_json
     from bhq_migrate.verify import VerifyOptions, verify
 
     report = guarded(lambda: verify(url, VerifyOptions(plans_dir=plans_dir)), url)
-    payload["verify"] = report.model_dump(mode="json")
+    payload["verify"] = json.loads(to_json(report))  # the same shape as `verify --format json`
     if output is OutputFormat.console:
         stdout.print(render_summary(report))
     return ExitCode.OK if report.ok else ExitCode.FAILED

@@ -8,11 +8,11 @@ USAGE/SELECT can run verify. The round trips: BEGIN, context, columns, indexes, 
 
 Columns, indexes and constraints are read in full only for the tables the checks files name; the audit
 rules look at every table, but on the server, returning only what they find. So an unrelated table costs
-a few catalog rows scanned on the server and nothing in Python (bench/RESULTS-verify.md).
+a few catalog rows scanned on the server and nothing in Python (bench/RESULTS.md).
 
 The models are frozen dataclasses with slots rather than pydantic models: a database with thousands of
 tables yields tens of thousands of rows, and validation of rows the server already typed would dominate
-the run time (see bench/RESULTS-verify.md).
+the run time (see bench/RESULTS.md).
 """
 
 from __future__ import annotations

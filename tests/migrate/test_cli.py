@@ -134,3 +134,30 @@ def test_libpq_environment_variables_work_without_a_url(baseline_db: str) -> Non
     result = run_cli("status", "--format", "json", env=env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["database"].endswith(f"/{params['dbname']}")
+
+
+def test_apply_verify_runs_verify_in_the_same_invocation(baseline_db: str) -> None:
+    result = run_cli("apply", "--database-url", baseline_db, "--verify")
+    assert result.returncode == 0, result.stderr
+    assert "2 plan(s) applied." in result.stdout and "verify passed" in result.stdout
+
+
+def test_apply_verify_fails_when_the_result_is_wrong(baseline_db: str) -> None:
+    """A plans directory whose 001 forgets an index: apply succeeds, verify against checks/ fails (exit 1)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from tests.conftest import PLANS_DIR
+
+    plans = Path(tempfile.mkdtemp()) / "sql"
+    shutil.copytree(PLANS_DIR, plans)
+    plan = plans / "001_critical_production_fixes.sql"
+    text = plan.read_text()
+    index = 'CREATE INDEX IF NOT EXISTS "Invoice_stripe_idx"'
+    plan.write_text(text.replace(index, index.replace("stripe_idx", "stripe_idx_renamed")))
+    result = run_cli("apply", "--database-url", baseline_db, "--plans-dir", str(plans), "--verify", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is True and payload["verify"]["ok"] is False
+    assert "Invoice_stripe_idx" in json.dumps(payload["verify"])
