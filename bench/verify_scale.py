@@ -1,6 +1,8 @@
 """Does verify stay cheap on a big catalog? Round trips and wall time, small vs. +2,000 unrelated tables.
 
-    /work/venv/bin/python bench/verify_scale.py [--extra-tables 2000] [--repeat 7] [--output FILE]  (then copy the table into bench/RESULTS.md)
+    /work/venv/bin/python bench/verify_scale.py [--extra-tables 2000] [--repeat 7] [--output FILE]
+
+Copy the printed table into bench/RESULTS.md.
 
 1. A throwaway PostgreSQL (``BHQ_BENCH_DATABASE_URL`` if set, else a local embedded cluster) gets the
    pre-fix BreederHQ schema with sample data, and ``apply`` migrates it (plans 001, 002).
