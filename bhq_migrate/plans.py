@@ -145,16 +145,21 @@ def read_headers(text: str, filename: str) -> dict[str, str]:
     return headers
 
 
-def load_plan(path: Path) -> Plan:
-    match = PLAN_FILENAME.match(path.name)
-    if not match:
-        raise BadPlan(f"{path}: plan files are named NNN_slug.sql (digits, underscore, lowercase slug)")
+def read_sql_file(path: Path) -> str:
+    """A SQL file's text; unreadable or non-UTF-8 files are a one-line BadPlan."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise BadPlan(f"{path}: not valid UTF-8") from None
     except OSError as exc:
         raise BadPlan(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def load_plan(path: Path) -> Plan:
+    match = PLAN_FILENAME.match(path.name)
+    if not match:
+        raise BadPlan(f"{path}: plan files are named NNN_slug.sql (digits, underscore, lowercase slug)")
+    text = read_sql_file(path)
     headers = read_headers(text, str(path))
     return Plan(
         id=match["id"],

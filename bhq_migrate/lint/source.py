@@ -29,6 +29,7 @@ from bhq_migrate.plans import (
     parse_error_position,
     position,
     read_headers,
+    read_sql_file,
     skip_comments,
     split_statements,
 )
@@ -235,10 +236,4 @@ def source_from_plan(plan: Plan) -> SourceFile:
 
 
 def source_from_path(path: Path, display: str | None = None) -> SourceFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise BadPlan(f"{path}: not valid UTF-8") from None
-    except OSError as exc:
-        raise BadPlan(f"{path}: cannot read: {exc.strerror}") from None
-    return source_from_text(text, display or str(path))
+    return source_from_text(read_sql_file(path), display or str(path))

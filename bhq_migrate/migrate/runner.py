@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
@@ -259,20 +260,24 @@ def _run_pending(
     return outcomes
 
 
-def _with_retries(conn: Connection, options: ApplyOptions, on_event: EventSink, work: Callable[[int], T]) -> T:
-    """Run ``work(attempt)`` in a transaction; on a lock timeout or deadlock roll back, wait, try again."""
+def _with_retries(
+    conn: Connection, options: ApplyOptions, on_event: EventSink, work: Callable[[int], T], *, transaction: bool = True
+) -> T:
+    """Run ``work(attempt)`` (in a transaction unless told otherwise); on a lock timeout or deadlock roll back,
+    wait with exponential backoff, try again, and finally fail naming the sessions in the way."""
     attempt = 0
     while True:
         attempt += 1
         try:
-            with conn.transaction():
+            with conn.transaction() if transaction else contextlib.nullcontext():
                 return work(attempt)
         except _LockTimedOut as timed_out:
             if attempt > options.retries:
-                blockers = describe_blockers(conn, timed_out.statement_sql)
+                kept = "rolled back, nothing applied" if transaction else (
+                    "earlier statements of this non-transactional plan stay applied")
                 raise LockTimeout(
                     f"{timed_out.where}: could not get a lock within lock_timeout={options.lock_timeout} after "
-                    f"{attempt} attempt(s); rolled back, nothing applied; blocked by {blockers}"
+                    f"{attempt} attempt(s); {kept}; blocked by {describe_blockers(conn, timed_out.statement_sql)}"
                 ) from None
             pause = options.retry_backoff * (2 ** (attempt - 1))
             on_event(Event(kind="retry", plan=timed_out.plan_id, text=(
@@ -300,7 +305,8 @@ def _run_outside_transaction(conn: Connection, plan: Plan, options: ApplyOptions
             on_event(Event(kind="warning", plan=plan.id, text=f"dropping INVALID index {invalid} left by an earlier "
                                                                f"failed build, before building it again"))
             conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.SQL(invalid)))
-        changes.append(_with_retries_autocommit(conn, plan, statement, options, on_event))
+        changes.append(_with_retries(conn, options, on_event, partial(_execute_attempt, conn, plan, statement),
+                                     transaction=False))
     duration_ms = int((time.monotonic() - started) * 1000)
     with conn.transaction():
         history.ensure_history(conn)
@@ -310,26 +316,6 @@ def _run_outside_transaction(conn: Connection, plan: Plan, options: ApplyOptions
     on_event(Event(kind="plan-done", plan=plan.id, total=len(plan.statements), elapsed=duration_ms / 1000))
     return PlanOutcome(id=plan.id, name=plan.name, duration_ms=duration_ms, statements=len(plan.statements),
                        attempts=1, status="applied", changes=changes)
-
-
-def _with_retries_autocommit(
-    conn: Connection, plan: Plan, statement: Statement, options: ApplyOptions, on_event: EventSink
-) -> str:
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return _execute(conn, plan, statement)
-        except _LockTimedOut as timed_out:
-            if attempt > options.retries:
-                raise LockTimeout(
-                    f"{timed_out.where}: could not get a lock within lock_timeout={options.lock_timeout} after "
-                    f"{attempt} attempt(s); earlier statements of this non-transactional plan stay applied; "
-                    f"blocked by {describe_blockers(conn, timed_out.statement_sql)}"
-                ) from None
-            pause = options.retry_backoff * (2 ** (attempt - 1))
-            on_event(Event(kind="retry", plan=plan.id, text=f"lock timeout at {timed_out.where}; retry in {pause:g} s"))
-            time.sleep(pause)
 
 
 def invalid_indexes_rebuilt_by(conn: Connection, statement_sql: str) -> list[str]:
@@ -373,6 +359,10 @@ def _run_plan(conn: Connection, plan: Plan, options: ApplyOptions, on_event: Eve
         id=plan.id, name=plan.name, duration_ms=duration_ms, statements=len(plan.statements), attempts=attempt,
         status="rolled-back (dry run)" if options.dry_run else "applied", changes=changes,
     )
+
+
+def _execute_attempt(conn: Connection, plan: Plan, statement: Statement, _attempt: int) -> str:
+    return _execute(conn, plan, statement)
 
 
 def _execute(conn: Connection, plan: Plan, statement: Statement) -> str:
