@@ -15,7 +15,7 @@ from bhq_migrate.connection import resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.lint import RULES, LintFinding, LintOptions, lint_paths
-from bhq_migrate.lint.plan_report import PlanReport, build_plan_report
+from bhq_migrate.migrate.plan_report import PlanReport, build_plan_report
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.resources import default_plans_dir
 

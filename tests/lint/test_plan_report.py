@@ -6,8 +6,8 @@ import psycopg
 import pytest
 
 from bhq_migrate.lint.analysis import Effect
-from bhq_migrate.lint.plan_report import REWRITE_BYTES_PER_SECOND, build_plan_report, estimate_seconds
 from bhq_migrate.migrate import history
+from bhq_migrate.migrate.plan_report import REWRITE_BYTES_PER_SECOND, build_plan_report, estimate_seconds
 from bhq_migrate.plans import load_plan
 from tests.lint.helpers import PLANS_DIR
 
