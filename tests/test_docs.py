@@ -45,3 +45,13 @@ def test_readme_starts_with_the_two_commands_ci_runs() -> None:
     first_block = README.split("```bash", 1)[1].split("```", 1)[0]
     assert "bhq-migrate demo" in first_block and "bash scripts/test" in first_block
     assert "bash scripts/test" in ci
+
+
+@pytest.mark.parametrize("command", sorted(COMMAND_MODULES))
+def test_every_command_runs_through_the_lazy_entry_point(command: str) -> None:
+    """`main()` loads one command module; the app must stay a group even when that module has one command."""
+    from tests.helpers import run_cli
+
+    result = run_cli(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert f" {command} [OPTIONS]" in result.stdout

@@ -23,6 +23,26 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
+def _print_version(value: bool) -> None:
+    if value:
+        from bhq_migrate import __version__
+
+        stdout.print(f"bhq-migrate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Show the version and exit.", callback=_print_version,
+                                 is_eager=True),
+) -> None:
+    """Safe, verifiable PostgreSQL migrations for BreederHQ.
+
+    Exit codes: 0 success, 1 ran but refused/failed (nothing changed), 2 could not run.
+    """
+    # A callback keeps the app a command group even when main() has loaded a single command's module.
+
+
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 for _console in (stdout, stderr):
