@@ -219,3 +219,34 @@ def test_apply_refuses_a_plan_with_lint_errors_before_changing_anything(baseline
 def test_apply_reports_the_lint_warnings_it_accepts(baseline_db: str) -> None:
     result = apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR))
     assert any("L002" in w and "accepted: the retype is the point of the plan" in w for w in result.lint_warnings)
+
+
+def test_apply_completes_a_database_the_seed_left_half_migrated(baseline_db: str) -> None:
+    """Run by hand in autocommit (psql without -1), the seed's Phase 1 applies everything before its invalid
+    ADD CONSTRAINT IF NOT EXISTS, then stops. apply must finish that database, and verify must pass."""
+    from bhq_migrate.verify import VerifyOptions, verify
+
+    seed = (REPO_ROOT / "tests" / "lint" / "fixtures" / "seed_phase1.sql").read_text()
+    before_failure = seed.split('ALTER TABLE "Tenant" ADD CONSTRAINT IF NOT EXISTS', 1)[0]
+    statements = [s for s in before_failure.replace("BEGIN;", "").split(";") if s.strip()
+                  and not all(line.strip().startswith("--") or not line.strip() for line in s.splitlines())]
+    with psycopg.connect(baseline_db, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[arg-type]
+    assert column_type(baseline_db, "Invoice", "amountCents") == "bigint"  # the half-applied state is real
+    result = apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR))
+    assert [o.status for o in result.outcomes] == ["applied", "applied"]
+    assert verify(baseline_db, VerifyOptions(plans_dir=PLANS_DIR)).ok
+
+
+def test_apply_adopts_a_database_where_the_seeds_phase_2_already_ran(baseline_db: str) -> None:
+    """Phase 2 run by hand (as Prisma would, BEGIN/COMMIT and all) left no history: apply records it anyway."""
+    from bhq_migrate.verify import VerifyOptions, verify
+
+    seed = (REPO_ROOT / "tests" / "lint" / "fixtures" / "seed_phase2.sql").read_text()
+    with psycopg.connect(baseline_db, autocommit=True) as conn:
+        conn.execute(seed)  # type: ignore[arg-type]
+    schema = {row for row in schema_fingerprint(baseline_db) if ".marketplace." in f".{row[1]}"}
+    apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR))
+    assert {row for row in schema_fingerprint(baseline_db) if ".marketplace." in f".{row[1]}"} == schema
+    assert verify(baseline_db, VerifyOptions(plans_dir=PLANS_DIR)).ok
