@@ -163,9 +163,9 @@ def apply_command(
         "batched backfill, short swap) before the plan's transaction, instead of rewriting under ACCESS "
         "EXCLUSIVE.")] = False,
     online_batch_rows: Annotated[int, typer.Option(
-        "--online-batch-rows", help="Primary-key range copied per backfill transaction.")] = 20_000,
+        "--online-batch-rows", min=1, help="Primary-key range copied per backfill transaction.")] = 20_000,
     online_min_rows: Annotated[int, typer.Option(
-        "--online-min-rows", help="With --online-retype, tables with fewer (estimated) rows keep the normal "
+        "--online-min-rows", min=0, help="With --online-retype, tables with fewer (estimated) rows keep the normal "
         "rewrite.")] = 0,
 ) -> None:
     """Apply the pending plans, each in its own transaction, recorded in bhq_migrate.history."""

@@ -44,6 +44,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 from pydantic import BaseModel
 
+from bhq_migrate.errors import OnlineRetypeRefused
 from bhq_migrate.plans import Plan
 
 Connection = psycopg.Connection[Any]
@@ -187,11 +188,7 @@ def plan_online(
         if row is None:
             continue  # missing tables are pre-flight's business
         relkind, inherits, estimated_rows, key = row
-        found = {
-            name: _Column(name, type_name, not_null, default, comment, list(blockers))
-            for name, type_name, not_null, default, comment, blockers in conn.execute(
-                _COLUMNS_SQL, {"table": qualified, "columns": columns}).fetchall()
-        }
+        found = {column.name: column for column in _read_columns(conn, table, columns)}
         pending = [found[c] for c in columns if c in found and found[c].type_name in _INTEGER_TYPES]
         if not pending:
             continue  # already bigint (e.g. after an earlier online run), or missing: nothing to do online
@@ -206,6 +203,14 @@ def plan_online(
             continue
         chosen.append(retype)
     return chosen
+
+
+def _read_columns(conn: Connection, table: TableKey, columns: list[str]) -> list[_Column]:
+    return [
+        _Column(name, type_name, not_null, default, comment, list(blockers))
+        for name, type_name, not_null, default, comment, blockers in conn.execute(
+            _COLUMNS_SQL, {"table": sql.Identifier(*table).as_string(None), "columns": columns}).fetchall()
+    ]
 
 
 def _fallback_reason(
@@ -336,11 +341,26 @@ def _check_name(column: _Column) -> str:
 
 
 def swap(conn: Connection, retype: TableRetype) -> None:
-    """Step 4, in the caller's transaction: only catalog changes, none of which reads the rows."""
+    """Step 4, in the caller's transaction: only catalog changes, none of which reads the rows.
+
+    The columns' defaults, comments, nullability and dependents are read again under the lock: anything changed
+    during the backfill is carried over, and a dependent created meanwhile refuses the swap, because
+    ``DROP COLUMN`` would silently drop an index or constraint on the old column.
+    """
     conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(retype.relation))
+    current = {column.name: column for column in _read_columns(conn, retype.table, [c.name for c in retype.columns])}
+    for column in retype.columns:
+        now = current.get(column.name)
+        if now is None or now.type_name not in _INTEGER_TYPES or now.blockers:
+            why = "it is gone or no longer an integer" if now is None or not now.blockers else (
+                f"it is now used by {'; '.join(now.blockers)}")
+            raise OnlineRetypeRefused(
+                f'online retype of {retype.display}: "{column.name}" changed during the backfill ({why}); nothing '
+                f"was swapped. Remove that change, or run apply without --online-retype (it drops the shadow "
+                f"columns and rewrites the table)")
     conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(TRIGGER_NAME), retype.relation))
     conn.execute(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(retype.function))
-    for column in retype.columns:
+    for column in (current[c.name] for c in retype.columns):
         old, new = sql.Identifier(column.name), sql.Identifier(shadow(column.name))
         conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(retype.relation, old))
         conn.execute(sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {}").format(retype.relation, new, old))
@@ -350,8 +370,8 @@ def swap(conn: Connection, retype: TableRetype) -> None:
         if column.not_null:
             # PostgreSQL 12+: the validated CHECK (x IS NOT NULL) proves it, so SET NOT NULL does not scan.
             conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL").format(retype.relation, old))
-            conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-                retype.relation, sql.Identifier(_check_name(column))))
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(
+            retype.relation, sql.Identifier(_check_name(column))))
         if column.comment is not None:
             conn.execute(sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(
                 retype.relation, old, sql.Literal(column.comment)))

@@ -288,7 +288,8 @@ def _run_pending(
 
 
 def _with_retries(
-    conn: Connection, options: ApplyOptions, on_event: EventSink, work: Callable[[int], T], *, transaction: bool = True
+    conn: Connection, options: ApplyOptions, on_event: EventSink, work: Callable[[int], T], *, transaction: bool = True,
+    kept: str | None = None,
 ) -> T:
     """Run ``work(attempt)`` (in a transaction unless told otherwise); on a lock timeout or deadlock roll back,
     wait with exponential backoff, try again, and finally fail naming the sessions in the way."""
@@ -300,8 +301,8 @@ def _with_retries(
                 return work(attempt)
         except _LockTimedOut as timed_out:
             if attempt > options.retries:
-                kept = "rolled back, nothing applied" if transaction else (
-                    "earlier statements of this non-transactional plan stay applied")
+                kept = kept or ("rolled back, nothing applied" if transaction else (
+                    "earlier statements of this non-transactional plan stay applied"))
                 raise LockTimeout(
                     f"{timed_out.where}: could not get a lock within lock_timeout={options.lock_timeout} after "
                     f"{attempt} attempt(s); {kept}; blocked by {describe_blockers(conn, timed_out.statement_sql)}"
@@ -329,7 +330,9 @@ def _retype_online(
                 raise PlanFailed(
                     f"{where}: {_message(exc)}; the plan was not started. Rerun apply --online-retype to resume, "
                     f"or plain apply, which removes the shadow columns and rewrites the table itself") from None
-        return _with_retries(conn, options, on_event, attempt)
+        return _with_retries(conn, options, on_event, attempt, kept=(
+            "this step rolled back, the online steps before it stay, the plan was not started; rerun apply "
+            "--online-retype to resume"))
 
     def progress(text: str, batch: int, batches: int) -> None:
         on_event(Event(kind="online", plan=plan_id, statement=batch, total=batches, text=text))

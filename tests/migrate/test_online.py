@@ -249,3 +249,39 @@ def test_online_retype_refuses_a_dry_run(baseline_db: str) -> None:
     with pytest.raises(ConfigError, match="--dry-run"):
         apply(baseline_db, online(dry_run=True))
     assert leftovers(baseline_db) == []
+
+
+def test_an_index_created_during_the_backfill_refuses_the_swap_instead_of_being_dropped(baseline_db: str) -> None:
+    """DROP COLUMN would silently drop an index on the old column, so the swap re-checks dependents under its lock."""
+    from bhq_migrate.errors import OnlineRetypeRefused
+
+    def create_index_midway(event: Event) -> None:
+        if event.kind == "online" and event.statement == 2 and event.text.startswith('"Invoice"'):
+            query(baseline_db, 'CREATE INDEX "Invoice_balanceCents_idx" ON "Invoice" ("balanceCents")')
+
+    with pytest.raises(OnlineRetypeRefused, match=r'"balanceCents" changed during the backfill .*Invoice_balanceCents'):
+        apply(baseline_db, online(), create_index_midway)
+    assert column_type(baseline_db, "Invoice", "balanceCents") == "integer"
+    assert scalar(baseline_db, "SELECT to_regclass('\"Invoice_balanceCents_idx\"') IS NOT NULL")
+    apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR))  # the documented way out: the normal rewrite
+    assert leftovers(baseline_db) == []
+    assert column_type(baseline_db, "Invoice", "balanceCents") == "bigint"
+
+
+def test_a_swap_that_hits_lock_timeout_is_retried_until_the_blocker_leaves(baseline_db: str) -> None:
+    import threading
+
+    retries: list[str] = []
+    with psycopg.connect(baseline_db) as reader:
+
+        def block_the_swap(event: Event) -> None:
+            if event.kind == "retry":
+                retries.append(event.text)
+            if event.kind == "online" and event.text == '"Invoice": swapping the columns':
+                reader.execute('SELECT count(*) FROM "Invoice"')  # ACCESS SHARE until the transaction ends
+                threading.Timer(0.3, reader.rollback).start()
+
+        result = apply(baseline_db, online(lock_timeout="100ms", retries=5, retry_backoff=0.1), block_the_swap)
+    invoice = next(done for done in result.online if done.table == '"Invoice"')
+    assert invoice.swap_attempts > 1 and any("(swap)" in text for text in retries)
+    assert column_type(baseline_db, "Invoice", "amountCents") == "bigint"
