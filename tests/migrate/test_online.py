@@ -285,3 +285,12 @@ def test_a_swap_that_hits_lock_timeout_is_retried_until_the_blocker_leaves(basel
     invoice = next(done for done in result.online if done.table == '"Invoice"')
     assert invoice.swap_attempts > 1 and any("(swap)" in text for text in retries)
     assert column_type(baseline_db, "Invoice", "amountCents") == "bigint"
+
+
+def test_the_optional_plans_retype_is_done_online_too(migrated_db: str) -> None:
+    result = apply(migrated_db, online(with_optional=True))
+    assert [(done.table, done.columns, done.plan) for done in result.online] == [
+        ('"Invoice"', ["marketplaceTransactionId"], "003")]
+    assert column_type(migrated_db, "Invoice", "marketplaceTransactionId") == "bigint"
+    assert leftovers(migrated_db) == []
+    assert verify(migrated_db, VerifyOptions(plans_dir=PLANS_DIR)).ok
