@@ -213,7 +213,7 @@ def _retype_problems(
                 plan=plan_id, severity="warning", code="long-rewrite",
                 message=f"retyping {', '.join(columns)} rewrites {display(table)} "
                 f"(~{table_facts.estimated_rows:,} rows, {table_facts.total_bytes / 2**20:,.0f} MiB): "
-                f"about {seconds:,.0f} s under ACCESS EXCLUSIVE; schedule a quiet window",
+                f"about {seconds:,.0f} s under ACCESS EXCLUSIVE; schedule a quiet window, or use apply --online-retype",
             ))
     return problems
 

@@ -294,3 +294,17 @@ def test_the_optional_plans_retype_is_done_online_too(migrated_db: str) -> None:
     assert column_type(migrated_db, "Invoice", "marketplaceTransactionId") == "bigint"
     assert leftovers(migrated_db) == []
     assert verify(migrated_db, VerifyOptions(plans_dir=PLANS_DIR)).ok
+
+
+def test_cli_reports_the_online_retypes_in_json_and_rejects_bad_combinations(baseline_db: str) -> None:
+    import json
+
+    from tests.helpers import run_cli
+
+    refused = run_cli("apply", "--database-url", baseline_db, "--online-retype", "--dry-run")
+    assert refused.returncode == 2 and refused.stderr.startswith("error: --online-retype cannot be combined")
+    applied = run_cli("apply", "--database-url", baseline_db, "--online-retype", "--online-batch-rows", "64",
+                      "--format", "json")
+    assert applied.returncode == 0, applied.stderr
+    report = json.loads(applied.stdout)
+    assert [(done["table"], done["batches"]) for done in report["online"]] == [('"Payment"', 2), ('"Invoice"', 4)]
