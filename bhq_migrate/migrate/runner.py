@@ -217,7 +217,7 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
         _check_dependencies(pending, applied)
         warnings: list[str] = []
         online_plan: list[TableRetype] = []
-        if options.online_retype:  # read-only: which tables qualify, and why the others do not
+        if options.online_retype:  # read-only: which tables qualify now, and why the others do not
             online_plan = online.plan_online(conn, [p for p in pending if p.transactional], options.online_min_rows,
                                              warnings.append)
         problems = run_preflight(conn, pending, slow_rewrite_seconds=options.slow_rewrite_seconds,
@@ -238,7 +238,7 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
             PlanOutcome(id=p.id, name=p.name, status="already-applied") for p in plans if p.id in applied
         ]
         done_online: list[OnlineRetype] = []
-        outcomes += _run_pending(conn, pending, options, on_event, online_plan, done_online)
+        outcomes += _run_pending(conn, pending, options, on_event, warnings, done_online)
     outcomes.sort(key=lambda outcome: outcome.id)
     return ApplyResult(database=database, dry_run=options.dry_run, outcomes=outcomes, warnings=warnings,
                        lint_warnings=lint_warnings, online=done_online)
@@ -261,9 +261,15 @@ def _check_dependencies(pending: Sequence[Plan], applied: dict[str, history.Hist
 
 def _run_pending(
     conn: Connection, pending: list[Plan], options: ApplyOptions, on_event: EventSink,
-    online_plan: Sequence[TableRetype] = (), done_online: list[OnlineRetype] | None = None,
+    warnings: list[str] | None = None, done_online: list[OnlineRetype] | None = None,
 ) -> list[PlanOutcome]:
+    warnings = [] if warnings is None else warnings
     done_online = [] if done_online is None else done_online
+
+    def warn_once(text: str) -> None:
+        if text not in warnings:
+            warnings.append(text)
+            on_event(Event(kind="warning", text=text))
     outside = [plan for plan in pending if not plan.transactional]
     if outside and options.single_transaction:
         raise BadPlan(f"plan {outside[0].filename} is not transactional (-- transactional: false) and cannot run "
@@ -274,11 +280,11 @@ def _run_pending(
         if len(batch) == 1 and not batch[0].transactional:
             outcomes.append(_run_outside_transaction(conn, batch[0], options, on_event))
             continue
-        if online_plan:
-            retyped_here = online.bigint_retypes(batch)
-            for retype in online_plan:  # each table once, right before the first plan that retypes it
-                if retype.table in retyped_here and retype.display not in {done.table for done in done_online}:
-                    done_online.append(_retype_online(conn, batch[0].id, retype, options, on_event))
+        if options.online_retype:
+            # Planned again right before the batch: an earlier plan of this run may have added the column (003
+            # retypes a column that 001 adds), and a table already swapped has nothing left to do.
+            for retype in online.plan_online(conn, batch, options.online_min_rows, warn_once):
+                done_online.append(_retype_online(conn, batch[0].id, retype, options, on_event))
 
         def run_batch(attempt: int, plans: list[Plan] = batch) -> list[PlanOutcome]:
             return [_run_plan(conn, plan, options, on_event, attempt) for plan in plans]

@@ -308,3 +308,14 @@ def test_cli_reports_the_online_retypes_in_json_and_rejects_bad_combinations(bas
     assert applied.returncode == 0, applied.stderr
     report = json.loads(applied.stdout)
     assert [(done["table"], done["batches"]) for done in report["online"]] == [('"Payment"', 2), ('"Invoice"', 4)]
+
+
+def test_a_column_added_by_an_earlier_plan_of_the_same_run_is_retyped_online_before_its_own_plan(
+    baseline_db: str,
+) -> None:
+    """001 adds "marketplaceTransactionId" as INTEGER; 003 retypes it. Each plan's retypes go online just before it."""
+    result = apply(baseline_db, online(with_optional=True))
+    assert [(done.plan, done.table) for done in result.online] == [
+        ("001", '"Payment"'), ("001", '"Invoice"'), ("003", '"Invoice"')]
+    assert result.online[-1].columns == ["marketplaceTransactionId"]
+    assert verify(baseline_db, VerifyOptions(plans_dir=PLANS_DIR)).ok
