@@ -140,11 +140,14 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=2_000_000)
     parser.add_argument("--payments", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--plans-dir", type=Path, default=default_plans_dir(),
+                        help="plans to apply (default: the shipped ones); e.g. a directory holding only the retypes")
     args = parser.parse_args()
     psql = shutil.which("psql")
     if psql is None:
         raise SystemExit("psql is needed for the baseline measurement")
-    plans = [plan for plan in load_plans(default_plans_dir()) if not plan.optional]
+    plans = [plan for plan in load_plans(args.plans_dir) if not plan.optional]
+    plans_option = ["--plans-dir", str(args.plans_dir)]
     with server() as admin_url:
         template = "bench_baseline"
         with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -168,11 +171,11 @@ def main() -> None:
             url = clone(admin_url, template, "bench_apply")
             results.append(measured("bhq-migrate apply", url,
                                     [sys.executable, "-m", "bhq_migrate", "apply", "--database-url", url,
-                                     "--no-progress", "--lock-timeout", "30s"]))
+                                     "--no-progress", "--lock-timeout", "30s", *plans_option]))
             url = clone(admin_url, template, "bench_online")
             results.append(measured("apply --online-retype", url,
                                     [sys.executable, "-m", "bhq_migrate", "apply", "--database-url", url,
-                                     "--no-progress", "--lock-timeout", "30s", "--online-retype"]))
+                                     "--no-progress", "--lock-timeout", "30s", "--online-retype", *plans_option]))
             print(f"round {round_number + 1}/{args.rounds} done")
     print(f"\n{'variant':<22} {'wall s':>8} {'max ACCESS EXCLUSIVE s':>24} {'max writer stall s':>20} {'writes':>7}")
     for m in results:
