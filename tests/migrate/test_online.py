@@ -319,4 +319,3 @@ def test_a_column_added_by_an_earlier_plan_of_the_same_run_is_retyped_online_bef
         ("001", '"Payment"'), ("001", '"Invoice"'), ("003", '"Invoice"')]
     assert result.online[-1].columns == ["marketplaceTransactionId"]
     assert verify(baseline_db, VerifyOptions(plans_dir=PLANS_DIR)).ok
-
