@@ -180,7 +180,10 @@ def _kill_during_backfill(url: str) -> None:
         _out, err = process.communicate()
         assert waiting_pid is not None, f"apply never reached the Invoice backfill: {err}"
         gate.execute("SELECT pg_advisory_unlock(%s)", (GATE_KEY,))
+    deadline = time.monotonic() + 10  # client_connection_check_interval ends it within a second or so
     while scalar(url, "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (waiting_pid,)):
+        if time.monotonic() > deadline:
+            query(url, "SELECT pg_terminate_backend(%s)", (waiting_pid,))
         time.sleep(0.05)
     query(url, 'DROP TRIGGER test_gate ON "Invoice"; DROP FUNCTION test_gate()')
 
