@@ -1,4 +1,5 @@
-"""Benchmark: `bhq-migrate apply` against `psql -1 -f` on a 2M-invoice BreederHQ, under a live writer.
+"""Benchmark: `bhq-migrate apply` (with and without --online-retype) against `psql -1 -f` on a 2M-invoice
+BreederHQ, under a live writer.
 
 Usage::
 
@@ -11,7 +12,8 @@ CREATEDB), clones it per run with CREATE DATABASE ... TEMPLATE, and for each var
 * the longest continuous time an ACCESS EXCLUSIVE lock on "Invoice" is held (pg_locks sampled every 5 ms);
 * the longest stall seen by a concurrent writer inserting one payment every 10 ms.
 
-Prints a table and the apply/psql ratio (the tool's overhead). Results go in bench/RESULTS.md by hand.
+Prints a table, the apply/psql ratio (the tool's overhead) and the lock figures of the three variants.
+Results go in bench/RESULTS.md by hand.
 """
 
 from __future__ import annotations
@@ -138,11 +140,14 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=2_000_000)
     parser.add_argument("--payments", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--plans-dir", type=Path, default=default_plans_dir(),
+                        help="plans to apply (default: the shipped ones); e.g. a directory holding only the retypes")
     args = parser.parse_args()
     psql = shutil.which("psql")
     if psql is None:
         raise SystemExit("psql is needed for the baseline measurement")
-    plans = [plan for plan in load_plans(default_plans_dir()) if not plan.optional]
+    plans = [plan for plan in load_plans(args.plans_dir) if not plan.optional]
+    plans_option = ["--plans-dir", str(args.plans_dir)]
     with server() as admin_url:
         template = "bench_baseline"
         with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -166,22 +171,28 @@ def main() -> None:
             url = clone(admin_url, template, "bench_apply")
             results.append(measured("bhq-migrate apply", url,
                                     [sys.executable, "-m", "bhq_migrate", "apply", "--database-url", url,
-                                     "--no-progress", "--lock-timeout", "30s"]))
+                                     "--no-progress", "--lock-timeout", "30s", *plans_option]))
+            url = clone(admin_url, template, "bench_online")
+            results.append(measured("apply --online-retype", url,
+                                    [sys.executable, "-m", "bhq_migrate", "apply", "--database-url", url,
+                                     "--no-progress", "--lock-timeout", "30s", "--online-retype", *plans_option]))
             print(f"round {round_number + 1}/{args.rounds} done")
-    print(f"\n{'variant':<20} {'wall s':>8} {'max ACCESS EXCLUSIVE s':>24} {'max writer stall s':>20} {'writes':>7}")
+    print(f"\n{'variant':<22} {'wall s':>8} {'max ACCESS EXCLUSIVE s':>24} {'max writer stall s':>20} {'writes':>7}")
     for m in results:
-        print(f"{m.variant:<20} {m.wall_s:>8.2f} {m.longest_exclusive_s:>24.2f} "
+        print(f"{m.variant:<22} {m.wall_s:>8.2f} {m.longest_exclusive_s:>24.2f} "
               f"{m.longest_stall_s:>20.2f} {m.writes:>7}")
     psql_walls = [m.wall_s for m in results if m.variant.startswith("psql")]
-    tool_walls = [m.wall_s for m in results if m.variant.startswith("bhq")]
+    tool_walls = [m.wall_s for m in results if m.variant == "bhq-migrate apply"]
     best = min(tool_walls) / min(psql_walls)
     median = statistics.median(tool_walls) / statistics.median(psql_walls)
     print(f"\nratio apply / psql: best of {args.rounds} {best:.3f} (overhead {100 * (best - 1):+.1f} %), "
           f"median {median:.3f} (overhead {100 * (median - 1):+.1f} %)")
-    psql_lock = max(m.longest_exclusive_s for m in results[0::2])
-    tool_lock = max(m.longest_exclusive_s for m in results[1::2])
-    print(f'longest ACCESS EXCLUSIVE on "Invoice": psql {psql_lock:.2f} s, apply {tool_lock:.2f} s')
-
+    for variant in ("psql -1 -f", "bhq-migrate apply", "apply --online-retype"):
+        runs = [m for m in results if m.variant == variant]
+        locks, stalls = [m.longest_exclusive_s for m in runs], [m.longest_stall_s for m in runs]
+        print(f'{variant:<22} ACCESS EXCLUSIVE on "Invoice" max {max(locks):.2f} s (median '
+              f"{statistics.median(locks):.2f} s); writer stall max {max(stalls):.2f} s; median wall "
+              f"{statistics.median(m.wall_s for m in runs):.2f} s")
 
 if __name__ == "__main__":
     main()

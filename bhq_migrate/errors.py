@@ -82,3 +82,9 @@ class PermissionDenied(BhqError):
 
 class PrismaSchemaError(ConfigError):
     """A schema.prisma does not parse or names something that does not exist (message has file:line:col)."""
+
+
+class OnlineRetypeRefused(BhqError):
+    """``apply --online-retype`` found, at the swap, something that a column swap would silently break."""
+
+    exit_code = ExitCode.FAILED

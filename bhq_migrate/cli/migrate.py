@@ -83,9 +83,14 @@ class _Progress:
             label = {"warning": "warning", "retry": "retry", "lock-wait": "waiting"}[event.kind]
             stderr.print(f"[yellow]{label}:[/] {event.text}")
             return
+        if event.kind == "online" and not event.total:  # a step of --online-retype, not a backfill batch
+            stderr.print(f"[cyan]online:[/] {event.text}")
+            return
         if self.live is None:
             return
-        if event.kind == "plan-start":
+        if event.kind == "online":
+            self.line.event = event
+        elif event.kind == "plan-start":
             self.line.plan_started = time.monotonic()
         elif event.kind == "statement":
             self.line.event = event
@@ -110,6 +115,10 @@ def _render_apply(result: ApplyResult) -> None:
         for outcome in result.applied:
             for change in outcome.changes:
                 stdout.print(f"  [cyan]would run[/] {change}")
+    for retyped in result.online:
+        stdout.print(f"  [cyan]online retype[/] {retyped.table}: {', '.join(retyped.columns)} -> bigint, "
+                     f"{retyped.rows_backfilled:,} rows copied in {retyped.batches} batch(es), "
+                     f"{retyped.duration_ms / 1000:.2f} s (before plan {retyped.plan})")
     done = len(result.applied)
     verb = "would apply" if result.dry_run else "applied"
     stdout.print(f"{done} plan(s) {verb}." if done else "Nothing to apply: the database is up to date.")
@@ -149,6 +158,15 @@ def apply_command(
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No live progress line.")] = False,
     show_lint_warnings: Annotated[bool, typer.Option(
         "--show-lint-warnings", help="List every lint warning accepted by the gate, not just their count.")] = False,
+    online_retype: Annotated[bool, typer.Option(
+        "--online-retype", help="Retype INT -> BIGINT columns of existing tables online (shadow column, trigger, "
+        "batched backfill, short swap) before the plan's transaction, instead of rewriting under ACCESS "
+        "EXCLUSIVE.")] = False,
+    online_batch_rows: Annotated[int, typer.Option(
+        "--online-batch-rows", min=1, help="Primary-key range copied per backfill transaction.")] = 20_000,
+    online_min_rows: Annotated[int, typer.Option(
+        "--online-min-rows", min=0, help="With --online-retype, tables with fewer (estimated) rows keep the normal "
+        "rewrite.")] = 0,
 ) -> None:
     """Apply the pending plans, each in its own transaction, recorded in bhq_migrate.history."""
     url = guarded(lambda: resolve_url(database_url))
@@ -156,7 +174,8 @@ def apply_command(
         plans_dir=plans_dir or default_plans_dir(), dry_run=dry_run, single_transaction=single_transaction,
         lock_timeout=lock_timeout, statement_timeout=statement_timeout, retries=retries, retry_backoff=retry_backoff,
         lock_wait=wait, accept_changed=tuple(accept_changed or ()), with_optional=with_optional,
-        only=tuple(only or ()), record_prisma=record_prisma, lint=not no_lint,
+        only=tuple(only or ()), record_prisma=record_prisma, lint=not no_lint, online_retype=online_retype,
+        online_batch_rows=online_batch_rows, online_min_rows=online_min_rows,
     ))
 
     def run() -> ApplyResult:

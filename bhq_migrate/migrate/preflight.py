@@ -7,7 +7,7 @@ in a few set-based queries. Every problem is reported at once; nothing is writte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal, cast
@@ -142,13 +142,15 @@ def _table_facts(conn: Connection, tables: set[TableKey]) -> dict[TableKey, _Tab
 
 
 def run_preflight(
-    conn: Connection, plans: Sequence[Plan], *, slow_rewrite_seconds: float = 10.0
+    conn: Connection, plans: Sequence[Plan], *, slow_rewrite_seconds: float = 10.0,
+    online_tables: Collection[TableKey] = (),
 ) -> list[PreflightProblem]:
-    """Every problem the pending ``plans`` would hit on this database; reads only."""
+    """Every problem the pending ``plans`` would hit on this database; reads only. Tables in ``online_tables``
+    are retyped online before the plan (``apply --online-retype``), so no long rewrite is predicted for them."""
     needs = _collect(plans)
     facts = _table_facts(conn, {table for _, _, table, _ in needs.columns})
     problems = _missing_objects(needs, facts)
-    problems += _retype_problems(conn, needs, facts, slow_rewrite_seconds)
+    problems += _retype_problems(conn, needs, facts, slow_rewrite_seconds, online_tables)
     problems += _duplicate_problems(conn, needs, facts)
     return problems
 
@@ -175,7 +177,8 @@ def _missing_objects(needs: _Needs, facts: dict[TableKey, _TableFacts]) -> list[
 
 
 def _retype_problems(
-    conn: Connection, needs: _Needs, facts: dict[TableKey, _TableFacts], slow_seconds: float
+    conn: Connection, needs: _Needs, facts: dict[TableKey, _TableFacts], slow_seconds: float,
+    online_tables: Collection[TableKey] = (),
 ) -> list[PreflightProblem]:
     present = [(p, s, t, c, ty) for p, s, t, c, ty in needs.retypes if t in facts and c in facts[t].columns]
     if not present:
@@ -200,7 +203,7 @@ def _retype_problems(
         ))
     rewrites: dict[TableKey, tuple[str, list[str]]] = {}
     for plan_id, _statement, table, column, target in present:
-        if facts[table].columns[column][0] != target_oids.get(target):
+        if facts[table].columns[column][0] != target_oids.get(target) and table not in online_tables:
             rewrites.setdefault(table, (plan_id, []))[1].append(column)
     for table, (plan_id, columns) in rewrites.items():
         table_facts = facts[table]
@@ -210,7 +213,7 @@ def _retype_problems(
                 plan=plan_id, severity="warning", code="long-rewrite",
                 message=f"retyping {', '.join(columns)} rewrites {display(table)} "
                 f"(~{table_facts.estimated_rows:,} rows, {table_facts.total_bytes / 2**20:,.0f} MiB): "
-                f"about {seconds:,.0f} s under ACCESS EXCLUSIVE; schedule a quiet window",
+                f"about {seconds:,.0f} s under ACCESS EXCLUSIVE; schedule a quiet window, or use apply --online-retype",
             ))
     return problems
 

@@ -39,8 +39,9 @@ from bhq_migrate.errors import (
 )
 from bhq_migrate.findings import Severity
 from bhq_migrate.lint.engine import LintFinding, check_before_apply
-from bhq_migrate.migrate import history
+from bhq_migrate.migrate import history, online
 from bhq_migrate.migrate.blockers import describe_blockers, describe_lock_holder
+from bhq_migrate.migrate.online import OnlineRetype, TableRetype
 from bhq_migrate.migrate.preflight import PreflightProblem, run_preflight
 from bhq_migrate.plans import Plan, Statement, load_plans
 from bhq_migrate.resources import default_plans_dir
@@ -71,6 +72,11 @@ class ApplyOptions(BaseModel):
     record_prisma: bool = False
     slow_rewrite_seconds: float = 10.0
     lint: bool = True
+    online_retype: bool = False
+    """Retype INT -> BIGINT columns of existing tables online before the plan's transaction (see online.py)."""
+    online_batch_rows: int = Field(default=20_000, ge=1)
+    online_min_rows: int = Field(default=0, ge=0)
+    """Tables with fewer (estimated) rows keep the plan's normal in-transaction rewrite."""
 
 
 PlanState = Literal["applied", "pending", "changed", "optional"]
@@ -94,6 +100,8 @@ class ApplyResult(BaseModel):
     """Pre-flight warnings (long rewrites)."""
     lint_warnings: list[str] = Field(default_factory=list)
     """Lint warnings the gate accepted (errors refuse the run instead)."""
+    online: list[OnlineRetype] = Field(default_factory=list)
+    """Tables retyped by ``--online-retype`` before their plan's transaction."""
 
     @property
     def applied(self) -> list[PlanOutcome]:
@@ -103,7 +111,7 @@ class ApplyResult(BaseModel):
 class Event(BaseModel):
     """Progress for a terminal: the CLI renders these; the library never prints."""
 
-    kind: Literal["lock-wait", "plan-start", "statement", "retry", "plan-done", "warning", "lint"]
+    kind: Literal["lock-wait", "plan-start", "statement", "retry", "plan-done", "warning", "lint", "online"]
     plan: str = ""
     statement: int = 0
     total: int = 0
@@ -142,6 +150,11 @@ def check_checksums(plans: Sequence[Plan], applied: dict[str, history.HistoryRow
 def apply(url: str, options: ApplyOptions | None = None, on_event: EventSink = _ignore) -> ApplyResult:
     """Apply every pending plan in ``options.plans_dir`` to the database at ``url``."""
     options = options or ApplyOptions()
+    if options.dry_run and options.online_retype:
+        # The online steps commit batch by batch (that is what keeps the locks short), so a dry run could not
+        # roll them back; a dry run of the plans themselves is what --dry-run alone shows.
+        raise ConfigError("--online-retype cannot be combined with --dry-run: its backfill commits batch by batch "
+                          "and could not be rolled back; run --dry-run without --online-retype")
     plans = select_plans(load_plans(options.plans_dir), options)  # parse errors surface before connecting
     with connect(url, autocommit=True) as conn:
         try:
@@ -202,11 +215,17 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
                     history.accept_checksum(conn, plan)
         pending = [plan for plan in plans if plan.id not in applied]
         _check_dependencies(pending, applied)
-        problems = run_preflight(conn, pending, slow_rewrite_seconds=options.slow_rewrite_seconds)
+        warnings: list[str] = []
+        online_plan: list[TableRetype] = []
+        if options.online_retype:  # read-only: which tables qualify now, and why the others do not
+            online_plan = online.plan_online(conn, [p for p in pending if p.transactional], options.online_min_rows,
+                                             warnings.append)
+        problems = run_preflight(conn, pending, slow_rewrite_seconds=options.slow_rewrite_seconds,
+                                 online_tables={retype.table for retype in online_plan})
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise PreflightFailed.with_problems(errors)
-        warnings = [f"{p.plan}: {p.message}" for p in problems if p.severity == "warning"]
+        warnings += [f"{p.plan}: {p.message}" for p in problems if p.severity == "warning"]
         for warning in warnings:
             on_event(Event(kind="warning", text=warning))
         lint_warnings: list[str] = []
@@ -218,10 +237,11 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
         outcomes = [
             PlanOutcome(id=p.id, name=p.name, status="already-applied") for p in plans if p.id in applied
         ]
-        outcomes += _run_pending(conn, pending, options, on_event)
+        done_online: list[OnlineRetype] = []
+        outcomes += _run_pending(conn, pending, options, on_event, warnings, done_online)
     outcomes.sort(key=lambda outcome: outcome.id)
     return ApplyResult(database=database, dry_run=options.dry_run, outcomes=outcomes, warnings=warnings,
-                       lint_warnings=lint_warnings)
+                       lint_warnings=lint_warnings, online=done_online)
 
 
 def _accepted(finding: LintFinding) -> str:
@@ -240,8 +260,16 @@ def _check_dependencies(pending: Sequence[Plan], applied: dict[str, history.Hist
 
 
 def _run_pending(
-    conn: Connection, pending: list[Plan], options: ApplyOptions, on_event: EventSink
+    conn: Connection, pending: list[Plan], options: ApplyOptions, on_event: EventSink,
+    warnings: list[str] | None = None, done_online: list[OnlineRetype] | None = None,
 ) -> list[PlanOutcome]:
+    warnings = [] if warnings is None else warnings
+    done_online = [] if done_online is None else done_online
+
+    def warn_once(text: str) -> None:
+        if text not in warnings:
+            warnings.append(text)
+            on_event(Event(kind="warning", text=text))
     outside = [plan for plan in pending if not plan.transactional]
     if outside and options.single_transaction:
         raise BadPlan(f"plan {outside[0].filename} is not transactional (-- transactional: false) and cannot run "
@@ -252,6 +280,11 @@ def _run_pending(
         if len(batch) == 1 and not batch[0].transactional:
             outcomes.append(_run_outside_transaction(conn, batch[0], options, on_event))
             continue
+        if options.online_retype:
+            # Planned again right before the batch: an earlier plan of this run may have added the column (003
+            # retypes a column that 001 adds), and a table already swapped has nothing left to do.
+            for retype in online.plan_online(conn, batch, options.online_min_rows, warn_once):
+                done_online.append(_retype_online(conn, batch[0].id, retype, options, on_event))
 
         def run_batch(attempt: int, plans: list[Plan] = batch) -> list[PlanOutcome]:
             return [_run_plan(conn, plan, options, on_event, attempt) for plan in plans]
@@ -261,7 +294,8 @@ def _run_pending(
 
 
 def _with_retries(
-    conn: Connection, options: ApplyOptions, on_event: EventSink, work: Callable[[int], T], *, transaction: bool = True
+    conn: Connection, options: ApplyOptions, on_event: EventSink, work: Callable[[int], T], *, transaction: bool = True,
+    kept: str | None = None,
 ) -> T:
     """Run ``work(attempt)`` (in a transaction unless told otherwise); on a lock timeout or deadlock roll back,
     wait with exponential backoff, try again, and finally fail naming the sessions in the way."""
@@ -273,8 +307,8 @@ def _with_retries(
                 return work(attempt)
         except _LockTimedOut as timed_out:
             if attempt > options.retries:
-                kept = "rolled back, nothing applied" if transaction else (
-                    "earlier statements of this non-transactional plan stay applied")
+                kept = kept or ("rolled back, nothing applied" if transaction else (
+                    "earlier statements of this non-transactional plan stay applied"))
                 raise LockTimeout(
                     f"{timed_out.where}: could not get a lock within lock_timeout={options.lock_timeout} after "
                     f"{attempt} attempt(s); {kept}; blocked by {describe_blockers(conn, timed_out.statement_sql)}"
@@ -283,6 +317,37 @@ def _with_retries(
             on_event(Event(kind="retry", plan=timed_out.plan_id, text=(
                 f"lock timeout at {timed_out.where}; rolled back, retry {attempt}/{options.retries} in {pause:g} s")))
             time.sleep(pause)
+
+
+def _retype_online(
+    conn: Connection, plan_id: str, retype: TableRetype, options: ApplyOptions, on_event: EventSink
+) -> OnlineRetype:
+    """One table's online retype, before its plan's transaction. Every step is a short transaction under
+    lock_timeout, retried like a plan; a failure leaves a resumable state (see online.py)."""
+    blocker_probe = f"UPDATE {retype.relation.as_string(None)} SET x = 1"  # names the table for describe_blockers
+
+    def retrying(work: Callable[[], T], where: str) -> T:
+        def attempt(_attempt: int) -> T:
+            try:
+                return work()
+            except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
+                raise _LockTimedOut(plan_id, where, blocker_probe) from None
+            except psycopg.Error as exc:
+                raise PlanFailed(
+                    f"{where}: {_message(exc)}; the plan was not started. Rerun apply --online-retype to resume, "
+                    f"or plain apply, which removes the shadow columns and rewrites the table itself") from None
+        return _with_retries(conn, options, on_event, attempt, kept=(
+            "this step rolled back, the online steps before it stay, the plan was not started; rerun apply "
+            "--online-retype to resume"))
+
+    def progress(text: str, batch: int, batches: int) -> None:
+        on_event(Event(kind="online", plan=plan_id, statement=batch, total=batches, text=text))
+
+    done = online.retype_online(conn, retype, options.online_batch_rows, retrying, progress).model_copy(
+        update={"plan": plan_id})
+    progress(f"{done.table}: {', '.join(done.columns)} now bigint ({done.rows_backfilled:,} rows copied in "
+             f"{done.batches} batch(es), {done.duration_ms / 1000:.2f} s)", 0, 0)
+    return done
 
 
 def _run_outside_transaction(conn: Connection, plan: Plan, options: ApplyOptions, on_event: EventSink) -> PlanOutcome:
@@ -344,7 +409,10 @@ class _LockTimedOut(Exception):
 def _run_plan(conn: Connection, plan: Plan, options: ApplyOptions, on_event: EventSink, attempt: int) -> PlanOutcome:
     on_event(Event(kind="plan-start", plan=plan.id, total=len(plan.statements), text=plan.name))
     started = time.monotonic()
-    changes: list[str] = []
+    # An interrupted --online-retype may have left shadow columns and a copy trigger on a table this plan is
+    # about to rewrite itself: drop them in the plan's transaction, so they go exactly when the plan commits.
+    changes = online.drop_leftovers(
+        conn, [plan], lambda text: on_event(Event(kind="warning", plan=plan.id, text=text)))
     for statement in plan.statements:
         on_event(Event(kind="statement", plan=plan.id, statement=statement.index + 1, total=len(plan.statements),
                        text=_first_line(statement), elapsed=time.monotonic() - started))
@@ -414,5 +482,6 @@ def plan_states(plans: Sequence[Plan], applied: dict[str, history.HistoryRow]) -
 
 
 __all__ = [
-    "ApplyOptions", "ApplyResult", "Event", "PlanOutcome", "PreflightProblem", "apply", "plan_states", "select_plans",
+    "ApplyOptions", "ApplyResult", "Event", "OnlineRetype", "PlanOutcome", "PreflightProblem", "apply", "plan_states",
+    "select_plans",
 ]

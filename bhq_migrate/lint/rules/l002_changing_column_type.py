@@ -60,7 +60,8 @@ RULE = LintRule(
         " Clients reading the column may also break.",
         fix="Schedule it in a maintenance window and merge all type changes of a table into one ALTER TABLE,"
         " or migrate online: add a new column, backfill in batches with a trigger keeping it in sync, "
-        "then swap. When the rewrite is the point, say so: `-- bhq-migrate-ignore changing-column-type "
+        "then swap (`bhq-migrate apply --online-retype` does this for INT → BIGINT). When the rewrite is "
+        "the point, say so: `-- bhq-migrate-ignore changing-column-type "
         "-- <reason>`.",
     ),
     check,

@@ -1,0 +1,422 @@
+"""Online INT -> BIGINT retypes: shadow columns, a copy trigger, batched backfill, a short swap.
+
+A plain ``ALTER TABLE ... ALTER COLUMN ... TYPE bigint`` rewrites the whole table under ACCESS EXCLUSIVE
+(about 5.5 s on 2M invoices, bench/RESULTS.md). ``apply --online-retype`` does the same retype before the
+plan's transaction, in steps that each hold a lock for milliseconds:
+
+1. one short transaction adds a nullable ``"<col>__bhq_new" bigint`` per column (catalog only) and a
+   ``BEFORE INSERT OR UPDATE`` trigger that copies every new or changed value into its shadow column;
+2. a backfill copies the existing rows by primary-key range, one short transaction per batch, and only rows
+   whose shadow value differs (``IS DISTINCT FROM``), so a re-run after a crash resumes where it stopped;
+3. for NOT NULL columns a ``CHECK (shadow IS NOT NULL) NOT VALID`` is added and validated (the validation
+   scans under SHARE UPDATE EXCLUSIVE, which does not block reads or writes);
+4. one short transaction swaps: drop the trigger, drop the old column, rename the shadow, restore the
+   default, comment and NOT NULL (PostgreSQL 12+ proves NOT NULL from the validated CHECK without a scan),
+   drop the helper CHECK. Nothing in it reads the table's rows.
+
+The plan's own ``ALTER COLUMN ... TYPE bigint`` then finds bigint columns, and PostgreSQL skips the rewrite for
+a same-type change (the relfilenode stays; tests/migrate/test_online.py checks it). The plan still commits
+with its history row in one transaction, exactly as without the flag.
+
+A table is done online only if every column the plans retype on it qualifies (otherwise the plan rewrites the
+table anyway and nothing is gained): integer -> bigint without USING, an existing plain table with a one-column
+integer primary key, and no object depending on the column except its own default (an index, constraint,
+view, sequence, generated column or statistics object would have to be rebuilt around the swap). Tables that
+do not qualify are left to the plan's normal rewrite, with a warning that says why.
+
+The retyped column moves to the end of the column list (PostgreSQL cannot insert a column in place).
+Prisma and ``verify`` match columns by name, so the order does not matter to them; ``SELECT *`` consumers
+see the new order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+
+import psycopg
+from pglast import ast, parse_sql
+from pglast.enums.parsenodes import AlterTableType
+from pglast.stream import RawStream
+from psycopg import sql
+from pydantic import BaseModel
+
+from bhq_migrate.errors import OnlineRetypeRefused
+from bhq_migrate.plans import Plan
+
+Connection = psycopg.Connection[Any]
+TableKey = tuple[str, str]
+T = TypeVar("T")
+
+SHADOW_SUFFIX = "__bhq_new"
+NOT_NULL_SUFFIX = "__bhq_not_null"
+# BEFORE ROW triggers fire in name order: "zzz_" makes the copy run after any other BEFORE trigger that might
+# still change NEW, so the shadow column always receives the value that is actually stored.
+TRIGGER_NAME = "zzz_bhq_online_retype"
+FUNCTION_SUFFIX = "__bhq_online_retype"
+MAX_IDENTIFIER = 63
+_INTEGER_TYPES = ("smallint", "integer")
+_KEY_TYPES = ("smallint", "integer", "bigint")
+
+Retrying = Callable[[Callable[[], T], str], T]
+"""Runs ``work`` in a transaction under lock_timeout, retrying lock timeouts (the runner's retry loop)."""
+
+
+class OnlineRetype(BaseModel):
+    """What ``--online-retype`` did to one table (reported in ApplyResult.online)."""
+
+    table: str
+    columns: list[str]
+    plan: str = ""
+    """The plan whose retypes these are; its transaction ran after this."""
+    rows_backfilled: int = 0
+    batches: int = 0
+    swap_attempts: int = 0
+    duration_ms: int = 0
+
+
+@dataclass
+class _Column:
+    name: str
+    type_name: str
+    not_null: bool
+    default: str | None
+    comment: str | None
+    blockers: list[str]
+
+
+@dataclass
+class TableRetype:
+    """One table to retype online: its columns and everything needed to recreate them."""
+
+    table: TableKey
+    key: str
+    columns: list[_Column] = field(default_factory=list)
+
+    @property
+    def display(self) -> str:
+        schema, name = self.table
+        ident = sql.Identifier(name).as_string(None)
+        return ident if schema == "public" else f"{sql.Identifier(schema).as_string(None)}.{ident}"
+
+    @property
+    def relation(self) -> sql.Identifier:
+        return sql.Identifier(*self.table)
+
+    @property
+    def function(self) -> sql.Identifier:
+        return sql.Identifier(self.table[0], f"{self.table[1]}{FUNCTION_SUFFIX}"[:MAX_IDENTIFIER])
+
+
+def shadow(column: str) -> str:
+    return column + SHADOW_SUFFIX
+
+
+def bigint_retypes(plans: Sequence[Plan]) -> dict[TableKey, list[str]]:
+    """``ALTER COLUMN ... TYPE bigint`` clauses (without USING) on tables the plans do not create themselves."""
+    created: set[TableKey] = set()
+    found: dict[TableKey, list[str]] = {}
+    for plan in plans:
+        for statement in plan.statements:
+            for raw in parse_sql(statement.sql):
+                node = raw.stmt
+                if isinstance(node, ast.CreateStmt):
+                    created.add(_key(node.relation))
+                if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
+                    continue
+                table = _key(node.relation)
+                for cmd in node.cmds or ():
+                    if (cmd.subtype == AlterTableType.AT_AlterColumnType and isinstance(cmd.def_, ast.ColumnDef)
+                            and cmd.def_.raw_default is None and table not in created
+                            and _is_bigint(cmd.def_.typeName) and cmd.name not in found.get(table, [])):
+                        found.setdefault(table, []).append(cmd.name)
+    return found
+
+
+def _key(relation: ast.RangeVar) -> TableKey:
+    return (relation.schemaname or "public", relation.relname)
+
+
+def _is_bigint(type_name: ast.TypeName) -> bool:
+    return RawStream()(type_name).lower() in ("bigint", "int8", "pg_catalog.int8")
+
+
+_COLUMNS_SQL = """
+SELECT a.attname,
+       format_type(a.atttypid, a.atttypmod),
+       a.attnotnull,
+       pg_get_expr(ad.adbin, ad.adrelid),
+       col_description(a.attrelid, a.attnum),
+       ARRAY(
+         SELECT pg_describe_object(d.classid, d.objid, d.objsubid)
+         FROM pg_catalog.pg_depend AS d
+         WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = a.attrelid
+           AND d.refobjsubid = a.attnum
+           AND NOT (d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid IS NOT DISTINCT FROM ad.oid)
+         ORDER BY 1)
+       || CASE WHEN a.attgenerated <> '' THEN ARRAY['a generated column'] ELSE '{}' END
+       || CASE WHEN a.attidentity <> '' THEN ARRAY['an identity column'] ELSE '{}' END
+       || CASE WHEN a.attacl IS NOT NULL THEN ARRAY['column privileges'] ELSE '{}' END
+FROM pg_catalog.pg_attribute AS a
+LEFT JOIN pg_catalog.pg_attrdef AS ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+WHERE a.attrelid = %(table)s::regclass AND a.attname = ANY (%(columns)s) AND NOT a.attisdropped
+"""
+
+_TABLE_SQL = """
+SELECT c.relkind::text,
+       c.relhassubclass OR EXISTS (SELECT FROM pg_catalog.pg_inherits WHERE inhrelid = c.oid),
+       CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END,
+       (SELECT a.attname FROM pg_catalog.pg_index AS i
+        JOIN pg_catalog.pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+        WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
+          AND format_type(a.atttypid, NULL) = ANY (%(key_types)s))
+FROM pg_catalog.pg_class AS c WHERE c.oid = to_regclass(%(table)s)
+"""
+
+
+def plan_online(
+    conn: Connection, plans: Sequence[Plan], min_rows: int, warn: Callable[[str], None]
+) -> list[TableRetype]:
+    """The tables of ``plans`` that will be retyped online; a warning for each that falls back, and why."""
+    chosen: list[TableRetype] = []
+    for table, columns in bigint_retypes(plans).items():
+        qualified = sql.Identifier(*table).as_string(None)
+        row = conn.execute(_TABLE_SQL, {"table": qualified, "key_types": list(_KEY_TYPES)}).fetchone()
+        if row is None:
+            continue  # missing tables are pre-flight's business
+        relkind, inherits, estimated_rows, key = row
+        found = {column.name: column for column in _read_columns(conn, table, columns)}
+        pending = [found[c] for c in columns if c in found and found[c].type_name in _INTEGER_TYPES]
+        if not pending:
+            continue  # already bigint (e.g. after an earlier online run), or missing: nothing to do online
+        retype = TableRetype(table, key or "", pending)
+        reason = _fallback_reason(retype, relkind, inherits, key, found, columns)
+        if reason is None and min_rows > 0:
+            rows = estimated_rows if estimated_rows is not None else _count(conn, retype)
+            if rows < min_rows:
+                reason = f"about {rows:,} rows, below --online-min-rows {min_rows:,}"
+        if reason is not None:
+            warn(f"{retype.display} is retyped by the plan's normal rewrite, not online: {reason}")
+            continue
+        chosen.append(retype)
+    return chosen
+
+
+def _read_columns(conn: Connection, table: TableKey, columns: list[str]) -> list[_Column]:
+    return [
+        _Column(name, type_name, not_null, default, comment, list(blockers))
+        for name, type_name, not_null, default, comment, blockers in conn.execute(
+            _COLUMNS_SQL, {"table": sql.Identifier(*table).as_string(None), "columns": columns}).fetchall()
+    ]
+
+
+def _fallback_reason(
+    retype: TableRetype, relkind: str, inherits: bool, key: str | None, found: dict[str, _Column], columns: list[str]
+) -> str | None:
+    if relkind != "r":
+        return "not a plain table"
+    if inherits:
+        return "it has inheritance parents or children"
+    if not key:
+        return "no one-column integer primary key to batch by"
+    odd = [f'"{c}" ({found[c].type_name})' for c in columns if c in found and found[c].type_name not in
+           (*_INTEGER_TYPES, "bigint")]
+    if odd:
+        return f"{', '.join(odd)} is not an integer column"
+    for column in retype.columns:
+        if len(shadow(column.name).encode()) > MAX_IDENTIFIER:
+            return f'the shadow column name for "{column.name}" would exceed {MAX_IDENTIFIER} bytes'
+        if column.blockers:
+            return f'"{column.name}" is used by {"; ".join(column.blockers)}'
+    return None
+
+
+def _count(conn: Connection, retype: TableRetype) -> int:
+    row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(retype.relation)).fetchone()
+    return int(row[0]) if row else 0
+
+
+# ---- the four steps -------------------------------------------------------------------------------------------
+
+ProgressSink = Callable[[str, int, int], None]
+"""(text, batch number, batch count); batch count 0 marks a step rather than backfill progress."""
+
+
+def retype_online(
+    conn: Connection, retype: TableRetype, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink
+) -> OnlineRetype:
+    started = time.monotonic()
+    names = ", ".join(f'"{c.name}"' for c in retype.columns)
+    progress(f"{retype.display}: shadow bigint column(s) and copy trigger for {names}", 0, 0)
+    retrying(lambda: install(conn, retype), f"online retype of {retype.display} (install)")
+    rows, batches = backfill(conn, retype, batch_rows, retrying, progress)
+    not_null = [c for c in retype.columns if c.not_null]
+    if not_null:
+        progress(f"{retype.display}: validating NOT NULL of the shadow column(s)", 0, 0)
+        retrying(lambda: add_not_null_checks(conn, retype, not_null), f"online retype of {retype.display} (check)")
+        for column in not_null:  # VALIDATE takes SHARE UPDATE EXCLUSIVE: reads and writes go on
+            retrying(partial(_validate, conn, retype, column), f"online retype of {retype.display} (validate)")
+    progress(f"{retype.display}: swapping the columns", 0, 0)
+    attempts = [0]
+
+    def swap_attempt() -> None:
+        attempts[0] += 1
+        swap(conn, retype)
+
+    retrying(swap_attempt, f"online retype of {retype.display} (swap)")
+    return OnlineRetype(table=retype.display, columns=[c.name for c in retype.columns], rows_backfilled=rows,
+                        batches=batches, swap_attempts=attempts[0],
+                        duration_ms=int((time.monotonic() - started) * 1000))
+
+
+def install(conn: Connection, retype: TableRetype) -> None:
+    """Step 1, idempotent: shadow columns (catalog-only: nullable, no default) and the copy trigger."""
+    conn.execute(sql.SQL("ALTER TABLE {} {}").format(retype.relation, sql.SQL(", ").join(
+        sql.SQL("ADD COLUMN IF NOT EXISTS {} bigint").format(sql.Identifier(shadow(c.name))) for c in retype.columns)))
+    copies = sql.SQL("\n  ").join(
+        sql.SQL("NEW.{} := NEW.{};").format(sql.Identifier(shadow(c.name)), sql.Identifier(c.name))
+        for c in retype.columns)
+    body = sql.SQL("BEGIN\n  {}\n  RETURN NEW;\nEND").format(copies).as_string(conn)
+    conn.execute(sql.SQL(
+        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}"
+    ).format(retype.function, sql.Literal(body)))
+    conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(TRIGGER_NAME), retype.relation))
+    conn.execute(sql.SQL(
+        "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()"
+    ).format(sql.Identifier(TRIGGER_NAME), retype.relation, retype.function))
+
+
+def backfill(
+    conn: Connection, retype: TableRetype, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink
+) -> tuple[int, int]:
+    """Step 2: copy existing rows by key range, one short transaction per batch. Rows inserted or updated from
+    now on are copied by the trigger, so the key range is fixed once, after the trigger exists."""
+    key = sql.Identifier(retype.key)
+    bounds = conn.execute(sql.SQL("SELECT min({k}), max({k}) FROM {t}").format(k=key, t=retype.relation)).fetchone()
+    if bounds is None or bounds[0] is None:
+        return 0, 0
+    low, high = int(bounds[0]), int(bounds[1])
+    total = (high - low) // batch_rows + 1
+    sets = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(shadow(c.name)), sql.Identifier(c.name))
+                              for c in retype.columns)
+    differs = sql.SQL(" OR ").join(
+        sql.SQL("{} IS DISTINCT FROM {}").format(sql.Identifier(shadow(c.name)), sql.Identifier(c.name))
+        for c in retype.columns)
+    update = sql.SQL("UPDATE {t} SET {sets} WHERE {k} >= %s AND {k} < %s AND ({differs})").format(
+        t=retype.relation, sets=sets, k=key, differs=differs)
+    copied = 0
+    for number, start in enumerate(range(low, high + 1, batch_rows), start=1):
+        progress(f"{retype.display}: backfill keys {start:,}..{min(start + batch_rows - 1, high):,}", number, total)
+        copied += retrying(partial(_copy_batch, conn, update, start, start + batch_rows),
+                           f"online retype of {retype.display} (backfill batch {number}/{total})")
+    return copied, total
+
+
+def _copy_batch(conn: Connection, update: sql.Composed, start: int, stop: int) -> int:
+    return max(conn.execute(update, (start, stop)).rowcount, 0)
+
+
+def add_not_null_checks(conn: Connection, retype: TableRetype, columns: Sequence[_Column]) -> None:
+    """Step 3a: NOT VALID, so adding it only touches the catalog (a brief ACCESS EXCLUSIVE, no scan)."""
+    existing = {row[0] for row in conn.execute(
+        "SELECT conname FROM pg_catalog.pg_constraint WHERE conrelid = %s::regclass",
+        (retype.relation.as_string(conn),)).fetchall()}
+    for column in columns:
+        name = _check_name(column)
+        if name not in existing:
+            conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID").format(
+                retype.relation, sql.Identifier(name), sql.Identifier(shadow(column.name))))
+
+
+def _validate(conn: Connection, retype: TableRetype, column: _Column) -> None:
+    conn.execute(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
+        retype.relation, sql.Identifier(_check_name(column))))
+
+
+def _check_name(column: _Column) -> str:
+    return (column.name + NOT_NULL_SUFFIX)[:MAX_IDENTIFIER]
+
+
+def swap(conn: Connection, retype: TableRetype) -> None:
+    """Step 4, in the caller's transaction: only catalog changes, none of which reads the rows.
+
+    The columns' defaults, comments, nullability and dependents are read again under the lock: anything changed
+    during the backfill is carried over, and a dependent created meanwhile refuses the swap, because
+    ``DROP COLUMN`` would silently drop an index or constraint on the old column.
+    """
+    conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(retype.relation))
+    current = {column.name: column for column in _read_columns(conn, retype.table, [c.name for c in retype.columns])}
+    for column in retype.columns:
+        now = current.get(column.name)
+        if now is None or now.type_name not in _INTEGER_TYPES or now.blockers:
+            why = "it is gone or no longer an integer" if now is None or not now.blockers else (
+                f"it is now used by {'; '.join(now.blockers)}")
+            raise OnlineRetypeRefused(
+                f'online retype of {retype.display}: "{column.name}" changed during the backfill ({why}); nothing '
+                f"was swapped. Remove that change, or run apply without --online-retype (it drops the shadow "
+                f"columns and rewrites the table)")
+    conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(TRIGGER_NAME), retype.relation))
+    conn.execute(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(retype.function))
+    for column in (current[c.name] for c in retype.columns):
+        old, new = sql.Identifier(column.name), sql.Identifier(shadow(column.name))
+        conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(retype.relation, old))
+        conn.execute(sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {}").format(retype.relation, new, old))
+        if column.default is not None:
+            conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(
+                retype.relation, old, sql.SQL(column.default)))  # type: ignore[arg-type]  # pg_get_expr output
+        if column.not_null:
+            # PostgreSQL 12+: the validated CHECK (x IS NOT NULL) proves it, so SET NOT NULL does not scan.
+            conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL").format(retype.relation, old))
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(
+            retype.relation, sql.Identifier(_check_name(column))))
+        if column.comment is not None:
+            conn.execute(sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(
+                retype.relation, old, sql.Literal(column.comment)))
+
+
+# ---- leftovers of an interrupted online run --------------------------------------------------------------------
+
+_LEFTOVERS_SQL = """
+SELECT n.nspname, c.relname,
+       EXISTS (SELECT FROM pg_catalog.pg_trigger AS t WHERE t.tgrelid = c.oid AND t.tgname = %(trigger)s),
+       ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute AS a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+               AND right(a.attname, length(%(suffix)s)) = %(suffix)s ORDER BY a.attnum)
+FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest(%(schemas)s::text[], %(tables)s::text[]))
+"""
+
+
+def drop_leftovers(conn: Connection, plans: Sequence[Plan], reported: Callable[[str], None]) -> list[str]:
+    """Remove the shadow columns, trigger and function an interrupted ``--online-retype`` left on tables the
+    ``plans`` retype, so that a plain ``apply`` (which rewrites the table itself) leaves no trace of them.
+
+    Runs in the plan's transaction: the cleanup commits together with the plan, or not at all.
+    """
+    tables = sorted(bigint_retypes(plans))
+    if not tables:
+        return []
+    dropped: list[str] = []
+    for schema, name, has_trigger, columns in conn.execute(_LEFTOVERS_SQL, {
+        "trigger": TRIGGER_NAME, "suffix": SHADOW_SUFFIX,
+        "schemas": [t[0] for t in tables], "tables": [t[1] for t in tables],
+    }).fetchall():
+        if not has_trigger and not columns:
+            continue
+        retype = TableRetype((schema, name), "")
+        conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(TRIGGER_NAME), retype.relation))
+        conn.execute(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(retype.function))
+        if columns:  # dropping a shadow column also drops its helper CHECK
+            conn.execute(sql.SQL("ALTER TABLE {} {}").format(retype.relation, sql.SQL(", ").join(
+                sql.SQL("DROP COLUMN {}").format(sql.Identifier(column)) for column in columns)))
+        what = f"{retype.display}: dropped {', '.join(columns) or 'no columns'}" + (
+            f" and trigger {TRIGGER_NAME}" if has_trigger else "")
+        reported(f"left over by an interrupted --online-retype: {what}")
+        dropped.append(what)
+    return dropped
+
+
+__all__ = ["OnlineRetype", "TableRetype", "bigint_retypes", "drop_leftovers", "plan_online", "retype_online"]
