@@ -37,6 +37,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_data
+from bhq_migrate.connection import with_dbname
 from bhq_migrate.embedded import EmbeddedPostgres
 from bhq_migrate.plans import load_plans
 from bhq_migrate.resources import default_plans_dir
@@ -105,9 +106,7 @@ def server() -> Iterator[str]:
 
 
 def url_for(admin_url: str, dbname: str) -> str:
-    params = psycopg.conninfo.conninfo_to_dict(admin_url)
-    params["dbname"] = dbname
-    return psycopg.conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+    return with_dbname(admin_url, dbname)
 
 
 def clone(admin_url: str, template: str, name: str) -> str:

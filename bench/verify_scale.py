@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_data  # noqa: E402
+from bhq_migrate.connection import with_dbname  # noqa: E402
 from bhq_migrate.migrate.runner import ApplyOptions, apply  # noqa: E402
 from bhq_migrate.verify import VerifyOptions, VerifyReport, verify  # noqa: E402
 from bhq_migrate.verify.snapshot import capture  # noqa: E402
@@ -54,9 +55,7 @@ def server() -> Iterator[str]:
 
 
 def url_for(admin_url: str, dbname: str) -> str:
-    params = psycopg.conninfo.conninfo_to_dict(admin_url)
-    params["dbname"] = dbname
-    return psycopg.conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+    return with_dbname(admin_url, dbname)
 
 
 def extra_table_sql(n: int) -> str:

@@ -61,6 +61,13 @@ def _password_of(url: str) -> str | None:
         return match.group("password") if match else None
 
 
+def with_dbname(url: str, dbname: str) -> str:
+    """The same connection target, pointed at another database (tests and benchmarks clone databases)."""
+    params = pg_conninfo.conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return pg_conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+
+
 def describe(url: str) -> str:
     """A password-free name for the target, e.g. ``app@db.internal:5432/breederhq``."""
     try:

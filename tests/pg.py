@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import psycopg
-from psycopg import conninfo, sql
+from psycopg import sql
+
+from bhq_migrate.connection import with_dbname
 
 
 @dataclass
@@ -23,9 +25,7 @@ class TestServer:
     source: str
 
     def url_for(self, dbname: str) -> str:
-        params = conninfo.conninfo_to_dict(self.admin_url)
-        params["dbname"] = dbname
-        return conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+        return with_dbname(self.admin_url, dbname)
 
     def create_database(self, template: str | None = None, name: str | None = None) -> str:
         name = name or f"bhq_test_{uuid.uuid4().hex[:12]}"

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from pglast import ast
+from pglast.enums.parsenodes import AlterTableType
 
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.lint.analysis import ACTIONS, Effect, StatementEffect, analyse_statement, combine
@@ -71,6 +72,17 @@ class LintContext:
 
     def of_type(self, kind: type) -> Iterator[AnalysedStatement]:
         return (statement for statement in self.statements if isinstance(statement.unit.node, kind))
+
+    def alter_commands(self, subtype: AlterTableType) -> Iterator[tuple[AnalysedStatement, ast.AlterTableCmd]]:
+        """Every ``ALTER TABLE`` sub-command of ``subtype`` on a table that existed before the plans ran
+        (the only ones whose locks and scans hurt a live system)."""
+        for statement in self.of_type(ast.AlterTableStmt):
+            node = statement.unit.node
+            if not statement.table_existed or not isinstance(node, ast.AlterTableStmt):
+                continue
+            for cmd in node.cmds or ():
+                if cmd.subtype == subtype:
+                    yield statement, cmd
 
     def ordinal(self, unit: Unit | None) -> int:
         """Position of ``unit`` in plan order; -1 for objects already in the database."""

@@ -18,25 +18,20 @@ _LOCK = {
 
 
 def check(context: LintContext) -> Iterator[Hit]:
-    for statement in context.of_type(ast.AlterTableStmt):
-        if not statement.table_existed:
+    for statement, cmd in context.alter_commands(AlterTableType.AT_AddConstraint):
+        constraint = cmd.def_
+        if not isinstance(constraint, ast.Constraint) or constraint.contype not in _LOCK:
             continue
-        node = statement.unit.node
-        assert isinstance(node, ast.AlterTableStmt)
-        for cmd in node.cmds or ():
-            constraint = cmd.def_
-            if cmd.subtype != AlterTableType.AT_AddConstraint or not isinstance(constraint, ast.Constraint):
-                continue
-            if constraint.contype not in _LOCK or constraint.skip_validation:
-                continue
-            kind, lock = _LOCK[constraint.contype]
-            name = f' "{constraint.conname}"' if constraint.conname else ""
-            table = display_name(statement.effect.object or "")
-            yield Hit(
-                f"ADD CONSTRAINT{name} {kind} on existing table {table} checks every row under {lock}",
-                statement.unit,
-                constraint.location,
-            )
+        if constraint.skip_validation:
+            continue
+        kind, lock = _LOCK[constraint.contype]
+        name = f' "{constraint.conname}"' if constraint.conname else ""
+        table = display_name(statement.effect.object or "")
+        yield Hit(
+            f"ADD CONSTRAINT{name} {kind} on existing table {table} checks every row under {lock}",
+            statement.unit,
+            constraint.location,
+        )
 
 
 RULE = LintRule(

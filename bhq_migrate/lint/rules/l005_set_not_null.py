@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
 from pglast.enums import AlterTableType
 
 from bhq_migrate.findings import Rule, Severity
@@ -13,18 +12,9 @@ from bhq_migrate.lint.context import Hit, LintContext, LintRule
 
 
 def check(context: LintContext) -> Iterator[Hit]:
-    for statement in context.of_type(ast.AlterTableStmt):
-        if not statement.table_existed:
-            continue
-        node = statement.unit.node
-        assert isinstance(node, ast.AlterTableStmt)
+    for statement, cmd in context.alter_commands(AlterTableType.AT_SetNotNull):
         table = display_name(statement.effect.object or "")
-        for cmd in node.cmds or ():
-            if cmd.subtype == AlterTableType.AT_SetNotNull:
-                yield Hit(
-                    f'SET NOT NULL on "{cmd.name}" scans all of {table} under ACCESS EXCLUSIVE',
-                    statement.unit,
-                )
+        yield Hit(f'SET NOT NULL on "{cmd.name}" scans all of {table} under ACCESS EXCLUSIVE', statement.unit)
 
 
 RULE = LintRule(

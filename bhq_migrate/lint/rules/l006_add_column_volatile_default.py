@@ -13,21 +13,15 @@ from bhq_migrate.lint.context import Hit, LintContext, LintRule
 
 
 def check(context: LintContext) -> Iterator[Hit]:
-    for statement in context.of_type(ast.AlterTableStmt):
-        if not statement.table_existed:
-            continue
-        node = statement.unit.node
-        assert isinstance(node, ast.AlterTableStmt)
-        for cmd in node.cmds or ():
-            column = cmd.def_
-            is_column = cmd.subtype == AlterTableType.AT_AddColumn and isinstance(column, ast.ColumnDef)
-            if is_column and is_volatile_default(column):  # type: ignore[arg-type]
-                yield Hit(
-                    f'ADD COLUMN "{column.colname}" has a per-row default: it rewrites '
-                    f"{display_name(statement.effect.object or '')} under ACCESS EXCLUSIVE",
-                    statement.unit,
-                    column.location,
-                )
+    for statement, cmd in context.alter_commands(AlterTableType.AT_AddColumn):
+        column = cmd.def_
+        if isinstance(column, ast.ColumnDef) and is_volatile_default(column):
+            yield Hit(
+                f'ADD COLUMN "{column.colname}" has a per-row default: it rewrites '
+                f"{display_name(statement.effect.object or '')} under ACCESS EXCLUSIVE",
+                statement.unit,
+                column.location,
+            )
 
 
 RULE = LintRule(
