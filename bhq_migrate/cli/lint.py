@@ -144,7 +144,7 @@ def _print_plan_report(report: PlanReport) -> None:
 
 @app.command()
 def plan(
-    database_url: str | None = typer.Option(None, "--database-url", help=DATABASE_URL_HELP),
+    database_url: str | None = typer.Option(None, "--database-url", "-d", help=DATABASE_URL_HELP),
     plans_dir: Path | None = typer.Option(None, "--plans-dir", help="Plan directory (default: the shipped plans)."),
     with_optional: bool = typer.Option(False, "--with-optional", help="Include optional plans (003_hardening)."),
     output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),

@@ -13,7 +13,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.table import Table
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stderr, stdout
+from bhq_migrate.cli.app import DATABASE_URL_HELP, app, finite, guarded, stderr, stdout
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.errors import PreflightFailed
 from bhq_migrate.exitcodes import ExitCode
@@ -142,9 +142,11 @@ def apply_command(
         "--single-transaction", help="All pending plans in one transaction instead of one each.")] = False,
     lock_timeout: Annotated[str, typer.Option(help="How long one DDL statement may wait for a lock.")] = "3s",
     statement_timeout: Annotated[str, typer.Option(help="Upper bound for any single statement.")] = "30min",
-    retries: Annotated[int, typer.Option(help="Retries of a plan that hit lock_timeout (with backoff).")] = 3,
-    retry_backoff: Annotated[float, typer.Option(help="First retry pause in seconds; doubles each time.")] = 1.0,
-    wait: Annotated[float, typer.Option(help="Seconds to wait for another running apply to finish.")] = 30.0,
+    retries: Annotated[int, typer.Option(min=0, help="Retries of a plan that hit lock_timeout (with backoff).")] = 3,
+    retry_backoff: Annotated[float, typer.Option(min=0, callback=finite,
+                                                 help="First retry pause in seconds; doubles each time.")] = 1.0,
+    wait: Annotated[float, typer.Option(min=0, callback=finite,
+                                        help="Seconds to wait for another running apply to finish.")] = 30.0,
     accept_changed: Annotated[list[str] | None, typer.Option(
         "--accept-changed", help="Accept the edited file of this applied plan id (repeatable).")] = None,
     with_optional: Annotated[bool, typer.Option(
