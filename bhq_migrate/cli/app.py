@@ -7,6 +7,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from bhq_migrate.cli import INTERRUPTED
 from bhq_migrate.connection import redact, register_secrets
 from bhq_migrate.errors import BhqError
 from bhq_migrate.exitcodes import ExitCode
@@ -23,8 +25,6 @@ _ClickException: type[Exception] = next(
     base for base in typer.BadParameter.__mro__ if base.__name__ == "ClickException"
 )
 _EXTRA_ARGUMENTS = re.compile(r"Got unexpected extra arguments?(?:\(s\))? \((?P<words>.*)\)", re.S)
-INTERRUPTED = 130
-"""Exit code after Ctrl-C (128 + SIGINT), as shells report it."""
 
 
 class OneLineErrorGroup(TyperGroup):
@@ -125,6 +125,35 @@ def finite(value: float | None) -> float | None:
     if value is not None and not math.isfinite(value):
         raise typer.BadParameter(f"{value} is not a finite number")
     return value
+
+
+def output_file(value: Path | None) -> Path | None:
+    """Option callback for a file the command writes: its folder must already exist (nothing is created, so
+    a typo cannot scatter folders), and the check runs before any work, naming the option on failure."""
+    if value is None:
+        return None
+    _existing_folder(value.parent)
+    if value.is_dir():
+        raise typer.BadParameter(f"{value} is a folder, not a file")
+    return value
+
+
+def output_folder(value: Path) -> Path:
+    """Argument callback for a folder the command writes into: it may be created, its parent may not."""
+    if value.exists():
+        _existing_folder(value)
+    else:
+        _existing_folder(value.parent)
+    return value
+
+
+def _existing_folder(folder: Path) -> None:
+    if not folder.exists():
+        raise typer.BadParameter(f"folder {folder} does not exist")
+    if not folder.is_dir():
+        raise typer.BadParameter(f"{folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise typer.BadParameter(f"folder {folder} is not writable")
 
 
 def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN, url: str | None = None) -> NoReturn:

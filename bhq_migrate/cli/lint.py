@@ -108,13 +108,14 @@ def _size(total_bytes: int | None) -> str:
 
 
 def _print_plan_report(report: PlanReport) -> None:
-    _out(f"database: {report.database}")
-    _out(f"applied: {', '.join(report.applied) or 'none'}")
+    _out(f"database: {escape(report.database)}")
+    _out(f"applied: {escape(', '.join(report.applied)) or 'none'}")
     if not report.pending:
         _out("nothing to apply")
     for plan in report.pending:
         mode = "transactional" if plan.transactional else "autocommit"
-        _out(f"\n[bold]{plan.id} {plan.name}[/] ({mode}; est. {plan.estimated_seconds:.1f} s of rewrites/scans)")
+        _out(f"\n[bold]{escape(plan.id)} {escape(plan.name)}[/] "
+             f"({mode}; est. {plan.estimated_seconds:.1f} s of rewrites/scans)")
         header = ("line", "lock", "table", "rows", "size", "effect", "est. s")
         _out("  {:>5}  {:<22}  {:<28}  {:>11}  {:>9}  {:<8}  {:>6}  what".format(*header))
         for statement in plan.statements:
