@@ -171,13 +171,14 @@ def _size(total_bytes: int | None) -> str:
 
 
 def _print_plan_report(report: PlanReport) -> None:
-    _out(f"database: {report.database}")
-    _out(f"applied: {', '.join(report.applied) or 'none'}")
+    _out(f"database: {escape(report.database)}")
+    _out(f"applied: {escape(', '.join(report.applied)) or 'none'}")
     if not report.pending:
         _out("nothing to apply")
     for plan in report.pending:
         mode = "transactional" if plan.transactional else "autocommit"
-        _out(f"\n[bold]{plan.id} {plan.name}[/] ({mode}; est. {plan.estimated_seconds:.1f} s of rewrites/scans)")
+        _out(f"\n[bold]{escape(plan.id)} {escape(plan.name)}[/] "
+             f"({mode}; est. {plan.estimated_seconds:.1f} s of rewrites/scans)")
         header = ("line", "lock", "table", "rows", "size", "effect", "est. s")
         _out("  {:>5}  {:<22}  {:<28}  {:>11}  {:>9}  {:<8}  {:>6}  what".format(*header))
         for statement in plan.statements:
@@ -207,7 +208,7 @@ def _print_plan_report(report: PlanReport) -> None:
 
 @app.command()
 def plan(
-    database_url: str | None = typer.Option(None, "--database-url", help=DATABASE_URL_HELP),
+    database_url: str | None = typer.Option(None, "--database-url", "-d", help=DATABASE_URL_HELP),
     plans_dir: Path | None = typer.Option(None, "--plans-dir", help="Plan directory (default: the shipped plans)."),
     with_optional: bool = typer.Option(False, "--with-optional", help="Include optional plans (003_hardening)."),
     output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),
