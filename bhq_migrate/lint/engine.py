@@ -108,7 +108,11 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None) -> lis
     files = sql_files(paths)
     if not files:
         raise ConfigError("no .sql files to lint")
-    return lint_sources([source_from_path(path) for path in files], options)
+    sources = [source_from_path(path) for path in files]
+    for source in sources:
+        if not source.units and not source.syntax_errors:  # "0 errors" for an empty file would be a silent pass
+            raise ConfigError(f"{source.file}: no SQL statement (empty or only comments)")
+    return lint_sources(sources, options)
 
 
 def _apply_findings(plans: Sequence[Plan], catalog: Catalog | None) -> tuple[list[LintFinding], list[str]]:
