@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import typer
 
-from bhq_migrate.cli.app import app
+from bhq_migrate.cli.app import app, run_checked
 
 COMMAND_MODULES: dict[str, str] = {
     "apply": "migrate",
@@ -44,7 +44,7 @@ def main() -> None:
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
     module = COMMAND_MODULES.get(command or "")
     load_commands([module] if module else None)
-    app()
+    run_checked(app)  # a failed write to stdout is an error for every command, in one place
 
 
 __all__ = ["COMMAND_MODULES", "app", "full_app", "load_commands", "main"]
