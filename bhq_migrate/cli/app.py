@@ -68,11 +68,6 @@ def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN, url: str | None = N
     raise typer.Exit(int(code))
 
 
-# Exit status when the reader of stdout went away (``bhq-migrate status | head -1``): quietly, with the
-# status a shell reports for a program killed by SIGPIPE (128 + 13), as `git log | head` does.
-BROKEN_PIPE_EXIT = 141
-
-
 class StdoutFailed(BaseException):  # like KeyboardInterrupt: not caught by `except Exception`
     """Writing to standard output failed. Raised by :class:`CheckedStdout`, handled once in :func:`run_checked`.
 
@@ -135,7 +130,7 @@ def run_checked(run: Callable[[], object]) -> None:
         with contextlib.suppress(OSError, ValueError):  # what is still buffered goes nowhere, quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), real.fileno())
         if failed.broken_pipe:
-            sys.exit(BROKEN_PIPE_EXIT)
+            sys.exit(int(ExitCode.BROKEN_PIPE))
         error_line(f"cannot write to standard output: {failed.reason}")
         sys.exit(int(ExitCode.CANNOT_RUN))
     finally:
