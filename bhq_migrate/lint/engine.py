@@ -11,7 +11,7 @@ import psycopg
 from bhq_migrate.errors import ConfigError, LintRefused
 from bhq_migrate.findings import Finding, Rule, Severity
 from bhq_migrate.lint.catalog import Catalog, load_catalog
-from bhq_migrate.lint.context import Hit, LintContext, LintOptions, LintRule, build_context
+from bhq_migrate.lint.context import Hit, LintContext, LintOptions, LintRule, Runner, build_context
 from bhq_migrate.lint.folders import discover, new_since
 from bhq_migrate.lint.rules import RULES
 from bhq_migrate.lint.source import SourceFile, Unit, source_from_path, source_from_plan
@@ -121,7 +121,13 @@ def lint_paths(
     """
     folder = discover(paths)
     options = options or LintOptions(runner=folder.runner, history=True)
-    findings = lint_sources([source_from_path(path) for path in folder.files], options)
+    sources = [source_from_path(path) for path in folder.files]
+    empty = [source.file for source in sources if not source.units and not source.syntax_errors]
+    # "0 errors" for empty files would be a silent pass. Prisma writes comment-only migrations itself
+    # ("-- This is an empty migration."), so in a tool's folder only an entirely empty one is refused.
+    if empty and (len(empty) == len(sources) or options.runner is Runner.BHQ):
+        raise ConfigError(f"{empty[0]}: no SQL statement (empty or only comments)")
+    findings = lint_sources(sources, options)
     if since is None:
         return findings
     new = {str(path) for path in new_since(folder.files, since)}
