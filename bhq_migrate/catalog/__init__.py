@@ -57,6 +57,8 @@ session holds ACCESS EXCLUSIVE on a table, as a migration would):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from bhq_migrate.catalog.model import (
     FK_ACTIONS,
     POLICY_COMMANDS,
@@ -74,7 +76,21 @@ from bhq_migrate.catalog.model import (
     Table,
     Trigger,
 )
-from bhq_migrate.catalog.reader import CatalogSession, catalog_sql, read_catalog, snapshot
+
+if TYPE_CHECKING:
+    from bhq_migrate.catalog.reader import CatalogSession, catalog_sql, read_catalog, snapshot
+
+_READER = frozenset({"CatalogSession", "catalog_sql", "read_catalog", "snapshot"})
+
+
+def __getattr__(name: str) -> Any:
+    # The reader needs psycopg; the models do not. Importing it lazily keeps `lint` without a database (and
+    # `--help`) free of the driver's import time.
+    if name in _READER:
+        from bhq_migrate.catalog import reader
+
+        return getattr(reader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FK_ACTIONS",
