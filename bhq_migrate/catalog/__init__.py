@@ -46,8 +46,9 @@ session holds ACCESS EXCLUSIVE on a table, as a migration would):
   on a table in scope, and hold ACCESS SHARE until the snapshot ends. Mitigations: ask only for the parts
   and tables you need (locks are taken on the tables in scope only); :func:`snapshot` sets
   ``lock_timeout`` (:data:`~bhq_migrate.catalog.reader.LOCK_TIMEOUT`, 5 s) and ``statement_timeout``
-  (60 s) in its own transaction, so a read behind a migration fails in one line instead of hanging, and the
-  transaction is rolled back as soon as the reads are done. ACCESS SHARE conflicts with nothing but ACCESS
+  (60 s) in its own transaction where the session has none (``apply`` sets its own), so a read behind a
+  migration fails in one line instead of hanging, and the transaction is rolled back as soon as the reads are
+  done. ACCESS SHARE conflicts with nothing but ACCESS
   EXCLUSIVE: reads never block the application's queries.
 * Deliberately not used: ``pg_relation_size`` / ``pg_total_relation_size`` (they open the table under
   ACCESS SHARE; sizes come from ``pg_class.relpages`` instead, an estimate as of the last

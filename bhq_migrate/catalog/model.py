@@ -54,6 +54,7 @@ class Column:
     """The internal type name (``int4``; ``_int4`` for an array of int4)."""
     type_modifier: int = -1
     """``pg_attribute.atttypmod`` (-1: none)."""
+    type_oid: int = 0
     is_array: bool = False
     identity: str | None = None
     """``a`` (GENERATED ALWAYS AS IDENTITY), ``d`` (BY DEFAULT) or None."""
@@ -178,6 +179,8 @@ class Dependent:
     view: QName | None = None
     view_kind: str | None = None
     """``v`` view, ``m`` materialized view."""
+    view_sql: str | None = None
+    """The view's name as SQL, quoted where needed (``public.v``, ``public."Vue"``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,7 +141,8 @@ def snapshot(
     back at the end (the server itself refuses any write, so a role with only USAGE/SELECT can read). Otherwise
     the queries run in the caller's transaction, which then decides isolation, lifetime and timeouts (``apply``
     reads the catalog inside the transaction that applies the plan, under its own lock_timeout).
-    In its own transaction the first read sets ``lock_timeout`` and ``statement_timeout`` (``SET LOCAL``).
+    In its own transaction the first read sets ``lock_timeout`` and ``statement_timeout`` (``SET LOCAL``) where
+    the session has none; a session's own settings (``apply``'s runner sets both) win.
     """
     own = conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     if not own:
@@ -214,12 +215,12 @@ class _Builder:
             if current is None or row[1:3] != current[1:3]:
                 flush()
                 current, columns = row, {}
-            (position, name, type_, type_name, type_modifier, is_array, not_null, default, identity, generated,
-             enum_name, comment, has_privileges) = row[_TABLE_FIELDS:]
+            (position, name, type_, type_name, type_oid, type_modifier, is_array, not_null, default, identity,
+             generated, enum_name, comment, has_privileges) = row[_TABLE_FIELDS:]
             if name is not None:
                 columns[name] = Column(
-                    name, type_, not_null, default, position, type_name, type_modifier, is_array, identity,
-                    generated, enum_name, comment, has_privileges,
+                    name, type_, not_null, default, position, type_name, type_modifier, type_oid, is_array,
+                    identity, generated, enum_name, comment, has_privileges,
                 )
         flush()
 
@@ -272,10 +273,10 @@ class _Builder:
             self._policies_by_table.setdefault(policy.table, []).append(policy)
 
     def dependents(self, rows: list[tuple[Any, ...]]) -> None:
-        for schema, table, column, description, view_schema, view_name, view_kind in rows:
+        for schema, table, column, description, view_schema, view_name, view_kind, view_sql in rows:
             view = (view_schema, view_name) if view_name is not None else None
             self._dependents.setdefault(((schema, table), column), []).append(
-                Dependent(description, view, view_kind if view else None)
+                Dependent(description, view, view_kind if view else None, view_sql)
             )
 
     def sequences(self, rows: list[tuple[Any, ...]]) -> None:

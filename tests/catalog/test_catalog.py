@@ -173,3 +173,15 @@ def test_deparsing_parts_lock_only_the_tables_in_scope(conn: psycopg.Connection)
     # pg_get_expr / pg_get_indexdef / pg_get_constraintdef open the table (ACCESS SHARE): the wait is bounded.
     with pytest.raises(psycopg.errors.LockNotAvailable), snapshot(conn, lock_timeout="50ms") as session:
         session.read(DEPARSING, tables=[ANIMAL])
+
+
+def test_its_own_transaction_bounds_lock_and_statement_timeouts(conn: psycopg.Connection) -> None:  # type: ignore[type-arg]
+    with snapshot(conn) as session:
+        session.read(Part.TABLES)
+        assert session.execute("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')") == [
+            ("5s", "1min")]
+    conn.execute("SET lock_timeout = '3s'")  # a session's own setting (apply's runner) wins
+    with snapshot(conn) as session:
+        session.read(Part.TABLES)
+        assert session.execute("SELECT current_setting('lock_timeout')") == [("3s",)]
+    assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)  # SET LOCAL: gone with the snapshot

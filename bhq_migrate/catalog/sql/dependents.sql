@@ -1,7 +1,7 @@
 -- What depends on each column of the tables in scope, from pg_depend: views and materialized views (through
 -- their rewrite rules), indexes, constraints, triggers, policies, owned sequences, other columns' defaults...
 -- The column's own default is left out (it belongs to the column). description is pg_describe_object's
--- text; view_* name the dependent relation when it is a view ('v') or materialized view ('m').
+-- text; view_* name the dependent relation (view_sql as SQL, quoted where needed) when it is a view ('v') or materialized view ('m').
 -- No pg_get_viewdef here: deparsing a view locks the tables it reads.
 SELECT DISTINCT
        tbl.schema_name                                    AS schema_name,
@@ -10,7 +10,8 @@ SELECT DISTINCT
        pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) AS description,
        vn.nspname::text                                   AS view_schema,
        v.relname::text                                    AS view_name,
-       v.relkind::text                                    AS view_kind
+       v.relkind::text                                    AS view_kind,
+       CASE WHEN v.oid IS NOT NULL THEN format('%%I.%%I', vn.nspname, v.relname) END AS view_sql
 FROM tbl
 JOIN pg_catalog.pg_depend AS d
   ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = tbl.oid AND d.refobjsubid > 0
