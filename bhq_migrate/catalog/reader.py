@@ -91,8 +91,9 @@ class CatalogSession:
         filter is given).
         """
         lock_timeout, statement_timeout = self.timeouts or (None, None)
-        ((server_version, _timeouts, has_history, in_scope),) = self.execute(catalog_sql("context"), {
+        ((server_version, _timeouts, has_history, in_scope, matched_names),) = self.execute(catalog_sql("context"), {
             "schemas": sorted(schemas) if schemas is not None else None,
+            "names": sorted(names) if names is not None else None,
             "lock_timeout": lock_timeout,
             "statement_timeout": statement_timeout,
         })
@@ -122,7 +123,7 @@ class CatalogSession:
             built.triggers(self.execute(_scoped("triggers"), params))
         if Part.ENUMS in parts:
             built.enums(self.execute(catalog_sql("enums"), params))
-        return built.catalog(server_version, frozenset(in_scope), parts, has_history)
+        return built.catalog(server_version, frozenset(in_scope), parts, has_history, frozenset(matched_names))
 
 
 LOCK_TIMEOUT = "5s"
@@ -296,7 +297,9 @@ class _Builder:
         for schema, name, labels in rows:
             self._enums[(schema, name)] = Enum(schema, name, tuple(labels))
 
-    def catalog(self, server_version: int, schemas: frozenset[str], parts: Part, has_history: bool) -> Catalog:
+    def catalog(
+        self, server_version: int, schemas: frozenset[str], parts: Part, has_history: bool, matched: frozenset[str]
+    ) -> Catalog:
         return Catalog(
             server_version=server_version,
             schemas=schemas,
@@ -310,6 +313,7 @@ class _Builder:
             triggers=self._triggers,
             enums=self._enums,
             has_history=has_history,
+            matched_names=matched,
             indexes_by_table={key: tuple(items) for key, items in self._indexes_by_table.items()},
             constraints_by_table={key: tuple(items) for key, items in self._constraints_by_table.items()},
             policies_by_table={key: tuple(items) for key, items in self._policies_by_table.items()},

@@ -108,10 +108,14 @@ class Snapshot:
     elapsed_ms: float = 0.0
     audit_rows: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     """Audit rule id -> what its catalog query found (one JSON array per finding)."""
-
     @property
     def server_version(self) -> int:
         return self.catalog.server_version
+
+    @property
+    def matched_tables(self) -> frozenset[str]:
+        """The ``tables`` filters that name an existing table in ``schemas``."""
+        return self.catalog.matched_names
 
     @property
     def schemas(self) -> frozenset[str]:
