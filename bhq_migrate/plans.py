@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 from pglast import parser as pg_parser
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bhq_migrate.errors import BadPlan
 
@@ -39,6 +40,9 @@ class Statement(BaseModel):
     line: int
     column: int
     leading_comments: str = ""
+    node: Any = Field(default=None, exclude=True, repr=False)
+    """The statement's parse tree (a ``pglast.ast`` node) from the one parse of the file, for the linter and
+    the planners to share; ``None`` when the statement was built some other way."""
 
 
 class Plan(BaseModel):
@@ -88,7 +92,9 @@ def split_statements(text: str, filename: str = "<sql>") -> tuple[Statement, ...
         body = chunk[body_offset:].strip()
         line, column = position(text, start + body_offset)
         statements.append(
-            Statement(index=index, sql=body, line=line, column=column, leading_comments=chunk[:body_offset])
+            Statement(
+                index=index, sql=body, line=line, column=column, leading_comments=chunk[:body_offset], node=raw.stmt
+            )
         )
     return tuple(statements)
 
