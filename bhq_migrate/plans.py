@@ -205,7 +205,8 @@ def load_plan(path: Path) -> Plan:
 def load_plans(directory: Path) -> list[Plan]:
     """Every plan in ``directory``, sorted by id; duplicate ids are an error."""
     if not directory.is_dir():
-        raise BadPlan(f"{directory}: plans directory does not exist")
+        state = "is not a directory" if directory.exists() else "does not exist"
+        raise BadPlan(f"{directory}: plans directory {state}")
     plans = [load_plan(path) for path in sorted(directory.glob("*.sql"))]
     seen: dict[str, Plan] = {}
     for plan in plans:
