@@ -150,17 +150,20 @@ TRUNCATED = "CREATE TABLE x (id int"
 QUOTE = "SELECT 1;\nSELECT 'abc;\n"
 
 
+APPLY_PLANS = ("apply", "--plans-dir", "plans", "-d", "{url}")
+
+
 def plan_cases() -> list[Case]:
     return [
-        Case("plan-truncated-apply", ("apply", "--plans-dir", "plans", "-d", "{url}"), 2,
+        Case("plan-truncated-apply", APPLY_PLANS, 2,
              "plans/001_x.sql:1:23: syntax error at end of input", files={"plans/001_x.sql": TRUNCATED}, db=True),
-        Case("plan-quote-apply", ("apply", "--plans-dir", "plans", "-d", "{url}"), 2,
+        Case("plan-quote-apply", APPLY_PLANS, 2,
              "plans/001_x.sql:2:8: syntax error: unterminated quoted string", files={"plans/001_x.sql": QUOTE},
              db=True),
-        Case("plan-dollar-apply", ("apply", "--plans-dir", "plans", "-d", "{url}"), 2,
+        Case("plan-dollar-apply", APPLY_PLANS, 2,
              "plans/001_x.sql:1:8: syntax error: unterminated dollar-quoted string",
              files={"plans/001_x.sql": "SELECT $$never closed;\n"}, db=True),
-        Case("plan-comment-apply", ("apply", "--plans-dir", "plans", "-d", "{url}"), 2,
+        Case("plan-comment-apply", APPLY_PLANS, 2,
              "plans/001_x.sql:2:1: syntax error: unterminated /* comment",
              files={"plans/001_x.sql": "SELECT 1;\n/* never closed;\n"}, db=True),
         Case("plan-truncated-plan", ("plan", "--plans-dir", "plans", "-d", "{url}"), 2, "001_x.sql:1:23: syntax error",
@@ -175,16 +178,16 @@ def plan_cases() -> list[Case]:
              "unterminated /* comment", files={"x.sql": "SELECT 1;\n/* x;\n"}, stream="stdout"),
         Case("plan-identifier-lint", ("lint", "x.sql"), 1, "x.sql:1:15: error L000 syntax-error: syntax error: "
              "unterminated quoted identifier", files={"x.sql": 'SELECT 1 FROM "abc;\n'}, stream="stdout"),
-        Case("plan-not-utf8-apply", ("apply", "--plans-dir", "plans", "-d", "{url}"), 2, "plans/001_x.sql: not valid UTF-8",
+        Case("plan-not-utf8-apply", APPLY_PLANS, 2, "plans/001_x.sql: not valid UTF-8",
              files={"plans/001_x.sql": b"\xff\xfeSELECT 1;"}, db=True),
         Case("plan-not-utf8-lint", ("lint", "x.sql"), 2, "x.sql: not valid UTF-8", files={"x.sql": b"SELECT \xff;"}),
-        Case("plan-misnamed", ("apply", "--plans-dir", "plans", "-d", "{url}"), 2, "plans/1_x.sql: plan files are named",
+        Case("plan-misnamed", APPLY_PLANS, 2, "plans/1_x.sql: plan files are named",
              files={"plans/1_x.sql": "SELECT 1;"}, db=True),
-        Case("plan-duplicate-id", ("apply", "--plans-dir", "plans", "-d", "{url}"), 2, "plan id 001 is used by both",
+        Case("plan-duplicate-id", APPLY_PLANS, 2, "plan id 001 is used by both",
              files={"plans/001_a.sql": "SELECT 1;", "plans/001_b.sql": "SELECT 1;"}, db=True),
-        Case("plan-unknown-dependency", ("apply", "--plans-dir", "plans", "-d", "{url}"), 2, "depends on unknown plan(s) 009",
+        Case("plan-unknown-dependency", APPLY_PLANS, 2, "depends on unknown plan(s) 009",
              files={"plans/001_a.sql": "-- depends: 009\nSELECT 1;\n"}, db=True),
-        Case("plan-bad-header", ("apply", "--plans-dir", "plans", "-d", "{url}"), 2,
+        Case("plan-bad-header", APPLY_PLANS, 2,
              "header 'transactional' must be true or false", files={"plans/001_a.sql": "-- transactional: maybe\n"
                                                                     "SELECT 1;\n"}, db=True),
         Case("plan-folder-is-a-file", ("apply", "--plans-dir", "plans.sql", "-d", "{dead}"), 2,
@@ -230,7 +233,8 @@ def schema_cases() -> list[Case]:
         Case("schema-missing", audit("nosuch.prisma"), 2, "nosuch.prisma: cannot read: No such file"),
         Case("schema-not-utf8", audit("s.prisma"), 2, "s.prisma: not valid UTF-8", files={"s.prisma": b"model \xff"}),
         Case("schema-is-a-folder", audit("folder"), 2, "folder: cannot read", files={"folder/x": ""}),
-        Case("schema-syntax-error", audit("s.prisma"), 2, "s.prisma:2:", files={"s.prisma": "model A {\n  id Int @@id\n}\n"}),
+        Case("schema-syntax-error", audit("s.prisma"), 2, "s.prisma:2:11: syntax error at '@'",
+             files={"s.prisma": "model A {\n  id Int @@id\n}\n"}),
         Case("schema-unclosed-brace", audit("s.prisma"), 2, "s.prisma:3:1: syntax error at the end of the file",
              files={"s.prisma": "model A {\n  id Int @id\n"}),
         Case("schema-unknown-type", audit("s.prisma"), 2, "'Missing'",

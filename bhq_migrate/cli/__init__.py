@@ -55,7 +55,10 @@ def main() -> None:
     try:
         command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
         module = COMMAND_MODULES.get(command or "")
-        load_commands([module] if module else None)()
+        app = load_commands([module] if module else None)
+        from bhq_migrate.cli.app import run_checked
+
+        run_checked(app)  # a failed write to stdout is an error for every command, in one place
     except KeyboardInterrupt:  # during an import, before the app's own handler exists (or after it is done)
         sys.stderr.write("interrupted\n")
         sys.stderr.flush()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -156,11 +157,85 @@ def _existing_folder(folder: Path) -> None:
         raise typer.BadParameter(f"folder {folder} is not writable")
 
 
-def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN, url: str | None = None) -> NoReturn:
-    """Print one red line to stderr and exit: the only way commands report errors."""
+def error_line(message: str, url: str | None = None) -> None:
+    """The one-line ``error: ...`` on stderr, the password redacted and the text escaped for rich."""
     line = redact(" ".join(message.split()), url)
     stderr.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False)
+
+
+def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN, url: str | None = None) -> NoReturn:
+    """Print one red line to stderr and exit: the only way commands report errors."""
+    error_line(message, url)
     raise typer.Exit(int(code))
+
+
+class StdoutFailed(BaseException):  # like KeyboardInterrupt: not caught by `except Exception`
+    """Writing to standard output failed. Raised by :class:`CheckedStdout`, handled once in :func:`run_checked`.
+
+    A BaseException, so library code that catches ``Exception`` (and ``guarded``) lets it through: a
+    report that could not be written must end the command, whatever it was doing.
+    """
+
+    def __init__(self, error: OSError | ValueError) -> None:
+        super().__init__(str(error))
+        self.broken_pipe = isinstance(error, BrokenPipeError)
+        self.reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+
+
+class CheckedStdout:
+    """Stands in for ``sys.stdout``: a failed write or flush raises :class:`StdoutFailed`, every other
+    attribute is the real stream's (rich, click and ``print`` all write through it)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError) as error:  # ValueError: "I/O operation on closed file"
+            raise StdoutFailed(error) from None
+
+    def writelines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (OSError, ValueError) as error:
+            raise StdoutFailed(error) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def run_checked(run: Callable[[], object]) -> None:
+    """Run the CLI so that any failure to write stdout is an error, for every command (and --help).
+
+    A closed stdout (``bhq-migrate status >&-``) is refused before anything runs: `apply` must not change a
+    database and then lose its report. A write error (``> /dev/full``) prints one line and exits 2. A broken
+    pipe (``| head``) exits 141 without a word, the convention of command-line tools.
+    """
+    if sys.stdout is None:  # Python found no file descriptor 1 at start-up
+        error_line("cannot write to standard output: it is closed")
+        sys.exit(int(ExitCode.CANNOT_RUN))
+    real = sys.stdout
+    sys.stdout = CheckedStdout(real)  # type: ignore[assignment]
+    try:
+        try:
+            run()
+        finally:
+            sys.stdout.flush()  # inside the try: the last buffered write can fail too
+    except StdoutFailed as failed:
+        sys.stdout = real
+        with contextlib.suppress(OSError, ValueError):  # what is still buffered goes nowhere, quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), real.fileno())
+        if failed.broken_pipe:
+            sys.exit(int(ExitCode.BROKEN_PIPE))
+        error_line(f"cannot write to standard output: {failed.reason}")
+        sys.exit(int(ExitCode.CANNOT_RUN))
+    finally:
+        sys.stdout = real
 
 
 def guarded(action: Callable[[], T], url: str | None = None) -> T:
