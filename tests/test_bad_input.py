@@ -43,6 +43,7 @@ PASSWORDS = {
 
 MODEL = "model User {\n  id        Int       @id\n  deletedAt DateTime?\n}\n"
 FINDING_TS = "export const f = () => prisma.user.findMany();\n"
+BRACKET_SOCKET = "postgresql://app@%2Fnonexistent%2F%5B%2Fx%5D/db"  # host: the socket folder /nonexistent/[/x]
 MALFORMED = "malformed database URL (not shown, it may contain a password)"
 AUTH_FAILED = 'authentication failed for user "{user}"'
 
@@ -141,8 +142,10 @@ def url_cases() -> list[Case]:
                   "PGPASSWORD": p["env"]}),
         # A URL in the wrong place is a usage error; click would echo it whole.
         Case("url-as-extra-argument", ("status", raw(p["mixed"])), 2, "extra argument(s) not accepted"),
-        Case("url-socket-with-brackets", ("status", "-d", "postgresql://app@%2Fnonexistent%2F%5B%2Fx%5D/db"), 2,
-             "cannot connect to app@[/nonexistent/[/x]]"),
+        # "[/x]" is a closing rich markup tag: every command must print it, not crash on it.
+        *(Case(f"url-socket-with-brackets-{command[0]}", (*command, "-d", BRACKET_SOCKET), 2,
+               "cannot connect to app@[/nonexistent/[/x]]:5432/db", files=schema)
+          for command in (("status",), ("apply",), ("verify",), ("plan",), ("audit-prisma", "schema.prisma"))),
     ]
 
 
@@ -194,7 +197,9 @@ def plan_cases() -> list[Case]:
              "plans.sql: plans directory is not a directory", files={"plans.sql": "SELECT 1;"}),
         Case("plan-folder-missing", ("status", "--plans-dir", "nosuch", "-d", "{dead}"), 2,
              "nosuch: plans directory does not exist"),
-        Case("plan-folder-with-brackets", ("apply", "--plans-dir", "[/x]/plans", "-d", "{dead}"), 2,
+        *(Case(f"plan-folder-with-brackets-{command}", (command, "--plans-dir", "[/x]/plans", "-d", "{dead}"), 2,
+               "[/x]/plans: plans directory does not exist") for command in ("apply", "status", "plan", "verify")),
+        Case("plan-folder-with-brackets-export", ("export-prisma", "out", "--plans-dir", "[/x]/plans"), 2,
              "[/x]/plans: plans directory does not exist"),
         Case("plan-file-is-a-folder", ("apply", "--plans-dir", "plans", "-d", "{dead}"), 2,
              "plans/002_dir.sql: cannot read", files={"plans/001_a.sql": "SELECT 1;", "plans/002_dir.sql/x": ""}),
@@ -468,3 +473,17 @@ def test_bad_input(case: Case, tmp_path: Path, request: pytest.FixtureRequest) -
         assert not (work / relative).exists(), f"{relative} was created"
     if url:
         assert _db_fingerprint(url) == before, "the database changed"
+
+
+def test_an_error_line_prints_brackets_verbatim(tmp_path: Path) -> None:
+    """The no-binaries hint names the ``[embedded]`` extra; rich markup must neither swallow it nor choke on
+    a closing tag like ``[/x]`` (the only way to reach the hint from the CLI is a machine without PostgreSQL)."""
+    hint = "pip install 'bhq-migrate[embedded]' or see [/x] and [bold]"
+    code = ("import sys, typer\nfrom bhq_migrate.cli.app import guarded\n"
+            "from bhq_migrate.errors import EmbeddedServerError\n"
+            f"def boom():\n    raise EmbeddedServerError({hint!r})\n"
+            "try:\n    guarded(boom)\nexcept typer.Exit as exit:\n    sys.exit(exit.exit_code)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "NO_COLOR": "1"}, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"error: {hint}\n"
