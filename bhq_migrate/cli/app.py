@@ -239,7 +239,7 @@ def run_checked(run: Callable[[], object]) -> None:
 
 
 def guarded(action: Callable[[], T], url: str | None = None) -> T:
-    """Run ``action``; any BhqError (or unexpected driver error) becomes a one-line error and exit code."""
+    """Run ``action``; any BhqError (or any other exception) becomes a one-line error and exit code."""
     try:
         return action()
     except BhqError as exc:
