@@ -67,8 +67,6 @@ def redact(text: str, url: str | None = None) -> str:
     unencoded ``/`` or ``@`` in a password makes libpq split the URL elsewhere, and then its "password"
     is only a fragment of the real one.
     """
-    cleaned = _URL_PASSWORD.sub(r"\g<head>***\g<tail>", text)
-    cleaned = _KV_PASSWORD.sub(r"\g<head>***", cleaned)
     secrets = set(_REGISTERED)
     for source in (url, os.environ.get("DATABASE_URL")):
         if source:
@@ -76,10 +74,14 @@ def redact(text: str, url: str | None = None) -> str:
     env_password = os.environ.get("PGPASSWORD")
     if env_password:
         secrets.add(env_password)
-    for secret in sorted(secrets, key=len, reverse=True):  # longest first: a fragment must not split a whole
+    cleaned = text
+    # The known secrets first and longest first: the patterns below cut a URL at its first "@", which would
+    # leave the rest of a password holding an "@" for the whole-secret replacement to miss.
+    for secret in sorted(secrets, key=len, reverse=True):
         if len(secret) >= _MIN_SECRET:
             cleaned = cleaned.replace(secret, "***")
-    return cleaned
+    cleaned = _URL_PASSWORD.sub(r"\g<head>***\g<tail>", cleaned)
+    return _KV_PASSWORD.sub(r"\g<head>***", cleaned)
 
 
 def register_secrets(given: str) -> None:

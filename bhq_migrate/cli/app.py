@@ -294,7 +294,7 @@ def run_checked(run: Callable[[], object]) -> None:
 
 
 def guarded(action: Callable[[], T], url: str | None = None) -> T:
-    """Run ``action``; any BhqError (or unexpected driver error) becomes a one-line error and exit code."""
+    """Run ``action``; any BhqError (or any other exception) becomes a one-line error and exit code."""
     try:
         return action()
     except BhqError as exc:
@@ -307,6 +307,12 @@ def guarded(action: Callable[[], T], url: str | None = None) -> T:
         where = f"{exc.filename}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.CANNOT_RUN, url)
     except Exception as exc:  # a last resort for bugs: never show a traceback (or a password) to the user
+        from pydantic import ValidationError  # here, not at the top: --version and --help never need pydantic
+
+        if isinstance(exc, ValidationError):  # an option the CLI passed on unchecked: name it
+            error = exc.errors()[0]
+            option = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "an option"
+            fail(f"invalid value for {option}: {error['msg']}", ExitCode.CANNOT_RUN, url)
         if os.environ.get("BHQ_MIGRATE_DEBUG"):
             raise
         kind = type(exc).__name__

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.spinner import Spinner
 from rich.table import Table
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, finite, guarded, stderr, stdout
+from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, finite, guarded, stderr, stdout
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.errors import PreflightFailed
 from bhq_migrate.exitcodes import ExitCode
@@ -210,7 +210,7 @@ def apply_command(
 
 
 def _json_guarded(run: Any, url: str) -> ApplyResult:
-    """In JSON mode failures are JSON too (still with the documented exit code)."""
+    """In JSON mode failures are JSON on stdout too (still with the documented exit code)."""
     from bhq_migrate.connection import redact
     from bhq_migrate.errors import BhqError
 
@@ -221,7 +221,7 @@ def _json_guarded(run: Any, url: str) -> ApplyResult:
         if isinstance(error, PreflightFailed):
             body["preflight"] = [problem.model_dump() for problem in error.problems]
         stdout.print_json(json.dumps(body))
-        raise typer.Exit(int(error.exit_code)) from None
+        fail(str(error), error.exit_code, url)  # and the one line on stderr, like every other failure
 
 
 def _verify_after_apply(url: str, plans_dir: Path, payload: dict[str, Any], output: OutputFormat) -> ExitCode:
