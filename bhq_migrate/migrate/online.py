@@ -156,6 +156,9 @@ SELECT a.attname,
          WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = a.attrelid
            AND d.refobjsubid = a.attnum
            AND NOT (d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid IS NOT DISTINCT FROM ad.oid)
+           -- PostgreSQL 18 records NOT NULL as a constraint; attnotnull covers it, and the swap re-creates it
+           AND NOT (d.classid = 'pg_catalog.pg_constraint'::regclass
+                    AND (SELECT c.contype FROM pg_catalog.pg_constraint AS c WHERE c.oid = d.objid) = 'n')
          ORDER BY 1)
        || CASE WHEN a.attgenerated <> '' THEN ARRAY['a generated column'] ELSE '{}' END
        || CASE WHEN a.attidentity <> '' THEN ARRAY['an identity column'] ELSE '{}' END
