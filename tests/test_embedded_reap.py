@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import psycopg
@@ -73,6 +74,44 @@ def test_a_sigkilled_demo_leaves_a_directory_that_the_next_start_reaps() -> None
     with EmbeddedPostgres() as server:
         assert server._root is not None and server._root.name.startswith(f"bhq-pg-{os.getpid()}-")
         assert not leftover.exists()
+
+
+def _sigint_pending(pid: int) -> bool:
+    """Whether process ``pid`` has a SIGINT pending (it does while it is stopped)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("ShdPnd:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    return False
+
+
+def test_a_second_ctrl_c_during_the_shutdown_still_removes_the_server_and_its_directory() -> None:
+    server = EmbeddedPostgres().start()
+    assert server._process is not None and server._root is not None
+    process, root = server._process, server._root
+    os.kill(process.pid, signal.SIGSTOP)  # a stopped server cannot finish its fast shutdown
+    main = threading.get_ident()
+    failed: list[str] = []
+
+    def second_ctrl_c() -> None:  # the event: stop() has sent its SIGINT and is waiting for the server
+        for _ in range(600_000):
+            if _sigint_pending(process.pid):
+                signal.pthread_kill(main, signal.SIGINT)
+                return
+        failed.append("stop() never signalled the server")
+
+    helper = threading.Thread(target=second_ctrl_c)
+    helper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            server.stop()
+    finally:
+        helper.join()
+        if process.poll() is None:  # only if the test fails: don't leave a stopped server behind
+            process.kill()
+            process.wait()
+    assert failed == []
+    assert process.returncode == -signal.SIGKILL
+    assert not root.exists()
 
 
 def test_the_reaper_deletes_only_provably_abandoned_directories(tmp_path: Path) -> None:
