@@ -16,11 +16,15 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pglast import parser as pg_parser
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from bhq_migrate.errors import BadPlan
+
+if TYPE_CHECKING:
+    from pglast import ast
 
 PLAN_FILENAME = re.compile(r"^(?P<id>\d{3,})_(?P<name>[a-z0-9_]+)\.sql$")
 _HEADER = re.compile(r"^--\s*(?P<key>transactional|optional|depends|description)\s*:\s*(?P<value>.*?)\s*$")
@@ -30,7 +34,11 @@ _FALSE = {"false", "no", "off", "0"}
 
 
 class Statement(BaseModel):
-    """One statement as the server will receive it, with where it starts in its file (1-based)."""
+    """One statement as the server will receive it, with where it starts in its file (1-based).
+
+    :attr:`node` is its parse tree, parsed once and kept: the runner, pre-flight, lint and the online planner
+    all read the same tree instead of each parsing the text again.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -39,6 +47,15 @@ class Statement(BaseModel):
     line: int
     column: int
     leading_comments: str = ""
+    _node: Any = PrivateAttr(default=None)
+
+    @property
+    def node(self) -> ast.Node:
+        """The statement's pglast tree (locations relative to :attr:`sql`), parsed on first use, then shared."""
+        if self._node is None:
+            raw = pg_parser.parse_sql(self.sql)
+            self._node = raw[0].stmt  # split_statements made it one statement; its parse succeeded already
+        return self._node  # type: ignore[no-any-return]
 
 
 class Plan(BaseModel):
