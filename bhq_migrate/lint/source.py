@@ -61,23 +61,10 @@ class Unit:
     comments: str
     in_do_block: bool = False
     dynamic_sql: bool = False
-    node_base: int | None = None
-    """The file offset that the node's ``location`` values count from: 0 when the tree comes from the parse
-    of the whole file (the usual case: each file is parsed once), ``None`` meaning ``offset`` when the
-    statement was parsed on its own."""
 
     def position(self, location: int | None = None) -> tuple[int, int]:
-        """File line and column of a node ``location`` (or of the statement's start)."""
-        base = self.offset if self.node_base is None else self.node_base
-        absolute = base + location if location is not None else self.offset
-        if not self.offset <= absolute < self.offset + len(self.sql):
-            absolute = self.offset
-        return position(self.text, absolute)
-
-    def location_of(self, index: int) -> int:
-        """The ``location`` (as :meth:`position` reads it) of character ``index`` of ``sql``."""
-        base = self.offset if self.node_base is None else self.node_base
-        return self.offset - base + index
+        usable = location if location is not None and 0 <= location < len(self.sql) else 0
+        return position(self.text, self.offset + usable)
 
 
 @dataclass
@@ -211,28 +198,15 @@ def _do_block_units(unit: Unit, body: str, queries: list[str]) -> Iterator[Unit]
             continue  # PL/pgSQL-only syntax (SELECT ... INTO var): not DDL, nothing to lint
         for statement in raw:
             yield replace(
-                unit,
-                sql=query,
-                offset=unit.offset + body_start + query_start,
-                node=statement.stmt,
-                in_do_block=True,
-                node_base=None,
+                unit, sql=query, offset=unit.offset + body_start + query_start, node=statement.stmt, in_do_block=True
             )
 
 
 def _units(name: str, text: str, statements: list[tuple[Statement, int]]) -> list[Unit]:
     units: list[Unit] = []
     for statement, offset in statements:
-        node = statement.node
-        node_base: int | None = 0  # the file's one parse: locations count from the file's start
-        if node is None:  # split without a tree (recovered from a file that does not parse as a whole)
-            raw = parser.parse_sql(statement.sql)
-            if not raw:
-                continue
-            node, node_base = raw[0].stmt, None
-        unit = Unit(
-            name, text, statement.index, statement.sql, offset, node, statement.leading_comments, node_base=node_base
-        )
+        node = statement.node  # the plan's own parse (plans.Statement), shared with the runner and pre-flight
+        unit = Unit(name, text, statement.index, statement.sql, offset, node, statement.leading_comments)
         body, language = _do_body(node) if isinstance(node, ast.DoStmt) else ("", "")
         if body and language.lower() == "plpgsql":
             queries, dynamic = _plpgsql_statements(body)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
 import psycopg
-from pglast import ast, parse_sql
+from pglast import ast
 from psycopg import errors as pg_errors
 from psycopg import sql
 from pydantic import BaseModel, ConfigDict, Field
@@ -364,7 +364,7 @@ def _run_outside_transaction(conn: Connection, plan: Plan, options: ApplyOptions
     for statement in plan.statements:
         on_event(Event(kind="statement", plan=plan.id, statement=statement.index + 1, total=len(plan.statements),
                        text=_first_line(statement), elapsed=time.monotonic() - started))
-        for invalid in invalid_indexes_rebuilt_by(conn, statement.sql):
+        for invalid in invalid_indexes_rebuilt_by(conn, statement):
             on_event(Event(kind="warning", plan=plan.id, text=f"dropping INVALID index {invalid} left by an earlier "
                                                                f"failed build, before building it again"))
             conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.SQL(invalid)))
@@ -381,20 +381,19 @@ def _run_outside_transaction(conn: Connection, plan: Plan, options: ApplyOptions
                        attempts=1, status="applied", changes=changes)
 
 
-def invalid_indexes_rebuilt_by(conn: Connection, statement_sql: str) -> list[str]:
+def invalid_indexes_rebuilt_by(conn: Connection, statement: Statement) -> list[str]:
     """Qualified names of INVALID indexes that this ``CREATE INDEX CONCURRENTLY IF NOT EXISTS`` would keep."""
     names: list[str] = []
-    for raw in parse_sql(statement_sql):
-        node = raw.stmt
-        if isinstance(node, ast.IndexStmt) and node.concurrent and node.if_not_exists and node.idxname:
-            schema = node.relation.schemaname or "public"
-            qualified = sql.Identifier(schema, node.idxname).as_string(None)
-            row = conn.execute(
-                "SELECT NOT i.indisvalid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = to_regclass(%s)",
-                (qualified,),
-            ).fetchone()
-            if row and row[0]:
-                names.append(qualified)
+    node = statement.node  # the plan's own parse, shared with pre-flight and lint
+    if isinstance(node, ast.IndexStmt) and node.concurrent and node.if_not_exists and node.idxname:
+        schema = node.relation.schemaname or "public"
+        qualified = sql.Identifier(schema, node.idxname).as_string(None)
+        row = conn.execute(
+            "SELECT NOT i.indisvalid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = to_regclass(%s)",
+            (qualified,),
+        ).fetchone()
+        if row and row[0]:
+            names.append(qualified)
     return names
 
 
