@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
-from bhq_migrate.connection import redact
+from bhq_migrate.connection import SessionLimits, redact
 from bhq_migrate.errors import BhqError
 from bhq_migrate.exitcodes import ExitCode
 
@@ -52,6 +52,18 @@ for _console in (stdout, stderr):
 T = TypeVar("T")
 
 DATABASE_URL_HELP = "PostgreSQL URL (default: $DATABASE_URL, then libpq's PG* variables)."
+
+# Every command that connects takes these two, with the same names (see connection.SessionLimits).
+LockTimeout = Annotated[str, typer.Option(
+    "--lock-timeout", help="How long any statement may wait for a table lock before giving up and naming the "
+    "blocker (PostgreSQL duration: 500ms, 3s, 1min; 0 = no limit).")]
+StatementTimeout = Annotated[str, typer.Option(
+    "--statement-timeout", help="Upper bound for any single statement (PostgreSQL duration; 0 = no limit).")]
+
+
+def session_limits(lock_timeout: str, statement_timeout: str) -> SessionLimits:
+    """The validated limits, or a one-line error naming the option."""
+    return guarded(lambda: SessionLimits(lock_timeout, statement_timeout))
 
 
 def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN, url: str | None = None) -> NoReturn:
