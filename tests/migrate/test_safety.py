@@ -166,7 +166,8 @@ def test_sigkill_during_plan_001_leaves_no_half_applied_state(empty_db: str) -> 
     running = 0
     while time.monotonic() < deadline and not running:  # wait until the rewrite is under way
         running = scalar(url, "SELECT count(*) FROM pg_stat_activity "
-                              "WHERE query LIKE 'ALTER TABLE \"Invoice\"%%' AND state = 'active'")
+                              "WHERE query LIKE 'ALTER TABLE \"Invoice\"%%' AND state = 'active' "
+                              "AND datname = current_database()")
         time.sleep(0.02)
     process.kill()
     process.wait()
