@@ -37,6 +37,7 @@ from bhq_migrate.connection import (
     connect,
     describe_exclusive_holders,
     is_timeout,
+    timeout_error,
 )
 from bhq_migrate.errors import (
     BadPlan,
@@ -324,9 +325,13 @@ def _run_pending(
             outcomes += _with_retries(conn, options, on_event, run_batch)
     except BhqError as error:
         raise _naming_applied(error, outcomes) from None
-    except psycopg.Error as exc:  # e.g. the connection was lost between plans
-        raise _naming_applied(PlanFailed(f"{_message(exc)}; the plan under way rolled back"), outcomes) from None
+    except psycopg.Error as exc:  # a timeout outside a plan (online planning), or the connection was lost
+        raise _naming_applied(_server_failure(conn, exc), outcomes) from None
     return outcomes
+
+
+def _server_failure(conn: Connection, exc: psycopg.Error) -> BhqError:
+    return timeout_error(conn, exc) or PlanFailed(f"{_message(exc)}; the plan under way rolled back")
 
 
 def _naming_applied(error: BhqError, outcomes: Sequence[PlanOutcome]) -> BhqError:
