@@ -331,6 +331,8 @@ def _run_pending(
 
 
 def _server_failure(conn: Connection, exc: psycopg.Error) -> BhqError:
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        return PermissionDenied(f"insufficient privileges: {_message(exc)}")
     return timeout_error(conn, exc) or PlanFailed(f"{_message(exc)}; the plan under way rolled back")
 
 
@@ -464,8 +466,9 @@ def invalid_indexes_rebuilt_by(conn: Connection, statement_sql: str) -> list[str
 
 
 class _LockTimedOut(Exception):
-    """A lock wait that ended the attempt. The blockers are named from ``tables`` (quoted names), else from
-    the tables ``statement_sql`` names, else by ``blockers`` (e.g. every ACCESS EXCLUSIVE holder)."""
+    """A lock wait that ended the attempt. The sessions in the way are named by ``blockers`` (e.g. every ACCESS
+    EXCLUSIVE holder), else as the holders of locks on ``tables`` (quoted names), else on the tables
+    ``statement_sql`` names."""
 
     def __init__(self, plan_id: str, where: str, statement_sql: str, *, tables: list[str] | None = None,
                  blockers: Callable[[Connection], str] | None = None) -> None:
