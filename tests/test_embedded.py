@@ -77,7 +77,7 @@ def test_ctrl_c_during_demo_stops_and_deletes_the_server() -> None:
 
 def test_sigkill_of_the_owner_takes_the_server_down() -> None:
     script = ("from bhq_migrate.embedded import EmbeddedPostgres\nimport time\n"
-              "s = EmbeddedPostgres().start()\nprint(s._process.pid, flush=True)\ntime.sleep(60)\n")
+              "s = EmbeddedPostgres().start()\nprint(s._process.pid, flush=True)\nimport signal\nsignal.pause()\n")
     owner = subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert owner.stdout is not None
