@@ -229,21 +229,23 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
         pending = [plan for plan in plans if plan.id not in applied]
         _check_dependencies(pending, applied)
         warnings: list[str] = []
-        online_plan: list[TableRetype] = []
-        if options.online_retype:  # read-only: which tables qualify now, and why the others do not
-            online_plan = online.plan_online(conn, [p for p in pending if p.transactional], options.online_min_rows,
-                                             warnings.append)
 
-        def checks() -> tuple[list[PreflightProblem], list[LintFinding]]:
+        def checks() -> tuple[list[str], list[PreflightProblem], list[LintFinding]]:
+            online_warnings: list[str] = []  # per attempt: a retried attempt must not repeat them
+            online_plan: list[TableRetype] = []
+            if options.online_retype:  # read-only: which tables qualify now, and why the others do not
+                online_plan = online.plan_online(conn, [p for p in pending if p.transactional],
+                                                 options.online_min_rows, online_warnings.append)
             problems = run_preflight(conn, pending, slow_rewrite_seconds=options.slow_rewrite_seconds,
                                      online_tables={retype.table for retype in online_plan})
             errors = [p for p in problems if p.severity == "error"]
             if errors:
                 raise PreflightFailed.with_problems(errors)
             # Lint refuses (LintRefused) on any error; the warnings it accepts are reported.
-            return problems, check_before_apply(conn, pending) if options.lint else []
+            return online_warnings, problems, check_before_apply(conn, pending) if options.lint else []
 
-        problems, findings = _catalog_reads(conn, options, on_event, checks)
+        online_warnings, problems, findings = _catalog_reads(conn, options, on_event, checks)
+        warnings += online_warnings
         warnings += [f"{p.plan}: {p.message}" for p in problems if p.severity == "warning"]
         for warning in warnings:
             on_event(Event(kind="warning", text=warning))
@@ -261,9 +263,9 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
 
 
 def _catalog_reads(conn: Connection, options: ApplyOptions, on_event: EventSink, work: Callable[[], T]) -> T:
-    """Pre-flight's and lint's reads, retried like a plan: they read table data (duplicate keys) and call
-    catalog functions that take ACCESS SHARE (sizes, index definitions), so an ACCESS EXCLUSIVE lock held
-    anywhere they look makes them wait, up to lock_timeout."""
+    """Online planning's, pre-flight's and lint's reads, retried like a plan: they read table data (duplicate
+    keys) and call catalog functions that take ACCESS SHARE (sizes, index definitions), so an ACCESS EXCLUSIVE
+    lock held anywhere they look makes them wait, up to lock_timeout."""
     def attempt(_attempt: int) -> T:
         try:
             return work()
