@@ -43,43 +43,35 @@ def exclusive_on_invoice(baseline_db: str) -> Iterator[int]:
         holder.rollback()
 
 
-# --- which catalog reads take a table lock (measured, not assumed) -------------------------------------------
+# --- which reads take a table lock (measured, not assumed; the catalog parts: tests/catalog/test_catalog.py) ---
 
-LOCK_FREE = [
-    ("bhq_migrate.lint", "catalog_columns.sql", {}),
-    ("bhq_migrate.migrate", "preflight_dependents.sql",
-     {"schemas": ["public"], "tables": ["Invoice"], "columns": ["amountCents"]}),
-    ("bhq_migrate.migrate", "lock_targets.sql", {"schemas": ["public"], "names": ["Invoice"]}),
-]
-NEEDS_ACCESS_SHARE = [  # pg_total_relation_size / pg_relation_size / pg_get_indexdef open the table
-    ("bhq_migrate.lint", "catalog_tables.sql", {}),
-    ("bhq_migrate.lint", "catalog_indexes.sql", {}),
-    ("bhq_migrate.migrate", "preflight_columns.sql", {"schemas": ["public"], "tables": ["Invoice"]}),
-]
-
-
-def _runs_under_exclusive_lock(url: str, package: str, name: str, params: dict[str, Any]) -> bool:
+def _waits_for_the_exclusive_lock(url: str, read: Any) -> bool:
     with psycopg.connect(url, autocommit=True, options="-c lock_timeout=200ms") as conn:
         try:
-            conn.execute(_sql(package, name), params or None).fetchall()  # type: ignore[arg-type]
+            read(conn)
         except psycopg.errors.LockNotAvailable:
-            return False
-    return True
+            return True
+    return False
 
 
-@pytest.mark.parametrize(("package", "name", "params"), LOCK_FREE, ids=[n for _, n, _ in LOCK_FREE])
-def test_catalog_queries_on_pg_catalog_alone_take_no_table_lock(
-    baseline_db: str, exclusive_on_invoice: int, package: str, name: str, params: dict[str, Any]
-) -> None:
-    assert _runs_under_exclusive_lock(baseline_db, package, name, params)
+def test_the_lock_targets_query_takes_no_table_lock(baseline_db: str, exclusive_on_invoice: int) -> None:
+    def lock_targets(conn: psycopg.Connection[Any]) -> None:
+        conn.execute(_sql("bhq_migrate.migrate", "lock_targets.sql"),  # type: ignore[arg-type]
+                     {"schemas": ["public"], "names": ["Invoice"]}).fetchall()
+
+    assert not _waits_for_the_exclusive_lock(baseline_db, lock_targets)
 
 
-@pytest.mark.parametrize(("package", "name", "params"), NEEDS_ACCESS_SHARE, ids=[n for _, n, _ in NEEDS_ACCESS_SHARE])
-def test_size_and_definition_functions_wait_for_an_exclusive_lock(
-    baseline_db: str, exclusive_on_invoice: int, package: str, name: str, params: dict[str, Any]
-) -> None:
-    """Why apply runs pre-flight and lint inside its retry loop: these reads cannot be made lock-free."""
-    assert not _runs_under_exclusive_lock(baseline_db, package, name, params)
+def test_lints_and_preflights_reads_wait_for_an_exclusive_lock(baseline_db: str, exclusive_on_invoice: int) -> None:
+    """Why apply runs them inside its retry loop: deparsing (pg_get_indexdef, pg_get_constraintdef,
+    pg_get_expr) opens the table, and the duplicate-key scan reads its rows."""
+    from bhq_migrate.catalog import read_catalog
+    from bhq_migrate.lint.schema import CATALOG_PARTS
+    from bhq_migrate.migrate.preflight import run_preflight
+
+    plans = [plan for plan in load_plans(PLANS_DIR) if not plan.optional]
+    assert _waits_for_the_exclusive_lock(baseline_db, lambda conn: read_catalog(conn, CATALOG_PARTS))
+    assert _waits_for_the_exclusive_lock(baseline_db, lambda conn: run_preflight(conn, plans))
 
 
 def test_the_blocker_report_works_while_the_table_is_locked(baseline_db: str, exclusive_on_invoice: int) -> None:
