@@ -371,7 +371,8 @@ class EmbeddedPostgres:
         import psycopg
 
         try:
-            with psycopg.connect(self.url, connect_timeout=2) as conn:
+            # A readiness probe on our own server: bounded like every other statement bhq-migrate sends.
+            with psycopg.connect(self.url, connect_timeout=2, options="-c statement_timeout=2s") as conn:
                 conn.execute("SELECT 1")
             return True
         except psycopg.Error:

@@ -11,8 +11,17 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, stdout
-from bhq_migrate.connection import resolve_url
+from bhq_migrate.cli.app import (
+    DATABASE_URL_HELP,
+    LockTimeout,
+    StatementTimeout,
+    app,
+    fail,
+    guarded,
+    session_limits,
+    stdout,
+)
+from bhq_migrate.connection import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.lint import RULES, LintFinding, LintOptions, lint_paths
@@ -223,6 +232,8 @@ def plan(
     plans_dir: Path | None = typer.Option(None, "--plans-dir", help="Plan directory (default: the shipped plans)."),
     with_optional: bool = typer.Option(False, "--with-optional", help="Include optional plans (003_hardening)."),
     output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
     """Show what `apply` would do, without writing anything: per statement the lock, the table's size,
     rewrite/scan time estimates, lint findings; and apply's pre-flight results.
@@ -233,7 +244,8 @@ def plan(
     directory = plans_dir or default_plans_dir()
     from bhq_migrate.migrate.plan_report import build_plan_report
 
-    report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional), url)
+    limits = session_limits(lock_timeout, statement_timeout)
+    report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional, limits=limits), url)
     if output_format is PlanFormat.json:
         payload = report.model_dump(mode="json")
         payload["summary"] = _summary(report.active_findings)
