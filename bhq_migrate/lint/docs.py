@@ -31,7 +31,7 @@ def mapping_table(header: str, mapping: Mapping) -> str:
     names = {lint_rule.rule.id: lint_rule.rule.name for lint_rule in RULES}
     rows = [header, "|---|---|---|"]
     for theirs, (ours, note) in sorted(mapping.items(), key=lambda item: (item[1][0] or "~", item[0])):
-        shown = f"{ours} `{names[ours]}`" if ours else "—"
+        shown = ", ".join(f"{rule_id} `{names[rule_id]}`" for rule_id in ours.split()) if ours else "—"
         rows.append(f"| `{theirs}` | {shown} | {note} |")
     return "\n".join(rows) + "\n"
 

@@ -1,6 +1,7 @@
 """How other linters' rules map to ours: squawk 2.70 and pgfence (npm ``@flvmnt/pgfence``).
 
-One table per tool: rule name -> ``(our rule id or None, note)``. ``None`` means we deliberately have no such
+One table per tool: rule name -> ``(our rule ids or None, note)``; several ids are separated by spaces (one
+squawk rule may be covered by either of two of ours, by statement). ``None`` means we deliberately have no such
 rule, and the note says why. ``docs/lint.md`` renders these tables (:mod:`bhq_migrate.lint.docs`), the squawk
 agreement test and ``bench/lint_corpus.py`` compare findings through them.
 """
@@ -21,13 +22,23 @@ SQUAWK: Mapping = {
     "ban-concurrent-index-creation-in-transaction": ("L001", ""),
     "changing-column-type": ("L002", "ours is info when the change is catalog-only (varchar widening)"),
     "require-concurrent-index-creation": ("L003", ""),
-    "constraint-missing-not-valid": ("L004", ""),
+    "constraint-missing-not-valid": ("L004 L050", "a PRIMARY KEY or UNIQUE added in place is L050"),
     "adding-foreign-key-constraint": ("L004", ""),
     "adding-not-nullable-field": ("L005", ""),
-    "adding-field-with-default": ("L006", "only volatile defaults rewrite since PostgreSQL 11"),
-    "adding-serial-primary-key-field": ("L006", "a SERIAL default is volatile: the table is rewritten"),
-    "require-lock-timeout": ("L007", "once per file; `apply` sets both timeouts itself"),
-    "require-statement-timeout": ("L007", "once per file; `apply` sets both timeouts itself"),
+    "adding-field-with-default": (
+        "L006",
+        "only volatile defaults rewrite since PostgreSQL 11; squawk also flags constant expressions such as -1",
+    ),
+    "adding-serial-primary-key-field": (
+        "L006 L050",
+        "a SERIAL default is volatile (L006); a primary key added to existing rows builds its index in place (L050)",
+    ),
+    "require-lock-timeout": (
+        "L007",
+        "once per file, when the file locks a table that existed before it (squawk: any DDL, e.g. ALTER TYPE); "
+        "`apply` sets both timeouts itself",
+    ),
+    "require-statement-timeout": ("L007", "as require-lock-timeout"),
     "require-timeout-settings": ("L007", ""),
     "prefer-robust-stmts": ("L008", ""),
     "prefer-timestamp-tz": ("L010", ""),
