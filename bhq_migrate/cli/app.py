@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from typer.core import TyperCommand, TyperGroup
 from bhq_migrate.cli import INTERRUPTED
 from bhq_migrate.errors import BhqError
 from bhq_migrate.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from bhq_migrate.connection import SessionLimits
 
 # typer >= 0.20 vendors click, older typer uses click itself: find its base exception the same way for both.
 _ClickException: type[Exception] = next(
@@ -172,6 +175,20 @@ for _console in (stdout, stderr):
 T = TypeVar("T")
 
 DATABASE_URL_HELP = "PostgreSQL URL (default: $DATABASE_URL, then libpq's PG* variables)."
+
+# Every command that connects takes these two, with the same names (see connection.SessionLimits).
+LockTimeout = Annotated[str, typer.Option(
+    "--lock-timeout", help="How long any statement may wait for a table lock before giving up and naming the "
+    "blocker (PostgreSQL duration: 500ms, 3s, 1min; 0 = no limit).")]
+StatementTimeout = Annotated[str, typer.Option(
+    "--statement-timeout", help="Upper bound for any single statement (PostgreSQL duration; 0 = no limit).")]
+
+
+def session_limits(lock_timeout: str, statement_timeout: str) -> SessionLimits:
+    """The validated limits, or a one-line error naming the option."""
+    from bhq_migrate.connection import SessionLimits  # imports psycopg: only for commands that connect
+
+    return guarded(lambda: SessionLimits(lock_timeout, statement_timeout))
 
 
 def finite(value: float | None) -> float | None:
