@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bhq_migrate.connection import describe
+from bhq_migrate.connection import SessionLimits, describe
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Severity
 from bhq_migrate.plans import Plan, load_plans
@@ -50,6 +50,8 @@ class VerifyOptions(BaseModel):
     money_patterns: tuple[str, ...] = DEFAULT_MONEY_PATTERNS
     soft_delete_columns: tuple[str, ...] = DEFAULT_SOFT_DELETE_COLUMNS
     audits: bool = True
+    limits: SessionLimits = Field(default_factory=SessionLimits)
+    """lock_timeout and statement_timeout of the session (``--lock-timeout``, ``--statement-timeout``)."""
 
 
 def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
@@ -79,7 +81,7 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
         declared_indexes=tuple(sorted({f"{exp.table[0]}.{exp.name}" for exp in everything
                                        if exp.kind == "has_index" and exp.table is not None})),
     )
-    snapshot = capture(url, options.schemas, options.tables, detail, audit_query)
+    snapshot = capture(url, options.schemas, options.tables, detail, audit_query, limits=options.limits)
     check_filters(options, snapshot)
     selected, why = select_plans(plans, snapshot.history, options.plans)
     missing_files = [plan_id for plan_id in selected if plan_id not in loaded]
