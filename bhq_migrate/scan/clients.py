@@ -19,6 +19,7 @@ from typing import Literal
 from tree_sitter import Node
 
 from bhq_migrate.scan.model import FileContext, PrismaCall
+from bhq_migrate.scan.models import Model
 from bhq_migrate.scan.parser import ancestors, text, unwrap
 from bhq_migrate.scan.prisma_api import (
     ALL_METHODS,
@@ -27,7 +28,6 @@ from bhq_migrate.scan.prisma_api import (
     SINGLE_READS,
     TRANSACTION_METHODS,
 )
-from bhq_migrate.scan.prisma_schema import Model
 from bhq_migrate.scan.sites import Sites, declarators_mentioning
 
 __all__ = ["DYNAMIC", "READ_METHODS", "collect_bindings", "delegate_model", "first_argument", "is_client",

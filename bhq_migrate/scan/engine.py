@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -24,9 +25,8 @@ from bhq_migrate.scan import baseline as baseline_module
 from bhq_migrate.scan.clients import DYNAMIC, collect_bindings, configured_names, prisma_call
 from bhq_migrate.scan.config import ScanConfig
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
-from bhq_migrate.scan.parser import first_error, parse
-from bhq_migrate.scan.prisma_api import ALL_METHODS, RAW_AND_SQL
-from bhq_migrate.scan.prisma_schema import (
+from bhq_migrate.scan.models import (
+    DEFAULT_SOURCE,
     ModelCatalog,
     catalog_for,
     default_catalog,
@@ -34,6 +34,8 @@ from bhq_migrate.scan.prisma_schema import (
     load_catalog,
     merged_catalog,
 )
+from bhq_migrate.scan.parser import first_error, parse
+from bhq_migrate.scan.prisma_api import ALL_METHODS, RAW_AND_SQL
 from bhq_migrate.scan.rawsql import analyse_sql, raw_sql_site
 from bhq_migrate.scan.rules import (
     CALL_CHECKS,
@@ -45,11 +47,32 @@ from bhq_migrate.scan.rules import (
 )
 from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sites import find_sites
-from bhq_migrate.scan.sources import SourceFile, iter_sources, looks_generated, looks_minified
+from bhq_migrate.scan.sources import SourceFile, WalkReport, iter_sources, looks_generated, looks_minified
 from bhq_migrate.scan.suppressions import apply_suppressions, parse_suppressions
 
 # Below this many candidate files one process is faster than starting a pool.
 PARALLEL_THRESHOLD = 64
+
+
+# Per-file reasons for not analysing a file, as counted in ScanResult.skipped (stable keys, in the JSON).
+NO_PRISMA_CALL = "no Prisma call (not parsed)"
+GENERATED_FILE = "generated Prisma client file"
+MINIFIED = "minified"
+TOO_LARGE = "over --max-file-bytes"
+UNREADABLE = "could not be read"
+
+
+@dataclass
+class FileOutcome:
+    """What the scan of one file produced."""
+
+    findings: list[ScanFinding] = field(default_factory=list)
+    parsed: bool = False
+    suppressed: int = 0
+    checked: int = 0
+    """Call sites on a soft-deletable or tenant-owned model (and raw-SQL sites) the rules looked at."""
+    skipped: str | None = None
+    """Why the file was not analysed, when it was not."""
 
 
 @dataclass
@@ -62,6 +85,37 @@ class ScanResult:
     baselined: int = 0
     schemas: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    checked: int = 0
+    """Call sites on soft-deletable or tenant-owned models (and raw-SQL sites) that were checked."""
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Reason -> folders and files not scanned for it (see :mod:`bhq_migrate.scan.sources`)."""
+    unreadable: list[str] = field(default_factory=list)
+    """Folders and files that could not be read."""
+    default_models: bool = False
+    """No schema was found: the seed plan's default models were used."""
+
+    def problems(self) -> list[str]:
+        """Why this result does not show that the code was checked (empty when it does): the CLI exits 2
+        on these unless told to accept them (``--allow-default-models``), except the first, which it never
+        accepts."""
+        unreadable_files = self.skipped.get(UNREADABLE, 0)
+        if self.unreadable and self.files_found == unreadable_files:
+            shown = ", ".join(self.unreadable[:3]) + (" ..." if len(self.unreadable) > 3 else "")
+            return [f"nothing could be read: {shown}"]
+        if self.default_models:
+            return ["no schema.prisma found in, above or imported by the scanned paths: the seed plan's "
+                    "default models would be assumed (pass --schema PATH, or --allow-default-models)"]
+        if self.files_found == 0:
+            return ["no JavaScript/TypeScript source file found: nothing was checked (--allow-default-models "
+                    "accepts it)"]
+        if self.checked == 0:
+            return [f"no query on a soft-deletable or tenant-owned model of {', '.join(self.schemas)} was "
+                    f"found in {self.files_found} file(s): nothing was checked (wrong --schema or --client? "
+                    "--allow-default-models accepts it)"]
+        return []
+
+    def nothing_read(self) -> bool:
+        return bool(self.unreadable) and self.files_found == self.skipped.get(UNREADABLE, 0)
 
     def failed(self, threshold: Severity) -> bool:
         return any(f.severity.at_least(threshold) for f in self.findings)
@@ -74,7 +128,8 @@ class ScanResult:
 
 
 def build_catalogs(paths: Sequence[Path], config: ScanConfig) -> list[ModelCatalog]:
-    """The explicit schemas, else every schema found under the paths, else the seed plan's defaults."""
+    """The explicit schemas, else every schema discovered for the paths, else the seed plan's defaults
+    (which :meth:`ScanResult.problems` reports)."""
     schemas = list(config.schemas)
     if not schemas and config.discover_schemas:
         schemas = discover_schemas(paths)
@@ -123,8 +178,8 @@ def _skipped(source: SourceFile, message: str) -> list[ScanFinding]:
                         message=message, help=rule.fix)]
 
 
-def analyse_source(source: SourceFile) -> tuple[bool, list[ScanFinding], int]:
-    """(parsed?, findings, suppressed count) for one file. Never raises on bad input."""
+def analyse_source(source: SourceFile) -> FileOutcome:
+    """What the scan of one file finds. Never raises on bad input."""
     assert _WORKER_STATE is not None
     config, catalogs, fallback, pattern = _WORKER_STATE
     try:
@@ -133,33 +188,42 @@ def analyse_source(source: SourceFile) -> tuple[bool, list[ScanFinding], int]:
             with source.path.open("rb") as handle:
                 head = handle.read(200_000)
             if not pattern.search(head):
-                return False, [], 0
-            return False, _skipped(source, f"skipped: file is {size} bytes (limit {config.max_file_bytes})"), 0
+                return FileOutcome(skipped=NO_PRISMA_CALL)
+            return FileOutcome(_skipped(source, f"skipped: file is {size} bytes (limit {config.max_file_bytes})"),
+                               skipped=TOO_LARGE)
         content = source.path.read_bytes()
     except OSError as exc:
         if source.path.is_symlink() and not source.path.exists():
-            return False, [], 0  # a dangling symlink is not a source file
-        return False, _skipped(source, f"skipped: cannot read file ({exc.strerror or exc})"), 0
-    if not could_have_findings(content, pattern) or looks_generated(content[:400]):
-        return False, [], 0
+            return FileOutcome()  # a dangling symlink is not a source file
+        return FileOutcome(_skipped(source, f"skipped: cannot read file ({exc.strerror or exc})"),
+                           skipped=UNREADABLE)
+    if not could_have_findings(content, pattern):
+        return FileOutcome(skipped=NO_PRISMA_CALL)
+    if looks_generated(content[:400]):
+        return FileOutcome(skipped=GENERATED_FILE)
     if looks_minified(content):
-        return False, _skipped(source, "skipped: file looks minified"), 0
+        return FileOutcome(_skipped(source, "skipped: file looks minified"), skipped=MINIFIED)
+    outcome = FileOutcome(parsed=True)
     try:
-        findings = _analyse_content(source, content, catalog_for(catalogs, source.path, fallback), config)
+        findings = _analyse_content(source, content, catalog_for(catalogs, source.path, fallback), config,
+                                    outcome)
     except RecursionError:
-        return True, _skipped(source, "skipped: nesting too deep to analyse"), 0
+        outcome.findings = _skipped(source, "skipped: nesting too deep to analyse")
+        return outcome
     except Exception as exc:  # never let one odd file stop the scan; say which file and why
-        return True, _skipped(source, f"skipped: internal error while analysing ({type(exc).__name__}: {exc})"), 0
+        outcome.findings = _skipped(source, f"skipped: internal error while analysing ({type(exc).__name__}: {exc})")
+        return outcome
     suppressions, problems = parse_suppressions(content, source.display)
-    findings, suppressed = apply_suppressions(findings, suppressions)
+    findings, outcome.suppressed = apply_suppressions(findings, suppressions)
     findings = sorted([*findings, *problems], key=lambda f: (f.line, f.column, f.rule))
     lines = content.decode("utf-8", errors="replace").splitlines()
     line_text = {(f.file, f.line): lines[f.line - 1] if 0 < f.line <= len(lines) else "" for f in findings}
-    return True, baseline_module.fingerprint_findings(findings, line_text), suppressed
+    outcome.findings = baseline_module.fingerprint_findings(findings, line_text)
+    return outcome
 
 
 def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
-                     config: ScanConfig) -> list[ScanFinding]:
+                     config: ScanConfig, outcome: FileOutcome) -> list[ScanFinding]:
     tree = parse(content, source.path.suffix)
     ctx = FileContext(display=source.display, source=content, root=tree.root_node, catalog=catalog,
                       config=config)
@@ -175,18 +239,21 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
     collect_bindings(ctx, sites)
     resolver = Resolver(tree.root_node, config.scoping_helpers)
     for node in [*sites.calls, *sites.fluent]:
-        findings.extend(_check_call(node, ctx, resolver))
+        findings.extend(_check_call(node, ctx, resolver, outcome))
     return findings
 
 
-def _check_call(node: Node, ctx: FileContext, resolver: Resolver) -> list[ScanFinding]:
+def _check_call(node: Node, ctx: FileContext, resolver: Resolver, outcome: FileOutcome) -> list[ScanFinding]:
     found: list[ScanFinding] = []
     call = prisma_call(node, ctx)
     if isinstance(call, PrismaCall):
+        if ctx.catalog.is_soft_deletable(call.model) or ctx.catalog.tenant_field(call.model):
+            outcome.checked += 1
         for check in CALL_CHECKS:
             found.extend(check(call, ctx, resolver))
         found = _merge_reviews(found)
     elif call == DYNAMIC:
+        outcome.checked += 1
         callee = node.child_by_field_name("function")
         anchor = callee if callee is not None else node
         found.append(ctx.finding(s007_needs_review.RULE, anchor,
@@ -195,6 +262,7 @@ def _check_call(node: Node, ctx: FileContext, resolver: Resolver) -> list[ScanFi
     else:
         site = raw_sql_site(node, ctx, resolver)
         if site is not None:
+            outcome.checked += 1
             issues = analyse_sql(site.sql, ctx.catalog) if site.sql is not None else []
             for raw_check in RAW_SQL_CHECKS:
                 found.extend(raw_check(site, issues, ctx))
@@ -239,14 +307,25 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
             raise ConfigError(f"unknown rule to disable: {reference!r}")
         disabled.add(rule.id)
     catalogs = build_catalogs(roots, config)
-    sources = list(iter_sources(roots, config.exclude))
-    results = _run(sources, config, catalogs)
+    walk = WalkReport()
+    sources = list(iter_sources(roots, config.exclude, walk))
     findings: list[ScanFinding] = []
-    parsed = suppressed = 0
-    for was_parsed, file_findings, file_suppressed in results:
-        parsed += was_parsed
-        suppressed += file_suppressed
-        findings.extend(file_findings)
+    parsed = suppressed = checked = 0
+    skipped = Counter(walk.skipped)
+    unreadable = list(walk.unreadable)
+    for source, outcome in zip(sources, _run(sources, config, catalogs), strict=True):
+        parsed += outcome.parsed
+        suppressed += outcome.suppressed
+        checked += outcome.checked
+        findings.extend(outcome.findings)
+        if outcome.skipped is not None:
+            skipped[outcome.skipped] += 1
+        if outcome.skipped == UNREADABLE:
+            unreadable.append(source.display)
+    for folder in walk.unreadable:
+        rule = s008_parse_error.RULE
+        findings.append(ScanFinding(file=folder, line=1, column=1, rule=rule.id, severity=Severity.WARNING,
+                                    message="skipped: cannot read this folder", help=rule.fix))
     findings = [f for f in findings if f.rule not in disabled]
     findings.sort(key=lambda f: (f.file, f.line, f.column, f.rule))
     baselined = 0
@@ -255,11 +334,13 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
     return ScanResult(
         findings=findings, rules=RULES, files_found=len(sources), files_parsed=parsed, suppressed=suppressed,
         baselined=baselined, schemas=[c.source for c in catalogs], seconds=time.perf_counter() - started,
+        checked=checked, skipped=dict(sorted(skipped.items())), unreadable=unreadable,
+        default_models=catalogs[0].root is None and catalogs[0].source == DEFAULT_SOURCE,
     )
 
 
 def _run(sources: list[SourceFile], config: ScanConfig,
-         catalogs: list[ModelCatalog]) -> list[tuple[bool, list[ScanFinding], int]]:
+         catalogs: list[ModelCatalog]) -> list[FileOutcome]:
     jobs = config.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(sources) < PARALLEL_THRESHOLD:
         _init_worker(config, catalogs)

@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 from bhq_migrate.findings import Finding, Rule, Severity
 from bhq_migrate.scan.config import ScanConfig
-from bhq_migrate.scan.prisma_schema import Model, ModelCatalog
+from bhq_migrate.scan.models import Model, ModelCatalog
 
 
 class ScanFinding(Finding):

@@ -18,8 +18,8 @@ from tree_sitter import Node
 
 from bhq_migrate.scan.clients import first_argument
 from bhq_migrate.scan.model import FileContext, RawSqlSite
+from bhq_migrate.scan.models import ModelCatalog
 from bhq_migrate.scan.parser import ancestors, text, unwrap
-from bhq_migrate.scan.prisma_schema import ModelCatalog
 from bhq_migrate.scan.scoping import Resolver
 
 RAW_METHODS = frozenset({"$queryRaw", "$queryRawUnsafe", "$executeRaw", "$executeRawUnsafe"})

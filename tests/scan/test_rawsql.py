@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bhq_migrate.scan.prisma_schema import default_catalog
+from bhq_migrate.scan.models import default_catalog
 from bhq_migrate.scan.rawsql import analyse_sql
 
 CATALOG = default_catalog(("Invoice", "Contact", "Animal"), ("deletedAt",), ("tenantId",))

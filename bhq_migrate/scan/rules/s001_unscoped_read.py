@@ -17,9 +17,9 @@ from tree_sitter import Node
 
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
+from bhq_migrate.scan.models import Model
 from bhq_migrate.scan.parser import text, unwrap
 from bhq_migrate.scan.prisma_api import CREATE_METHODS, READ_METHODS
-from bhq_migrate.scan.prisma_schema import Model
 from bhq_migrate.scan.rules import s007_needs_review
 from bhq_migrate.scan.scoping import Lookup, Resolver, Verdict
 
