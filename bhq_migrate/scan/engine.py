@@ -44,6 +44,7 @@ from bhq_migrate.scan.rules import (
     rule_for,
     s007_needs_review,
     s008_parse_error,
+    s010_unknown_client,
 )
 from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sites import find_sites
@@ -142,13 +143,21 @@ def build_catalogs(paths: Sequence[Path], config: ScanConfig) -> list[ModelCatal
     return catalogs
 
 
-def prefilter_pattern(config: ScanConfig) -> re.Pattern[bytes]:
+def prefilter_pattern(config: ScanConfig, catalogs: Sequence[ModelCatalog] = ()) -> re.Pattern[bytes]:
     """Bytes that any file with a Prisma call or raw SQL must contain: a client (or a ``prisma`` type, for
-    ``tx: Prisma.TransactionClient``)."""
+    ``tx: Prisma.TransactionClient``), or ``.<soft-deletable model>.<method>`` (which, through a receiver
+    that is not recognised, is reported as S010)."""
     simple, dotted = configured_names(config.clients)
     names = (simple | {name.split(".")[-1].split("(")[0] for name in dotted}) - {""}
     words = "|".join(re.escape(name) for name in sorted(names))
-    return re.compile(rb"[Pp]risma|PRISMA|\$queryRaw|\$executeRaw|\$transaction|\b(?:" + words.encode() + rb")\b")
+    accessors = sorted({model.accessor for catalog in catalogs for model in catalog.models.values()
+                        if catalog.is_soft_deletable(model)})
+    delegate = ""
+    if accessors:
+        delegate = (r"|\.\s*(?:" + "|".join(re.escape(a) for a in accessors) + r")\s*\.\s*(?:"
+                    + "|".join(sorted(ALL_METHODS)) + r")\s*\(")
+    return re.compile(rb"[Pp]risma|PRISMA|\$queryRaw|\$executeRaw|\$transaction|\b(?:" + words.encode() + rb")\b"
+                      + delegate.encode())
 
 
 # Every finding sits on a call of one of these methods: a file without any cannot have a finding.
@@ -169,7 +178,7 @@ _WORKER_STATE: tuple[ScanConfig, list[ModelCatalog], ModelCatalog, re.Pattern[by
 
 def _init_worker(config: ScanConfig, catalogs: list[ModelCatalog]) -> None:
     global _WORKER_STATE
-    _WORKER_STATE = (config, catalogs, merged_catalog(catalogs), prefilter_pattern(config))
+    _WORKER_STATE = (config, catalogs, merged_catalog(catalogs), prefilter_pattern(config, catalogs))
 
 
 def _skipped(source: SourceFile, message: str) -> list[ScanFinding]:
@@ -266,6 +275,10 @@ def _check_call(node: Node, ctx: FileContext, resolver: Resolver, outcome: FileO
             issues = analyse_sql(site.sql, ctx.catalog) if site.sql is not None else []
             for raw_check in RAW_SQL_CHECKS:
                 found.extend(raw_check(site, issues, ctx))
+        else:
+            unknown = s010_unknown_client.check(node, ctx)
+            if unknown is not None:
+                found.append(unknown)
     return found
 
 

@@ -38,6 +38,12 @@ class FileContext:
     """Local aliases of a client (``const client = tx ?? prisma``), valid within the byte ranges given."""
     delegates: dict[str, list[tuple[int, int, Model]]] = field(default_factory=dict)
     """Identifiers bound to a model delegate (``const { invoice } = prisma``), per declaring scope."""
+    client_fields: set[str] = field(default_factory=set)
+    """Class fields holding a client (``this.#client``, ``this._db``, ``constructor(private db: PrismaClient)``)."""
+    client_types: set[str] = field(default_factory=set)
+    """Local type aliases of a client type (``type DB = PrismaClient | Prisma.TransactionClient``)."""
+    unknown_receivers: set[str] = field(default_factory=set)
+    """Receivers of ``.<model>.<method>(`` already reported as not recognised (once per receiver)."""
 
     def client_alias_at(self, name: str, offset: int) -> bool:
         return any(start <= offset < end for start, end in self.scoped_clients.get(name, ()))

@@ -203,15 +203,31 @@ class Resolver:
         return text(callee) if callee.type == "identifier" else ""
 
     def call_results(self, call: Node) -> list[Node] | None:
-        """The objects a same-file function returns; ``None`` when the function is not in this file."""
+        """The objects a same-file function (or a method of the same class, ``this.method(...)``) returns;
+        ``None`` when the function is not in this file."""
         callee = unwrap(call.child_by_field_name("function"))
-        if callee is None or callee.type != "identifier":
+        if callee is None:
             return None
-        functions = self._functions_named(text(callee))
+        if callee.type == "member_expression":
+            obj = unwrap(callee.child_by_field_name("object"))
+            if obj is None or obj.type != "this":
+                return None
+            name = text(callee.child_by_field_name("property"))
+            functions = [f for f in self._functions_named(name) if f.type == "method_definition"
+                         and self._same_class(f, call)]
+        elif callee.type == "identifier":
+            functions = self._functions_named(text(callee))
+        else:
+            return None
         if len(functions) != 1:
             return None
         results = self._returned(functions[0])
         return results or None
+
+    @staticmethod
+    def _same_class(method: Node, call: Node) -> bool:
+        body = method.parent
+        return body is not None and body.type == "class_body" and body.start_byte <= call.start_byte < body.end_byte
 
     def _member_assignment(self, identifier: Node, test: KeyTest) -> bool:
         """``where.deletedAt = null`` (or ``where["deletedAt"] = ...``) in the same function."""
@@ -441,6 +457,23 @@ class Resolver:
             if results is None or len(results) != 1:
                 return Lookup.UNKNOWN
             return self.lookup(results[0], key, depth + 1)
-        if kind in ("null", "undefined"):
+        if kind == "ternary_expression":  # ...(lastRow ? { cursor, skip: 1 } : {})
+            return _either(self.lookup(node.child_by_field_name("consequence"), key, depth + 1),
+                           self.lookup(node.child_by_field_name("alternative"), key, depth + 1))
+        if kind == "binary_expression" and text(node.child_by_field_name("operator")) == "&&":
+            # ...(cursor && { cursor }): when the left side is falsy the spread adds nothing
+            return _either(self.lookup(node.child_by_field_name("right"), key, depth + 1), Lookup.ABSENT)
+        if kind in ("null", "undefined", "false", "true", "string", "number"):
             return Lookup.ABSENT
         return Lookup.UNKNOWN
+
+
+def _either(first: Node | Lookup, second: Node | Lookup) -> Node | Lookup:
+    """The key's value when an expression is one of two branches: absent on either path means a read that
+    can run without it; one value on both paths is that value; otherwise unknown."""
+    if first is Lookup.UNKNOWN or second is Lookup.UNKNOWN:
+        return Lookup.UNKNOWN
+    if first is Lookup.ABSENT or second is Lookup.ABSENT:
+        return Lookup.ABSENT
+    assert isinstance(first, Node) and isinstance(second, Node)
+    return first if first.id == second.id else Lookup.UNKNOWN

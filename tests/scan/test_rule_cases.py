@@ -48,6 +48,10 @@ CASES: dict[str, tuple[str, str]] = {
         "// bhq-migrate-ignore S001 -- trash view\nprisma.invoice.findMany({ where: { tenantId: 1 } });",
         "// bhq-migrate-ignore S001\nprisma.invoice.findMany({ where: { tenantId: 1 } });",
     ),
+    "S010": (
+        "function f(repo: PrismaClient) { return repo.invoice.findMany({ where: { tenantId: 1, deletedAt: null } }); }",
+        "function f(repo) { return repo.invoice.findMany({ where: { tenantId: 1, deletedAt: null } }); }",
+    ),
 }
 
 
