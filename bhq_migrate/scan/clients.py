@@ -34,6 +34,7 @@ from bhq_migrate.scan.prisma_api import (
     SINGLE_READS,
     TRANSACTION_METHODS,
 )
+from bhq_migrate.scan.project import MAX_HOPS, Module, ProjectIndex
 from bhq_migrate.scan.sites import Sites, declarators_mentioning
 
 __all__ = ["DYNAMIC", "READ_METHODS", "collect_bindings", "delegate_model", "first_argument", "is_client",
@@ -314,6 +315,31 @@ def _collect_client_fields(ctx: FileContext) -> None:
                         ancestor.child_by_field_name("right"), ctx):
                     ctx.client_fields.add(text(prop))
                 break
+
+
+_CONSTRUCTED_CLIENT = re.compile(r"new\s+PrismaClient\b|\.\$extends\s*\(|\.\$replica\s*\(|\bas\s+PrismaClient\b|"
+                                 r"\bsatisfies\s+PrismaClient\b")
+_MAX_CLIENT_TEXT = 2000
+
+
+def imported_clients(index: ProjectIndex, module: Module) -> set[str]:
+    """Local names of imports that are clients where they are declared: ``export const db = new
+    PrismaClient()`` (or ``$extends``/``$replica``, a cast), also through re-exports and ``export const db =
+    prisma`` of an imported client."""
+    found: set[str] = set()
+    for local in module.imports:
+        target = index.imported(module, local)
+        for _ in range(MAX_HOPS):
+            if target is None:
+                break
+            there, node = target
+            if node.type == "identifier":
+                target = index.imported(there, text(node))
+                continue
+            if node.end_byte - node.start_byte <= _MAX_CLIENT_TEXT and _CONSTRUCTED_CLIENT.search(text(node)):
+                found.add(local)
+            break
+    return found
 
 
 def delegate_model(node: Node | None, ctx: FileContext) -> tuple[Model | Literal["dynamic"], Node] | None:

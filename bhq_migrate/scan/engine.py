@@ -22,7 +22,7 @@ from tree_sitter import Node
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
-from bhq_migrate.scan.clients import DYNAMIC, collect_bindings, configured_names, prisma_call
+from bhq_migrate.scan.clients import DYNAMIC, collect_bindings, configured_names, imported_clients, prisma_call
 from bhq_migrate.scan.config import ScanConfig
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
 from bhq_migrate.scan.models import (
@@ -36,6 +36,7 @@ from bhq_migrate.scan.models import (
 )
 from bhq_migrate.scan.parser import first_error, parse
 from bhq_migrate.scan.prisma_api import ALL_METHODS, RAW_AND_SQL
+from bhq_migrate.scan.project import ProjectIndex
 from bhq_migrate.scan.rawsql import analyse_sql, raw_sql_site
 from bhq_migrate.scan.rules import (
     CALL_CHECKS,
@@ -177,7 +178,8 @@ _WORKER_STATE: tuple[ScanConfig, list[ModelCatalog], ModelCatalog, re.Pattern[by
 
 
 def _init_worker(config: ScanConfig, catalogs: list[ModelCatalog]) -> None:
-    global _WORKER_STATE
+    global _WORKER_STATE, _INDEX
+    _INDEX = None
     _WORKER_STATE = (config, catalogs, merged_catalog(catalogs), prefilter_pattern(config, catalogs))
 
 
@@ -185,6 +187,17 @@ def _skipped(source: SourceFile, message: str) -> list[ScanFinding]:
     rule = s008_parse_error.RULE
     return [ScanFinding(file=source.display, line=1, column=1, rule=rule.id, severity=rule.severity,
                         message=message, help=rule.fix)]
+
+
+_INDEX: ProjectIndex | None = None
+
+
+def _project_index() -> ProjectIndex:
+    """One project index per scan process (its module cache is bounded: see bhq_migrate.scan.project)."""
+    global _INDEX
+    if _INDEX is None:
+        _INDEX = ProjectIndex()
+    return _INDEX
 
 
 def analyse_source(source: SourceFile) -> FileOutcome:
@@ -245,8 +258,11 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
                                     message="syntax error: queries near here may be missed",
                                     help=s008_parse_error.RULE.fix))
     sites = find_sites(tree.root_node, content)
+    index = _project_index()
+    module = index.add(source.path, content, tree)
+    ctx.client_names |= imported_clients(index, module)
     collect_bindings(ctx, sites)
-    resolver = Resolver(tree.root_node, config.scoping_helpers)
+    resolver = Resolver(tree.root_node, config.scoping_helpers, index, module)
     for node in [*sites.calls, *sites.fluent]:
         findings.extend(_check_call(node, ctx, resolver, outcome))
     return findings

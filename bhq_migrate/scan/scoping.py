@@ -1,11 +1,14 @@
-"""Does a ``where`` (or an args object) constrain a given key? Decided statically, within one file.
+"""Does a ``where`` (or an args object) constrain a given key? Decided statically, within one file and,
+through the project index (:mod:`bhq_migrate.scan.project`), across the modules it imports.
 
 The answer is a :class:`Verdict`. ``SCOPED`` when the key is at the top level of ``where`` in any form
 (``null``, ``{ equals: null }``, a conditional, a deliberate ``{ not: null }``), inside an ``AND``, in every
 branch of an ``OR``, through a spread of or a call to a scoping helper (``activeOnly``), or through a local
 variable, a same-file function's returned object, or ``where.deletedAt = ...`` in the same function.
 ``UNKNOWN`` when part of the where comes from somewhere we cannot see (a parameter, an import, a member
-expression): that becomes a "needs review" finding, never a silent pass. A key inside a nested relation
+expression): that becomes a "needs review" finding, never a silent pass. An imported helper or constant is
+followed into its module (``getLinkWhere(...)`` from ``@/lib/where``), with the call's arguments bound to the
+helper's parameters, at most :data:`~bhq_migrate.scan.project.MAX_HOPS` modules deep. A key inside a nested relation
 filter (``{ contact: { deletedAt: null } }``) does not scope the top-level model.
 """
 
@@ -13,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from typing import Any
 
 from tree_sitter import Node
 
 from bhq_migrate.scan.parser import ancestors, text, unwrap
+from bhq_migrate.scan.project import MAX_HOPS, Module, ProjectIndex
 
 KeyTest = Callable[[str, "Node | None"], bool]
 """Does the pair ``key: value`` constrain what we look for? (``value`` is ``None`` for a shorthand.)"""
@@ -82,9 +87,16 @@ def property_key(node: Node) -> str | None:
 class Resolver:
     """Follows identifiers, helper calls and spreads within one file."""
 
-    def __init__(self, root: Node, scoping_helpers: tuple[str, ...]) -> None:
+    def __init__(self, root: Node, scoping_helpers: tuple[str, ...], index: ProjectIndex | None = None,
+                 module: Module | None = None, hops: int = 0) -> None:
         self.root = root
         self.helpers = frozenset(scoping_helpers)
+        self.index = index
+        self.module = module
+        self.hops = hops
+        """How many modules away from the analysed file this resolver's module is."""
+        self.frames: dict[int, tuple[Resolver, list[Node]]] = {}
+        """Function node id -> (caller's resolver, call arguments) while a call's results are evaluated."""
         self._function_index: dict[str, list[Node]] | None = None
         self._call_index: dict[str, list[Node]] | None = None
         self._declarator_cache: dict[tuple[int, int, str], list[Node]] = {}
@@ -334,6 +346,92 @@ class Resolver:
             return Verdict.UNKNOWN
         return Verdict.UNKNOWN
 
+    # ---- across calls and modules -------------------------------------------------------------------------
+    def _peer(self, module: Module) -> Resolver:
+        """The resolver of another module (one per module and scan process, kept by the index)."""
+        assert self.index is not None
+        peers: dict[Any, Resolver] = self.index.peers
+        peer = peers.get(module.path)
+        if peer is None or peer.module is not module:
+            peer = Resolver(module.root, tuple(self.helpers), self.index, module, self.hops + 1)
+            peers[module.path] = peer
+        return peer
+
+    def imported_value(self, identifier: Node) -> tuple[Resolver, Node] | None:
+        """The declaration behind an imported name (``import { where } from "./where"``)."""
+        if self.index is None or self.module is None or self.hops >= MAX_HOPS:
+            return None
+        found = self.index.imported(self.module, text(identifier))
+        if found is None:
+            return None
+        module, node = found
+        return self._peer(module), node
+
+    def _callee(self, call: Node) -> tuple[Resolver, Node] | None:
+        """The function a call runs: same file (also ``this.method``), imported, or ``ns.fn`` of a namespace
+        import."""
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None:
+            return None
+        if callee.type == "identifier" or (callee.type == "member_expression" and (
+                (obj := unwrap(callee.child_by_field_name("object"))) is not None and obj.type == "this")):
+            name = text(callee) if callee.type == "identifier" else text(callee.child_by_field_name("property"))
+            functions = self._functions_named(name)
+            if callee.type == "member_expression":
+                functions = [f for f in functions if f.type == "method_definition" and self._same_class(f, call)]
+            if len(functions) == 1:
+                return self, functions[0]
+            if functions or callee.type != "identifier":
+                return None
+            found = self.imported_value(callee)
+        elif callee.type == "member_expression" and self.index is not None and self.module is not None:
+            namespace = unwrap(callee.child_by_field_name("object"))
+            entry = self.module.imports.get(text(namespace)) if namespace is not None else None
+            if entry is None or entry[1] != "*" or self.hops >= MAX_HOPS:
+                return None
+            target = self.index.resolve(self.module.path, entry[0])
+            exported = self.index.export(target, text(callee.child_by_field_name("property"))) if target else None
+            found = (self._peer(exported[0]), exported[1]) if exported is not None else None
+        else:
+            return None
+        if found is None or found[1].type not in _FUNCTION_TYPES:
+            return None
+        return found
+
+    def _with_frame(self, call: Node, target: tuple[Resolver, Node],
+                    evaluate: Callable[[Resolver, list[Node]], Verdict]) -> Verdict:
+        """Evaluate the function's returned values with the call's arguments bound to its parameters."""
+        resolver, function = target
+        args = _arguments(call)
+        results = resolver._returned(function)
+        if not results:
+            return Verdict.UNKNOWN
+        previous = resolver.frames.get(function.id)
+        resolver.frames[function.id] = (self, args)
+        try:
+            return evaluate(resolver, results)
+        finally:
+            if previous is None:
+                resolver.frames.pop(function.id, None)
+            else:
+                resolver.frames[function.id] = previous
+
+    def _frame_argument(self, identifier: Node) -> tuple[Resolver, Node | None] | None:
+        """While a call is evaluated: the argument passed for the parameter ``identifier`` names."""
+        if not self.frames:
+            return None
+        name = text(identifier)
+        for scope in self._enclosing_scopes(identifier):
+            if scope.type == "program" or not self._is_parameter(scope, name):
+                continue
+            frame = self.frames.get(scope.id)
+            index = self._parameter_index(scope, name)
+            if frame is None or index is None:
+                return None
+            caller, args = frame
+            return caller, unwrap(args[index]) if index < len(args) else None
+        return None
+
     # ---- verdicts --------------------------------------------------------------------------------------
     def where_verdict(self, node: Node | None, test: KeyTest, depth: int = 0,
                       helper_scopes: bool = True) -> Verdict:
@@ -378,10 +476,11 @@ class Resolver:
                 args = node.child_by_field_name("arguments")
                 first = args.named_children[0] if args is not None and args.named_children else None
                 return self.where_verdict(first, test, depth + 1, helper_scopes)
-            results = self.call_results(node)
-            if results is None:
+            target = self._callee(node)
+            if target is None:
                 return Verdict.UNKNOWN
-            return _combine_all([self.where_verdict(r, test, depth + 1, helper_scopes) for r in results])
+            return self._with_frame(node, target, lambda resolver, results: _combine_all(
+                [resolver.where_verdict(r, test, depth + 1, helper_scopes) for r in results]))
         if kind in ("identifier", "shorthand_property_identifier"):
             if text(node) == "undefined":
                 return Verdict.UNSCOPED
@@ -389,6 +488,13 @@ class Resolver:
                 return Verdict.SCOPED
             value = self.definition(node)
             if value is None:
+                bound = self._frame_argument(node)
+                if bound is not None:
+                    caller, argument = bound
+                    return caller.where_verdict(argument, test, depth + 1, helper_scopes)
+                imported = self.imported_value(node)
+                if imported is not None:
+                    return imported[0].where_verdict(imported[1], test, depth + 1, helper_scopes)
                 return self.from_callers(
                     node, lambda argument: self.where_verdict(argument, test, depth + 1, helper_scopes), depth
                 )
@@ -425,6 +531,12 @@ class Resolver:
 
     def lookup(self, node: Node | None, key: str, depth: int = 0) -> Node | Lookup:
         """The value of property ``key`` of the object expression ``node`` (args, include, select)."""
+        found = self.locate(node, key, depth)
+        return found if isinstance(found, Lookup) else found[1]
+
+    def locate(self, node: Node | None, key: str, depth: int = 0) -> Located | Lookup:
+        """Like :meth:`lookup`, with the resolver that owns the value (another module's, for args built by an
+        imported function). A call's arguments stay bound to the callee's parameters until :meth:`reset`."""
         node = unwrap(node)
         if node is None:
             return Lookup.ABSENT
@@ -432,16 +544,16 @@ class Resolver:
             return Lookup.UNKNOWN
         kind = node.type
         if kind == "object":
-            found: Node | Lookup = Lookup.ABSENT
+            found: Located | Lookup = Lookup.ABSENT
             for child in node.named_children:
                 if child.type == "pair" and property_key(child) == key:
                     value = child.child_by_field_name("value")
-                    found = value if value is not None else found
+                    found = (self, value) if value is not None else found
                 elif child.type == "shorthand_property_identifier" and text(child) == key:
-                    found = child
+                    found = (self, child)
                 elif child.type == "spread_element":
                     inner = child.named_children[0] if child.named_children else None
-                    spread = self.lookup(inner, key, depth + 1)
+                    spread = self.locate(inner, key, depth + 1)
                     if not isinstance(spread, Lookup) or found is Lookup.ABSENT:
                         found = spread
                 elif child.type == "pair" and property_key(child) is None:
@@ -451,29 +563,57 @@ class Resolver:
             if text(node) == "undefined":
                 return Lookup.ABSENT
             value = self.definition(node)
-            return Lookup.UNKNOWN if value is None else self.lookup(value, key, depth + 1)
+            if value is None:
+                bound = self._frame_argument(node)
+                if bound is not None:
+                    return bound[0].locate(bound[1], key, depth + 1)
+                imported = self.imported_value(node)
+                return Lookup.UNKNOWN if imported is None else imported[0].locate(imported[1], key, depth + 1)
+            return self.locate(value, key, depth + 1)
         if kind == "call_expression":
-            results = self.call_results(node)
-            if results is None or len(results) != 1:
+            target = self._callee(node)
+            if target is None:
                 return Lookup.UNKNOWN
-            return self.lookup(results[0], key, depth + 1)
+            resolver, function = target
+            results = resolver._returned(function)
+            if len(results) != 1:
+                return Lookup.UNKNOWN
+            resolver.frames[function.id] = (self, _arguments(node))
+            return resolver.locate(results[0], key, depth + 1)
         if kind == "ternary_expression":  # ...(lastRow ? { cursor, skip: 1 } : {})
-            return _either(self.lookup(node.child_by_field_name("consequence"), key, depth + 1),
-                           self.lookup(node.child_by_field_name("alternative"), key, depth + 1))
+            return _either(self.locate(node.child_by_field_name("consequence"), key, depth + 1),
+                           self.locate(node.child_by_field_name("alternative"), key, depth + 1))
         if kind == "binary_expression" and text(node.child_by_field_name("operator")) == "&&":
             # ...(cursor && { cursor }): when the left side is falsy the spread adds nothing
-            return _either(self.lookup(node.child_by_field_name("right"), key, depth + 1), Lookup.ABSENT)
+            return _either(self.locate(node.child_by_field_name("right"), key, depth + 1), Lookup.ABSENT)
         if kind in ("null", "undefined", "false", "true", "string", "number"):
             return Lookup.ABSENT
         return Lookup.UNKNOWN
 
+    def reset(self) -> None:
+        """Forget call bindings and blame: called before each Prisma call is checked."""
+        self.blame = None
+        self.frames.clear()
+        if self.index is not None:
+            for peer in self.index.peers.values():
+                peer.frames.clear()
 
-def _either(first: Node | Lookup, second: Node | Lookup) -> Node | Lookup:
+
+Located = tuple[Resolver, Node]
+
+
+def _arguments(call: Node) -> list[Node]:
+    args_node = call.child_by_field_name("arguments")
+    args = [c for c in args_node.named_children if c.type != "comment"] if args_node is not None else []
+    return [] if any(a.type == "spread_element" for a in args) else args
+
+
+def _either(first: Located | Lookup, second: Located | Lookup) -> Located | Lookup:
     """The key's value when an expression is one of two branches: absent on either path means a read that
     can run without it; one value on both paths is that value; otherwise unknown."""
     if first is Lookup.UNKNOWN or second is Lookup.UNKNOWN:
         return Lookup.UNKNOWN
     if first is Lookup.ABSENT or second is Lookup.ABSENT:
         return Lookup.ABSENT
-    assert isinstance(first, Node) and isinstance(second, Node)
-    return first if first.id == second.id else Lookup.UNKNOWN
+    assert not isinstance(first, Lookup) and not isinstance(second, Lookup)
+    return first if first[1].id == second[1].id else Lookup.UNKNOWN

@@ -50,13 +50,14 @@ def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver,
         return resolver.from_callers(
             args, lambda argument: _where_verdict(unwrap(argument), keys, resolver, depth + 1), depth
         )
-    where = resolver.lookup(args, "where")
+    where = resolver.locate(args, "where")
     if where is Lookup.ABSENT:
         return Verdict.UNSCOPED
     if where is Lookup.UNKNOWN:
         return Verdict.UNKNOWN
     assert not isinstance(where, Lookup)
-    return resolver.where_verdict(where, lambda key, _value: key in keys)
+    owner, node = where  # owner: another module's resolver when an imported function built the args
+    return owner.where_verdict(node, lambda key, _value: key in keys)
 
 
 def caller_note(resolver: Resolver) -> str:
@@ -79,7 +80,7 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
         return
     keys = _soft_test(ctx, model)
     if keys:
-        resolver.blame = None
+        resolver.reset()
         verdict = _where_verdict(call.args, keys, resolver)
         what = (f"{call.fluent_from.name}.{call.method}() relation read" if call.fluent_from
                 else f"{model.accessor}.{call.method}()")
