@@ -51,6 +51,7 @@ from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sites import find_sites
 from bhq_migrate.scan.sources import SourceFile, WalkReport, iter_sources, looks_generated, looks_minified
 from bhq_migrate.scan.suppressions import apply_suppressions, parse_suppressions
+from bhq_migrate.scan.wrappers import Wrapper, mentions, wrapper_at, wrapper_calls
 
 # Below this many candidate files one process is faster than starting a pool.
 PARALLEL_THRESHOLD = 64
@@ -75,6 +76,8 @@ class FileOutcome:
     """Call sites on a soft-deletable or tenant-owned model (and raw-SQL sites) the rules looked at."""
     skipped: str | None = None
     """Why the file was not analysed, when it was not."""
+    wrappers: list[Wrapper] = field(default_factory=list)
+    """Functions in this file that forward a model name to ``client[model].<method>(...)``."""
 
 
 @dataclass
@@ -248,7 +251,7 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
                      config: ScanConfig, outcome: FileOutcome) -> list[ScanFinding]:
     tree = parse(content, source.path.suffix)
     ctx = FileContext(display=source.display, source=content, root=tree.root_node, catalog=catalog,
-                      config=config)
+                      config=config, path=source.path)
     findings: list[ScanFinding] = []
     error = first_error(tree)
     if error is not None:
@@ -268,6 +271,44 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
     return findings
 
 
+def analyse_wrapper_callers(source: SourceFile, wrappers: list[Wrapper], pattern: re.Pattern[bytes]) -> FileOutcome:
+    """The second pass: calls of a wrapper in ``source``, checked as Prisma calls at the caller."""
+    assert _WORKER_STATE is not None
+    config, catalogs, fallback, _prefilter = _WORKER_STATE
+    outcome = FileOutcome()
+    try:
+        if source.path.stat().st_size > config.max_file_bytes:
+            return outcome
+        content = source.path.read_bytes()
+    except OSError:
+        return outcome  # already reported by the first pass
+    if not pattern.search(content):
+        return outcome
+    try:
+        index = _project_index()
+        module = index.module(source.path)
+        if module is None:
+            return outcome
+        ctx = FileContext(display=source.display, source=content, root=module.root,
+                          catalog=catalog_for(catalogs, source.path, fallback), config=config, path=source.path)
+        resolver = Resolver(module.root, config.scoping_helpers, index, module)
+        calls = wrapper_calls(ctx, module, resolver, index, wrappers)
+        findings: list[ScanFinding] = []
+        for call, wrapper_resolver in calls:
+            outcome.checked += 1
+            for check in CALL_CHECKS:
+                wrapper_resolver.reset()
+                findings.extend(check(call, ctx, wrapper_resolver))
+    except RecursionError:
+        return outcome
+    suppressions, _problems = parse_suppressions(content, source.display)
+    findings, outcome.suppressed = apply_suppressions(_merge_reviews(findings), suppressions)
+    lines = content.decode("utf-8", errors="replace").splitlines()
+    line_text = {(f.file, f.line): lines[f.line - 1] if 0 < f.line <= len(lines) else "" for f in findings}
+    outcome.findings = baseline_module.fingerprint_findings(findings, line_text)
+    return outcome
+
+
 def _check_call(node: Node, ctx: FileContext, resolver: Resolver, outcome: FileOutcome) -> list[ScanFinding]:
     found: list[ScanFinding] = []
     call = prisma_call(node, ctx)
@@ -281,8 +322,13 @@ def _check_call(node: Node, ctx: FileContext, resolver: Resolver, outcome: FileO
         outcome.checked += 1
         callee = node.child_by_field_name("function")
         anchor = callee if callee is not None else node
+        wrapper = wrapper_at(node, ctx.path) if ctx.path is not None else None
+        if wrapper is not None:
+            outcome.wrappers.append(wrapper)
         found.append(ctx.finding(s007_needs_review.RULE, anchor,
-                                 "model chosen at run time (client[model]): cannot check this query",
+                                 "model chosen at run time (client[model]): cannot check this query"
+                                 + (f"; calls of {wrapper.name}() that name the model are checked where they are"
+                                    if wrapper is not None else ""),
                                  severity=Severity.INFO))
     else:
         site = raw_sql_site(node, ctx, resolver)
@@ -342,7 +388,8 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
     parsed = suppressed = checked = 0
     skipped = Counter(walk.skipped)
     unreadable = list(walk.unreadable)
-    for source, outcome in zip(sources, _run(sources, config, catalogs), strict=True):
+    outcomes = _run(sources, config, catalogs)
+    for source, outcome in zip(sources, outcomes, strict=True):
         parsed += outcome.parsed
         suppressed += outcome.suppressed
         checked += outcome.checked
@@ -351,6 +398,14 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
             skipped[outcome.skipped] += 1
         if outcome.skipped == UNREADABLE:
             unreadable.append(source.display)
+    wrappers = [w for outcome in outcomes for w in outcome.wrappers]
+    if wrappers:
+        _init_worker(config, catalogs)
+        pattern = mentions(wrappers)
+        for source in sources:
+            caller = analyse_wrapper_callers(source, wrappers, pattern)
+            checked += caller.checked
+            findings.extend(caller.findings)
     for folder in walk.unreadable:
         rule = s008_parse_error.RULE
         findings.append(ScanFinding(file=folder, line=1, column=1, rule=rule.id, severity=Severity.WARNING,

@@ -4,6 +4,7 @@ in it, and the :class:`ScanFinding` every rule produces."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tree_sitter import Node
 
@@ -42,6 +43,8 @@ class FileContext:
     """Class fields holding a client (``this.#client``, ``this._db``, ``constructor(private db: PrismaClient)``)."""
     client_types: set[str] = field(default_factory=set)
     """Local type aliases of a client type (``type DB = PrismaClient | Prisma.TransactionClient``)."""
+    path: Path | None = None
+    """The file's absolute path (for the project index)."""
     unknown_receivers: set[str] = field(default_factory=set)
     """Receivers of ``.<model>.<method>(`` already reported as not recognised (once per receiver)."""
 

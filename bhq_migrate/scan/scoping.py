@@ -97,6 +97,8 @@ class Resolver:
         """How many modules away from the analysed file this resolver's module is."""
         self.frames: dict[int, tuple[Resolver, list[Node]]] = {}
         """Function node id -> (caller's resolver, call arguments) while a call's results are evaluated."""
+        self.base_frames: dict[int, tuple[Resolver, list[Node]]] = {}
+        """Bindings that :meth:`reset` keeps: a wrapper's parameters bound to one caller's arguments."""
         self._function_index: dict[str, list[Node]] | None = None
         self._call_index: dict[str, list[Node]] | None = None
         self._declarator_cache: dict[tuple[int, int, str], list[Node]] = {}
@@ -593,7 +595,7 @@ class Resolver:
     def reset(self) -> None:
         """Forget call bindings and blame: called before each Prisma call is checked."""
         self.blame = None
-        self.frames.clear()
+        self.frames = dict(self.base_frames)
         if self.index is not None:
             for peer in self.index.peers.values():
                 peer.frames.clear()
