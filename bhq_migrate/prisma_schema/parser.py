@@ -188,7 +188,9 @@ class PrismaSchema:
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = resources.files("bhq_migrate.prisma_schema").joinpath("prisma.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    # cache=True keeps the analysed grammar in the temp folder: building it costs more than parsing a large
+    # schema, on every run (lark checks the cache against the grammar and its own version).
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False, cache=True)
 
 
 # Readable names for the grammar's terminals in error messages.

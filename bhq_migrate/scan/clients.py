@@ -322,12 +322,16 @@ _CONSTRUCTED_CLIENT = re.compile(r"new\s+PrismaClient\b|\.\$extends\s*\(|\.\$rep
 _MAX_CLIENT_TEXT = 2000
 
 
-def imported_clients(index: ProjectIndex, module: Module) -> set[str]:
-    """Local names of imports that are clients where they are declared: ``export const db = new
-    PrismaClient()`` (or ``$extends``/``$replica``, a cast), also through re-exports and ``export const db =
-    prisma`` of an imported client."""
+def imported_clients(index: ProjectIndex, module: Module, receivers: set[str]) -> set[str]:
+    """Which of ``receivers`` (names used as ``name.model.method(`` or ``name.$method(``) are imports of a
+    client: ``export const db = new PrismaClient()`` (or ``$extends``/``$replica``, a cast) where declared,
+    also through re-exports and ``export const db = prisma`` of an imported client. Names not used as a
+    receiver are never looked up, so their modules are never parsed."""
     found: set[str] = set()
-    for local in module.imports:
+    if not receivers:
+        return found
+    imports = module.ensure_indexed().imports
+    for local in sorted(receivers & set(imports)):
         target = index.imported(module, local)
         for _ in range(MAX_HOPS):
             if target is None:
@@ -340,6 +344,21 @@ def imported_clients(index: ProjectIndex, module: Module) -> set[str]:
                 found.add(local)
             break
     return found
+
+
+def receiver_names(calls: list[Node], known: frozenset[str]) -> set[str]:
+    """Identifiers used as the receiver of ``x.model.method(...)`` or ``x.$method(...)``, minus ``known``."""
+    names: set[str] = set()
+    for call in calls:
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None or callee.type != "member_expression":
+            continue
+        target = unwrap(callee.child_by_field_name("object"))
+        if target is not None and target.type == "member_expression":
+            target = unwrap(target.child_by_field_name("object"))
+        if target is not None and target.type == "identifier" and text(target) not in known:
+            names.add(text(target))
+    return names
 
 
 def delegate_model(node: Node | None, ctx: FileContext) -> tuple[Model | Literal["dynamic"], Node] | None:

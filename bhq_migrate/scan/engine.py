@@ -22,7 +22,14 @@ from tree_sitter import Node
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
-from bhq_migrate.scan.clients import DYNAMIC, collect_bindings, configured_names, imported_clients, prisma_call
+from bhq_migrate.scan.clients import (
+    DYNAMIC,
+    collect_bindings,
+    configured_names,
+    imported_clients,
+    prisma_call,
+    receiver_names,
+)
 from bhq_migrate.scan.config import ScanConfig
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
 from bhq_migrate.scan.models import (
@@ -263,7 +270,8 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
     sites = find_sites(tree.root_node, content)
     index = _project_index()
     module = index.add(source.path, content, tree)
-    ctx.client_names |= imported_clients(index, module)
+    ctx.client_names |= imported_clients(index, module,
+                                         receiver_names(sites.calls, configured_names(config.clients)[0]))
     collect_bindings(ctx, sites)
     resolver = Resolver(tree.root_node, config.scoping_helpers, index, module)
     for node in [*sites.calls, *sites.fluent]:
@@ -299,7 +307,7 @@ def analyse_wrapper_callers(source: SourceFile, wrappers: list[Wrapper], pattern
             for check in CALL_CHECKS:
                 wrapper_resolver.reset()
                 findings.extend(check(call, ctx, wrapper_resolver))
-    except RecursionError:
+    except Exception:  # the first pass already reported this file if it is odd; never crash on it
         return outcome
     suppressions, _problems = parse_suppressions(content, source.display)
     findings, outcome.suppressed = apply_suppressions(_merge_reviews(findings), suppressions)

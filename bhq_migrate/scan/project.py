@@ -15,6 +15,7 @@ The bound, by design (never whole-program abstract interpretation):
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,9 +30,10 @@ from bhq_migrate.scan.workspace import Workspace, find_workspace, read_json
 
 MAX_HOPS = 4
 """How many modules an import chain is followed through (re-exports included)."""
-CACHE_SIZE = 256
+CACHE_SIZE = 512
 """Modules kept parsed per scan process."""
 MAX_MODULE_BYTES = 1_000_000
+_MAX_RESOLVED = 100_000
 
 _EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 _JS_TO_TS = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
@@ -54,6 +56,14 @@ class Module:
     """``export * from "./x"`` specifiers."""
     declarations: dict[str, Node] = field(default_factory=dict)
     """Top-level name -> its function node, or the value of its ``const``/``let``."""
+    indexed: bool = False
+    """Imports, exports and declarations are read on first use (:meth:`ensure_indexed`)."""
+
+    def ensure_indexed(self) -> Module:
+        if not self.indexed:
+            self.indexed = True
+            _index_module(self)
+        return self
 
     @property
     def root(self) -> Node:
@@ -268,13 +278,13 @@ class ProjectIndex:
         self._modules: OrderedDict[Path, Module | None] = OrderedDict()
         self._cache_size = cache_size
         self._workspaces: dict[Path, Workspace | None] = {}
+        self._resolved: dict[tuple[Path, str], Path | None] = {}
         self.peers: dict[Path, Any] = {}
         """Path -> the scoping resolver of that module (owned by :mod:`bhq_migrate.scan.scoping`)."""
 
     def add(self, path: Path, source: bytes, tree: Tree) -> Module:
         """Index a module the scan has already parsed (the file being analysed)."""
-        module = Module(path, source, tree)
-        _index_module(module)
+        module = Module(path, source, tree)  # indexed on first use: most analysed files never need it
         self._modules[path] = module
         self._modules.move_to_end(path)
         if len(self._modules) > self._cache_size:
@@ -290,8 +300,7 @@ class ProjectIndex:
         try:
             if path.stat().st_size <= MAX_MODULE_BYTES:
                 source = path.read_bytes()
-                module = Module(path, source, parse(source, path.suffix))
-                _index_module(module)
+                module = Module(path, source, parse(source, path.suffix)).ensure_indexed()
         except OSError:
             module = None
         self._modules[path] = module
@@ -305,9 +314,23 @@ class ProjectIndex:
         return self._workspaces[directory]
 
     def resolve(self, importer: Path, specifier: str) -> Path | None:
-        """The source file ``specifier`` names when imported from ``importer``; ``None`` for a dependency."""
+        """The source file ``specifier`` names when imported from ``importer``; ``None`` for a dependency
+        (or a specifier that names no readable file)."""
+        key = (importer.parent, specifier)
+        if key in self._resolved:
+            return self._resolved[key]
+        try:
+            found = self._resolve(importer, specifier)
+        except (OSError, ValueError, RuntimeError):  # a name too long, a NUL byte, a symlink loop
+            found = None
+        if len(self._resolved) > _MAX_RESOLVED:
+            self._resolved.clear()
+        self._resolved[key] = found
+        return found
+
+    def _resolve(self, importer: Path, specifier: str) -> Path | None:
         if specifier.startswith("."):
-            return _file_for((importer.parent / specifier).resolve())
+            return _file_for(Path(os.path.normpath(importer.parent / specifier)))
         config = _paths_config(importer.parent)
         if config is not None:
             for pattern, targets in config.paths:
@@ -315,12 +338,12 @@ class ProjectIndex:
                 if star and specifier.startswith(prefix) and specifier.endswith(suffix):
                     middle = specifier[len(prefix): len(specifier) - len(suffix) if suffix else None]
                     for target in targets:
-                        found = _file_for((config.paths_base / target.replace("*", middle)).resolve())
+                        found = _file_for(Path(os.path.normpath(config.paths_base / target.replace("*", middle))))
                         if found is not None:
                             return found
                 elif not star and specifier == pattern:
                     for target in targets:
-                        found = _file_for((config.paths_base / target).resolve())
+                        found = _file_for(Path(os.path.normpath(config.paths_base / target)))
                         if found is not None:
                             return found
             if config.base is not None:
@@ -342,6 +365,7 @@ class ProjectIndex:
         module = self.module(path)
         if module is None:
             return None
+        module.ensure_indexed()
         if name in module.exports:
             local = module.exports[name]
             node = module.declarations.get(local)
@@ -363,7 +387,7 @@ class ProjectIndex:
 
     def imported(self, module: Module, local: str, hops: int = 0) -> tuple[Module, Node] | None:
         """The declaration behind the import ``local`` of ``module``."""
-        entry = module.imports.get(local)
+        entry = module.ensure_indexed().imports.get(local)
         if entry is None or hops > MAX_HOPS:
             return None
         specifier, name = entry

@@ -388,7 +388,7 @@ class Resolver:
             found = self.imported_value(callee)
         elif callee.type == "member_expression" and self.index is not None and self.module is not None:
             namespace = unwrap(callee.child_by_field_name("object"))
-            entry = self.module.imports.get(text(namespace)) if namespace is not None else None
+            entry = self.module.ensure_indexed().imports.get(text(namespace)) if namespace is not None else None
             if entry is None or entry[1] != "*" or self.hops >= MAX_HOPS:
                 return None
             target = self.index.resolve(self.module.path, entry[0])

@@ -131,7 +131,11 @@ def _workspace_at(root: Path) -> Workspace | None:
         if pattern.startswith("!"):
             continue
         pattern = pattern.rstrip("/").removeprefix("./")
-        for folder in sorted(root.glob(pattern)):
+        try:
+            folders = sorted(root.glob(pattern)) if pattern and not pattern.startswith("/") else []
+        except (ValueError, NotImplementedError, OSError):
+            continue  # a pattern pathlib cannot expand: that package is simply not known
+        for folder in folders:
             if len(workspace.packages) >= _MAX_PACKAGES or "node_modules" in folder.parts:
                 break
             data = read_json(folder / "package.json")

@@ -141,6 +141,7 @@ def wrapper_calls(ctx: FileContext, module: Module, resolver: Resolver, index: P
 
 def _target(name_node: Node, module: Module, resolver: Resolver, index: ProjectIndex) -> tuple[Module, Node] | None:
     name = text(name_node)
+    module.ensure_indexed()
     if name in module.imports:
         return index.imported(module, name)
     local = module.declarations.get(name)
