@@ -35,6 +35,7 @@ from bhq_migrate.scan.prisma_api import (
     TRANSACTION_METHODS,
 )
 from bhq_migrate.scan.project import MAX_HOPS, Module, ProjectIndex
+from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sites import Sites, declarators_mentioning
 
 __all__ = ["DYNAMIC", "READ_METHODS", "collect_bindings", "delegate_model", "first_argument", "is_client",
@@ -113,6 +114,9 @@ def is_client(node: Node | None, ctx: FileContext) -> bool:
             return True
         return text(prop) in simple
     if node.type == "call_expression":
+        function = unwrap(node.child_by_field_name("function"))
+        if function is not None and function.type == "identifier" and text(function) in ctx.client_functions:
+            return True
         _simple, chains = configured_names(ctx.config.clients)
         if _chain(node) in chains:  # a configured accessor call such as this.prismaService.txClient()
             return True
@@ -181,6 +185,13 @@ def collect_bindings(ctx: FileContext, sites: Sites) -> None:
         for declarator in declarators.values():
             _bind_declarator(declarator, ctx)
         pending = (set(ctx.scoped_clients) | ctx.client_names) - searched
+        if not pending and "functions" not in searched:
+            # functions of this file that return a client (getClient()): their calls and
+            # ReturnType<typeof getClient> are clients too
+            searched.add("functions")
+            ctx.client_functions = _client_functions(ctx)
+            ctx.client_types |= ctx.client_functions
+            pending = set(ctx.client_functions) - searched
 
 
 _SCOPES = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition",
@@ -248,6 +259,30 @@ def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
 
 _ALIAS_TYPEOF = re.compile(rb"\btype\s+([A-Za-z_$][\w$]*)\s*=\s*(?:ReturnType<\s*)?typeof\s+([A-Za-z_$][\w$]*)")
 _TYPE_WORDS = re.compile(CLIENT_TYPE.pattern.encode())
+
+
+def _client_functions(ctx: FileContext) -> set[str]:
+    """Top-level functions whose returned value is a client (``function getClient() { return new
+    PrismaClient() }``, also through a local ``const extended = base.$extends(...)``)."""
+    found: set[str] = set()
+    for statement in ctx.root.named_children:
+        node = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
+        if node is None:
+            continue
+        candidates: list[tuple[Node, Node]] = []
+        if node.type == "function_declaration":
+            name = node.child_by_field_name("name")
+            if name is not None:
+                candidates.append((name, node))
+        elif node.type == "lexical_declaration":
+            for declarator in node.named_children:
+                name, value = declarator.child_by_field_name("name"), declarator.child_by_field_name("value")
+                if name is not None and value is not None and value.type in ("arrow_function", "function_expression"):
+                    candidates.append((name, value))
+        for name, function in candidates:
+            if any(is_client(value, ctx) for value in Resolver._returned(function)):
+                found.add(text(name))
+    return found
 
 
 def _collect_type_aliases(ctx: FileContext) -> None:

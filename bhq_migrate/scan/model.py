@@ -43,6 +43,8 @@ class FileContext:
     """Class fields holding a client (``this.#client``, ``this._db``, ``constructor(private db: PrismaClient)``)."""
     client_types: set[str] = field(default_factory=set)
     """Local type aliases of a client type (``type DB = PrismaClient | Prisma.TransactionClient``)."""
+    client_functions: set[str] = field(default_factory=set)
+    """Functions of this file that return a client (``getClient()``)."""
     path: Path | None = None
     """The file's absolute path (for the project index)."""
     unknown_receivers: set[str] = field(default_factory=set)

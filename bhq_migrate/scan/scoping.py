@@ -386,19 +386,66 @@ class Resolver:
             if functions or callee.type != "identifier":
                 return None
             found = self.imported_value(callee)
-        elif callee.type == "member_expression" and self.index is not None and self.module is not None:
-            namespace = unwrap(callee.child_by_field_name("object"))
-            entry = self.module.ensure_indexed().imports.get(text(namespace)) if namespace is not None else None
-            if entry is None or entry[1] != "*" or self.hops >= MAX_HOPS:
+            if found is None and self.definition(callee) is None:
+                holder = self.destructured_from(callee)  # const { helper } = importedObject
+                member = self.member_of(holder, text(callee)) if holder is not None else None
+                found = (self._peer(member[0]), member[1]) if member is not None else None
+        elif callee.type == "member_expression":
+            owner = unwrap(callee.child_by_field_name("object"))
+            if owner is None or owner.type != "identifier":
                 return None
-            target = self.index.resolve(self.module.path, entry[0])
-            exported = self.index.export(target, text(callee.child_by_field_name("property"))) if target else None
-            found = (self._peer(exported[0]), exported[1]) if exported is not None else None
+            member = self.member_of(text(owner), text(callee.child_by_field_name("property")))
+            found = (self._peer(member[0]), member[1]) if member is not None else None
         else:
             return None
         if found is None or found[1].type not in _FUNCTION_TYPES:
             return None
         return found
+
+    def destructured_from(self, identifier: Node) -> str | None:
+        """``const { name } = holder`` in a scope enclosing ``identifier``: the holder's name."""
+        name = text(identifier)
+        for scope in self._enclosing_scopes(identifier):
+            for declarator in self._declarators(scope):
+                pattern = declarator.child_by_field_name("name")
+                value = unwrap(declarator.child_by_field_name("value"))
+                if pattern is None or pattern.type != "object_pattern" or value is None or value.type != "identifier":
+                    continue
+                if any(part.type == "shorthand_property_identifier_pattern" and text(part) == name
+                       for part in pattern.named_children):
+                    return text(value)
+        return None
+
+    def member_of(self, holder: str, name: str) -> tuple[Module, Node] | None:
+        """``holder.name`` where ``holder`` is imported: a namespace's export, or a property of an exported
+        object literal (``export default { client, pagedQuery }``)."""
+        if self.index is None or self.module is None or self.hops >= MAX_HOPS:
+            return None
+        module, index = self.module.ensure_indexed(), self.index
+        entry = module.imports.get(holder)
+        if entry is None:
+            return None
+        if entry[1] == "*":
+            target = index.resolve(module.path, entry[0])
+            return index.export(target, name) if target is not None else None
+        found = index.imported(module, holder)
+        if found is None:
+            return None
+        there, node = found
+        node = unwrap(node) or node
+        if node.type != "object":
+            return None
+        for part in node.named_children:
+            if part.type == "shorthand_property_identifier" and text(part) == name:
+                declaration = there.ensure_indexed().declarations.get(name)
+                return (there, declaration) if declaration is not None else None
+            if part.type == "pair" and text(part.child_by_field_name("key")) == name:
+                value = unwrap(part.child_by_field_name("value"))
+                if value is not None and value.type == "identifier":
+                    declaration = there.declarations.get(text(value))
+                    return (there, declaration) if declaration is not None else None
+                return (there, value) if value is not None else None
+        return None
 
     def _with_frame(self, call: Node, target: tuple[Resolver, Node],
                     evaluate: Callable[[Resolver, list[Node]], Verdict]) -> Verdict:
@@ -501,6 +548,18 @@ class Resolver:
                     node, lambda argument: self.where_verdict(argument, test, depth + 1, helper_scopes), depth
                 )
             return self.where_verdict(value, test, depth + 1, helper_scopes)
+        if kind == "member_expression":  # criteria.where, input.where
+            obj = unwrap(node.child_by_field_name("object"))
+            prop = node.child_by_field_name("property")
+            if obj is None or obj.type != "identifier" or prop is None or prop.type != "property_identifier":
+                return Verdict.UNKNOWN
+            key = text(prop)
+            if (self.definition(obj) is None and self._frame_argument(obj) is None
+                    and self.imported_value(obj) is None):
+                return self.from_callers(
+                    obj, lambda argument: self._member_verdict(argument, key, test, depth + 1, helper_scopes),
+                    depth)
+            return self._member_verdict(obj, key, test, depth + 1, helper_scopes)
         if kind == "ternary_expression":
             branches = [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")]
             return _combine_branches([self.where_verdict(b, test, depth + 1, helper_scopes) for b in branches])
@@ -517,6 +576,18 @@ class Resolver:
             return Verdict.UNSCOPED
         return Verdict.UNKNOWN
 
+    def _member_verdict(self, obj: Node | None, key: str, test: KeyTest, depth: int,
+                        helper_scopes: bool) -> Verdict:
+        """The verdict of ``obj.key`` where ``obj`` is an object expression (or names one)."""
+        located = self.locate(obj, key, depth)
+        if located is Lookup.ABSENT:
+            return Verdict.UNSCOPED  # ...criteria.where with no where adds nothing
+        if located is Lookup.UNKNOWN:
+            return Verdict.UNKNOWN
+        assert not isinstance(located, Lookup)
+        owner, value = located
+        return owner.where_verdict(value, test, depth + 1, helper_scopes)
+
     def _and_verdict(self, value: Node | None, test: KeyTest, depth: int, helper_scopes: bool) -> Verdict:
         value = unwrap(value)
         if value is not None and value.type == "array":
@@ -526,10 +597,30 @@ class Resolver:
 
     def _or_verdict(self, value: Node | None, test: KeyTest, depth: int, helper_scopes: bool) -> Verdict:
         value = unwrap(value)
+        if value is not None and value.type == "identifier" and depth <= _MAX_DEPTH:
+            value = self.definition(value) or value
         if value is not None and value.type == "array":
             return _combine_all([self.where_verdict(e, test, depth + 1, helper_scopes)
                                  for e in value.named_children if e.type != "comment"])
+        mapped = self._mapped_element(value)
+        if mapped is not None:  # OR: filters.map(f => ({ [f.key]: ... })): every branch is what f returns
+            return self.where_verdict(mapped, test, depth + 1, helper_scopes)
         return Verdict.UNKNOWN
+
+    def _mapped_element(self, value: Node | None) -> Node | None:
+        """The element expression of ``xs.map(x => element)``, or the call to a same-file function it makes."""
+        if value is None or value.type != "call_expression":
+            return None
+        callee = unwrap(value.child_by_field_name("function"))
+        if (callee is None or callee.type != "member_expression"
+                or text(callee.child_by_field_name("property")) != "map"):
+            return None
+        args = _arguments(value)
+        callback = unwrap(args[0]) if args else None
+        if callback is None or callback.type not in ("arrow_function", "function_expression"):
+            return None
+        results = self._returned(callback)
+        return results[0] if len(results) == 1 else None
 
     def lookup(self, node: Node | None, key: str, depth: int = 0) -> Node | Lookup:
         """The value of property ``key`` of the object expression ``node`` (args, include, select)."""

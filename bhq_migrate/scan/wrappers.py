@@ -85,7 +85,7 @@ def wrapper_at(call: Node, path: Path) -> Wrapper | None:
 
 def mentions(wrappers: list[Wrapper]) -> re.Pattern[bytes]:
     names = sorted({w.name for w in wrappers})
-    return re.compile(rb"(?<![\w$.])(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")\s*[(<]")
+    return re.compile(rb"(?<![\w$])(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")\s*[(<]")
 
 
 def _node_at(root: Node, start: int, types: frozenset[str] | set[str]) -> Node | None:
@@ -108,43 +108,61 @@ def wrapper_calls(ctx: FileContext, module: Module, resolver: Resolver, index: P
                   wrappers: list[Wrapper]) -> list[tuple[PrismaCall, Resolver]]:
     """The calls of a wrapper in ``module``, each as a Prisma call at the caller plus the resolver (the
     wrapper's module, its parameters bound to this call's arguments) that judges its args."""
-    by_function = {(w.path, w.function_start): w for w in wrappers}
+    by_function: dict[tuple[str, int], list[Wrapper]] = {}
+    for known in wrappers:
+        by_function.setdefault((known.path, known.function_start), []).append(known)
     names = {w.name for w in wrappers}
     found: list[tuple[PrismaCall, Resolver]] = []
     for match in mentions(wrappers).finditer(module.source):
         name_node = module.root.named_descendant_for_byte_range(match.start(), match.start() + 1)
-        call = name_node.parent if name_node is not None else None
-        if name_node is None or call is None or call.type != "call_expression" or text(name_node) not in names:
+        if name_node is None or text(name_node) not in names:
             continue
-        target = _target(name_node, module, resolver, index)
+        callee = name_node.parent if name_node.type == "property_identifier" else name_node
+        call = callee.parent if callee is not None else None
+        if callee is None or call is None or call.type != "call_expression":
+            continue
+        function_node = call.child_by_field_name("function")
+        if function_node is None or function_node.id != callee.id:
+            continue
+        target = _target(callee, module, resolver, index)
         if target is None:
             continue
         owner, function = target
-        wrapper = by_function.get((str(owner.path), function.start_byte))
-        if wrapper is None:
-            continue
         args_node = call.child_by_field_name("arguments")
         args = [c for c in args_node.named_children if c.type != "comment"] if args_node is not None else []
-        if wrapper.model_param >= len(args):
-            continue
-        accessor = _model_name(args[wrapper.model_param], resolver)
-        model = ctx.catalog.model_for_accessor(accessor) if accessor else None
-        inner = _node_at(owner.root, wrapper.call_start, {"call_expression"})
-        if model is None or inner is None:
-            continue
-        wrapper_resolver = Resolver(owner.root, tuple(resolver.helpers), index, owner, resolver.hops + 1)
-        wrapper_resolver.base_frames[function.id] = (resolver, args)
-        found.append((PrismaCall(call, model, wrapper.method, unwrap(args[wrapper.model_param]) or call,
-                                 first_argument(inner)), wrapper_resolver))
+        for wrapper in by_function.get((str(owner.path), function.start_byte), []):
+            if wrapper.model_param >= len(args):
+                continue
+            accessor = _model_name(args[wrapper.model_param], resolver)
+            model = ctx.catalog.model_for_accessor(accessor) if accessor else None
+            inner = _node_at(owner.root, wrapper.call_start, {"call_expression"})
+            if model is None or inner is None:
+                continue
+            wrapper_resolver = Resolver(owner.root, tuple(resolver.helpers), index, owner, resolver.hops + 1)
+            wrapper_resolver.base_frames[function.id] = (resolver, args)
+            found.append((PrismaCall(call, model, wrapper.method, unwrap(args[wrapper.model_param]) or call,
+                                     first_argument(inner)), wrapper_resolver))
     return found
 
 
-def _target(name_node: Node, module: Module, resolver: Resolver, index: ProjectIndex) -> tuple[Module, Node] | None:
-    name = text(name_node)
+def _target(callee: Node, module: Module, resolver: Resolver, index: ProjectIndex) -> tuple[Module, Node] | None:
+    """The function a wrapper call runs: ``name(...)`` (imported, top-level, or destructured from an imported
+    object: ``const { pagedQuery } = prisma``) or ``obj.name(...)`` of an imported object or namespace."""
     module.ensure_indexed()
+    if callee.type == "member_expression":
+        obj = unwrap(callee.child_by_field_name("object"))
+        prop = callee.child_by_field_name("property")
+        if obj is None or obj.type != "identifier" or prop is None:
+            return None
+        return resolver.member_of(text(obj), text(prop))
+    name = text(callee)
     if name in module.imports:
         return index.imported(module, name)
     local = module.declarations.get(name)
     if local is not None:
         return module, local
+    value = resolver.definition(callee)
+    if value is None:
+        holder = resolver.destructured_from(callee)
+        return resolver.member_of(holder, name) if holder is not None else None
     return None
