@@ -104,7 +104,7 @@ def is_client(node: Node | None, ctx: FileContext) -> bool:
     if node.type == "member_expression":
         chain = _chain(node)
         simple, dotted = configured_names(ctx.config.clients)
-        if chain in dotted:
+        if chain in dotted or chain in ctx.client_names:
             return True
         prop = node.child_by_field_name("property")
         if prop is None:
@@ -358,41 +358,87 @@ _MAX_CLIENT_TEXT = 2000
 
 
 def imported_clients(index: ProjectIndex, module: Module, receivers: set[str]) -> set[str]:
-    """Which of ``receivers`` (names used as ``name.model.method(`` or ``name.$method(``) are imports of a
-    client: ``export const db = new PrismaClient()`` (or ``$extends``/``$replica``, a cast) where declared,
-    also through re-exports and ``export const db = prisma`` of an imported client. Names not used as a
-    receiver are never looked up, so their modules are never parsed."""
+    """Which of ``receivers`` (``name`` or ``name.member``, used as ``receiver.model.method(`` or
+    ``receiver.$method(``) are imports of a client: ``export const db = new PrismaClient()`` (or
+    ``$extends``/``$replica``, a cast, a call of a function returning one) where declared, also through
+    re-exports, ``export const db = prisma`` of an imported client, and a property of an imported object
+    (``export default { client }``). Names not used as a receiver are never looked up, so their modules are
+    never parsed."""
     found: set[str] = set()
     if not receivers:
         return found
     imports = module.ensure_indexed().imports
-    for local in sorted(receivers & set(imports)):
+    for receiver in sorted(receivers):
+        local, _dot, member = receiver.partition(".")
+        if local not in imports:
+            continue
         target = index.imported(module, local)
+        if member and target is not None:
+            target = _property_of(target, member)
         for _ in range(MAX_HOPS):
             if target is None:
                 break
             there, node = target
-            if node.type == "identifier":
-                target = index.imported(there, text(node))
+            if node.type in ("identifier", "shorthand_property_identifier"):
+                name = text(node)
+                declared = there.ensure_indexed().declarations.get(name)
+                target = (there, declared) if declared is not None else index.imported(there, name)
                 continue
-            if node.end_byte - node.start_byte <= _MAX_CLIENT_TEXT and _CONSTRUCTED_CLIENT.search(text(node)):
-                found.add(local)
+            if node.end_byte - node.start_byte <= _MAX_CLIENT_TEXT and (
+                    _CONSTRUCTED_CLIENT.search(text(node)) or _returns_client(there, node)):
+                found.add(receiver)
             break
     return found
 
 
+def _property_of(target: tuple[Module, Node], name: str) -> tuple[Module, Node] | None:
+    there, node = target
+    node = unwrap(node) or node
+    if node.type != "object":
+        return None
+    for part in node.named_children:
+        if part.type == "shorthand_property_identifier" and text(part) == name:
+            return there, part
+        if part.type == "pair" and text(part.child_by_field_name("key")) == name:
+            value = part.child_by_field_name("value")
+            return (there, value) if value is not None else None
+    return None
+
+
+def _returns_client(module: Module, node: Node) -> bool:
+    """``(cache || getClient()) as ReturnType<typeof getClient>`` where ``getClient`` in ``module`` returns a
+    constructed client."""
+    for name in re.findall(r"\b([A-Za-z_$][\w$]*)\s*\(", text(node)):
+        function = module.ensure_indexed().declarations.get(name)
+        if function is not None and function.end_byte - function.start_byte <= 4 * _MAX_CLIENT_TEXT and \
+                _CONSTRUCTED_CLIENT.search(text(function)):
+            return True
+    return False
+
+
 def receiver_names(calls: list[Node], known: frozenset[str]) -> set[str]:
-    """Identifiers used as the receiver of ``x.model.method(...)`` or ``x.$method(...)``, minus ``known``."""
+    """Receivers (``x`` or ``x.member``) of ``receiver.model.method(...)`` or ``receiver.$method(...)``,
+    minus ``known``."""
     names: set[str] = set()
     for call in calls:
         callee = unwrap(call.child_by_field_name("function"))
         if callee is None or callee.type != "member_expression":
             continue
         target = unwrap(callee.child_by_field_name("object"))
-        if target is not None and target.type == "member_expression":
+        if target is not None and target.type == "member_expression" and \
+                not text(callee.child_by_field_name("property")).startswith("$"):
             target = unwrap(target.child_by_field_name("object"))
-        if target is not None and target.type == "identifier" and text(target) not in known:
+        if target is None:
+            continue
+        if target.type == "identifier" and text(target) not in known:
             names.add(text(target))
+        elif target.type == "member_expression":
+            obj = unwrap(target.child_by_field_name("object"))
+            prop = target.child_by_field_name("property")
+            if obj is not None and obj.type == "identifier" and prop is not None:
+                chain = f"{text(obj)}.{text(prop)}"
+                if chain not in known:
+                    names.add(chain)
     return names
 
 

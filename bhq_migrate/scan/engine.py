@@ -271,7 +271,7 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
     index = _project_index()
     module = index.add(source.path, content, tree)
     ctx.client_names |= imported_clients(index, module,
-                                         receiver_names(sites.calls, configured_names(config.clients)[0]))
+                                         receiver_names(sites.calls, frozenset(config.clients)))
     collect_bindings(ctx, sites)
     resolver = Resolver(tree.root_node, config.scoping_helpers, index, module)
     for node in [*sites.calls, *sites.fluent]:

@@ -465,6 +465,29 @@ class Resolver:
             else:
                 resolver.frames[function.id] = previous
 
+    def _destructured(self, identifier: Node, depth: int) -> Located | Lookup | None:
+        """``const { envelopeWhereInput } = await getEnvelopeWhereInput(...)``: the value of that property of
+        the right-hand side; ``None`` when ``identifier`` is not bound by destructuring."""
+        name = text(identifier)
+        for scope in self._enclosing_scopes(identifier):
+            if scope.type != "program" and self._is_parameter(scope, name):
+                return None
+            for declarator in self._declarators(scope):
+                pattern = declarator.child_by_field_name("name")
+                if pattern is None or pattern.type != "object_pattern":
+                    continue
+                for part in pattern.named_children:
+                    if part.type == "shorthand_property_identifier_pattern" and text(part) == name:
+                        key = name
+                    elif part.type == "pair_pattern" and text(part.child_by_field_name("value")) == name:
+                        key = property_key(part) or ""
+                    else:
+                        continue
+                    if not key or declarator.start_byte > identifier.start_byte:
+                        return None
+                    return self.locate(declarator.child_by_field_name("value"), key, depth + 1)
+        return None
+
     def _frame_argument(self, identifier: Node) -> tuple[Resolver, Node | None] | None:
         """While a call is evaluated: the argument passed for the parameter ``identifier`` names."""
         if not self.frames:
@@ -527,7 +550,12 @@ class Resolver:
                 return self.where_verdict(first, test, depth + 1, helper_scopes)
             target = self._callee(node)
             if target is None:
-                return Verdict.UNKNOWN
+                callbacks = _chain_callbacks(node)
+                if not callbacks:
+                    return Verdict.UNKNOWN
+                # match(x).with(p, v => ({ id: v.id })).otherwise(...): the value is what a callback returns
+                return _combine_all([self.where_verdict(r, test, depth + 1, helper_scopes)
+                                     for callback in callbacks for r in self._returned(callback) or [callback]])
             return self._with_frame(node, target, lambda resolver, results: _combine_all(
                 [resolver.where_verdict(r, test, depth + 1, helper_scopes) for r in results]))
         if kind in ("identifier", "shorthand_property_identifier"):
@@ -541,6 +569,11 @@ class Resolver:
                 if bound is not None:
                     caller, argument = bound
                     return caller.where_verdict(argument, test, depth + 1, helper_scopes)
+                destructured = self._destructured(node, depth)
+                if destructured is not None:
+                    if isinstance(destructured, Lookup):
+                        return Verdict.UNSCOPED if destructured is Lookup.ABSENT else Verdict.UNKNOWN
+                    return destructured[0].where_verdict(destructured[1], test, depth + 1, helper_scopes)
                 imported = self.imported_value(node)
                 if imported is not None:
                     return imported[0].where_verdict(imported[1], test, depth + 1, helper_scopes)
@@ -660,6 +693,11 @@ class Resolver:
                 bound = self._frame_argument(node)
                 if bound is not None:
                     return bound[0].locate(bound[1], key, depth + 1)
+                destructured = self._destructured(node, depth)
+                if destructured is not None:
+                    if isinstance(destructured, Lookup):
+                        return destructured
+                    return destructured[0].locate(destructured[1], key, depth + 1)
                 imported = self.imported_value(node)
                 return Lookup.UNKNOWN if imported is None else imported[0].locate(imported[1], key, depth + 1)
             return self.locate(value, key, depth + 1)
@@ -693,6 +731,24 @@ class Resolver:
 
 
 Located = tuple[Resolver, Node]
+
+
+_CHAIN_LIMIT = 12
+
+
+def _chain_callbacks(call: Node) -> list[Node]:
+    """The function arguments of a fluent call chain of at least two calls (``match(x).with(p, cb)
+    .exhaustive()``, a pattern-matching library's shape); empty when the chain passes no function."""
+    callbacks: list[Node] = []
+    current: Node | None = call
+    calls = 0
+    while current is not None and current.type == "call_expression" and calls < _CHAIN_LIMIT:
+        calls += 1
+        callbacks.extend(a for a in _arguments(current) if a.type in ("arrow_function", "function_expression"))
+        callee = unwrap(current.child_by_field_name("function"))
+        current = unwrap(callee.child_by_field_name("object")) if callee is not None and \
+            callee.type == "member_expression" else None
+    return callbacks if calls >= 2 else []
 
 
 def _arguments(call: Node) -> list[Node]:
