@@ -280,6 +280,9 @@ def _client_functions(ctx: FileContext) -> set[str]:
                 if name is not None and value is not None and value.type in ("arrow_function", "function_expression"):
                     candidates.append((name, value))
         for name, function in candidates:
+            # only a function that constructs or extends a client can return one: test its bytes first
+            if _FIELD_WORDS.search(ctx.source, function.start_byte, function.end_byte) is None:
+                continue
             if any(is_client(value, ctx) for value in Resolver._returned(function)):
                 found.add(text(name))
     return found
@@ -298,6 +301,8 @@ def _collect_type_aliases(ctx: FileContext) -> None:
                 if name is not None:
                     ctx.client_types.add(text(name))
                 break
+    if b"typeof" not in ctx.source:
+        return
     simple, _dotted = configured_names(ctx.config.clients)
     for match in _ALIAS_TYPEOF.finditer(ctx.source):
         if match.group(2).decode() in simple:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -79,27 +80,46 @@ def _is_generated_client_dir(names: Iterable[str]) -> bool:
     return "runtime" in names and ("index.d.ts" in names or "schema.prisma" in names)
 
 
-class IgnoreRules:
-    """The gitignore specs that apply in one folder: ``(base folder, spec)`` pairs, outermost first."""
+class _Spec:
+    """One folder's ignore patterns, with one combined regex that tells in a single search whether any
+    pattern can match (most paths match none, and pathspec tries the patterns one by one)."""
 
-    def __init__(self, specs: tuple[tuple[Path, pathspec.GitIgnoreSpec], ...] = ()) -> None:
+    def __init__(self, base: Path, spec: pathspec.GitIgnoreSpec) -> None:
+        self.base = str(base)
+        self.spec = spec
+        regexes = [r.pattern for p in spec.patterns if (r := getattr(p, "regex", None)) is not None]
+        # named groups repeat across patterns: drop the names, keep the groups
+        self.any = re.compile("|".join(f"(?:{r.replace('(?P<ps_d>', '(')})" for r in regexes)) if regexes else None
+
+    def include(self, path: str, is_dir: bool) -> bool | None:
+        if not path.startswith(self.base) or self.any is None:
+            return None
+        relative = path[len(self.base):].lstrip(os.sep).replace(os.sep, "/")
+        if is_dir:
+            relative += "/"
+        if not self.any.search(relative):
+            return None
+        return self.spec.check_file(relative).include
+
+
+class IgnoreRules:
+    """The gitignore specs that apply in one folder, outermost first."""
+
+    def __init__(self, specs: tuple[_Spec, ...] = ()) -> None:
         self.specs = specs
 
     def descend(self, directory: Path) -> IgnoreRules:
         """The rules inside ``directory``: these plus its own ignore files."""
         spec = _read_spec(directory)
-        return IgnoreRules((*self.specs, (directory, spec))) if spec is not None else self
+        return IgnoreRules((*self.specs, _Spec(directory, spec))) if spec is not None else self
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         """Git's answer: the deepest ignore file with a matching pattern decides (``!`` re-includes)."""
-        for base, spec in reversed(self.specs):
-            try:
-                relative = path.relative_to(base).as_posix()
-            except ValueError:
-                continue
-            result = spec.check_file(relative + "/" if is_dir else relative)
-            if result.include is not None:
-                return bool(result.include)
+        text = str(path)
+        for spec in reversed(self.specs):
+            result = spec.include(text, is_dir)
+            if result is not None:
+                return result
         return False
 
 
