@@ -37,3 +37,8 @@ def test_only_the_cli_knows_typer() -> None:
         if "cli" not in path.parts and "import typer" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_the_shared_schema_parser_imports_no_job_package() -> None:
+    """audit-prisma and scan-queries share bhq_migrate/prisma_schema: it must stay below both."""
+    assert _imported_jobs("prisma_schema") == set()
