@@ -70,12 +70,12 @@ def _print_console(result: ScanResult) -> None:
     for finding in result.findings:
         if finding.file != current:
             current = finding.file
-            stdout.print(f"\n[bold underline]{escape(finding.file)}[/]")
+            stdout.print(f"\n[bold underline]{escape(printable(finding.file))}[/]")
         style = _STYLE[finding.severity]
         location = f"{finding.line}:{finding.column}"
         stdout.print(
             f"  {location:<{width}}  [{style}]{finding.severity.value:<7}[/] "
-            f"[bold]{finding.rule}[/] [dim]{_NAMES.get(finding.rule, '')}[/]  {escape(finding.message)}"
+            f"[bold]{finding.rule}[/] [dim]{_NAMES.get(finding.rule, '')}[/]  {escape(printable(finding.message))}"
         )
         lines = sources.get(finding.file)
         if lines is None:
@@ -85,7 +85,7 @@ def _print_console(result: ScanResult) -> None:
                 lines = []
             sources[finding.file] = lines
         if 0 < finding.line <= len(lines):
-            code = escape(lines[finding.line - 1].strip()[:160])
+            code = escape(printable(lines[finding.line - 1].strip()[:160]))
             stdout.print(f"  {'':<{width}}  [dim]{finding.line:>5} |[/] {code}")
     counts = result.counts()
     stdout.print(
@@ -98,6 +98,13 @@ def _print_console(result: ScanResult) -> None:
         reasons = ", ".join(f"{count} {reason}" for reason, count in result.skipped.items())
         stdout.print(f"[dim]skipped: {escape(reasons)}[/]")
     stdout.print(f"[dim]models from: {escape(', '.join(_relative(s) for s in result.schemas))}[/]")
+
+
+def printable(line: str) -> str:
+    """The source line as it can be shown: control characters (an escape sequence in a string literal, a
+    bidi override) are written as escapes, never sent to the terminal."""
+    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1].replace("'", "")
+                   for char in line)
 
 
 def _relative(path: str) -> str:

@@ -183,3 +183,11 @@ def test_client_option_accepts_an_accessor_call(tmp_path: Path) -> None:
     assert [(r["line"], r["rule"]) for r in unknown] == [(3, "S010")]
     rows = rows_of(run(str(tmp_path), "--format", "json", "--client", "this.prismaService.txClient()"))
     assert [(r["line"], r["rule"]) for r in rows] == [(3, "S001")]
+
+
+def test_echoed_source_lines_are_printable(tmp_path: Path) -> None:
+    source = 'async function f() {\n  return prisma.invoice.findMany({ where: { note: "\x1b[2J\u202e" } });\n}\n'
+    project(tmp_path, {"src/a.ts": source})
+    output = run(str(tmp_path)).stdout
+    assert "\x1b" not in output and "\u202e" not in output
+    assert "\\x1b[2J\\u202e" in output

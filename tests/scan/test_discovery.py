@@ -161,3 +161,18 @@ def test_an_unreadable_folder_is_named(tmp_path: Path) -> None:
     finally:
         (tmp_path / "src" / "secret").chmod(0o755)
     assert [Path(p).name for p in result.unreadable] == ["secret"]
+
+
+def test_cyclic_and_malformed_project_files_never_crash_the_scan(tmp_path: Path) -> None:
+    """Re-export cycles, a tsconfig that extends itself, odd workspace patterns: answers stay bounded."""
+    project(tmp_path, {
+        "package.json": '{"name": "x", "workspaces": ["/abs/*", "../../*", 42, "[", "**"]}',
+        "tsconfig.json": '{"extends": "./tsconfig.json", "compilerOptions": {"baseUrl": ".", '
+                         '"paths": {"@/*": ["src/*", 7], "bad": "x"}}}',
+        "src/a.ts": 'export * from "./b";\nexport { where } from "./a";\n',
+        "src/b.ts": 'export * from "./a";\nexport { loop as where } from "./b";\n',
+        "src/q.ts": 'import { where } from "@/a";\nimport w from "\\u0000";\n'
+                    "export async function f() {\n  return prisma.invoice.findMany({ where: where(1) });\n}\n",
+    })
+    result = scan([tmp_path], ScanConfig(jobs=1))
+    assert [(Path(f.file).name, f.line, f.rule) for f in result.findings] == [("q.ts", 4, "S007")]
