@@ -32,6 +32,7 @@ def _config(
     paths: list[Path], config_file: Path | None, schema: list[Path], soft_delete_field: list[str],
     tenant_field: list[str], client: list[str], scoping_helper: list[str], exclude: list[str],
     fail_on: Severity | None, jobs: int | None, disable: list[str], allow_default_models: bool,
+    exclude_tests: bool,
 ) -> ScanConfig:
     config = ScanConfig()
     found = config_file or find_config_file(paths[0] if paths else Path.cwd())
@@ -50,6 +51,7 @@ def _config(
         jobs=jobs,
         disable=tuple([*config.disable, *disable]) if disable else None,
         allow_default_models=allow_default_models or None,
+        exclude_tests=exclude_tests or None,
     )
 
 
@@ -59,6 +61,7 @@ def summary(result: ScanResult) -> dict[str, object]:
         "files": result.files_found, "parsed": result.files_parsed, "checked_call_sites": result.checked,
         "suppressed": result.suppressed, "baselined": result.baselined, "skipped": result.skipped,
         "unreadable": result.unreadable, "schemas": result.schemas, "default_models": result.default_models,
+        "in_test_code": result.in_test_code,
         "counts": result.counts(), "seconds": round(result.seconds, 3),
     }
 
@@ -92,7 +95,7 @@ def _print_console(result: ScanResult) -> None:
         f"\n{len(result.findings)} finding(s): {counts['error']} error, {counts['warning']} warning, "
         f"{counts['info']} info; {result.files_found} files, {result.files_parsed} parsed, "
         f"{result.suppressed} suppressed, {result.baselined} in baseline; {result.checked} call site(s) "
-        f"checked; {result.seconds:.2f}s"
+        f"checked; {result.in_test_code} finding(s) in test code; {result.seconds:.2f}s"
     )
     if result.skipped:
         reasons = ", ".join(f"{count} {reason}" for reason, count in result.skipped.items())
@@ -140,6 +143,8 @@ def scan_queries(
     config_file: Path = typer.Option(None, "--config", help="bhq-migrate.toml or pyproject.toml to read "
                                      "(default: the nearest one above the first path)."),
     jobs: int = typer.Option(None, "--jobs", min=1, help="Worker processes (default: every core)."),
+    exclude_tests: bool = typer.Option(False, "--exclude-tests", help="Skip test, spec, e2e, __tests__, seed and "
+                                       "fixture paths."),
     allow_default_models: bool = typer.Option(False, "--allow-default-models", help="Accept a scan that found "
                                               "no schema (the seed plan's models are assumed) or no query on "
                                               "a soft-deletable model; without it that exits 2."),
@@ -153,7 +158,7 @@ def scan_queries(
 
     def run() -> tuple[ScanResult, ScanConfig, str]:
         config = _config(targets, config_file, schema, soft_delete_field, tenant_field, client, scoping_helper,
-                         exclude, fail_on, jobs, disable, allow_default_models)
+                         exclude, fail_on, jobs, disable, allow_default_models, exclude_tests)
         note = ""
         if baseline is not None and baseline.exists() and not update_baseline:
             return scan(targets, config, read_baseline(baseline)), config, note

@@ -105,6 +105,8 @@ class ScanResult:
     """Folders and files that could not be read."""
     default_models: bool = False
     """No schema was found: the seed plan's default models were used."""
+    in_test_code: int = 0
+    """Findings in test, spec, e2e, seed and fixture paths."""
 
     def problems(self) -> list[str]:
         """Why this result does not show that the code was checked (empty when it does): the CLI exits 2
@@ -391,17 +393,20 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
         disabled.add(rule.id)
     catalogs = build_catalogs(roots, config)
     walk = WalkReport()
-    sources = list(iter_sources(roots, config.exclude, walk))
+    sources = list(iter_sources(roots, config.exclude, walk, config.exclude_tests))
     findings: list[ScanFinding] = []
     parsed = suppressed = checked = 0
     skipped = Counter(walk.skipped)
     unreadable = list(walk.unreadable)
     outcomes = _run(sources, config, catalogs)
+    test_files: set[str] = set()
     for source, outcome in zip(sources, outcomes, strict=True):
         parsed += outcome.parsed
         suppressed += outcome.suppressed
         checked += outcome.checked
         findings.extend(outcome.findings)
+        if source.test_code:
+            test_files.add(source.display)
         if outcome.skipped is not None:
             skipped[outcome.skipped] += 1
         if outcome.skipped == UNREADABLE:
@@ -412,6 +417,8 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
         pattern = mentions(wrappers)
         for source in sources:
             caller = analyse_wrapper_callers(source, wrappers, pattern)
+            if source.test_code:
+                test_files.add(source.display)
             checked += caller.checked
             findings.extend(caller.findings)
     for folder in walk.unreadable:
@@ -428,6 +435,7 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
         baselined=baselined, schemas=[c.source for c in catalogs], seconds=time.perf_counter() - started,
         checked=checked, skipped=dict(sorted(skipped.items())), unreadable=unreadable,
         default_models=catalogs[0].root is None and catalogs[0].source == DEFAULT_SOURCE,
+        in_test_code=sum(1 for f in findings if f.file in test_files),
     )
 
 

@@ -37,12 +37,26 @@ GENERATED_CLIENT = "generated Prisma client"
 DECLARATIONS = "type declarations or minified bundles (.d.ts, .min.js)"
 
 
+TEST_CODE = "test, spec, e2e, seed and fixture paths (--exclude-tests)"
+_TEST_DIRS = frozenset({"__tests__", "__mocks__", "test", "tests", "e2e", "spec", "specs", "fixture", "fixtures",
+                        "seed", "seeds", "playwright", "cypress"})
+_TEST_FILE = re.compile(r"(?:^|[.-])(?:test|spec|e2e|seed|fixtures?)\.[cm]?[jt]sx?$|^seed[.-]")
+
+
+def is_test_code(relative: str) -> bool:
+    """Test, spec, e2e, seed or fixture code, judged on the path relative to the scanned folder."""
+    parts = relative.split("/")
+    return any(part in _TEST_DIRS for part in parts[:-1]) or bool(_TEST_FILE.search(parts[-1]))
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: Path
     """Absolute path, used to read the file."""
     display: str
     """Path as reported: relative to the current directory when under it."""
+    test_code: bool = False
+    """Under a test, spec, e2e, seed or fixture path (relative to the scanned folder)."""
 
 
 @dataclass
@@ -149,7 +163,7 @@ def rules_above(root: Path) -> IgnoreRules:
 
 
 def iter_sources(paths: Iterable[Path], exclude: tuple[str, ...] = (),
-                 report: WalkReport | None = None) -> Iterator[SourceFile]:
+                 report: WalkReport | None = None, exclude_tests: bool = False) -> Iterator[SourceFile]:
     """Every source file under ``paths`` in a stable order; an explicitly named file is always scanned."""
     report = report if report is not None else WalkReport()
     seen_dirs: set[tuple[int, int]] = set()
@@ -161,14 +175,14 @@ def iter_sources(paths: Iterable[Path], exclude: tuple[str, ...] = (),
             resolved = start.resolve()
             if resolved not in seen_files:
                 seen_files.add(resolved)
-                yield SourceFile(resolved, _display(start.absolute(), cwd))
+                yield SourceFile(resolved, _display(start.absolute(), cwd), is_test_code(start.name))
             continue
         root = start.resolve()  # schema roots are resolved too: compare like with like
-        yield from _walk(root, rules_above(root).descend(root), exclude, report, seen_dirs, cwd)
+        yield from _walk(root, rules_above(root).descend(root), exclude, report, seen_dirs, cwd, exclude_tests)
 
 
 def _walk(root: Path, root_rules: IgnoreRules, exclude: tuple[str, ...], report: WalkReport,
-          seen_dirs: set[tuple[int, int]], cwd: Path) -> Iterator[SourceFile]:
+          seen_dirs: set[tuple[int, int]], cwd: Path, exclude_tests: bool) -> Iterator[SourceFile]:
     rules_by_dir: dict[Path, IgnoreRules] = {root: root_rules}
 
     def unreadable(error: OSError) -> None:
@@ -221,9 +235,13 @@ def _walk(root: Path, root_rules: IgnoreRules, exclude: tuple[str, ...], report:
             if rules.ignored(path, is_dir=False):
                 report.skipped[IGNORED] += 1
                 continue
+            test_code = is_test_code(rel)
+            if test_code and exclude_tests:
+                report.skipped[TEST_CODE] += 1
+                continue
             # No per-file resolve(): the (device, inode) set on folders already stops second routes,
             # and realpath on every file costs more than parsing the ones that matter.
-            yield SourceFile(path, _display(path, cwd))
+            yield SourceFile(path, _display(path, cwd), test_code)
 
 
 def looks_generated(head: bytes) -> bool:

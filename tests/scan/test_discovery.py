@@ -176,3 +176,17 @@ def test_cyclic_and_malformed_project_files_never_crash_the_scan(tmp_path: Path)
     })
     result = scan([tmp_path], ScanConfig(jobs=1))
     assert [(Path(f.file).name, f.line, f.rule) for f in result.findings] == [("q.ts", 4, "S007")]
+
+
+def test_findings_in_test_code_are_counted_and_exclude_tests_skips_them(tmp_path: Path) -> None:
+    project(tmp_path, {"src/a.ts": READ, "src/a.test.ts": READ, "src/__tests__/b.ts": READ,
+                       "e2e/flow.spec.ts": READ, "prisma/seed.ts": READ, "src/testing.ts": READ})
+    result = scan([tmp_path], ScanConfig(jobs=1))
+    assert result.in_test_code == 4
+    assert sorted(Path(f.file).name for f in result.findings) == [
+        "a.test.ts", "a.ts", "b.ts", "flow.spec.ts", "seed.ts", "testing.ts"]
+    skipped = scan([tmp_path], ScanConfig(jobs=1, exclude_tests=True))
+    assert sorted(Path(f.file).name for f in skipped.findings) == ["a.ts", "testing.ts"]
+    assert skipped.skipped == {"test, spec, e2e, seed and fixture paths (--exclude-tests)": 4}
+    output = run(str(tmp_path)).stdout
+    assert "4 finding(s) in test code" in output
