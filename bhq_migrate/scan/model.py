@@ -109,3 +109,5 @@ class RawSqlSite:
     sql: str | None
     """The SQL with template holes replaced by ``$n`` placeholders; ``None`` when not static."""
     why_not_static: str = ""
+    unknown_clauses: int = 0
+    """Template holes in clause position that could not be read (replaced by nothing for the parse)."""

@@ -447,6 +447,10 @@ class Resolver:
                 return (there, value) if value is not None else None
         return None
 
+    def function_of(self, call: Node) -> tuple[Resolver, Node] | None:
+        """The function a call runs, with the resolver of its module (same file, ``this.method``, imported)."""
+        return self._callee(call)
+
     def _with_frame(self, call: Node, target: tuple[Resolver, Node],
                     evaluate: Callable[[Resolver, list[Node]], Verdict]) -> Verdict:
         """Evaluate the function's returned values with the call's arguments bound to its parameters."""
