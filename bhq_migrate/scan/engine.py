@@ -267,7 +267,9 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
         row, column = error.start_point
         findings.append(ScanFinding(file=source.display, line=row + 1, column=column + 1,
                                     rule=s008_parse_error.RULE.id, severity=s008_parse_error.RULE.severity,
-                                    message="syntax error: queries near here may be missed",
+                                    message="could not be parsed here (a syntax error, or TypeScript the tree-sitter "
+                                    "grammar does not know, such as JSX text with '&'): queries near here may be "
+                                    "missed",
                                     help=s008_parse_error.RULE.fix))
     sites = find_sites(tree.root_node, content)
     index = _project_index()

@@ -11,6 +11,7 @@ Solution: wrap the where in ``activeOnly(...)`` or add ``deletedAt: null`` (a de
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from tree_sitter import Node
@@ -60,6 +61,16 @@ def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver,
     return owner.where_verdict(node, lambda key, _value: key in keys)
 
 
+def _or_names_key(args: Node | None, key: str, resolver: Resolver) -> bool:
+    """Does the call's where hold an ``OR`` with a branch that names the soft-delete key?"""
+    where = resolver.lookup(args, "where") if args is not None else None
+    if where is None or isinstance(where, Lookup):
+        return False
+    found = text(where)
+    return len(found) < 4000 and re.search(r"\bOR\s*:", found) is not None and re.search(
+        rf"\b{re.escape(key)}\b", found) is not None
+
+
 def caller_note(resolver: Resolver) -> str:
     """Where the unscoped where came from, when a same-file caller passed it in."""
     if resolver.blame is None:
@@ -84,7 +95,13 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
         verdict = _where_verdict(call.args, keys, resolver)
         what = (f"{call.fluent_from.name}.{call.method}() relation read" if call.fluent_from
                 else f"{model.accessor}.{call.method}()")
-        if verdict is Verdict.UNSCOPED:
+        if verdict is Verdict.UNSCOPED and _or_names_key(call.args, keys[0], resolver):
+            yield ctx.finding(RULE, call.anchor,
+                              f"{what}: one branch of an OR matches soft-deleted {model.name} rows on purpose "
+                              f"({keys[0]} named there) and the other branches match rows whatever their "
+                              f"{keys[0]}; if both are intended, suppress with a reason"
+                              + caller_note(resolver), model=model.name, method=call.method)
+        elif verdict is Verdict.UNSCOPED:
             yield ctx.finding(RULE, call.anchor,
                               f"{what} reads soft-deletable {model.name} without filtering {keys[0]}"
                               + caller_note(resolver), model=model.name, method=call.method)
