@@ -53,6 +53,7 @@ from bhq_migrate.scan.rules import (
     s007_needs_review,
     s008_parse_error,
     s010_unknown_client,
+    s011_soft_deleted_relation,
 )
 from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sites import find_sites
@@ -429,6 +430,7 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
                                     message="skipped: cannot read this folder", help=rule.fix))
     findings = [f for f in findings if f.rule not in disabled]
     findings.sort(key=lambda f: (f.file, f.line, f.column, f.rule))
+    findings = _once_per_relation(findings)
     baselined = 0
     if baseline_fingerprints is not None:
         findings, baselined = baseline_module.filter_baseline(findings, baseline_fingerprints)
@@ -439,6 +441,20 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
         default_models=catalogs[0].root is None and catalogs[0].source == DEFAULT_SOURCE,
         in_test_code=sum(1 for f in findings if f.file in test_files),
     )
+
+
+def _once_per_relation(findings: list[ScanFinding]) -> list[ScanFinding]:
+    """S011 is reported once per relation field for the whole scan (files are analysed apart)."""
+    seen: set[str] = set()
+    kept = []
+    for finding in findings:
+        if finding.rule == s011_soft_deleted_relation.RULE.id:
+            key = finding.message.split(" ", 1)[0]  # "Invoice.contact"
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(finding)
+    return kept
 
 
 def _run(sources: list[SourceFile], config: ScanConfig,

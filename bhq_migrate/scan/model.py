@@ -47,6 +47,8 @@ class FileContext:
     """Functions of this file that return a client (``getClient()``)."""
     path: Path | None = None
     """The file's absolute path (for the project index)."""
+    reported_relations: set[str] = field(default_factory=set)
+    """To-one relations already reported in this file (S011, once per relation field)."""
     unknown_receivers: set[str] = field(default_factory=set)
     """Receivers of ``.<model>.<method>(`` already reported as not recognised (once per receiver)."""
 

@@ -40,7 +40,7 @@ def test_fixtures_cover_every_finding_rule_with_a_failing_case() -> None:
 
 
 def test_rule_ids_and_names_are_unique_and_stable() -> None:
-    assert [r.id for r in RULES] == [f"S{n:03d}" for n in range(1, 11)]
+    assert [r.id for r in RULES] == [f"S{n:03d}" for n in range(1, 12)]
     assert len({r.name for r in RULES}) == len(RULES)
 
 
