@@ -98,7 +98,7 @@ def test_an_empty_tree_exits_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("content", "where"), [
-    ("model Invoice {\n  id Int @id\n  deletedAt DateTime?\n", "bad.prisma:4:1: unexpected end of the file;"),
+    ("model Invoice {\n  id Int @id\n  deletedAt DateTime?\n", "bad.prisma:4:1: syntax error at the end of the file;"),
     ("model Invoice {\n  id Int @id\n  deletedAt DateTime? @@\n}\n", "bad.prisma:3:"),
     (b"model A {\n  id Int @id\n}\n\x00\x01\x02", "bad.prisma:4: NUL byte"),
     (b"\x89PNG\r\n\x1a\n\xff\xfe", "bad.prisma:1: not valid UTF-8"),
