@@ -248,7 +248,7 @@ def schema_cases() -> list[Case]:
 
     return [
         Case("schema-missing", audit("nosuch.prisma"), 2, "nosuch.prisma: cannot read: No such file"),
-        Case("schema-not-utf8", audit("s.prisma"), 2, "s.prisma: not valid UTF-8", files={"s.prisma": b"model \xff"}),
+        Case("schema-not-utf8", audit("s.prisma"), 2, "s.prisma:1: not valid UTF-8", files={"s.prisma": b"model \xff"}),
         Case("schema-is-a-folder", audit("folder"), 2, "folder: cannot read", files={"folder/x": ""}),
         Case("schema-syntax-error", audit("s.prisma"), 2, "s.prisma:2:11: syntax error at '@'",
              files={"s.prisma": "model A {\n  id Int @@id\n}\n"}),

@@ -26,7 +26,7 @@ from bhq_migrate.plans import load_plans
 from bhq_migrate.prisma.audit import AuditReport, audit
 from bhq_migrate.prisma.migrations import export_plans, migration_sql, prisma_checksum
 from bhq_migrate.prisma.rules import RULES, Classification
-from bhq_migrate.prisma.schema_parser import load_schema
+from bhq_migrate.prisma_schema.parser import load_schema
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.resources import default_plans_dir
 

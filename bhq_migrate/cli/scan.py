@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from bhq_migrate.cli.app import app, guarded, output_file, stdout
+from bhq_migrate.cli.app import app, fail, guarded, output_file, stderr, stdout
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
@@ -31,7 +31,8 @@ _NAMES = {rule.id: rule.name for rule in RULES}
 def _config(
     paths: list[Path], config_file: Path | None, schema: list[Path], soft_delete_field: list[str],
     tenant_field: list[str], client: list[str], scoping_helper: list[str], exclude: list[str],
-    fail_on: Severity | None, jobs: int | None, disable: list[str],
+    fail_on: Severity | None, jobs: int | None, disable: list[str], allow_default_models: bool,
+    exclude_tests: bool,
 ) -> ScanConfig:
     config = ScanConfig()
     found = config_file or find_config_file(paths[0] if paths else Path.cwd())
@@ -49,7 +50,20 @@ def _config(
         fail_on=fail_on,
         jobs=jobs,
         disable=tuple([*config.disable, *disable]) if disable else None,
+        allow_default_models=allow_default_models or None,
+        exclude_tests=exclude_tests or None,
     )
+
+
+def summary(result: ScanResult) -> dict[str, object]:
+    """The run's figures, for the JSON output: what was read, checked and skipped, and why."""
+    return {
+        "files": result.files_found, "parsed": result.files_parsed, "checked_call_sites": result.checked,
+        "suppressed": result.suppressed, "baselined": result.baselined, "skipped": result.skipped,
+        "unreadable": result.unreadable, "schemas": result.schemas, "default_models": result.default_models,
+        "in_test_code": result.in_test_code,
+        "counts": result.counts(), "seconds": round(result.seconds, 3),
+    }
 
 
 def _print_console(result: ScanResult) -> None:
@@ -59,12 +73,12 @@ def _print_console(result: ScanResult) -> None:
     for finding in result.findings:
         if finding.file != current:
             current = finding.file
-            stdout.print(f"\n[bold underline]{escape(finding.file)}[/]")
+            stdout.print(f"\n[bold underline]{escape(printable(finding.file))}[/]")
         style = _STYLE[finding.severity]
         location = f"{finding.line}:{finding.column}"
         stdout.print(
             f"  {location:<{width}}  [{style}]{finding.severity.value:<7}[/] "
-            f"[bold]{finding.rule}[/] [dim]{_NAMES.get(finding.rule, '')}[/]  {escape(finding.message)}"
+            f"[bold]{finding.rule}[/] [dim]{_NAMES.get(finding.rule, '')}[/]  {escape(printable(finding.message))}"
         )
         lines = sources.get(finding.file)
         if lines is None:
@@ -74,15 +88,26 @@ def _print_console(result: ScanResult) -> None:
                 lines = []
             sources[finding.file] = lines
         if 0 < finding.line <= len(lines):
-            code = escape(lines[finding.line - 1].strip()[:160])
+            code = escape(printable(lines[finding.line - 1].strip()[:160]))
             stdout.print(f"  {'':<{width}}  [dim]{finding.line:>5} |[/] {code}")
     counts = result.counts()
     stdout.print(
         f"\n{len(result.findings)} finding(s): {counts['error']} error, {counts['warning']} warning, "
         f"{counts['info']} info; {result.files_found} files, {result.files_parsed} parsed, "
-        f"{result.suppressed} suppressed, {result.baselined} in baseline; {result.seconds:.2f}s"
+        f"{result.suppressed} suppressed, {result.baselined} in baseline; {result.checked} call site(s) "
+        f"checked; {result.in_test_code} finding(s) in test code; {result.seconds:.2f}s"
     )
+    if result.skipped:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in result.skipped.items())
+        stdout.print(f"[dim]skipped: {escape(reasons)}[/]")
     stdout.print(f"[dim]models from: {escape(', '.join(_relative(s) for s in result.schemas))}[/]")
+
+
+def printable(line: str) -> str:
+    """The source line as it can be shown: control characters (an escape sequence in a string literal, a
+    bidi override) are written as escapes, never sent to the terminal."""
+    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1].replace("'", "")
+                   for char in line)
 
 
 def _relative(path: str) -> str:
@@ -118,16 +143,22 @@ def scan_queries(
     config_file: Path = typer.Option(None, "--config", help="bhq-migrate.toml or pyproject.toml to read "
                                      "(default: the nearest one above the first path)."),
     jobs: int = typer.Option(None, "--jobs", min=1, help="Worker processes (default: every core)."),
+    exclude_tests: bool = typer.Option(False, "--exclude-tests", help="Skip test, spec, e2e, __tests__, seed and "
+                                       "fixture paths."),
+    allow_default_models: bool = typer.Option(False, "--allow-default-models", help="Accept a scan that found "
+                                              "no schema (the seed plan's models are assumed) or no query on "
+                                              "a soft-deletable model; without it that exits 2."),
 ) -> None:
     """Find Prisma queries that return soft-deleted rows, hard-delete, or skip the tenant filter.
 
-    Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 could not run.
+    Exit codes: 0 nothing at or above --fail-on, 1 findings (or some paths could not be read), 2 could not
+    run: no schema found, nothing checked, nothing readable.
     """
     targets = list(paths or [Path(".")])
 
     def run() -> tuple[ScanResult, ScanConfig, str]:
         config = _config(targets, config_file, schema, soft_delete_field, tenant_field, client, scoping_helper,
-                         exclude, fail_on, jobs, disable)
+                         exclude, fail_on, jobs, disable, allow_default_models, exclude_tests)
         note = ""
         if baseline is not None and baseline.exists() and not update_baseline:
             return scan(targets, config, read_baseline(baseline)), config, note
@@ -146,7 +177,7 @@ def scan_queries(
              "help": f.help, "fingerprint": f.fingerprint}
             for f in result.findings
         ]
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(json.dumps({"findings": rows, "summary": summary(result)}, indent=2))
     elif output_format is OutputFormat.sarif:
         sarif = to_sarif(result.findings, RULES, tool="bhq-migrate scan-queries")
         # code-scanning UIs match alerts across runs by partialFingerprints: use the line-independent one
@@ -157,4 +188,12 @@ def scan_queries(
         _print_console(result)
     if note:
         typer.echo(note, err=True)
-    raise typer.Exit(int(ExitCode.FAILED if result.failed(config.fail_on) else ExitCode.OK))
+    if result.unreadable:
+        shown = ", ".join(result.unreadable[:5]) + (f" and {len(result.unreadable) - 5} more"
+                                                    if len(result.unreadable) > 5 else "")
+        stderr.print(f"[yellow]warning:[/] could not read {escape(shown)}", highlight=False)
+    problems = result.problems()
+    if problems and (result.nothing_read() or not config.allow_default_models):
+        fail("; ".join(problems))
+    failed = result.failed(config.fail_on) or bool(result.unreadable)
+    raise typer.Exit(int(ExitCode.FAILED if failed else ExitCode.OK))

@@ -38,7 +38,7 @@ from bhq_migrate.prisma.rules import (
     Classification,
     PrismaRule,
 )
-from bhq_migrate.prisma.schema_parser import (
+from bhq_migrate.prisma_schema.parser import (
     SCALAR_TYPES,
     Attribute,
     Constant,

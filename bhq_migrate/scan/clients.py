@@ -1,7 +1,13 @@
 """Recognising the Prisma client in source code and turning ``client.model.method(...)`` into a
 :class:`PrismaCall`.
 
-A client is a configured name (``prisma``, ``db``), a configured member chain (``this.prisma``,
+A client is recognised by construction and by type, whatever it is called: ``new PrismaClient(...)`` (or a
+class named in :data:`~bhq_migrate.scan.prisma_api.CLIENT_TYPE`), what ``$extends(...)``/``$replica()`` return
+on a client, and anything typed or cast ``PrismaClient``, ``Prisma.TransactionClient`` or a local type alias of
+them: variables, parameters, class fields (``this.#client``, ``this._db``, ``constructor(private db: ...)``),
+``as`` casts and ``satisfies``. The configured names are an addition to that:
+
+a configured name (``prisma``, ``db``), a configured member chain (``this.prisma``,
 ``prisma.client``), any member chain ending in a configured simple name (``this.deps.prisma``), the
 parameter of a ``$transaction(async (tx) => ...)`` (or ``transaction(...)`` wrapper) callback, a
 parameter typed ``Prisma.TransactionClient`` / ``PrismaClient`` / ``PrismaService``, a destructured
@@ -19,6 +25,7 @@ from typing import Literal
 from tree_sitter import Node
 
 from bhq_migrate.scan.model import FileContext, PrismaCall
+from bhq_migrate.scan.models import Model
 from bhq_migrate.scan.parser import ancestors, text, unwrap
 from bhq_migrate.scan.prisma_api import (
     ALL_METHODS,
@@ -27,7 +34,8 @@ from bhq_migrate.scan.prisma_api import (
     SINGLE_READS,
     TRANSACTION_METHODS,
 )
-from bhq_migrate.scan.prisma_schema import Model
+from bhq_migrate.scan.project import MAX_HOPS, Module, ProjectIndex
+from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sites import Sites, declarators_mentioning
 
 __all__ = ["DYNAMIC", "READ_METHODS", "collect_bindings", "delegate_model", "first_argument", "is_client",
@@ -56,22 +64,59 @@ def _chain(node: Node) -> str:
     return _WHITESPACE.sub("", text(node)).replace("?.", ".")
 
 
+_CAST_TYPES = frozenset({"as_expression", "satisfies_expression"})
+_CONSTRUCTION_WORDS = ("PrismaClient", "$extends", "$replica")
+
+
+def is_client_type(type_text: str, ctx: FileContext) -> bool:
+    """Does a type annotation name a client type (``PrismaClient``, ``Prisma.TransactionClient``, an alias)?"""
+    if CLIENT_TYPE.search(type_text):
+        return True
+    return any(re.search(rf"(?<![\w$]){re.escape(alias)}(?![\w$])", type_text) for alias in ctx.client_types)
+
+
+def _cast_to_client(node: Node, ctx: FileContext) -> bool:
+    """``x as PrismaClient`` / ``x satisfies PrismaClient`` (looking through parentheses and ``await``)."""
+    current: Node | None = node
+    while current is not None and current.type in ("parenthesized_expression", "await_expression",
+                                                    "non_null_expression", *_CAST_TYPES):
+        if current.type in _CAST_TYPES:
+            cast = current.named_children[-1] if current.named_children else None
+            if cast is not None and is_client_type(text(cast), ctx):
+                return True
+        current = next((c for c in current.named_children if c.type != "comment"), None)
+    return False
+
+
 def is_client(node: Node | None, ctx: FileContext) -> bool:
     """Whether the expression ``node`` evaluates to a Prisma client (see the module docstring)."""
+    if node is not None and _cast_to_client(node, ctx):
+        return True
     node = unwrap(node)
     if node is None:
         return False
+    if node.type == "new_expression":
+        constructor = node.child_by_field_name("constructor")
+        return constructor is not None and is_client_type(text(constructor), ctx)
     if node.type == "identifier":
         name = text(node)
         return name in ctx.client_names or ctx.client_alias_at(name, node.start_byte)
     if node.type == "member_expression":
         chain = _chain(node)
         simple, dotted = configured_names(ctx.config.clients)
-        if chain in dotted:
+        if chain in dotted or chain in ctx.client_names:
             return True
         prop = node.child_by_field_name("property")
-        return prop is not None and text(prop) in simple
+        if prop is None:
+            return False
+        obj = unwrap(node.child_by_field_name("object"))
+        if obj is not None and obj.type == "this" and text(prop) in ctx.client_fields:
+            return True
+        return text(prop) in simple
     if node.type == "call_expression":
+        function = unwrap(node.child_by_field_name("function"))
+        if function is not None and function.type == "identifier" and text(function) in ctx.client_functions:
+            return True
         _simple, chains = configured_names(ctx.config.clients)
         if _chain(node) in chains:  # a configured accessor call such as this.prismaService.txClient()
             return True
@@ -105,6 +150,7 @@ def collect_bindings(ctx: FileContext, sites: Sites) -> None:
     names appear (aliases of aliases)."""
     simple, dotted = configured_names(ctx.config.clients)
     ctx.client_names.update(simple)
+    _collect_type_aliases(ctx)
     for node in [*sites.calls, *sites.transactions]:
         callee = unwrap(node.child_by_field_name("function"))
         if callee is None:
@@ -117,14 +163,18 @@ def collect_bindings(ctx: FileContext, sites: Sites) -> None:
         if first is not None and first.type in ("arrow_function", "function_expression", "function"):
             for name in _parameter_names(first)[:1]:
                 ctx.client_names.add(text(name))
-    for node in sites.parameters:
+    for node in [*sites.parameters, *_parameters_typed_by_alias(ctx)]:
         annotation = node.child_by_field_name("type")
         pattern = node.child_by_field_name("pattern")
         if (annotation is not None and pattern is not None and pattern.type == "identifier"
-                and CLIENT_TYPE.search(text(annotation))):
+                and is_client_type(text(annotation), ctx)):
             ctx.client_names.add(text(pattern))
+            if any(c.type in ("accessibility_modifier", "readonly") for c in node.children):
+                ctx.client_fields.add(text(pattern))  # constructor(private readonly db: PrismaClient)
+    _collect_client_fields(ctx)
     searched: set[str] = set()
-    pending = set(ctx.client_names) | {name.split(".")[-1].split("(")[0] for name in dotted}
+    pending = (set(ctx.client_names) | {name.split(".")[-1].split("(")[0] for name in dotted}
+               | set(_CONSTRUCTION_WORDS) | ctx.client_types | {"TransactionClient", "PrismaService"})
     declarators: dict[int, Node] = {}
     for _ in range(4):
         if not pending:
@@ -135,6 +185,13 @@ def collect_bindings(ctx: FileContext, sites: Sites) -> None:
         for declarator in declarators.values():
             _bind_declarator(declarator, ctx)
         pending = (set(ctx.scoped_clients) | ctx.client_names) - searched
+        if not pending and "functions" not in searched:
+            # functions of this file that return a client (getClient()): their calls and
+            # ReturnType<typeof getClient> are clients too
+            searched.add("functions")
+            ctx.client_functions = _client_functions(ctx)
+            ctx.client_types |= ctx.client_functions
+            pending = set(ctx.client_functions) - searched
 
 
 _SCOPES = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition",
@@ -154,14 +211,21 @@ def _bind(table: dict[str, list[tuple[int, int]]], name: str, scope: tuple[int, 
 
 def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
     name = declarator.child_by_field_name("name")
-    value = unwrap(declarator.child_by_field_name("value"))
-    if name is None or value is None:
+    raw_value = declarator.child_by_field_name("value")
+    value = unwrap(raw_value)
+    annotation = declarator.child_by_field_name("type")
+    if name is None:
         return
     scope = _scope_range(declarator)
+    if name.type == "identifier" and annotation is not None and is_client_type(text(annotation), ctx):
+        _bind(ctx.scoped_clients, text(name), scope)  # const db: PrismaClient = ...
+        return
+    if value is None:
+        return
     if name.type == "identifier":
-        # const client = prisma / tx ?? prisma / inTransaction ? tx : prisma
+        # const client = prisma / tx ?? prisma / inTransaction ? tx : prisma / (x || y) as PrismaClient
         sides = {"binary_expression": ("left", "right"), "ternary_expression": ("consequence", "alternative")}
-        if is_client(value, ctx) or any(
+        if is_client(raw_value, ctx) or any(
             is_client(value.child_by_field_name(side), ctx) for side in sides.get(value.type, ())
         ):
             _bind(ctx.scoped_clients, text(name), scope)
@@ -191,6 +255,196 @@ def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
                     entries.append((*scope, model))
         elif key in simple:
             _bind(ctx.scoped_clients, bound, scope)
+
+
+_ALIAS_TYPEOF = re.compile(rb"\btype\s+([A-Za-z_$][\w$]*)\s*=\s*(?:ReturnType<\s*)?typeof\s+([A-Za-z_$][\w$]*)")
+_TYPE_WORDS = re.compile(CLIENT_TYPE.pattern.encode())
+
+
+def _client_functions(ctx: FileContext) -> set[str]:
+    """Top-level functions whose returned value is a client (``function getClient() { return new
+    PrismaClient() }``, also through a local ``const extended = base.$extends(...)``)."""
+    found: set[str] = set()
+    for statement in ctx.root.named_children:
+        node = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
+        if node is None:
+            continue
+        candidates: list[tuple[Node, Node]] = []
+        if node.type == "function_declaration":
+            name = node.child_by_field_name("name")
+            if name is not None:
+                candidates.append((name, node))
+        elif node.type == "lexical_declaration":
+            for declarator in node.named_children:
+                name, value = declarator.child_by_field_name("name"), declarator.child_by_field_name("value")
+                if name is not None and value is not None and value.type in ("arrow_function", "function_expression"):
+                    candidates.append((name, value))
+        for name, function in candidates:
+            # only a function that constructs or extends a client can return one: test its bytes first
+            if _FIELD_WORDS.search(ctx.source, function.start_byte, function.end_byte) is None:
+                continue
+            if any(is_client(value, ctx) for value in Resolver._returned(function)):
+                found.add(text(name))
+    return found
+
+
+def _collect_type_aliases(ctx: FileContext) -> None:
+    """``type DB = PrismaClient | Prisma.TransactionClient``, ``interface Db extends PrismaClient``,
+    ``type Client = typeof prisma``: local names of a client type."""
+    for match in _TYPE_WORDS.finditer(ctx.source):
+        node = ctx.root.named_descendant_for_byte_range(match.start(), match.end())
+        for depth, ancestor in enumerate(ancestors(node) if node is not None else ()):
+            if depth > 6 or ancestor.type in ("statement_block", "program", "class_body"):
+                break
+            if ancestor.type in ("type_alias_declaration", "interface_declaration"):
+                name = ancestor.child_by_field_name("name")
+                if name is not None:
+                    ctx.client_types.add(text(name))
+                break
+    if b"typeof" not in ctx.source:
+        return
+    simple, _dotted = configured_names(ctx.config.clients)
+    for match in _ALIAS_TYPEOF.finditer(ctx.source):
+        if match.group(2).decode() in simple:
+            ctx.client_types.add(match.group(1).decode())
+
+
+def _parameters_typed_by_alias(ctx: FileContext) -> list[Node]:
+    if not ctx.client_types:
+        return []
+    found: list[Node] = []
+    words = b"|".join(re.escape(alias.encode()) for alias in sorted(ctx.client_types))
+    for match in re.finditer(rb"(?<![\w$])(?:" + words + rb")(?![\w$])", ctx.source):
+        node = ctx.root.named_descendant_for_byte_range(match.start(), match.end())
+        parameter = next((a for a in ancestors(node) if a.type in ("required_parameter", "optional_parameter")),
+                         None) if node is not None else None
+        if parameter is not None:
+            found.append(parameter)
+    return found
+
+
+_FIELD_WORDS = re.compile(rb"PrismaClient|TransactionClient|PrismaService|\$extends|\$replica")
+
+
+def _collect_client_fields(ctx: FileContext) -> None:
+    """Class fields holding a client: typed (``private _db: PrismaClient``), constructed
+    (``#client = new PrismaClient()``) or assigned (``this.db = prisma.$extends(...)``)."""
+    words = _FIELD_WORDS
+    if ctx.client_types:
+        words = re.compile(_FIELD_WORDS.pattern + b"|" + b"|".join(re.escape(a.encode())
+                                                                    for a in sorted(ctx.client_types)))
+    for match in words.finditer(ctx.source):
+        node = ctx.root.named_descendant_for_byte_range(match.start(), match.end())
+        for depth, ancestor in enumerate(ancestors(node) if node is not None else ()):
+            if depth > 8 or ancestor.type in ("statement_block", "program", "class_body"):
+                break
+            if ancestor.type in ("public_field_definition", "property_signature"):
+                name = ancestor.child_by_field_name("name")
+                annotation = ancestor.child_by_field_name("type")
+                value = ancestor.child_by_field_name("value")
+                if name is not None and ((annotation is not None and is_client_type(text(annotation), ctx))
+                                         or (value is not None and is_client(value, ctx))):
+                    ctx.client_fields.add(text(name))
+                break
+            if ancestor.type == "assignment_expression":
+                left = ancestor.child_by_field_name("left")
+                obj = left.child_by_field_name("object") if left is not None and left.type == "member_expression" \
+                    else None
+                prop = left.child_by_field_name("property") if left is not None else None
+                if obj is not None and obj.type == "this" and prop is not None and is_client(
+                        ancestor.child_by_field_name("right"), ctx):
+                    ctx.client_fields.add(text(prop))
+                break
+
+
+_CONSTRUCTED_CLIENT = re.compile(r"new\s+PrismaClient\b|\.\$extends\s*\(|\.\$replica\s*\(|\bas\s+PrismaClient\b|"
+                                 r"\bsatisfies\s+PrismaClient\b")
+_MAX_CLIENT_TEXT = 2000
+
+
+def imported_clients(index: ProjectIndex, module: Module, receivers: set[str]) -> set[str]:
+    """Which of ``receivers`` (``name`` or ``name.member``, used as ``receiver.model.method(`` or
+    ``receiver.$method(``) are imports of a client: ``export const db = new PrismaClient()`` (or
+    ``$extends``/``$replica``, a cast, a call of a function returning one) where declared, also through
+    re-exports, ``export const db = prisma`` of an imported client, and a property of an imported object
+    (``export default { client }``). Names not used as a receiver are never looked up, so their modules are
+    never parsed."""
+    found: set[str] = set()
+    if not receivers:
+        return found
+    imports = module.ensure_indexed().imports
+    for receiver in sorted(receivers):
+        local, _dot, member = receiver.partition(".")
+        if local not in imports:
+            continue
+        target = index.imported(module, local)
+        if member and target is not None:
+            target = _property_of(target, member)
+        for _ in range(MAX_HOPS):
+            if target is None:
+                break
+            there, node = target
+            if node.type in ("identifier", "shorthand_property_identifier"):
+                name = text(node)
+                declared = there.ensure_indexed().declarations.get(name)
+                target = (there, declared) if declared is not None else index.imported(there, name)
+                continue
+            if node.end_byte - node.start_byte <= _MAX_CLIENT_TEXT and (
+                    _CONSTRUCTED_CLIENT.search(text(node)) or _returns_client(there, node)):
+                found.add(receiver)
+            break
+    return found
+
+
+def _property_of(target: tuple[Module, Node], name: str) -> tuple[Module, Node] | None:
+    there, node = target
+    node = unwrap(node) or node
+    if node.type != "object":
+        return None
+    for part in node.named_children:
+        if part.type == "shorthand_property_identifier" and text(part) == name:
+            return there, part
+        if part.type == "pair" and text(part.child_by_field_name("key")) == name:
+            value = part.child_by_field_name("value")
+            return (there, value) if value is not None else None
+    return None
+
+
+def _returns_client(module: Module, node: Node) -> bool:
+    """``(cache || getClient()) as ReturnType<typeof getClient>`` where ``getClient`` in ``module`` returns a
+    constructed client."""
+    for name in re.findall(r"\b([A-Za-z_$][\w$]*)\s*\(", text(node)):
+        function = module.ensure_indexed().declarations.get(name)
+        if function is not None and function.end_byte - function.start_byte <= 4 * _MAX_CLIENT_TEXT and \
+                _CONSTRUCTED_CLIENT.search(text(function)):
+            return True
+    return False
+
+
+def receiver_names(calls: list[Node], known: frozenset[str]) -> set[str]:
+    """Receivers (``x`` or ``x.member``) of ``receiver.model.method(...)`` or ``receiver.$method(...)``,
+    minus ``known``."""
+    names: set[str] = set()
+    for call in calls:
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None or callee.type != "member_expression":
+            continue
+        target = unwrap(callee.child_by_field_name("object"))
+        if target is not None and target.type == "member_expression" and \
+                not text(callee.child_by_field_name("property")).startswith("$"):
+            target = unwrap(target.child_by_field_name("object"))
+        if target is None:
+            continue
+        if target.type == "identifier" and text(target) not in known:
+            names.add(text(target))
+        elif target.type == "member_expression":
+            obj = unwrap(target.child_by_field_name("object"))
+            prop = target.child_by_field_name("property")
+            if obj is not None and obj.type == "identifier" and prop is not None:
+                chain = f"{text(obj)}.{text(prop)}"
+                if chain not in known:
+                    names.add(chain)
+    return names
 
 
 def delegate_model(node: Node | None, ctx: FileContext) -> tuple[Model | Literal["dynamic"], Node] | None:

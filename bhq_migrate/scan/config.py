@@ -56,6 +56,10 @@ class ScanConfig:
     """Worker processes; 0 means one per core."""
     discover_schemas: bool = True
     """Look for ``schema.prisma`` under the scanned paths when ``schemas`` is empty."""
+    exclude_tests: bool = False
+    """Skip test, spec, e2e, seed and fixture paths."""
+    allow_default_models: bool = False
+    """Accept a scan that found no schema or checked no query (the CLI exits 2 otherwise)."""
 
     def with_overrides(self, **changes: Any) -> ScanConfig:
         """A copy with the given fields replaced; ``None`` and empty tuples mean "keep"."""
@@ -94,6 +98,10 @@ def _settings_from_table(table: dict[str, Any], source: Path) -> dict[str, Any]:
                 settings[key] = Severity(str(value).lower())
             except ValueError:
                 raise ConfigError(f"{source}: 'fail-on' must be error, warning or info, not {value!r}") from None
+        elif key in ("allow_default_models", "exclude_tests"):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{source}: '{raw_key}' must be true or false")
+            settings[key] = value
         elif key == "max_file_bytes":
             if not isinstance(value, int) or value <= 0:
                 raise ConfigError(f"{source}: 'max-file-bytes' must be a positive integer")

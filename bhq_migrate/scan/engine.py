@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,12 +22,18 @@ from tree_sitter import Node
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
-from bhq_migrate.scan.clients import DYNAMIC, collect_bindings, configured_names, prisma_call
+from bhq_migrate.scan.clients import (
+    DYNAMIC,
+    collect_bindings,
+    configured_names,
+    imported_clients,
+    prisma_call,
+    receiver_names,
+)
 from bhq_migrate.scan.config import ScanConfig
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
-from bhq_migrate.scan.parser import first_error, parse
-from bhq_migrate.scan.prisma_api import ALL_METHODS, RAW_AND_SQL
-from bhq_migrate.scan.prisma_schema import (
+from bhq_migrate.scan.models import (
+    DEFAULT_SOURCE,
     ModelCatalog,
     catalog_for,
     default_catalog,
@@ -34,6 +41,9 @@ from bhq_migrate.scan.prisma_schema import (
     load_catalog,
     merged_catalog,
 )
+from bhq_migrate.scan.parser import first_error, parse
+from bhq_migrate.scan.prisma_api import ALL_METHODS, RAW_AND_SQL
+from bhq_migrate.scan.project import ProjectIndex
 from bhq_migrate.scan.rawsql import analyse_sql, raw_sql_site
 from bhq_migrate.scan.rules import (
     CALL_CHECKS,
@@ -42,14 +52,40 @@ from bhq_migrate.scan.rules import (
     rule_for,
     s007_needs_review,
     s008_parse_error,
+    s010_unknown_client,
+    s011_soft_deleted_relation,
 )
 from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sites import find_sites
-from bhq_migrate.scan.sources import SourceFile, iter_sources, looks_generated, looks_minified
+from bhq_migrate.scan.sources import SourceFile, WalkReport, iter_sources, looks_generated, looks_minified
 from bhq_migrate.scan.suppressions import apply_suppressions, parse_suppressions
+from bhq_migrate.scan.wrappers import Wrapper, mentions, wrapper_at, wrapper_calls
 
 # Below this many candidate files one process is faster than starting a pool.
 PARALLEL_THRESHOLD = 64
+
+
+# Per-file reasons for not analysing a file, as counted in ScanResult.skipped (stable keys, in the JSON).
+NO_PRISMA_CALL = "no Prisma call (not parsed)"
+GENERATED_FILE = "generated Prisma client file"
+MINIFIED = "minified"
+TOO_LARGE = "over --max-file-bytes"
+UNREADABLE = "could not be read"
+
+
+@dataclass
+class FileOutcome:
+    """What the scan of one file produced."""
+
+    findings: list[ScanFinding] = field(default_factory=list)
+    parsed: bool = False
+    suppressed: int = 0
+    checked: int = 0
+    """Call sites on a soft-deletable or tenant-owned model (and raw-SQL sites) the rules looked at."""
+    skipped: str | None = None
+    """Why the file was not analysed, when it was not."""
+    wrappers: list[Wrapper] = field(default_factory=list)
+    """Functions in this file that forward a model name to ``client[model].<method>(...)``."""
 
 
 @dataclass
@@ -62,6 +98,39 @@ class ScanResult:
     baselined: int = 0
     schemas: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    checked: int = 0
+    """Call sites on soft-deletable or tenant-owned models (and raw-SQL sites) that were checked."""
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Reason -> folders and files not scanned for it (see :mod:`bhq_migrate.scan.sources`)."""
+    unreadable: list[str] = field(default_factory=list)
+    """Folders and files that could not be read."""
+    default_models: bool = False
+    """No schema was found: the seed plan's default models were used."""
+    in_test_code: int = 0
+    """Findings in test, spec, e2e, seed and fixture paths."""
+
+    def problems(self) -> list[str]:
+        """Why this result does not show that the code was checked (empty when it does): the CLI exits 2
+        on these unless told to accept them (``--allow-default-models``), except the first, which it never
+        accepts."""
+        unreadable_files = self.skipped.get(UNREADABLE, 0)
+        if self.unreadable and self.files_found == unreadable_files:
+            shown = ", ".join(self.unreadable[:3]) + (" ..." if len(self.unreadable) > 3 else "")
+            return [f"nothing could be read: {shown}"]
+        if self.default_models:
+            return ["no schema.prisma found in, above or imported by the scanned paths: the seed plan's "
+                    "default models would be assumed (pass --schema PATH, or --allow-default-models)"]
+        if self.files_found == 0:
+            return ["no JavaScript/TypeScript source file found: nothing was checked (--allow-default-models "
+                    "accepts it)"]
+        if self.checked == 0:
+            return [f"no query on a soft-deletable or tenant-owned model of {', '.join(self.schemas)} was "
+                    f"found in {self.files_found} file(s): nothing was checked (wrong --schema or --client? "
+                    "--allow-default-models accepts it)"]
+        return []
+
+    def nothing_read(self) -> bool:
+        return bool(self.unreadable) and self.files_found == self.skipped.get(UNREADABLE, 0)
 
     def failed(self, threshold: Severity) -> bool:
         return any(f.severity.at_least(threshold) for f in self.findings)
@@ -74,7 +143,8 @@ class ScanResult:
 
 
 def build_catalogs(paths: Sequence[Path], config: ScanConfig) -> list[ModelCatalog]:
-    """The explicit schemas, else every schema found under the paths, else the seed plan's defaults."""
+    """The explicit schemas, else every schema discovered for the paths, else the seed plan's defaults
+    (which :meth:`ScanResult.problems` reports)."""
     schemas = list(config.schemas)
     if not schemas and config.discover_schemas:
         schemas = discover_schemas(paths)
@@ -87,13 +157,21 @@ def build_catalogs(paths: Sequence[Path], config: ScanConfig) -> list[ModelCatal
     return catalogs
 
 
-def prefilter_pattern(config: ScanConfig) -> re.Pattern[bytes]:
+def prefilter_pattern(config: ScanConfig, catalogs: Sequence[ModelCatalog] = ()) -> re.Pattern[bytes]:
     """Bytes that any file with a Prisma call or raw SQL must contain: a client (or a ``prisma`` type, for
-    ``tx: Prisma.TransactionClient``)."""
+    ``tx: Prisma.TransactionClient``), or ``.<soft-deletable model>.<method>`` (which, through a receiver
+    that is not recognised, is reported as S010)."""
     simple, dotted = configured_names(config.clients)
     names = (simple | {name.split(".")[-1].split("(")[0] for name in dotted}) - {""}
     words = "|".join(re.escape(name) for name in sorted(names))
-    return re.compile(rb"[Pp]risma|PRISMA|\$queryRaw|\$executeRaw|\$transaction|\b(?:" + words.encode() + rb")\b")
+    accessors = sorted({model.accessor for catalog in catalogs for model in catalog.models.values()
+                        if catalog.is_soft_deletable(model)})
+    delegate = ""
+    if accessors:
+        delegate = (r"|\.\s*(?:" + "|".join(re.escape(a) for a in accessors) + r")\s*\.\s*(?:"
+                    + "|".join(sorted(ALL_METHODS)) + r")\s*\(")
+    return re.compile(rb"[Pp]risma|PRISMA|\$queryRaw|\$executeRaw|\$transaction|\b(?:" + words.encode() + rb")\b"
+                      + delegate.encode())
 
 
 # Every finding sits on a call of one of these methods: a file without any cannot have a finding.
@@ -113,8 +191,9 @@ _WORKER_STATE: tuple[ScanConfig, list[ModelCatalog], ModelCatalog, re.Pattern[by
 
 
 def _init_worker(config: ScanConfig, catalogs: list[ModelCatalog]) -> None:
-    global _WORKER_STATE
-    _WORKER_STATE = (config, catalogs, merged_catalog(catalogs), prefilter_pattern(config))
+    global _WORKER_STATE, _INDEX
+    _INDEX = None
+    _WORKER_STATE = (config, catalogs, merged_catalog(catalogs), prefilter_pattern(config, catalogs))
 
 
 def _skipped(source: SourceFile, message: str) -> list[ScanFinding]:
@@ -123,8 +202,19 @@ def _skipped(source: SourceFile, message: str) -> list[ScanFinding]:
                         message=message, help=rule.fix)]
 
 
-def analyse_source(source: SourceFile) -> tuple[bool, list[ScanFinding], int]:
-    """(parsed?, findings, suppressed count) for one file. Never raises on bad input."""
+_INDEX: ProjectIndex | None = None
+
+
+def _project_index() -> ProjectIndex:
+    """One project index per scan process (its module cache is bounded: see bhq_migrate.scan.project)."""
+    global _INDEX
+    if _INDEX is None:
+        _INDEX = ProjectIndex()
+    return _INDEX
+
+
+def analyse_source(source: SourceFile) -> FileOutcome:
+    """What the scan of one file finds. Never raises on bad input."""
     assert _WORKER_STATE is not None
     config, catalogs, fallback, pattern = _WORKER_STATE
     try:
@@ -133,71 +223,137 @@ def analyse_source(source: SourceFile) -> tuple[bool, list[ScanFinding], int]:
             with source.path.open("rb") as handle:
                 head = handle.read(200_000)
             if not pattern.search(head):
-                return False, [], 0
-            return False, _skipped(source, f"skipped: file is {size} bytes (limit {config.max_file_bytes})"), 0
+                return FileOutcome(skipped=NO_PRISMA_CALL)
+            return FileOutcome(_skipped(source, f"skipped: file is {size} bytes (limit {config.max_file_bytes})"),
+                               skipped=TOO_LARGE)
         content = source.path.read_bytes()
     except OSError as exc:
         if source.path.is_symlink() and not source.path.exists():
-            return False, [], 0  # a dangling symlink is not a source file
-        return False, _skipped(source, f"skipped: cannot read file ({exc.strerror or exc})"), 0
-    if not could_have_findings(content, pattern) or looks_generated(content[:400]):
-        return False, [], 0
+            return FileOutcome()  # a dangling symlink is not a source file
+        return FileOutcome(_skipped(source, f"skipped: cannot read file ({exc.strerror or exc})"),
+                           skipped=UNREADABLE)
+    if not could_have_findings(content, pattern):
+        return FileOutcome(skipped=NO_PRISMA_CALL)
+    if looks_generated(content[:400]):
+        return FileOutcome(skipped=GENERATED_FILE)
     if looks_minified(content):
-        return False, _skipped(source, "skipped: file looks minified"), 0
+        return FileOutcome(_skipped(source, "skipped: file looks minified"), skipped=MINIFIED)
+    outcome = FileOutcome(parsed=True)
     try:
-        findings = _analyse_content(source, content, catalog_for(catalogs, source.path, fallback), config)
+        findings = _analyse_content(source, content, catalog_for(catalogs, source.path, fallback), config,
+                                    outcome)
     except RecursionError:
-        return True, _skipped(source, "skipped: nesting too deep to analyse"), 0
+        outcome.findings = _skipped(source, "skipped: nesting too deep to analyse")
+        return outcome
     except Exception as exc:  # never let one odd file stop the scan; say which file and why
-        return True, _skipped(source, f"skipped: internal error while analysing ({type(exc).__name__}: {exc})"), 0
+        outcome.findings = _skipped(source, f"skipped: internal error while analysing ({type(exc).__name__}: {exc})")
+        return outcome
     suppressions, problems = parse_suppressions(content, source.display)
-    findings, suppressed = apply_suppressions(findings, suppressions)
+    findings, outcome.suppressed = apply_suppressions(findings, suppressions)
     findings = sorted([*findings, *problems], key=lambda f: (f.line, f.column, f.rule))
     lines = content.decode("utf-8", errors="replace").splitlines()
     line_text = {(f.file, f.line): lines[f.line - 1] if 0 < f.line <= len(lines) else "" for f in findings}
-    return True, baseline_module.fingerprint_findings(findings, line_text), suppressed
+    outcome.findings = baseline_module.fingerprint_findings(findings, line_text)
+    return outcome
 
 
 def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
-                     config: ScanConfig) -> list[ScanFinding]:
+                     config: ScanConfig, outcome: FileOutcome) -> list[ScanFinding]:
     tree = parse(content, source.path.suffix)
     ctx = FileContext(display=source.display, source=content, root=tree.root_node, catalog=catalog,
-                      config=config)
+                      config=config, path=source.path)
     findings: list[ScanFinding] = []
     error = first_error(tree)
     if error is not None:
         row, column = error.start_point
         findings.append(ScanFinding(file=source.display, line=row + 1, column=column + 1,
                                     rule=s008_parse_error.RULE.id, severity=s008_parse_error.RULE.severity,
-                                    message="syntax error: queries near here may be missed",
+                                    message="could not be parsed here (a syntax error, or TypeScript the tree-sitter "
+                                    "grammar does not know, such as JSX text with '&'): queries near here may be "
+                                    "missed",
                                     help=s008_parse_error.RULE.fix))
     sites = find_sites(tree.root_node, content)
+    index = _project_index()
+    module = index.add(source.path, content, tree)
+    ctx.client_names |= imported_clients(index, module,
+                                         receiver_names(sites.calls, frozenset(config.clients)))
     collect_bindings(ctx, sites)
-    resolver = Resolver(tree.root_node, config.scoping_helpers)
+    resolver = Resolver(tree.root_node, config.scoping_helpers, index, module)
     for node in [*sites.calls, *sites.fluent]:
-        findings.extend(_check_call(node, ctx, resolver))
+        findings.extend(_check_call(node, ctx, resolver, outcome))
     return findings
 
 
-def _check_call(node: Node, ctx: FileContext, resolver: Resolver) -> list[ScanFinding]:
+def analyse_wrapper_callers(source: SourceFile, wrappers: list[Wrapper], pattern: re.Pattern[bytes]) -> FileOutcome:
+    """The second pass: calls of a wrapper in ``source``, checked as Prisma calls at the caller."""
+    assert _WORKER_STATE is not None
+    config, catalogs, fallback, _prefilter = _WORKER_STATE
+    outcome = FileOutcome()
+    try:
+        if source.path.stat().st_size > config.max_file_bytes:
+            return outcome
+        content = source.path.read_bytes()
+    except OSError:
+        return outcome  # already reported by the first pass
+    if not pattern.search(content):
+        return outcome
+    try:
+        index = _project_index()
+        module = index.module(source.path)
+        if module is None:
+            return outcome
+        ctx = FileContext(display=source.display, source=content, root=module.root,
+                          catalog=catalog_for(catalogs, source.path, fallback), config=config, path=source.path)
+        resolver = Resolver(module.root, config.scoping_helpers, index, module)
+        calls = wrapper_calls(ctx, module, resolver, index, wrappers)
+        findings: list[ScanFinding] = []
+        for call, wrapper_resolver in calls:
+            outcome.checked += 1
+            for check in CALL_CHECKS:
+                wrapper_resolver.reset()
+                findings.extend(check(call, ctx, wrapper_resolver))
+    except Exception:  # the first pass already reported this file if it is odd; never crash on it
+        return outcome
+    suppressions, _problems = parse_suppressions(content, source.display)
+    findings, outcome.suppressed = apply_suppressions(_merge_reviews(findings), suppressions)
+    lines = content.decode("utf-8", errors="replace").splitlines()
+    line_text = {(f.file, f.line): lines[f.line - 1] if 0 < f.line <= len(lines) else "" for f in findings}
+    outcome.findings = baseline_module.fingerprint_findings(findings, line_text)
+    return outcome
+
+
+def _check_call(node: Node, ctx: FileContext, resolver: Resolver, outcome: FileOutcome) -> list[ScanFinding]:
     found: list[ScanFinding] = []
     call = prisma_call(node, ctx)
     if isinstance(call, PrismaCall):
+        if ctx.catalog.is_soft_deletable(call.model) or ctx.catalog.tenant_field(call.model):
+            outcome.checked += 1
         for check in CALL_CHECKS:
             found.extend(check(call, ctx, resolver))
         found = _merge_reviews(found)
     elif call == DYNAMIC:
+        outcome.checked += 1
         callee = node.child_by_field_name("function")
         anchor = callee if callee is not None else node
+        wrapper = wrapper_at(node, ctx.path) if ctx.path is not None else None
+        if wrapper is not None:
+            outcome.wrappers.append(wrapper)
         found.append(ctx.finding(s007_needs_review.RULE, anchor,
-                                 "model chosen at run time (client[model]): cannot check this query",
+                                 "model chosen at run time (client[model]): cannot check this query"
+                                 + (f"; calls of {wrapper.name}() that name the model are checked where they are"
+                                    if wrapper is not None else ""),
                                  severity=Severity.INFO))
     else:
         site = raw_sql_site(node, ctx, resolver)
         if site is not None:
+            outcome.checked += 1
             issues = analyse_sql(site.sql, ctx.catalog) if site.sql is not None else []
             for raw_check in RAW_SQL_CHECKS:
                 found.extend(raw_check(site, issues, ctx))
+        else:
+            unknown = s010_unknown_client.check(node, ctx)
+            if unknown is not None:
+                found.append(unknown)
     return found
 
 
@@ -239,27 +395,70 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
             raise ConfigError(f"unknown rule to disable: {reference!r}")
         disabled.add(rule.id)
     catalogs = build_catalogs(roots, config)
-    sources = list(iter_sources(roots, config.exclude))
-    results = _run(sources, config, catalogs)
+    walk = WalkReport()
+    sources = list(iter_sources(roots, config.exclude, walk, config.exclude_tests))
     findings: list[ScanFinding] = []
-    parsed = suppressed = 0
-    for was_parsed, file_findings, file_suppressed in results:
-        parsed += was_parsed
-        suppressed += file_suppressed
-        findings.extend(file_findings)
+    parsed = suppressed = checked = 0
+    skipped = Counter(walk.skipped)
+    unreadable = list(walk.unreadable)
+    outcomes = _run(sources, config, catalogs)
+    test_files: set[str] = set()
+    for source, outcome in zip(sources, outcomes, strict=True):
+        parsed += outcome.parsed
+        suppressed += outcome.suppressed
+        checked += outcome.checked
+        findings.extend(outcome.findings)
+        if source.test_code:
+            test_files.add(source.display)
+        if outcome.skipped is not None:
+            skipped[outcome.skipped] += 1
+        if outcome.skipped == UNREADABLE:
+            unreadable.append(source.display)
+    wrappers = [w for outcome in outcomes for w in outcome.wrappers]
+    if wrappers:
+        _init_worker(config, catalogs)
+        pattern = mentions(wrappers)
+        for source in sources:
+            caller = analyse_wrapper_callers(source, wrappers, pattern)
+            if source.test_code:
+                test_files.add(source.display)
+            checked += caller.checked
+            findings.extend(caller.findings)
+    for folder in walk.unreadable:
+        rule = s008_parse_error.RULE
+        findings.append(ScanFinding(file=folder, line=1, column=1, rule=rule.id, severity=Severity.WARNING,
+                                    message="skipped: cannot read this folder", help=rule.fix))
     findings = [f for f in findings if f.rule not in disabled]
     findings.sort(key=lambda f: (f.file, f.line, f.column, f.rule))
+    findings = _once_per_relation(findings)
     baselined = 0
     if baseline_fingerprints is not None:
         findings, baselined = baseline_module.filter_baseline(findings, baseline_fingerprints)
     return ScanResult(
         findings=findings, rules=RULES, files_found=len(sources), files_parsed=parsed, suppressed=suppressed,
         baselined=baselined, schemas=[c.source for c in catalogs], seconds=time.perf_counter() - started,
+        checked=checked, skipped=dict(sorted(skipped.items())), unreadable=unreadable,
+        default_models=catalogs[0].root is None and catalogs[0].source == DEFAULT_SOURCE,
+        in_test_code=sum(1 for f in findings if f.file in test_files),
     )
 
 
+def _once_per_relation(findings: list[ScanFinding]) -> list[ScanFinding]:
+    """S011 is reported once per relation field for the whole scan (files are analysed apart)."""
+    seen: set[str] = set()
+    kept = []
+    for finding in findings:
+        if finding.rule == s011_soft_deleted_relation.RULE.id:
+            key = finding.message.split(" ", 1)[0]  # "Invoice.contact"
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(finding)
+    return kept
+
+
 def _run(sources: list[SourceFile], config: ScanConfig,
-         catalogs: list[ModelCatalog]) -> list[tuple[bool, list[ScanFinding], int]]:
+         catalogs: list[ModelCatalog]) -> list[FileOutcome]:
     jobs = config.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(sources) < PARALLEL_THRESHOLD:
         _init_worker(config, catalogs)

@@ -4,12 +4,13 @@ in it, and the :class:`ScanFinding` every rule produces."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tree_sitter import Node
 
 from bhq_migrate.findings import Finding, Rule, Severity
 from bhq_migrate.scan.config import ScanConfig
-from bhq_migrate.scan.prisma_schema import Model, ModelCatalog
+from bhq_migrate.scan.models import Model, ModelCatalog
 
 
 class ScanFinding(Finding):
@@ -38,6 +39,18 @@ class FileContext:
     """Local aliases of a client (``const client = tx ?? prisma``), valid within the byte ranges given."""
     delegates: dict[str, list[tuple[int, int, Model]]] = field(default_factory=dict)
     """Identifiers bound to a model delegate (``const { invoice } = prisma``), per declaring scope."""
+    client_fields: set[str] = field(default_factory=set)
+    """Class fields holding a client (``this.#client``, ``this._db``, ``constructor(private db: PrismaClient)``)."""
+    client_types: set[str] = field(default_factory=set)
+    """Local type aliases of a client type (``type DB = PrismaClient | Prisma.TransactionClient``)."""
+    client_functions: set[str] = field(default_factory=set)
+    """Functions of this file that return a client (``getClient()``)."""
+    path: Path | None = None
+    """The file's absolute path (for the project index)."""
+    reported_relations: set[str] = field(default_factory=set)
+    """To-one relations already reported in this file (S011, once per relation field)."""
+    unknown_receivers: set[str] = field(default_factory=set)
+    """Receivers of ``.<model>.<method>(`` already reported as not recognised (once per receiver)."""
 
     def client_alias_at(self, name: str, offset: int) -> bool:
         return any(start <= offset < end for start, end in self.scoped_clients.get(name, ()))
@@ -98,3 +111,5 @@ class RawSqlSite:
     sql: str | None
     """The SQL with template holes replaced by ``$n`` placeholders; ``None`` when not static."""
     why_not_static: str = ""
+    unknown_clauses: int = 0
+    """Template holes in clause position that could not be read (replaced by nothing for the parse)."""

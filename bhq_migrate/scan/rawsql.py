@@ -18,8 +18,8 @@ from tree_sitter import Node
 
 from bhq_migrate.scan.clients import first_argument
 from bhq_migrate.scan.model import FileContext, RawSqlSite
+from bhq_migrate.scan.models import ModelCatalog
 from bhq_migrate.scan.parser import ancestors, text, unwrap
-from bhq_migrate.scan.prisma_schema import ModelCatalog
 from bhq_migrate.scan.scoping import Resolver
 
 RAW_METHODS = frozenset({"$queryRaw", "$queryRawUnsafe", "$executeRaw", "$executeRawUnsafe"})
@@ -36,7 +36,7 @@ def _template_sql(template: Node, resolver: Resolver, counter: list[int], depth:
     parts: list[str] = []
     for child in template.named_children:
         if child.type == "template_substitution":
-            parts.append(_hole_sql(child, resolver, counter, depth))
+            parts.append(_hole_sql(child, resolver, counter, depth, "".join(parts)))
         else:
             parts.append(text(child))
     return "".join(parts)
@@ -56,31 +56,66 @@ def _raw_string(expression: Node | None) -> str | None:
     return None
 
 
-def _hole_sql(hole: Node, resolver: Resolver, counter: list[int], depth: int) -> str:
+# After one of these the SQL expects an expression, so a hole there is a value ($n), not a clause.
+_EXPECTS_VALUE = re.compile(
+    r"(?:[=<>!(,+\-*/%|:]|\b(?:and|or|not|where|select|from|join|on|by|in|is|like|ilike|between|set|values|as|"
+    r"when|then|else|case|limit|offset|having|returning|any|all|distinct|into|using|interval|array)|\[)\s*$",
+    re.IGNORECASE)
+
+
+def _in_clause_position(before: str) -> bool:
+    """A hole right after a complete expression (``... <= $2 ${filter}``) holds a clause, not a value."""
+    stripped = before.rstrip()
+    return bool(stripped) and not _EXPECTS_VALUE.search(stripped)
+
+
+def _hole_sql(hole: Node, resolver: Resolver, counter: list[int], depth: int, before: str = "") -> str:
     expression = unwrap(next((c for c in hole.named_children if c.type != "comment"), None))
     raw = _raw_string(expression)
     if raw is not None:
         return raw
+    if expression is not None and text(expression).replace(" ", "") == "Prisma.empty":
+        return ""
     fragment = _fragment_template(expression, resolver, depth)
     if fragment is not None:
-        return _template_sql(fragment, resolver, counter, depth + 1)
+        template, owner = fragment
+        return _template_sql(template, owner, counter, depth + 1)
+    if _in_clause_position(before):
+        if len(counter) > 1:
+            counter[1] += 1  # the caller turns a verdict that depends on this clause into a review
+        return " "  # a clause we cannot read (a filter built elsewhere): neutral, so the rest is still checked
     counter[0] += 1
     return f"${counter[0]}"
 
 
-def _fragment_template(expression: Node | None, resolver: Resolver, depth: int) -> Node | None:
-    """The template of a ``Prisma.sql`...``` fragment, directly, through a local variable, or the first
-    branch of a conditional fragment."""
+def _fragment_template(expression: Node | None, resolver: Resolver, depth: int) -> tuple[Node, Resolver] | None:
+    """The template of a ``Prisma.sql`...``` fragment (with the resolver of the module it is written in):
+    directly, through a local variable, the first branch of a conditional fragment, or what a function or
+    method of the project returns (``${this.idsFilter(ids)}``)."""
     if expression is None or depth > _MAX_INLINE_DEPTH:
         return None
     if expression.type == "identifier":
         return _fragment_template(resolver.definition(expression), resolver, depth + 1)
-    if expression.type == "ternary_expression":
-        return _fragment_template(unwrap(expression.child_by_field_name("consequence")), resolver, depth + 1)
+    if expression.type in ("ternary_expression", "binary_expression"):
+        for side in ("consequence", "alternative", "right", "left"):
+            found = _fragment_template(unwrap(expression.child_by_field_name(side)), resolver, depth + 1)
+            if found is not None:
+                return found
+        return None
     if expression.type == "call_expression" and _is_prisma_sql(expression):
         args = expression.child_by_field_name("arguments")
         if args is not None and args.type == "template_string":
-            return args
+            return args, resolver
+        return None
+    if expression.type == "call_expression":
+        target = resolver.function_of(expression)
+        if target is None:
+            return None
+        owner, function = target
+        for returned in owner._returned(function):
+            found = _fragment_template(returned, owner, depth + 1)
+            if found is not None:
+                return found
     return None
 
 
@@ -95,7 +130,7 @@ def _static_sql(argument: Node | None, resolver: Resolver, depth: int = 0) -> tu
         return text(argument)[1:-1], ""
     fragment = _fragment_template(argument, resolver, depth)
     if fragment is not None:
-        return _template_sql(fragment, resolver, [0]), ""
+        return _template_sql(fragment[0], fragment[1], [0]), ""
     if argument.type == "identifier" and depth < _MAX_INLINE_DEPTH:
         value = resolver.definition(argument)
         if value is not None:
@@ -127,21 +162,23 @@ def raw_sql_site(call: Node, ctx: FileContext, resolver: Resolver) -> RawSqlSite
         method_node = callee.child_by_field_name("property")
         method = text(method_node)
         if method in RAW_METHODS and method_node is not None:
+            counter = [0, 0]
             if args is not None and args.type == "template_string":
-                sql: str | None = _template_sql(args, resolver, [0])
+                sql: str | None = _template_sql(args, resolver, counter)
                 reason = ""
             else:
                 argument = first_argument(call)
                 if _names_a_checked_statement(argument, resolver):
                     return None
                 sql, reason = _static_sql(argument, resolver)
-            return RawSqlSite(call, method, method_node, sql, reason)
+            return RawSqlSite(call, method, method_node, sql, reason, unknown_clauses=counter[1])
     if _is_prisma_sql(call) and args is not None and args.type == "template_string":
         if _inside_raw_call(call):
             return None
-        sql = _template_sql(args, resolver, [0])
+        counter = [0, 0]
+        sql = _template_sql(args, resolver, counter)
         if _STATEMENT_START.match(sql):
-            return RawSqlSite(call, "Prisma.sql", callee, sql)
+            return RawSqlSite(call, "Prisma.sql", callee, sql, unknown_clauses=counter[1])
     return None
 
 
@@ -214,14 +251,31 @@ _NOT_A_STATEMENT = (exp.Alias, exp.Column, exp.Identifier, exp.Literal, exp.Bina
                     exp.Null, exp.Star)
 
 
+_POSITION = re.compile(r"\s*Line \d+, Col: -?\d+\.?")
+
+
+def _in_words(exc: Exception, sql: str) -> str:
+    """What could not be read, and where, without the parser's internals (``Line 15, Col: -77``)."""
+    errors = getattr(exc, "errors", None)
+    if errors:
+        first = errors[0]
+        line = first.get("line")
+        what = str(first.get("description") or "unexpected text").rstrip(".")
+        near = str(first.get("highlight") or "").strip()
+        where = f" at line {line} of the statement" if isinstance(line, int) and 0 < line <= sql.count("\n") + 1 \
+            else ""
+        return f"the SQL could not be read{where}: {what.lower()}" + (f" near {near[:40]!r}" if near else "")
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return "the SQL could not be read: " + _POSITION.sub("", first)[:160]
+
+
 def analyse_sql(sql: str, catalog: ModelCatalog) -> list[SqlIssue]:
     """Problems in one raw SQL string: reads/updates of soft-deletable tables without ``IS NULL`` on the
     soft-delete column (for that table or its alias), DELETEs from them, and SQL that does not parse."""
     try:
         statements = [s for s in sqlglot.parse(sql, read="postgres") if s is not None]
     except (SqlglotError, ValueError, RecursionError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return [SqlIssue("unparsed", "", None, "", first[:160])]
+        return [SqlIssue("unparsed", "", None, "", _in_words(exc, sql))]
     issues: list[SqlIssue] = []
     for statement in statements:
         if isinstance(statement, _NOT_A_STATEMENT):  # sqlglot is lenient: "SELEC x" parses as an alias

@@ -1,11 +1,14 @@
-"""Does a ``where`` (or an args object) constrain a given key? Decided statically, within one file.
+"""Does a ``where`` (or an args object) constrain a given key? Decided statically, within one file and,
+through the project index (:mod:`bhq_migrate.scan.project`), across the modules it imports.
 
 The answer is a :class:`Verdict`. ``SCOPED`` when the key is at the top level of ``where`` in any form
 (``null``, ``{ equals: null }``, a conditional, a deliberate ``{ not: null }``), inside an ``AND``, in every
 branch of an ``OR``, through a spread of or a call to a scoping helper (``activeOnly``), or through a local
 variable, a same-file function's returned object, or ``where.deletedAt = ...`` in the same function.
 ``UNKNOWN`` when part of the where comes from somewhere we cannot see (a parameter, an import, a member
-expression): that becomes a "needs review" finding, never a silent pass. A key inside a nested relation
+expression): that becomes a "needs review" finding, never a silent pass. An imported helper or constant is
+followed into its module (``getLinkWhere(...)`` from ``@/lib/where``), with the call's arguments bound to the
+helper's parameters, at most :data:`~bhq_migrate.scan.project.MAX_HOPS` modules deep. A key inside a nested relation
 filter (``{ contact: { deletedAt: null } }``) does not scope the top-level model.
 """
 
@@ -13,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from typing import Any
 
 from tree_sitter import Node
 
 from bhq_migrate.scan.parser import ancestors, text, unwrap
+from bhq_migrate.scan.project import MAX_HOPS, Module, ProjectIndex
 
 KeyTest = Callable[[str, "Node | None"], bool]
 """Does the pair ``key: value`` constrain what we look for? (``value`` is ``None`` for a shorthand.)"""
@@ -82,9 +87,18 @@ def property_key(node: Node) -> str | None:
 class Resolver:
     """Follows identifiers, helper calls and spreads within one file."""
 
-    def __init__(self, root: Node, scoping_helpers: tuple[str, ...]) -> None:
+    def __init__(self, root: Node, scoping_helpers: tuple[str, ...], index: ProjectIndex | None = None,
+                 module: Module | None = None, hops: int = 0) -> None:
         self.root = root
         self.helpers = frozenset(scoping_helpers)
+        self.index = index
+        self.module = module
+        self.hops = hops
+        """How many modules away from the analysed file this resolver's module is."""
+        self.frames: dict[int, tuple[Resolver, list[Node]]] = {}
+        """Function node id -> (caller's resolver, call arguments) while a call's results are evaluated."""
+        self.base_frames: dict[int, tuple[Resolver, list[Node]]] = {}
+        """Bindings that :meth:`reset` keeps: a wrapper's parameters bound to one caller's arguments."""
         self._function_index: dict[str, list[Node]] | None = None
         self._call_index: dict[str, list[Node]] | None = None
         self._declarator_cache: dict[tuple[int, int, str], list[Node]] = {}
@@ -203,15 +217,31 @@ class Resolver:
         return text(callee) if callee.type == "identifier" else ""
 
     def call_results(self, call: Node) -> list[Node] | None:
-        """The objects a same-file function returns; ``None`` when the function is not in this file."""
+        """The objects a same-file function (or a method of the same class, ``this.method(...)``) returns;
+        ``None`` when the function is not in this file."""
         callee = unwrap(call.child_by_field_name("function"))
-        if callee is None or callee.type != "identifier":
+        if callee is None:
             return None
-        functions = self._functions_named(text(callee))
+        if callee.type == "member_expression":
+            obj = unwrap(callee.child_by_field_name("object"))
+            if obj is None or obj.type != "this":
+                return None
+            name = text(callee.child_by_field_name("property"))
+            functions = [f for f in self._functions_named(name) if f.type == "method_definition"
+                         and self._same_class(f, call)]
+        elif callee.type == "identifier":
+            functions = self._functions_named(text(callee))
+        else:
+            return None
         if len(functions) != 1:
             return None
         results = self._returned(functions[0])
         return results or None
+
+    @staticmethod
+    def _same_class(method: Node, call: Node) -> bool:
+        body = method.parent
+        return body is not None and body.type == "class_body" and body.start_byte <= call.start_byte < body.end_byte
 
     def _member_assignment(self, identifier: Node, test: KeyTest) -> bool:
         """``where.deletedAt = null`` (or ``where["deletedAt"] = ...``) in the same function."""
@@ -318,6 +348,166 @@ class Resolver:
             return Verdict.UNKNOWN
         return Verdict.UNKNOWN
 
+    # ---- across calls and modules -------------------------------------------------------------------------
+    def _peer(self, module: Module) -> Resolver:
+        """The resolver of another module (one per module and scan process, kept by the index)."""
+        assert self.index is not None
+        peers: dict[Any, Resolver] = self.index.peers
+        peer = peers.get(module.path)
+        if peer is None or peer.module is not module:
+            peer = Resolver(module.root, tuple(self.helpers), self.index, module, self.hops + 1)
+            peers[module.path] = peer
+        return peer
+
+    def imported_value(self, identifier: Node) -> tuple[Resolver, Node] | None:
+        """The declaration behind an imported name (``import { where } from "./where"``)."""
+        if self.index is None or self.module is None or self.hops >= MAX_HOPS:
+            return None
+        found = self.index.imported(self.module, text(identifier))
+        if found is None:
+            return None
+        module, node = found
+        return self._peer(module), node
+
+    def _callee(self, call: Node) -> tuple[Resolver, Node] | None:
+        """The function a call runs: same file (also ``this.method``), imported, or ``ns.fn`` of a namespace
+        import."""
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None:
+            return None
+        if callee.type == "identifier" or (callee.type == "member_expression" and (
+                (obj := unwrap(callee.child_by_field_name("object"))) is not None and obj.type == "this")):
+            name = text(callee) if callee.type == "identifier" else text(callee.child_by_field_name("property"))
+            functions = self._functions_named(name)
+            if callee.type == "member_expression":
+                functions = [f for f in functions if f.type == "method_definition" and self._same_class(f, call)]
+            if len(functions) == 1:
+                return self, functions[0]
+            if functions or callee.type != "identifier":
+                return None
+            found = self.imported_value(callee)
+            if found is None and self.definition(callee) is None:
+                holder = self.destructured_from(callee)  # const { helper } = importedObject
+                member = self.member_of(holder, text(callee)) if holder is not None else None
+                found = (self._peer(member[0]), member[1]) if member is not None else None
+        elif callee.type == "member_expression":
+            owner = unwrap(callee.child_by_field_name("object"))
+            if owner is None or owner.type != "identifier":
+                return None
+            member = self.member_of(text(owner), text(callee.child_by_field_name("property")))
+            found = (self._peer(member[0]), member[1]) if member is not None else None
+        else:
+            return None
+        if found is None or found[1].type not in _FUNCTION_TYPES:
+            return None
+        return found
+
+    def destructured_from(self, identifier: Node) -> str | None:
+        """``const { name } = holder`` in a scope enclosing ``identifier``: the holder's name."""
+        name = text(identifier)
+        for scope in self._enclosing_scopes(identifier):
+            for declarator in self._declarators(scope):
+                pattern = declarator.child_by_field_name("name")
+                value = unwrap(declarator.child_by_field_name("value"))
+                if pattern is None or pattern.type != "object_pattern" or value is None or value.type != "identifier":
+                    continue
+                if any(part.type == "shorthand_property_identifier_pattern" and text(part) == name
+                       for part in pattern.named_children):
+                    return text(value)
+        return None
+
+    def member_of(self, holder: str, name: str) -> tuple[Module, Node] | None:
+        """``holder.name`` where ``holder`` is imported: a namespace's export, or a property of an exported
+        object literal (``export default { client, pagedQuery }``)."""
+        if self.index is None or self.module is None or self.hops >= MAX_HOPS:
+            return None
+        module, index = self.module.ensure_indexed(), self.index
+        entry = module.imports.get(holder)
+        if entry is None:
+            return None
+        if entry[1] == "*":
+            target = index.resolve(module.path, entry[0])
+            return index.export(target, name) if target is not None else None
+        found = index.imported(module, holder)
+        if found is None:
+            return None
+        there, node = found
+        node = unwrap(node) or node
+        if node.type != "object":
+            return None
+        for part in node.named_children:
+            if part.type == "shorthand_property_identifier" and text(part) == name:
+                declaration = there.ensure_indexed().declarations.get(name)
+                return (there, declaration) if declaration is not None else None
+            if part.type == "pair" and text(part.child_by_field_name("key")) == name:
+                value = unwrap(part.child_by_field_name("value"))
+                if value is not None and value.type == "identifier":
+                    declaration = there.declarations.get(text(value))
+                    return (there, declaration) if declaration is not None else None
+                return (there, value) if value is not None else None
+        return None
+
+    def function_of(self, call: Node) -> tuple[Resolver, Node] | None:
+        """The function a call runs, with the resolver of its module (same file, ``this.method``, imported)."""
+        return self._callee(call)
+
+    def _with_frame(self, call: Node, target: tuple[Resolver, Node],
+                    evaluate: Callable[[Resolver, list[Node]], Verdict]) -> Verdict:
+        """Evaluate the function's returned values with the call's arguments bound to its parameters."""
+        resolver, function = target
+        args = _arguments(call)
+        results = resolver._returned(function)
+        if not results:
+            return Verdict.UNKNOWN
+        previous = resolver.frames.get(function.id)
+        resolver.frames[function.id] = (self, args)
+        try:
+            return evaluate(resolver, results)
+        finally:
+            if previous is None:
+                resolver.frames.pop(function.id, None)
+            else:
+                resolver.frames[function.id] = previous
+
+    def _destructured(self, identifier: Node, depth: int) -> Located | Lookup | None:
+        """``const { envelopeWhereInput } = await getEnvelopeWhereInput(...)``: the value of that property of
+        the right-hand side; ``None`` when ``identifier`` is not bound by destructuring."""
+        name = text(identifier)
+        for scope in self._enclosing_scopes(identifier):
+            if scope.type != "program" and self._is_parameter(scope, name):
+                return None
+            for declarator in self._declarators(scope):
+                pattern = declarator.child_by_field_name("name")
+                if pattern is None or pattern.type != "object_pattern":
+                    continue
+                for part in pattern.named_children:
+                    if part.type == "shorthand_property_identifier_pattern" and text(part) == name:
+                        key = name
+                    elif part.type == "pair_pattern" and text(part.child_by_field_name("value")) == name:
+                        key = property_key(part) or ""
+                    else:
+                        continue
+                    if not key or declarator.start_byte > identifier.start_byte:
+                        return None
+                    return self.locate(declarator.child_by_field_name("value"), key, depth + 1)
+        return None
+
+    def _frame_argument(self, identifier: Node) -> tuple[Resolver, Node | None] | None:
+        """While a call is evaluated: the argument passed for the parameter ``identifier`` names."""
+        if not self.frames:
+            return None
+        name = text(identifier)
+        for scope in self._enclosing_scopes(identifier):
+            if scope.type == "program" or not self._is_parameter(scope, name):
+                continue
+            frame = self.frames.get(scope.id)
+            index = self._parameter_index(scope, name)
+            if frame is None or index is None:
+                return None
+            caller, args = frame
+            return caller, unwrap(args[index]) if index < len(args) else None
+        return None
+
     # ---- verdicts --------------------------------------------------------------------------------------
     def where_verdict(self, node: Node | None, test: KeyTest, depth: int = 0,
                       helper_scopes: bool = True) -> Verdict:
@@ -362,10 +552,16 @@ class Resolver:
                 args = node.child_by_field_name("arguments")
                 first = args.named_children[0] if args is not None and args.named_children else None
                 return self.where_verdict(first, test, depth + 1, helper_scopes)
-            results = self.call_results(node)
-            if results is None:
-                return Verdict.UNKNOWN
-            return _combine_all([self.where_verdict(r, test, depth + 1, helper_scopes) for r in results])
+            target = self._callee(node)
+            if target is None:
+                callbacks = _chain_callbacks(node)
+                if not callbacks:
+                    return Verdict.UNKNOWN
+                # match(x).with(p, v => ({ id: v.id })).otherwise(...): the value is what a callback returns
+                return _combine_all([self.where_verdict(r, test, depth + 1, helper_scopes)
+                                     for callback in callbacks for r in self._returned(callback) or [callback]])
+            return self._with_frame(node, target, lambda resolver, results: _combine_all(
+                [resolver.where_verdict(r, test, depth + 1, helper_scopes) for r in results]))
         if kind in ("identifier", "shorthand_property_identifier"):
             if text(node) == "undefined":
                 return Verdict.UNSCOPED
@@ -373,10 +569,34 @@ class Resolver:
                 return Verdict.SCOPED
             value = self.definition(node)
             if value is None:
+                bound = self._frame_argument(node)
+                if bound is not None:
+                    caller, argument = bound
+                    return caller.where_verdict(argument, test, depth + 1, helper_scopes)
+                destructured = self._destructured(node, depth)
+                if destructured is not None:
+                    if isinstance(destructured, Lookup):
+                        return Verdict.UNSCOPED if destructured is Lookup.ABSENT else Verdict.UNKNOWN
+                    return destructured[0].where_verdict(destructured[1], test, depth + 1, helper_scopes)
+                imported = self.imported_value(node)
+                if imported is not None:
+                    return imported[0].where_verdict(imported[1], test, depth + 1, helper_scopes)
                 return self.from_callers(
                     node, lambda argument: self.where_verdict(argument, test, depth + 1, helper_scopes), depth
                 )
             return self.where_verdict(value, test, depth + 1, helper_scopes)
+        if kind == "member_expression":  # criteria.where, input.where
+            obj = unwrap(node.child_by_field_name("object"))
+            prop = node.child_by_field_name("property")
+            if obj is None or obj.type != "identifier" or prop is None or prop.type != "property_identifier":
+                return Verdict.UNKNOWN
+            key = text(prop)
+            if (self.definition(obj) is None and self._frame_argument(obj) is None
+                    and self.imported_value(obj) is None):
+                return self.from_callers(
+                    obj, lambda argument: self._member_verdict(argument, key, test, depth + 1, helper_scopes),
+                    depth)
+            return self._member_verdict(obj, key, test, depth + 1, helper_scopes)
         if kind == "ternary_expression":
             branches = [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")]
             return _combine_branches([self.where_verdict(b, test, depth + 1, helper_scopes) for b in branches])
@@ -393,6 +613,18 @@ class Resolver:
             return Verdict.UNSCOPED
         return Verdict.UNKNOWN
 
+    def _member_verdict(self, obj: Node | None, key: str, test: KeyTest, depth: int,
+                        helper_scopes: bool) -> Verdict:
+        """The verdict of ``obj.key`` where ``obj`` is an object expression (or names one)."""
+        located = self.locate(obj, key, depth)
+        if located is Lookup.ABSENT:
+            return Verdict.UNSCOPED  # ...criteria.where with no where adds nothing
+        if located is Lookup.UNKNOWN:
+            return Verdict.UNKNOWN
+        assert not isinstance(located, Lookup)
+        owner, value = located
+        return owner.where_verdict(value, test, depth + 1, helper_scopes)
+
     def _and_verdict(self, value: Node | None, test: KeyTest, depth: int, helper_scopes: bool) -> Verdict:
         value = unwrap(value)
         if value is not None and value.type == "array":
@@ -402,13 +634,39 @@ class Resolver:
 
     def _or_verdict(self, value: Node | None, test: KeyTest, depth: int, helper_scopes: bool) -> Verdict:
         value = unwrap(value)
+        if value is not None and value.type == "identifier" and depth <= _MAX_DEPTH:
+            value = self.definition(value) or value
         if value is not None and value.type == "array":
             return _combine_all([self.where_verdict(e, test, depth + 1, helper_scopes)
                                  for e in value.named_children if e.type != "comment"])
+        mapped = self._mapped_element(value)
+        if mapped is not None:  # OR: filters.map(f => ({ [f.key]: ... })): every branch is what f returns
+            return self.where_verdict(mapped, test, depth + 1, helper_scopes)
         return Verdict.UNKNOWN
+
+    def _mapped_element(self, value: Node | None) -> Node | None:
+        """The element expression of ``xs.map(x => element)``, or the call to a same-file function it makes."""
+        if value is None or value.type != "call_expression":
+            return None
+        callee = unwrap(value.child_by_field_name("function"))
+        if (callee is None or callee.type != "member_expression"
+                or text(callee.child_by_field_name("property")) != "map"):
+            return None
+        args = _arguments(value)
+        callback = unwrap(args[0]) if args else None
+        if callback is None or callback.type not in ("arrow_function", "function_expression"):
+            return None
+        results = self._returned(callback)
+        return results[0] if len(results) == 1 else None
 
     def lookup(self, node: Node | None, key: str, depth: int = 0) -> Node | Lookup:
         """The value of property ``key`` of the object expression ``node`` (args, include, select)."""
+        found = self.locate(node, key, depth)
+        return found if isinstance(found, Lookup) else found[1]
+
+    def locate(self, node: Node | None, key: str, depth: int = 0) -> Located | Lookup:
+        """Like :meth:`lookup`, with the resolver that owns the value (another module's, for args built by an
+        imported function). A call's arguments stay bound to the callee's parameters until :meth:`reset`."""
         node = unwrap(node)
         if node is None:
             return Lookup.ABSENT
@@ -416,16 +674,16 @@ class Resolver:
             return Lookup.UNKNOWN
         kind = node.type
         if kind == "object":
-            found: Node | Lookup = Lookup.ABSENT
+            found: Located | Lookup = Lookup.ABSENT
             for child in node.named_children:
                 if child.type == "pair" and property_key(child) == key:
                     value = child.child_by_field_name("value")
-                    found = value if value is not None else found
+                    found = (self, value) if value is not None else found
                 elif child.type == "shorthand_property_identifier" and text(child) == key:
-                    found = child
+                    found = (self, child)
                 elif child.type == "spread_element":
                     inner = child.named_children[0] if child.named_children else None
-                    spread = self.lookup(inner, key, depth + 1)
+                    spread = self.locate(inner, key, depth + 1)
                     if not isinstance(spread, Lookup) or found is Lookup.ABSENT:
                         found = spread
                 elif child.type == "pair" and property_key(child) is None:
@@ -435,12 +693,80 @@ class Resolver:
             if text(node) == "undefined":
                 return Lookup.ABSENT
             value = self.definition(node)
-            return Lookup.UNKNOWN if value is None else self.lookup(value, key, depth + 1)
+            if value is None:
+                bound = self._frame_argument(node)
+                if bound is not None:
+                    return bound[0].locate(bound[1], key, depth + 1)
+                destructured = self._destructured(node, depth)
+                if destructured is not None:
+                    if isinstance(destructured, Lookup):
+                        return destructured
+                    return destructured[0].locate(destructured[1], key, depth + 1)
+                imported = self.imported_value(node)
+                return Lookup.UNKNOWN if imported is None else imported[0].locate(imported[1], key, depth + 1)
+            return self.locate(value, key, depth + 1)
         if kind == "call_expression":
-            results = self.call_results(node)
-            if results is None or len(results) != 1:
+            target = self._callee(node)
+            if target is None:
                 return Lookup.UNKNOWN
-            return self.lookup(results[0], key, depth + 1)
-        if kind in ("null", "undefined"):
+            resolver, function = target
+            results = resolver._returned(function)
+            if len(results) != 1:
+                return Lookup.UNKNOWN
+            resolver.frames[function.id] = (self, _arguments(node))
+            return resolver.locate(results[0], key, depth + 1)
+        if kind == "ternary_expression":  # ...(lastRow ? { cursor, skip: 1 } : {})
+            return _either(self.locate(node.child_by_field_name("consequence"), key, depth + 1),
+                           self.locate(node.child_by_field_name("alternative"), key, depth + 1))
+        if kind == "binary_expression" and text(node.child_by_field_name("operator")) == "&&":
+            # ...(cursor && { cursor }): when the left side is falsy the spread adds nothing
+            return _either(self.locate(node.child_by_field_name("right"), key, depth + 1), Lookup.ABSENT)
+        if kind in ("null", "undefined", "false", "true", "string", "number"):
             return Lookup.ABSENT
         return Lookup.UNKNOWN
+
+    def reset(self) -> None:
+        """Forget call bindings and blame: called before each Prisma call is checked."""
+        self.blame = None
+        self.frames = dict(self.base_frames)
+        if self.index is not None:
+            for peer in self.index.peers.values():
+                peer.frames.clear()
+
+
+Located = tuple[Resolver, Node]
+
+
+_CHAIN_LIMIT = 12
+
+
+def _chain_callbacks(call: Node) -> list[Node]:
+    """The function arguments of a fluent call chain of at least two calls (``match(x).with(p, cb)
+    .exhaustive()``, a pattern-matching library's shape); empty when the chain passes no function."""
+    callbacks: list[Node] = []
+    current: Node | None = call
+    calls = 0
+    while current is not None and current.type == "call_expression" and calls < _CHAIN_LIMIT:
+        calls += 1
+        callbacks.extend(a for a in _arguments(current) if a.type in ("arrow_function", "function_expression"))
+        callee = unwrap(current.child_by_field_name("function"))
+        current = unwrap(callee.child_by_field_name("object")) if callee is not None and \
+            callee.type == "member_expression" else None
+    return callbacks if calls >= 2 else []
+
+
+def _arguments(call: Node) -> list[Node]:
+    args_node = call.child_by_field_name("arguments")
+    args = [c for c in args_node.named_children if c.type != "comment"] if args_node is not None else []
+    return [] if any(a.type == "spread_element" for a in args) else args
+
+
+def _either(first: Located | Lookup, second: Located | Lookup) -> Located | Lookup:
+    """The key's value when an expression is one of two branches: absent on either path means a read that
+    can run without it; one value on both paths is that value; otherwise unknown."""
+    if first is Lookup.UNKNOWN or second is Lookup.UNKNOWN:
+        return Lookup.UNKNOWN
+    if first is Lookup.ABSENT or second is Lookup.ABSENT:
+        return Lookup.ABSENT
+    assert not isinstance(first, Lookup) and not isinstance(second, Lookup)
+    return first if first[1].id == second[1].id else Lookup.UNKNOWN

@@ -10,7 +10,7 @@ import pytest
 from bhq_migrate.findings import Severity
 from bhq_migrate.prisma.audit import AuditReport, audit
 from bhq_migrate.prisma.rules import RULES, Classification
-from bhq_migrate.prisma.schema_parser import parse_schema
+from bhq_migrate.prisma_schema.parser import parse_schema
 
 TABLE_A = 'CREATE TABLE "A" ("id" INTEGER NOT NULL, CONSTRAINT "A_pkey" PRIMARY KEY ("id"));'
 TABLE_A_CODE = 'CREATE TABLE "A" ("id" INTEGER NOT NULL, "code" TEXT NOT NULL, CONSTRAINT "A_pkey" PRIMARY KEY ("id"));'

@@ -15,7 +15,7 @@ import pytest
 from bhq_migrate.connection import connect
 from bhq_migrate.prisma.audit import AuditReport, audit
 from bhq_migrate.prisma.rules import RULES, Classification
-from bhq_migrate.prisma.schema_parser import load_schema
+from bhq_migrate.prisma_schema.parser import load_schema
 
 SEED_MODELS = Path(__file__).parent / "fixtures" / "seed_models.prisma"
 

@@ -8,7 +8,7 @@ import pytest
 
 from bhq_migrate.errors import ConfigError, PrismaSchemaError
 from bhq_migrate.exitcodes import ExitCode
-from bhq_migrate.prisma.schema_parser import Constant, FunctionCall, ObjectValue, load_schema, parse_schema
+from bhq_migrate.prisma_schema.parser import Constant, FunctionCall, ObjectValue, load_schema, parse_schema
 
 SEED_MODELS = Path(__file__).parent / "fixtures" / "seed_models.prisma"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from bhq_migrate.connection import connect
 from bhq_migrate.prisma.audit import audit
 from bhq_migrate.prisma.rules import RULES, Classification
-from bhq_migrate.prisma.schema_parser import parse_schema
+from bhq_migrate.prisma_schema.parser import parse_schema
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "prisma.md"
 SNIPPET_MARKER = "<!-- snippet: schema.prisma -->"

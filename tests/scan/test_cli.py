@@ -21,11 +21,17 @@ def run(*args: str):
     return runner.invoke(app, ["scan-queries", *args])
 
 
+def rows_of(result) -> list[dict[str, object]]:
+    """The finding rows of a ``--format json`` run."""
+    rows: list[dict[str, object]] = json.loads(result.stdout)["findings"]
+    return rows
+
+
 def test_json_rows_carry_the_documented_fields_and_the_accessor_line(tmp_path: Path) -> None:
     project(tmp_path, {"src/a.ts": READ})
     result = run(str(tmp_path), "--format", "json")
     assert result.exit_code == 1, result.output
-    rows = json.loads(result.stdout)
+    rows = rows_of(result)
     assert len(rows) == 1
     row = rows[0]
     assert {"file", "line", "column", "rule", "severity", "model", "method", "message"} <= set(row)
@@ -73,15 +79,16 @@ def test_exit_code_two_for_a_bad_config_file(tmp_path: Path) -> None:
 def test_tenant_field_option_is_repeatable(tmp_path: Path) -> None:
     schema = "model Link {\n  id Int @id\n  workspaceId Int\n}\n"
     project(tmp_path, {"src/a.ts": "prisma.link.findMany({ where: { id: 1 } });\n"}, schema=schema)
-    rows = json.loads(run(str(tmp_path), "--format", "json", "--tenant-field", "tenantId",
-                          "--tenant-field", "workspaceId").stdout)
+    rows = rows_of(run(str(tmp_path), "--format", "json", "--tenant-field", "tenantId",
+                       "--tenant-field", "workspaceId"))
     assert [r["rule"] for r in rows] == ["S003"]
 
 
 def test_client_option_adds_a_client_name(tmp_path: Path) -> None:
     project(tmp_path, {"src/a.ts": "function f(prisma) { return repo.invoice.findMany(); }\n"})
-    assert json.loads(run(str(tmp_path), "--format", "json").stdout) == []
-    rows = json.loads(run(str(tmp_path), "--format", "json", "--client", "repo").stdout)
+    unknown = rows_of(run(str(tmp_path), "--format", "json"))
+    assert [(r["rule"], "--client 'repo'" in str(r["message"])) for r in unknown] == [("S010", True)]
+    rows = rows_of(run(str(tmp_path), "--format", "json", "--client", "repo"))
     assert [r["rule"] for r in rows] == ["S001", "S003"]
 
 
@@ -98,12 +105,12 @@ def test_baseline_is_written_then_only_new_findings_fail(tmp_path: Path) -> None
 def test_fixture_app_fails_with_errors() -> None:
     result = run(str(APP), "--format", "json")
     assert result.exit_code == 1
-    assert {row["rule"] for row in json.loads(result.stdout)} >= {"S001", "S002", "S003", "S004", "S005"}
+    assert {row["rule"] for row in rows_of(result)} >= {"S001", "S002", "S003", "S004", "S005"}
 
 
 def test_exclude_option_skips_matching_files(tmp_path: Path) -> None:
     project(tmp_path, {"src/a.ts": READ, "scripts/seed.ts": READ})
-    rows = json.loads(run(str(tmp_path), "--format", "json", "--exclude", "scripts/*").stdout)
+    rows = rows_of(run(str(tmp_path), "--format", "json", "--exclude", "scripts/*"))
     assert [Path(r["file"]).name for r in rows] == ["a.ts"]
 
 
@@ -111,8 +118,8 @@ def test_schema_option_is_used_instead_of_discovery(tmp_path: Path) -> None:
     project(tmp_path, {"src/a.ts": READ}, schema="model Invoice {\n  id Int @id\n  tenantId Int\n}\n")
     other = tmp_path / "other.prisma"
     other.write_text("model Invoice {\n  id Int @id\n  tenantId Int\n  deletedAt DateTime?\n}\n")
-    assert run(str(tmp_path), "--format", "json").stdout.strip() == "[]"
-    rows = json.loads(run(str(tmp_path), "--format", "json", "--schema", str(other)).stdout)
+    assert rows_of(run(str(tmp_path), "--format", "json")) == []
+    rows = rows_of(run(str(tmp_path), "--format", "json", "--schema", str(other)))
     assert [r["rule"] for r in rows] == ["S001"]
 
 
@@ -172,6 +179,15 @@ def test_client_option_accepts_an_accessor_call(tmp_path: Path) -> None:
         "    return this.prismaService.txClient().invoice.findMany({ where: { tenantId: 1 } });\n  }\n}\n"
     )
     project(tmp_path, {"src/a.ts": source})
-    assert json.loads(run(str(tmp_path), "--format", "json").stdout) == []
-    rows = json.loads(run(str(tmp_path), "--format", "json", "--client", "this.prismaService.txClient()").stdout)
+    unknown = rows_of(run(str(tmp_path), "--format", "json"))
+    assert [(r["line"], r["rule"]) for r in unknown] == [(3, "S010")]
+    rows = rows_of(run(str(tmp_path), "--format", "json", "--client", "this.prismaService.txClient()"))
     assert [(r["line"], r["rule"]) for r in rows] == [(3, "S001")]
+
+
+def test_echoed_source_lines_are_printable(tmp_path: Path) -> None:
+    source = 'async function f() {\n  return prisma.invoice.findMany({ where: { note: "\x1b[2J\u202e" } });\n}\n'
+    project(tmp_path, {"src/a.ts": source})
+    output = run(str(tmp_path)).stdout
+    assert "\x1b" not in output and "\u202e" not in output
+    assert "\\x1b[2J\\u202e" in output

@@ -7,18 +7,19 @@ from pathlib import Path
 import pytest
 
 from bhq_migrate.errors import ConfigError
+from bhq_migrate.prisma_schema import parse_schema
 from bhq_migrate.scan import ScanConfig, scan
-from bhq_migrate.scan.prisma_schema import parse_schema_text
+from bhq_migrate.scan.models import models_from_schema
 from tests.scan.helpers import project, rules_at, scan_one
 
 READ = "async function f() {\n  return prisma.invoice.findMany({ where: { tenantId: 1 } });\n}\n"
 
 
 def test_schema_fields_mark_models_soft_deletable_and_tenant_owned() -> None:
-    models = parse_schema_text(
+    models = models_from_schema(parse_schema(
         'model Animal {\n  id Int @id\n  tenantId Int @map("tenant_id")\n'
         '  deletedAt DateTime? @map("deleted_at") // soft delete\n  @@map("animals")\n}\n'
-    )
+    ))
     animal = models["Animal"]
     assert animal.table == "animals"
     assert animal.fields["deletedAt"].column == "deleted_at"

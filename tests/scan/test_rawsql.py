@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bhq_migrate.scan.prisma_schema import default_catalog
+from bhq_migrate.scan.models import default_catalog
 from bhq_migrate.scan.rawsql import analyse_sql
 
 CATALOG = default_catalog(("Invoice", "Contact", "Animal"), ("deletedAt",), ("tenantId",))
@@ -52,3 +52,12 @@ def test_tables_without_soft_delete_are_ignored() -> None:
 def test_sql_that_does_not_parse_is_reported_not_raised() -> None:
     assert [kind for kind, _ in kinds("SELEC FROM WHERE ((")] == ["unparsed"]
     assert [kind for kind, _ in kinds("SELECT 'unterminated")] == ["unparsed"]
+
+
+def test_parse_errors_are_said_in_words_without_parser_internals() -> None:
+    from bhq_migrate.scan.rawsql import analyse_sql
+
+    issues = analyse_sql('SELECT * FROM "Invoice" WHERE id <= $2 $3 GROUP BY 1', default_catalog(
+        ("Invoice",), ("deletedAt",), ("tenantId",)))
+    assert issues and issues[0].kind == "unparsed"
+    assert "Col:" not in issues[0].detail and "could not be read" in issues[0].detail

@@ -46,6 +46,7 @@ def test_symlink_loop_is_followed_once(tmp_path: Path) -> None:
 
 def test_dependencies_build_output_and_generated_clients_are_skipped(tmp_path: Path) -> None:
     project(tmp_path, {
+        ".gitignore": "dist/\n.next\n",
         "node_modules/lib/index.js": BAD_READ,
         "dist/index.js": BAD_READ,
         ".next/server/page.js": BAD_READ,
@@ -56,6 +57,8 @@ def test_dependencies_build_output_and_generated_clients_are_skipped(tmp_path: P
     })
     result = scan([tmp_path], ScanConfig(jobs=1))
     assert [Path(f.file).name for f in result.findings] == ["a.ts"]
+    assert result.skipped == {"generated Prisma client file": 1, "ignored by .gitignore/.bhq-migrate-ignore": 2,
+                              "node_modules": 1, "type declarations or minified bundles (.d.ts, .min.js)": 1}
 
 
 def test_exclude_glob_skips_matching_paths(tmp_path: Path) -> None:

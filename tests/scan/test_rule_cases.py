@@ -48,6 +48,14 @@ CASES: dict[str, tuple[str, str]] = {
         "// bhq-migrate-ignore S001 -- trash view\nprisma.invoice.findMany({ where: { tenantId: 1 } });",
         "// bhq-migrate-ignore S001\nprisma.invoice.findMany({ where: { tenantId: 1 } });",
     ),
+    "S011": (
+        "prisma.item.findMany({ where: { deletedAt: null }, include: { tenant: true } });",
+        "prisma.item.findMany({ where: { deletedAt: null }, include: { invoice: true } });",
+    ),
+    "S010": (
+        "function f(repo: PrismaClient) { return repo.invoice.findMany({ where: { tenantId: 1, deletedAt: null } }); }",
+        "function f(repo) { return repo.invoice.findMany({ where: { tenantId: 1, deletedAt: null } }); }",
+    ),
 }
 
 

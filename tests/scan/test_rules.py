@@ -11,7 +11,7 @@ import pytest
 from bhq_migrate.findings import Severity
 from bhq_migrate.scan import RULES, ScanConfig, scan
 from bhq_migrate.scan.rules import rule_for
-from tests.scan.helpers import APP, expected_markers
+from tests.scan.helpers import APP, expected_markers, scan_one
 
 FIXTURE_FILES = sorted((APP / "src").glob("*.ts"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def test_fixtures_cover_every_finding_rule_with_a_failing_case() -> None:
 
 
 def test_rule_ids_and_names_are_unique_and_stable() -> None:
-    assert [r.id for r in RULES] == [f"S00{n}" for n in range(1, 10)]
+    assert [r.id for r in RULES] == [f"S{n:03d}" for n in range(1, 12)]
     assert len({r.name for r in RULES}) == len(RULES)
 
 
@@ -71,3 +71,11 @@ def test_every_rule_is_documented_in_the_readme_section(rule) -> None:
 def test_rules_are_found_by_id_or_name_case_insensitively() -> None:
     assert rule_for("s001") is rule_for("Unscoped-Read") is RULES[0]
     assert rule_for("nope") is None
+
+
+def test_an_or_with_a_deliberate_deleted_branch_is_worded_as_such(tmp_path: Path) -> None:
+    source = ("prisma.invoice.findMany({ where: { tenantId: 1, OR: [{ deletedAt: { not: null } }, "
+              "{ id: 3 }] } });\n")
+    result = scan_one(tmp_path, source)
+    assert [(f.line, f.rule) for f in result.findings] == [(1, "S001")]
+    assert "on purpose" in result.findings[0].message

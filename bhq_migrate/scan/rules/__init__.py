@@ -2,7 +2,9 @@
 
 Call rules (``check(call, ctx, resolver)``) look at one Prisma call; raw-SQL rules
 (``check(site, issues, ctx)``) at one raw-SQL site. S007 (needs review), S008 (parse error) and S009
-(unknown suppression) are raised by other rules or by the engine; their modules hold the documentation.
+(unknown suppression) are raised by other rules or by the engine, S010 (unknown client) by the engine for
+a call that is not a recognised Prisma call, S011 (soft-deleted relation) by S001's nested checks; their
+modules hold the documentation.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from bhq_migrate.scan.rules import (
     s007_needs_review,
     s008_parse_error,
     s009_unknown_suppression,
+    s010_unknown_client,
+    s011_soft_deleted_relation,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -30,6 +34,8 @@ RULES: tuple[Rule, ...] = (
     s007_needs_review.RULE,
     s008_parse_error.RULE,
     s009_unknown_suppression.RULE,
+    s010_unknown_client.RULE,
+    s011_soft_deleted_relation.RULE,
 )
 
 CALL_CHECKS = (s001_unscoped_read.check, s002_hard_delete.check, s003_tenant_unscoped.check)

@@ -11,17 +11,18 @@ Solution: wrap the where in ``activeOnly(...)`` or add ``deletedAt: null`` (a de
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 
 from tree_sitter import Node
 
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
+from bhq_migrate.scan.models import Model
 from bhq_migrate.scan.parser import text, unwrap
 from bhq_migrate.scan.prisma_api import CREATE_METHODS, READ_METHODS
-from bhq_migrate.scan.prisma_schema import Model
-from bhq_migrate.scan.rules import s007_needs_review
-from bhq_migrate.scan.scoping import Lookup, Resolver, Verdict
+from bhq_migrate.scan.rules import s007_needs_review, s011_soft_deleted_relation
+from bhq_migrate.scan.scoping import Lookup, Resolver, Verdict, property_key
 
 RULE = Rule(
     id="S001",
@@ -50,13 +51,89 @@ def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver,
         return resolver.from_callers(
             args, lambda argument: _where_verdict(unwrap(argument), keys, resolver, depth + 1), depth
         )
-    where = resolver.lookup(args, "where")
+    where = resolver.locate(args, "where")
     if where is Lookup.ABSENT:
         return Verdict.UNSCOPED
     if where is Lookup.UNKNOWN:
         return Verdict.UNKNOWN
     assert not isinstance(where, Lookup)
-    return resolver.where_verdict(where, lambda key, _value: key in keys)
+    owner, node = where  # owner: another module's resolver when an imported function built the args
+    return owner.where_verdict(node, lambda key, _value: key in keys)
+
+
+def _or_names_key(args: Node | None, key: str, resolver: Resolver) -> bool:
+    """Does the call's where hold an ``OR`` with a branch that names the soft-delete key?"""
+    where = resolver.lookup(args, "where") if args is not None else None
+    if where is None or isinstance(where, Lookup):
+        return False
+    found = text(where)
+    return len(found) < 4000 and re.search(r"\bOR\s*:", found) is not None and re.search(
+        rf"\b{re.escape(key)}\b", found) is not None
+
+
+def _counts(call: PrismaCall, ctx: FileContext, resolver: Resolver, value: Node | None,
+            model: Model) -> Iterator[ScanFinding]:
+    """``_count: { select: { items: true | { where } } }``: a count of a soft-deletable relation counts deleted
+    rows unless its own where excludes them."""
+    selected = resolver.lookup(value, "select")
+    selected_node = unwrap(selected) if not isinstance(selected, Lookup) else None
+    if selected_node is None or selected_node.type != "object":
+        return
+    for pair in selected_node.named_children:
+        if pair.type != "pair":
+            continue
+        relation_name = text(pair.child_by_field_name("key")).strip("'\"")
+        target = ctx.catalog.list_relation_target(model, relation_name)
+        keys = _soft_test(ctx, target) if target is not None else ()
+        relation_args = unwrap(pair.child_by_field_name("value"))
+        if target is None or not keys or relation_args is None or relation_args.type in ("false", "undefined"):
+            continue
+        nested_args = relation_args if relation_args.type != "true" else None
+        if _where_verdict(nested_args, keys, resolver) is Verdict.UNSCOPED:
+            yield ctx.finding(RULE, pair.child_by_field_name("key") or pair,
+                              f"_count of {model.name}.{relation_name} counts soft-deleted {target.name} rows "
+                              f"(no {keys[0]} filter in its where)",
+                              model=target.name, method=f"{call.method}._count.{relation_name}")
+
+
+_RELATION_FILTERS = ("some", "every", "none")
+
+
+def _names(keys: tuple[str, ...]) -> Callable[[str, Node | None], bool]:
+    return lambda key, _value: key in keys
+
+
+def relation_filters(call: PrismaCall, ctx: FileContext, resolver: Resolver, where: Node | None, model: Model,
+                     depth: int = 0) -> Iterator[ScanFinding]:
+    """``where: { items: { some: { ... } } }``: a relation filter on a soft-deletable list relation matches
+    soft-deleted related rows unless its inner where excludes them."""
+    where = unwrap(where)
+    if where is not None and where.type in ("identifier", "shorthand_property_identifier"):
+        where = resolver.definition(where)
+    if where is None or where.type != "object" or depth > 3:
+        return
+    for pair in where.named_children:
+        if pair.type != "pair":
+            continue
+        key = property_key(pair) or ""
+        if key in ("AND", "OR", "NOT"):
+            continue
+        target = ctx.catalog.list_relation_target(model, key)
+        value = unwrap(pair.child_by_field_name("value"))
+        if target is None or value is None or value.type != "object":
+            continue
+        keys = _soft_test(ctx, target)
+        for inner in value.named_children:
+            operator = property_key(inner) if inner.type == "pair" else None
+            if operator not in _RELATION_FILTERS:
+                continue
+            inner_where = inner.child_by_field_name("value")
+            if keys and resolver.where_verdict(inner_where, _names(keys)) is Verdict.UNSCOPED:
+                yield ctx.finding(RULE, inner.child_by_field_name("key") or inner,
+                                  f"relation filter {model.name}.{key}.{operator} also matches soft-deleted "
+                                  f"{target.name} rows (no {keys[0]} in it)",
+                                  model=target.name, method=f"{call.method}.where.{key}.{operator}")
+            yield from relation_filters(call, ctx, resolver, inner_where, target, depth + 1)
 
 
 def caller_note(resolver: Resolver) -> str:
@@ -79,11 +156,17 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
         return
     keys = _soft_test(ctx, model)
     if keys:
-        resolver.blame = None
+        resolver.reset()
         verdict = _where_verdict(call.args, keys, resolver)
         what = (f"{call.fluent_from.name}.{call.method}() relation read" if call.fluent_from
                 else f"{model.accessor}.{call.method}()")
-        if verdict is Verdict.UNSCOPED:
+        if verdict is Verdict.UNSCOPED and _or_names_key(call.args, keys[0], resolver):
+            yield ctx.finding(RULE, call.anchor,
+                              f"{what}: one branch of an OR matches soft-deleted {model.name} rows on purpose "
+                              f"({keys[0]} named there) and the other branches match rows whatever their "
+                              f"{keys[0]}; if both are intended, suppress with a reason"
+                              + caller_note(resolver), model=model.name, method=call.method)
+        elif verdict is Verdict.UNSCOPED:
             yield ctx.finding(RULE, call.anchor,
                               f"{what} reads soft-deletable {model.name} without filtering {keys[0]}"
                               + caller_note(resolver), model=model.name, method=call.method)
@@ -92,6 +175,9 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
                               f"{what}: cannot tell whether the where excludes deleted {model.name} rows",
                               model=model.name, method=call.method)
     yield from _nested(call, ctx, resolver, call.args, model, 0)
+    where = resolver.lookup(call.args, "where") if call.args is not None else Lookup.ABSENT
+    if not isinstance(where, Lookup) and call.fluent_from is None:
+        yield from relation_filters(call, ctx, resolver, where, model)
 
 
 def _nested(call: PrismaCall, ctx: FileContext, resolver: Resolver, args: Node | None, model: Model,
@@ -112,6 +198,9 @@ def _nested(call: PrismaCall, ctx: FileContext, resolver: Resolver, args: Node |
             if pair.type != "pair":
                 continue
             relation_name = text(pair.child_by_field_name("key")).strip("'\"")
+            if relation_name == "_count":
+                yield from _counts(call, ctx, resolver, pair.child_by_field_name("value"), model)
+                continue
             target = ctx.catalog.relation_target(model, relation_name)
             if target is None:
                 continue
@@ -121,6 +210,10 @@ def _nested(call: PrismaCall, ctx: FileContext, resolver: Resolver, args: Node |
             key_node = pair.child_by_field_name("key") or pair
             nested_args = relation_args if relation_args is not None and relation_args.type != "true" else None
             keys = _soft_test(ctx, target)
+            if keys and ctx.catalog.list_relation_target(model, relation_name) is None:
+                warning = s011_soft_deleted_relation.finding(call, ctx, key_node, model, relation_name, target)
+                if warning is not None:
+                    yield warning
             if keys and ctx.catalog.list_relation_target(model, relation_name) is not None:
                 verdict = _where_verdict(nested_args, keys, resolver)
                 if verdict is Verdict.UNSCOPED:

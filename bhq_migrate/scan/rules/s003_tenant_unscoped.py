@@ -72,15 +72,16 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
             return Verdict.UNSCOPED
         if args.type in ("identifier", "shorthand_property_identifier") and resolver.definition(args) is None:
             return resolver.from_callers(args, lambda argument: args_verdict(unwrap(argument), depth + 1), depth)
-        where = resolver.lookup(args, "where")
+        where = resolver.locate(args, "where")
         if where is Lookup.ABSENT:
             return Verdict.UNSCOPED
         if where is Lookup.UNKNOWN:
             return Verdict.UNKNOWN
         assert not isinstance(where, Lookup)
-        return resolver.where_verdict(where, names_tenant, helper_scopes=False)
+        owner, node = where
+        return owner.where_verdict(node, names_tenant, helper_scopes=False)
 
-    resolver.blame = None
+    resolver.reset()
     verdict = args_verdict(call.args, 0)
     if verdict is Verdict.UNSCOPED:
         yield ctx.finding(RULE, call.anchor,

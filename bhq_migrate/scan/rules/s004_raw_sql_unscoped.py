@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan.model import FileContext, RawSqlSite, ScanFinding
 from bhq_migrate.scan.rawsql import SqlIssue
+from bhq_migrate.scan.rules import s007_needs_review
 
 RULE = Rule(
     id="S004",
@@ -28,7 +29,14 @@ RULE = Rule(
 
 def check(site: RawSqlSite, issues: list[SqlIssue], ctx: FileContext) -> Iterator[ScanFinding]:
     for issue in issues:
-        if issue.kind == "unscoped":
+        if issue.kind == "unscoped" and site.unknown_clauses:
+            # the statement was read without a clause built elsewhere (${filter}): it may hold the IS NULL
+            yield ctx.finding(s007_needs_review.RULE, site.anchor,
+                              f"{site.method}: {issue.statement} on soft-deletable \"{issue.table}\" has no "
+                              f"{issue.detail} in the SQL that can be read; a clause built elsewhere "
+                              f"(a template hole in clause position) may add it", model=issue.model,
+                              method=site.method)
+        elif issue.kind == "unscoped":
             yield ctx.finding(RULE, site.anchor,
                               f"{site.method}: {issue.statement} on soft-deletable \"{issue.table}\" without "
                               f"{issue.detail} for it", model=issue.model, method=site.method)

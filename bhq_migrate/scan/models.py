@@ -1,36 +1,30 @@
-"""Which models are soft-deletable or tenant-owned, read from the project's ``schema.prisma``.
+"""Which models are soft-deletable or tenant-owned: the scan's view of the project's ``schema.prisma``.
 
-A light line-based reader is enough: the scan needs model names, field names and types, list relations,
-``@map``/``@@map`` names (for raw SQL) and which relation carries the tenant key. Multi-file schemas
-(``prismaSchemaFolder``: a ``schema/`` folder of ``.prisma`` files) are read as one.
+The schema is read by the one shared parser (:mod:`bhq_migrate.prisma_schema`, the lark grammar that
+``audit-prisma`` uses), multi-file schemas (``prisma/schema/*.prisma``) included; this module keeps what the
+scan rules need from its parse tree: model names, ``@@map`` table names, fields with their ``@map`` columns,
+list relations and the relation that carries the tenant key. A schema that does not parse is an error
+(``file:line:column``), never a scan with no models.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bhq_migrate.errors import ConfigError
+from bhq_migrate.prisma_schema.parser import Field as SchemaField
+from bhq_migrate.prisma_schema.parser import PrismaSchema, load_schema, load_schema_files
+from bhq_migrate.scan.workspace import find_workspace
 
-SCALAR_TYPES = frozenset(
-    {"String", "Boolean", "Int", "BigInt", "Float", "Decimal", "DateTime", "Json", "Bytes", "Unsupported"}
-)
+DEFAULT_SOURCE = "<defaults>"
+"""The ``source`` of the seed plan's default catalog (no schema found)."""
 
-# Directories that never hold a project's own schema (dependencies, build output, generated clients).
-SKIPPED_DIRS = frozenset(
-    {"node_modules", ".git", "dist", "build", "out", ".next", ".turbo", ".output", "coverage", ".prisma",
-     ".vercel", ".svelte-kit", ".cache", ".yarn", ".pnpm-store"}
-)
-
-_MODEL_START = re.compile(r"^\s*model\s+(\w+)\s*\{")
-_FIELD = re.compile(r"^\s*(\w+)\s+(\w+)(\[\])?(\?)?(.*)$")
-_MAP = re.compile(r"@map\(\s*(?:name:\s*)?\"([^\"]+)\"")
-_TABLE_MAP = re.compile(r"^\s*@@map\(\s*(?:name:\s*)?\"([^\"]+)\"")
-_RELATION_FIELDS = re.compile(r"@relation\([^)]*fields:\s*\[([^\]]*)\]")
+# Folders that never hold a project's own schema (dependencies, version control, generated clients).
+SKIPPED_DIRS = frozenset({"node_modules", ".git", ".prisma", ".yarn", ".pnpm-store"})
 
 
 @dataclass
@@ -61,7 +55,7 @@ class ModelCatalog:
     models: dict[str, Model]
     soft_delete_fields: tuple[str, ...]
     tenant_fields: tuple[str, ...]
-    source: str = "<defaults>"
+    source: str = DEFAULT_SOURCE
     root: Path | None = None
     """Source files under this folder use this catalog (the folder holding the schema's project)."""
 
@@ -108,39 +102,30 @@ class ModelCatalog:
         return any(self.is_soft_deletable(m) or self.tenant_field(m) for m in self.models.values())
 
 
-def parse_schema_text(text: str) -> dict[str, Model]:
-    """Models with their fields; enums, datasources and comments are ignored."""
+def _string(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _model_field(schema_field: SchemaField) -> ModelField:
+    mapped = schema_field.attribute("map")
+    relation = schema_field.attribute("relation")
+    fields = relation.named("fields") if relation is not None else None
+    relation_fields = tuple(str(getattr(item, "name", item)) for item in fields) if isinstance(fields, tuple) else ()
+    column = _string(mapped.argument("name")) if mapped is not None else None
+    return ModelField(name=schema_field.name, type=schema_field.type_name, is_list=schema_field.is_list,
+                      column=column or schema_field.name, relation_fields=relation_fields)
+
+
+def models_from_schema(schema: PrismaSchema) -> dict[str, Model]:
+    """The scan's models (and views) from the parse tree: ``@@map`` gives the table, ``@map`` the column."""
     models: dict[str, Model] = {}
-    current: Model | None = None
-    for raw_line in text.splitlines():
-        line = raw_line.split("//", 1)[0].rstrip()
-        if current is None:
-            start = _MODEL_START.match(line)
-            if start:
-                current = Model(name=start.group(1), table=start.group(1))
-            continue
-        if line.strip().startswith("}"):
-            models[current.name] = current
-            current = None
-            continue
-        table_map = _TABLE_MAP.match(line)
-        if table_map:
-            current.table = table_map.group(1)
-            continue
-        found = _FIELD.match(line)
-        if not found or line.strip().startswith("@@"):
-            continue
-        name, type_name, list_marker, _optional, rest = found.groups()
-        column_map = _MAP.search(rest)
-        relation = _RELATION_FIELDS.search(rest)
-        relation_fields = tuple(part.strip() for part in relation.group(1).split(",")) if relation else ()
-        current.fields[name] = ModelField(
-            name=name,
-            type=type_name,
-            is_list=bool(list_marker),
-            column=column_map.group(1) if column_map else name,
-            relation_fields=relation_fields,
-        )
+    for block in (*schema.models, *schema.views):
+        table_map = block.attribute("map")
+        table = _string(table_map.argument("name")) if table_map is not None else None
+        model = Model(name=block.name, table=table or block.name)
+        for schema_field in block.fields:
+            model.fields[schema_field.name] = _model_field(schema_field)
+        models[block.name] = model
     return models
 
 
@@ -172,15 +157,15 @@ def project_root_for(schema: Path) -> Path:
 
 
 def load_catalog(schema: Path, soft_delete_fields: tuple[str, ...], tenant_fields: tuple[str, ...]) -> ModelCatalog:
+    """The catalog of one schema (a file, or a multi-file schema folder). Raises
+    :class:`~bhq_migrate.errors.PrismaSchemaError` (``file:line:column: message``) when it does not parse."""
     if not schema.exists():
         raise ConfigError(f"schema not found: {schema}")
-    models: dict[str, Model] = {}
-    for path in _schema_files(schema):
-        try:
-            models.update(parse_schema_text(path.read_text(encoding="utf-8", errors="replace")))
-        except OSError as exc:
-            raise ConfigError(f"cannot read schema {path}: {exc}") from None
-    return ModelCatalog(models, soft_delete_fields, tenant_fields, source=str(schema),
+    files = _schema_files(schema)
+    if not files:
+        raise ConfigError(f"schema folder {schema} holds no .prisma file")
+    parsed = load_schema(files[0]) if len(files) == 1 and files[0] == schema else load_schema_files(files, str(schema))
+    return ModelCatalog(models_from_schema(parsed), soft_delete_fields, tenant_fields, source=str(schema),
                         root=project_root_for(schema).resolve())
 
 
@@ -246,29 +231,46 @@ def _schema_above(start: Path) -> Path | None:
     return None
 
 
+def _schemas_under(start: Path, found: list[Path], seen: set[Path]) -> None:
+    for directory, subdirs, files in os.walk(start):
+        subdirs[:] = [d for d in subdirs if d not in SKIPPED_DIRS]
+        schema = _schema_here(Path(directory), files)
+        if schema is not None and schema not in seen and not any(
+            schema.is_relative_to(folder) for folder in seen if folder.is_dir()
+        ):
+            seen.add(schema)
+            found.append(schema)
+
+
 def discover_schemas(paths: Iterable[Path]) -> list[Path]:
-    """Every schema under the given paths (``schema.prisma``, a ``prisma/schema/`` folder, a ``package.json``
-    ``prisma.schema`` entry), skipping dependencies; if there is none, the schema of the enclosing project."""
+    """Every schema for the given paths, first found first:
+
+    1. under them (``schema.prisma``, a ``prisma/schema/`` folder, a ``package.json`` ``prisma.schema``
+       entry), skipping dependencies and generated clients;
+    2. else the enclosing project's, searching upwards but not past the repository root;
+    3. else those of the workspace packages the scanned package depends on (``"@acme/db": "workspace:*"``
+       in its ``package.json``, transitively), for one package of a monorepo whose schema sits in a sibling.
+    """
     found: list[Path] = []
     seen: set[Path] = set()
     starts = [Path(p).resolve() for p in paths]
     for start in starts:
-        if start.is_file():
-            continue
-        for directory, subdirs, files in os.walk(start):
-            subdirs[:] = [d for d in subdirs if d not in SKIPPED_DIRS]
-            schema = _schema_here(Path(directory), files)
-            if schema is not None and schema not in seen and not any(
-                schema.is_relative_to(folder) for folder in seen if folder.is_dir()
-            ):
-                seen.add(schema)
-                found.append(schema)
+        if not start.is_file():
+            _schemas_under(start, found, seen)
     if not found:
         for start in starts:
             schema = _schema_above(start)
             if schema is not None and schema not in seen:
                 seen.add(schema)
                 found.append(schema)
+    if not found:
+        for start in starts:
+            workspace = find_workspace(start)
+            owner = workspace.package_of(start) if workspace is not None else None
+            if workspace is None or owner is None:
+                continue
+            for package in workspace.dependencies(owner[1]):
+                _schemas_under(package, found, seen)
     return sorted(found)
 
 

@@ -10,6 +10,7 @@ syntax, or for a field type that names nothing, raises :class:`PrismaSchemaError
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -111,6 +112,8 @@ class Model:
     attributes: tuple[Attribute, ...]
     line: int
     column: int
+    file: str = ""
+    """The file that declares it (a multi-file schema spreads models over several)."""
 
     def attribute(self, name: str) -> Attribute | None:
         return next((attr for attr in self.attributes if attr.name == name), None)
@@ -137,6 +140,7 @@ class Enum:
     attributes: tuple[Attribute, ...]
     line: int
     column: int
+    file: str = ""
 
     def attribute(self, name: str) -> Attribute | None:
         return next((attr for attr in self.attributes if attr.name == name), None)
@@ -183,8 +187,10 @@ class PrismaSchema:
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar = resources.files("bhq_migrate.prisma").joinpath("prisma.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    grammar = resources.files("bhq_migrate.prisma_schema").joinpath("prisma.lark").read_text(encoding="utf-8")
+    # cache=True keeps the analysed grammar in the temp folder: building it costs more than parsing a large
+    # schema, on every run (lark checks the cache against the grammar and its own version).
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False, cache=True)
 
 
 # Readable names for the grammar's terminals in error messages.
@@ -250,25 +256,58 @@ def _end_position(source: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
-def parse_schema(source: str, path: str = "schema.prisma") -> PrismaSchema:
-    """Parse the text of a schema.prisma; ``path`` only names it in errors and findings."""
+def _parse_file(source: str, path: str) -> PrismaSchema:
     try:
         tree = _parser().parse(source)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, source, path) from None
-    schema = _Builder(path).schema(tree)
+    return _Builder(path).schema(tree)
+
+
+def parse_schema(source: str, path: str = "schema.prisma") -> PrismaSchema:
+    """Parse the text of a schema.prisma; ``path`` only names it in errors and findings."""
+    schema = _parse_file(source, path)
     _validate(schema)
     return schema
 
 
-def load_schema(path: Path) -> PrismaSchema:
+def _read(path: Path) -> str:
+    """The file's text; a binary or non-UTF-8 file is an error that names the line of the first bad byte."""
     try:
-        source = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise PrismaSchemaError(f"{path}: not valid UTF-8") from None
+        raw = path.read_bytes()
     except OSError as exc:
-        raise PrismaSchemaError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_schema(source, str(path))
+        raise PrismaSchemaError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise PrismaSchemaError(f"{path}:{line}: not valid UTF-8 (a binary file?)") from None
+    nul = source.find("\x00")
+    if nul >= 0:
+        raise PrismaSchemaError(f"{path}:{source.count(chr(10), 0, nul) + 1}: NUL byte (a binary file?)")
+    return source
+
+
+def load_schema(path: Path) -> PrismaSchema:
+    return parse_schema(_read(path), str(path))
+
+
+def load_schema_files(paths: Sequence[Path], name: str) -> PrismaSchema:
+    """A multi-file schema (``prisma/schema/*.prisma``): every file parsed on its own, then validated as one
+    schema, so a field may name a model declared in a sibling file. ``name`` names the whole in findings;
+    each model keeps the file that declares it."""
+    parts = [_parse_file(_read(path), str(path)) for path in paths]
+    schema = PrismaSchema(
+        path=name,
+        datasources=tuple(b for part in parts for b in part.datasources),
+        generators=tuple(b for part in parts for b in part.generators),
+        models=tuple(m for part in parts for m in part.models),
+        views=tuple(m for part in parts for m in part.views),
+        composite_types=tuple(m for part in parts for m in part.composite_types),
+        enums=tuple(e for part in parts for e in part.enums),
+    )
+    _validate(schema)
+    return schema
 
 
 class _Builder:
@@ -323,7 +362,7 @@ class _Builder:
         attributes = tuple(
             self.attribute(c) for c in tree.children if isinstance(c, Tree) and c.data == "block_attribute"
         )
-        return Model(name, kind, fields, attributes, tree.meta.line, tree.meta.column)
+        return Model(name, kind, fields, attributes, tree.meta.line, tree.meta.column, self.path)
 
     def field(self, tree: Tree[Token]) -> Field:
         name_token = tree.children[0]
@@ -359,7 +398,8 @@ class _Builder:
                 values.append(EnumValue(str(token), value_attributes, token.line or 0, token.column or 0))
             elif child.data == "block_attribute":
                 attributes.append(self.attribute(child))
-        return Enum(str(tree.children[0]), tuple(values), tuple(attributes), tree.meta.line, tree.meta.column)
+        return Enum(str(tree.children[0]), tuple(values), tuple(attributes), tree.meta.line, tree.meta.column,
+                    self.path)
 
     def attribute(self, tree: Tree[Token]) -> Attribute:
         name_tree = tree.children[0]
@@ -423,22 +463,23 @@ def _validate(schema: PrismaSchema) -> None:
     for block in blocks:
         if block.name in declared:
             raise PrismaSchemaError(
-                f"{schema.path}:{block.line}:{block.column}: {block.name!r} is already declared at line "
-                f"{declared[block.name]}"
+                f"{block.file or schema.path}:{block.line}:{block.column}: {block.name!r} is already declared "
+                f"at line {declared[block.name]}"
             )
         declared[block.name] = block.line
     known_schemas = set(schema.datasource_schemas)
     for model in (*schema.models, *schema.views, *schema.composite_types):
+        where = model.file or schema.path
         seen: set[str] = set()
         for fld in model.fields:
             if fld.name in seen:
                 raise PrismaSchemaError(
-                    f"{schema.path}:{fld.line}:{fld.column}: field {fld.name!r} is declared twice in {model.name}"
+                    f"{where}:{fld.line}:{fld.column}: field {fld.name!r} is declared twice in {model.name}"
                 )
             seen.add(fld.name)
             if fld.type_name not in SCALAR_TYPES and fld.type_name not in declared:
                 raise PrismaSchemaError(
-                    f"{schema.path}:{fld.line}:{fld.column}: type {fld.type_name!r} of field "
+                    f"{where}:{fld.line}:{fld.column}: type {fld.type_name!r} of field "
                     f"{model.name}.{fld.name} is neither a scalar type nor a declared model, enum or type"
                 )
         schema_attribute = model.attribute("schema")
@@ -446,11 +487,11 @@ def _validate(schema: PrismaSchema) -> None:
             target = schema_attribute.positional()
             if not known_schemas:
                 raise PrismaSchemaError(
-                    f"{schema.path}:{schema_attribute.line}:{schema_attribute.column}: @@schema needs the "
+                    f"{where}:{schema_attribute.line}:{schema_attribute.column}: @@schema needs the "
                     'datasource to list its schemas (schemas = ["public", ...])'
                 )
             if target not in known_schemas:
                 raise PrismaSchemaError(
-                    f"{schema.path}:{schema_attribute.line}:{schema_attribute.column}: schema {target!r} is not "
+                    f"{where}:{schema_attribute.line}:{schema_attribute.column}: schema {target!r} is not "
                     f"in the datasource's schemas {sorted(known_schemas)}"
                 )
