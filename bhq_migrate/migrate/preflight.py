@@ -223,7 +223,7 @@ def _duplicate_problems(conn: Connection, needs: _Needs, facts: dict[TableKey, _
     for plan_id, statement, table, columns, predicate, index_name in needs.unique_builds:
         if table not in facts or any(column not in facts[table].columns for column in columns):
             continue  # already reported as missing
-        duplicates = _find_duplicates(conn, table, columns, predicate, "id" in facts[table].columns)
+        duplicates = find_duplicates(conn, table, columns, predicate, "id" in facts[table].columns)
         if not duplicates:
             continue
         shown = ", ".join(f'"{c}"' for c in columns)
@@ -242,7 +242,7 @@ def _duplicate_problems(conn: Connection, needs: _Needs, facts: dict[TableKey, _
     return problems
 
 
-def _find_duplicates(
+def find_duplicates(
     conn: Connection, table: TableKey, columns: list[str], predicate: str | None, has_id: bool
 ) -> list[tuple[tuple[Any, ...], int, list[Any]]]:
     # NULLs never collide in a unique index, so rows with a NULL key column cannot be duplicates.

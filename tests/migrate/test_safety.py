@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from bhq_migrate.baseline.loader import plant_duplicate_contacts
 from bhq_migrate.errors import BadPlan, LockBusy, LockTimeout, PlanChanged, PreflightFailed
-from bhq_migrate.migrate.runner import ADVISORY_LOCK_KEY, ApplyOptions, apply
+from bhq_migrate.migrate.runner import ADVISORY_LOCK_KEY, ApplyOptions, Event, apply
 from tests.conftest import PLANS_DIR
 from tests.helpers import REPO_ROOT, column_type, query, scalar, schema_fingerprint
 
@@ -115,11 +114,13 @@ def test_lock_held_on_invoice_times_out_retries_then_names_the_blocker(baseline_
 def test_a_blocker_that_goes_away_lets_the_retry_succeed(baseline_db: str) -> None:
     with psycopg.connect(baseline_db) as blocker:
         blocker.execute('LOCK TABLE "Invoice" IN ACCESS SHARE MODE')
-        release = threading.Timer(0.4, blocker.rollback)
-        release.start()
+
+        def release_on_first_retry(event: Event) -> None:  # an event, not a timer: deterministic under load
+            if event.kind == "retry" and blocker.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                blocker.rollback()
+
         result = apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR, lock_timeout="100ms", retries=5,
-                                                 retry_backoff=0.2))
-        release.join()
+                                                 retry_backoff=0.2), release_on_first_retry)
     assert result.outcomes[0].status == "applied" and result.outcomes[0].attempts > 1
 
 
