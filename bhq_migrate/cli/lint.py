@@ -16,7 +16,9 @@ from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.lint import RULES, LintFinding, LintOptions, lint_paths
 from bhq_migrate.migrate.plan_report import PlanReport, build_plan_report
+from bhq_migrate.migrate.steps import PlanSteps
 from bhq_migrate.report.sarif import to_sarif
+from bhq_migrate.report.steps_console import steps_lines
 from bhq_migrate.resources import default_plans_dir
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -129,6 +131,15 @@ def _print_plan_report(report: PlanReport) -> None:
         for statement in plan.statements:
             for finding in statement.findings:
                 _print_finding(finding, indent="  ")
+        if plan.progress:
+            _out(f"  [magenta]{escape(plan.progress)}[/]: apply (--online or plain) resumes it")
+        if plan.online_steps:
+            _out("  with [bold]apply --online[/]:")
+            states = {(plan.id, n): state for n, state in report.step_states.get(plan.id, {}).items()}
+            for line in steps_lines([PlanSteps(plan=plan.id, name=plan.name, steps=plan.online_steps)], states):
+                _out(f"  {line}")
+    for recommendation in report.recommendations:
+        _out(f"\n[yellow]recommendation:[/] {escape(recommendation)}")
     if report.preflight:
         _out("\n[bold]pre-flight:[/]")
         for problem in report.preflight:
@@ -147,6 +158,9 @@ def plan(
     database_url: str | None = typer.Option(None, "--database-url", help=DATABASE_URL_HELP),
     plans_dir: Path | None = typer.Option(None, "--plans-dir", help="Plan directory (default: the shipped plans)."),
     with_optional: bool = typer.Option(False, "--with-optional", help="Include optional plans (003_hardening)."),
+    blocking_threshold: float = typer.Option(
+        1.0, "--blocking-threshold", min=0, help="Recommend apply --online when a plain apply would hold a "
+        "write-blocking lock longer than this many seconds (estimated from the catalog's sizes)."),
     output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),
 ) -> None:
     """Show what `apply` would do, without writing anything: per statement the lock, the table's size,
@@ -156,7 +170,8 @@ def plan(
     """
     url = guarded(lambda: resolve_url(database_url))
     directory = plans_dir or default_plans_dir()
-    report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional), url)
+    report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional,
+                                                      blocking_threshold=blocking_threshold), url)
     if output_format is PlanFormat.json:
         payload = report.model_dump(mode="json")
         payload["summary"] = _summary(report.active_findings)

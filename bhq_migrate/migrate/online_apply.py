@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from bhq_migrate.errors import BlockingRefused, DuplicateKeys, PlanFailed
 from bhq_migrate.migrate import checkpoints, history, online
 from bhq_migrate.migrate.online import AfterSwap
-from bhq_migrate.migrate.preflight import DUPLICATE_SAMPLE, find_duplicates
+from bhq_migrate.migrate.preflight import DUPLICATE_SAMPLE, find_duplicates, result_type_tables
 from bhq_migrate.migrate.runner import (
     ApplyOptions,
     Event,
@@ -41,7 +41,7 @@ from bhq_migrate.migrate.runner import (
     _record_prisma,
     _with_retries,
 )
-from bhq_migrate.migrate.steps import PlanSteps, Step, blocking_holds, derive_all, result_type_tables
+from bhq_migrate.migrate.steps import PlanSteps, Step, blocking_holds, derive_all
 from bhq_migrate.plans import Plan
 
 Connection = psycopg.Connection[Any]
@@ -400,12 +400,7 @@ def advice(conn: Connection, pending: list[Plan], in_progress: dict[str, history
            planned: list[PlanSteps], options: ApplyOptions) -> Advice:
     """What apply says before it starts: result types that change, and when --online would be better."""
     fresh = [plan for plan in pending if plan.id not in in_progress]
-    changes = [
-        f"{table}: queries returning its retyped column(s) change result type; sessions holding prepared "
-        f"statements (Prisma, PgBouncer transaction pooling with prepared statements, psycopg prepare) fail with "
-        f"'cached plan must not change result type' (SQLSTATE 0A000) until they reconnect: restart the "
-        f"application or recycle the pooler (PgBouncer RECONNECT) right after, e.g. with --after-swap CMD"
-        for _key, table in result_type_tables(fresh)]
+    changes = [table for _key, table in result_type_tables(fresh)]  # pre-flight's warning says what to do
     recommendations: list[str] = []
     if not options.online and fresh:
         from bhq_migrate.lint.catalog import load_catalog

@@ -152,6 +152,47 @@ def run_preflight(
     problems = _missing_objects(needs, facts)
     problems += _retype_problems(conn, needs, facts, slow_rewrite_seconds, online_tables)
     problems += _duplicate_problems(conn, needs, facts)
+    problems += _result_type_problems(plans, facts)
+    return problems
+
+
+def result_type_tables(plans: Sequence[Plan]) -> list[tuple[tuple[str, str], str]]:
+    """Existing tables (not created by ``plans``) whose columns ``ALTER COLUMN ... TYPE`` changes: every query
+    returning them changes result type, which a server-side prepared statement cannot survive."""
+    created: set[tuple[str, str]] = set()
+    found: dict[tuple[str, str], str] = {}
+    for plan in plans:
+        for statement in plan.statements:
+            for raw in parse_sql(statement.sql):
+                node = raw.stmt
+                if isinstance(node, ast.CreateStmt):
+                    created.add((node.relation.schemaname or "public", node.relation.relname))
+                if isinstance(node, ast.AlterTableStmt) and node.relation is not None and any(
+                        cmd.subtype == AlterTableType.AT_AlterColumnType for cmd in node.cmds or ()):
+                    key = (node.relation.schemaname or "public", node.relation.relname)
+                    if key not in created:
+                        found.setdefault(key, display(key))
+    return list(found.items())
+
+
+RESULT_TYPE_ADVICE = (
+    "sessions holding prepared statements on it (Prisma, psycopg prepare, PgBouncer with prepared statements) "
+    "fail with 'cached plan must not change result type' (SQLSTATE 0A000) until they reconnect: restart the "
+    "application or recycle the pooler (PgBouncer RECONNECT) right after; apply --after-swap CMD runs a command "
+    "at that moment"
+)
+
+
+def _result_type_problems(plans: Sequence[Plan], facts: dict[TableKey, _TableFacts]) -> list[PreflightProblem]:
+    problems: list[PreflightProblem] = []
+    for plan in plans:
+        for key, table in result_type_tables([plan]):
+            if key in facts:
+                problems.append(PreflightProblem(
+                    plan=plan.id, severity="warning", code="result-types-change",
+                    message=f"{table}: queries returning its retyped column(s) change result type; "
+                    f"{RESULT_TYPE_ADVICE}",
+                ))
     return problems
 
 

@@ -42,8 +42,8 @@ from bhq_migrate.lint.engine import LintFinding, check_before_apply
 from bhq_migrate.migrate import history, online
 from bhq_migrate.migrate.blockers import describe_blockers, describe_lock_holder
 from bhq_migrate.migrate.online import AfterSwap, OnlineRetype, TableRetype
-from bhq_migrate.migrate.preflight import PreflightProblem, run_preflight
-from bhq_migrate.migrate.steps import PlanSteps, result_type_tables
+from bhq_migrate.migrate.preflight import PreflightProblem, result_type_tables, run_preflight
+from bhq_migrate.migrate.steps import PlanSteps
 from bhq_migrate.plans import Plan, Statement, load_plans
 from bhq_migrate.resources import default_plans_dir
 
@@ -93,7 +93,7 @@ class ApplyOptions(BaseModel):
     """Recommend --online when a plain apply would hold a write-blocking lock longer than this (seconds)."""
 
 
-PlanState = Literal["applied", "pending", "changed", "optional"]
+PlanState = Literal["applied", "pending", "changed", "optional", "in progress"]
 
 
 class PlanOutcome(BaseModel):
@@ -127,7 +127,8 @@ class ApplyResult(BaseModel):
 
     @property
     def applied(self) -> list[PlanOutcome]:
-        return [o for o in self.outcomes if o.status in ("applied", "rolled-back (dry run)")]
+        return [o for o in self.outcomes
+                if o.status in ("applied", "rolled-back (dry run)", "not run (online dry run)")]
 
 
 class Event(BaseModel):
@@ -546,10 +547,15 @@ def _first_line(statement: Statement) -> str:
     return line if len(line) <= 90 else line[:87] + "..."
 
 
-def plan_states(plans: Sequence[Plan], applied: dict[str, history.HistoryRow]) -> dict[str, PlanState]:
+def plan_states(
+    plans: Sequence[Plan], applied: dict[str, history.HistoryRow],
+    in_progress: dict[str, history.PlanProgress] | None = None,
+) -> dict[str, PlanState]:
     states: dict[str, PlanState] = {}
     for plan in plans:
-        if plan.id in applied:
+        if plan.id not in applied and plan.id in (in_progress or {}):
+            states[plan.id] = "in progress"
+        elif plan.id in applied:
             states[plan.id] = "applied" if applied[plan.id].sha256 == plan.sha256 else "changed"
         else:
             states[plan.id] = "optional" if plan.optional else "pending"

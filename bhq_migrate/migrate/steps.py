@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.stream import RawStream
 from pydantic import BaseModel, ConfigDict
@@ -449,24 +449,4 @@ def blocking_holds(plans: Sequence[Plan], catalog: Catalog) -> list[BlockingHold
     return holds
 
 
-def result_type_tables(plans: Sequence[Plan]) -> list[tuple[tuple[str, str], str]]:
-    """Existing tables (not created by ``plans``) whose columns ``ALTER COLUMN ... TYPE`` changes: every query
-    returning them changes result type, which a server-side prepared statement cannot survive."""
-    created: set[tuple[str, str]] = set()
-    found: dict[tuple[str, str], str] = {}
-    for plan in plans:
-        for statement in plan.statements:
-            for raw in parse_sql(statement.sql):
-                node = raw.stmt
-                if isinstance(node, ast.CreateStmt):
-                    created.add((node.relation.schemaname or "public", node.relation.relname))
-                if isinstance(node, ast.AlterTableStmt) and node.relation is not None and any(
-                        cmd.subtype == AlterTableType.AT_AlterColumnType for cmd in node.cmds or ()):
-                    key = (node.relation.schemaname or "public", node.relation.relname)
-                    if key not in created:
-                        found.setdefault(key, display_name(f"{key[0]}.{key[1]}"))
-    return list(found.items())
-
-
-__all__ = ["STEP_KINDS", "BlockingHold", "PlanSteps", "Step", "blocking_holds", "derive_all", "derive_steps",
-           "result_type_tables"]
+__all__ = ["STEP_KINDS", "BlockingHold", "PlanSteps", "Step", "blocking_holds", "derive_all", "derive_steps"]

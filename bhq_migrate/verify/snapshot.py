@@ -150,6 +150,8 @@ class Snapshot:
     constraints: Mapping[tuple[QName, str], Constraint]
     history: Mapping[str, HistoryEntry] | None
     """Applied plans by id; None when the history table does not exist."""
+    in_progress: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Plans ``apply --online`` started and did not finish: id -> the steps not done yet."""
     round_trips: int = 0
     elapsed_ms: float = 0.0
     indexes_by_table: Mapping[QName, tuple[Index, ...]] = field(default_factory=dict)
@@ -231,6 +233,7 @@ def read_snapshot(
         indexes=snapshot.indexes,
         constraints=snapshot.constraints,
         history=snapshot.history,
+        in_progress=snapshot.in_progress,
         round_trips=counted.round_trips,
         elapsed_ms=elapsed,
         indexes_by_table=snapshot.indexes_by_table,
@@ -246,7 +249,7 @@ def _read(
     detail: tuple[QName, ...] | None,
     audits: AuditQuery | None,
 ) -> Snapshot:
-    ((server_version, has_history, in_scope),) = counted.execute(
+    ((server_version, has_history, has_steps, in_scope),) = counted.execute(
         catalog_sql("context"), {"schemas": list(schemas) or None}
     )
     params: dict[str, Any] = {
@@ -310,6 +313,9 @@ def _read(
     history: dict[str, HistoryEntry] | None = None
     if has_history:
         history = {row[0]: HistoryEntry(*row) for row in counted.execute(catalog_sql("history"))}
+    in_progress: dict[str, tuple[str, ...]] = {}
+    if has_steps:
+        in_progress = {plan_id: tuple(missing) for plan_id, missing in counted.execute(catalog_sql("steps"))}
 
     return Snapshot(
         server_version=server_version,
@@ -318,6 +324,7 @@ def _read(
         indexes=index_map,
         constraints=constraint_map,
         history=history,
+        in_progress=in_progress,
         indexes_by_table={qname: tuple(items) for qname, items in by_table.items()},
         constraints_by_table={qname: tuple(items) for qname, items in constraints_by_table.items()},
         audit_rows={rule_id: tuple(sorted(rows, key=repr)) for rule_id, rows in audit_rows.items()},
