@@ -84,18 +84,12 @@ def run_plan(
             "resuming there")))
     on_event(Event(kind="plan-start", plan=plan.id, total=total, text=plan.name))
     online_options = options.model_copy(update={"lock_timeout": options.online_lock_timeout})
-    for step in plan_steps.steps:
-        if states.get(step.number) == "done":
-            continue
-        label = f"{plan.id}/{step.number}"
-        checkpoints.reached(f"{label} start")
-        on_event(Event(kind="online", plan=plan.id, statement=0, total=0,
-                       text=f"{plan.id} step {step.number}/{total}: {step.summary()}"))
-        on_event(Event(kind="statement", plan=plan.id, statement=step.number, total=total, text=step.summary(),
-                       elapsed=time.monotonic() - started))
-        runner = _RUNNERS[step.kind]
-        runner(conn, plan, step, total, states.get(step.number, "pending"), online_options, on_event, run)
-        checkpoints.reached(f"{label} done")
+    conn.execute("SELECT set_config('lock_timeout', %s, false)", (online_options.lock_timeout,))
+    try:
+        _run_steps(conn, plan, plan_steps, states, online_options, on_event, run, started)
+    finally:
+        if not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            conn.execute("SELECT set_config('lock_timeout', %s, false)", (options.lock_timeout,))
     duration_ms = int((time.monotonic() - started) * 1000)
     with conn.transaction():
         history.record(conn, plan, duration_ms)
@@ -106,6 +100,23 @@ def run_plan(
     on_event(Event(kind="plan-done", plan=plan.id, total=total, elapsed=duration_ms / 1000))
     return PlanOutcome(id=plan.id, name=plan.name, duration_ms=duration_ms, statements=len(plan.statements),
                        attempts=1, status="applied", changes=[s.summary() for s in plan_steps.steps])
+
+
+def _run_steps(conn: Connection, plan: Plan, plan_steps: PlanSteps, states: dict[int, str], options: ApplyOptions,
+               on_event: EventSink, run: OnlineRun, started: float) -> None:
+    total = len(plan_steps.steps)
+    for step in plan_steps.steps:
+        if states.get(step.number) == "done":
+            continue
+        label = f"{plan.id}/{step.number}"
+        checkpoints.reached(f"{label} start")
+        on_event(Event(kind="online", plan=plan.id, statement=0, total=0,
+                       text=f"{plan.id} step {step.number}/{total}: {step.summary()}"))
+        on_event(Event(kind="statement", plan=plan.id, statement=step.number, total=total, text=step.summary(),
+                       elapsed=time.monotonic() - started))
+        runner = _RUNNERS[step.kind]
+        runner(conn, plan, step, total, states.get(step.number, "pending"), options, on_event, run)
+        checkpoints.reached(f"{label} done")
 
 
 StepRunner = Callable[[Connection, Plan, Step, int, str, ApplyOptions, EventSink, OnlineRun], None]

@@ -222,7 +222,7 @@ def _index_step(builder: _Builder, statement: AnalysedStatement, node: ast.Index
                                             "not be found again; name the index")
         return
     node.concurrent = True
-    sql_text = RawStream()(node)
+    sql_text = RawStream()(node).strip()
     schema = node.relation.schemaname or "public"
     builder.add(kind="index", sql=[sql_text], lines=[line], table=statement.effect.object,
                 lock=LockMode.SHARE_UPDATE_EXCLUSIVE.value, schema_name=schema, table_name=node.relation.relname,
@@ -242,7 +242,7 @@ def _drop_index_step(
         return
     node.concurrent = True
     schema, _, index = qualified.partition(".")
-    builder.add(kind="drop-index", sql=[RawStream()(node)], lines=[line], table=table,
+    builder.add(kind="drop-index", sql=[RawStream()(node).strip()], lines=[line], table=table,
                 lock=LockMode.SHARE_UPDATE_EXCLUSIVE.value, schema_name=schema, index_name=index,
                 table_name=table.partition(".")[2], effect=Effect.CATALOG, description=f"index {index} dropped "
                 "concurrently")
@@ -276,8 +276,8 @@ def _alter_table(
                         changes_result_types=True,
                         description=f"{', '.join(columns)} -> bigint: shadow column(s), copy trigger, backfill in "
                                     f"time-sized batches, short swap, ANALYZE")
-            # The plan's own statement now finds bigint columns: a catalog-only no-op (no rewrite).
-            builder.catalog_statement(statement, statement.unit.sql, existing, _lock_text(statement))
+            # The retype step does what the statement says. Running the statement after it would change nothing
+            # but would take ACCESS EXCLUSIVE once more and discard the statistics ANALYZE just gathered.
             return
         _blocking(builder, statement, line, f"ALTER COLUMN TYPE rewrites the table: {why}")
         return
@@ -288,7 +288,7 @@ def _alter_table(
             _blocking(builder, statement, line, "an unnamed constraint cannot be validated separately; name it")
             return
         cmds[0].def_.skip_validation = True
-        builder.catalog_statement(statement, RawStream()(node), existing, _lock_text(statement))
+        builder.catalog_statement(statement, RawStream()(node).strip(), existing, _lock_text(statement))
         _validate_step(builder, statement, key, name, line)
         return
     if statement.effect.effect in (Effect.NONE, Effect.CATALOG):
@@ -339,7 +339,7 @@ def _do_block(
         name = _not_valid(cmds[0]) if len(cmds) == 1 else None
         if name and found >= 0:
             cmds[0].def_.skip_validation = True
-            rewritten = RawStream()(node)
+            rewritten = RawStream()(node).strip()
             text = text[:found] + rewritten + text[found + len(body.unit.sql):]
             cursor = found + len(rewritten)
             relation = node.relation
@@ -445,7 +445,7 @@ def blocking_holds(plans: Sequence[Plan], catalog: Catalog) -> list[BlockingHold
             continue  # statement by statement: no lock outlives its statement
         for table, (index, mode) in first.items():
             holds.append(BlockingHold(plan=plan.id, table=display_name(table), lock=mode.value,
-                                      seconds=round(sum(costs[index:]), 2)))
+                                      seconds=round(sum(costs[index:]), 4)))
     return holds
 
 
