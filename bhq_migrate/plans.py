@@ -24,6 +24,7 @@ from bhq_migrate.errors import BadPlan
 
 PLAN_FILENAME = re.compile(r"^(?P<id>\d{3,})_(?P<name>[a-z0-9_]+)\.sql$")
 _HEADER = re.compile(r"^--\s*(?P<key>transactional|optional|depends|description)\s*:\s*(?P<value>.*?)\s*$")
+_LONG_NEAR = re.compile(r'at or near "(?P<near>.{41,})"$')  # an unterminated quote quotes the rest of the file
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
@@ -103,12 +104,38 @@ def parse_error_position(sql: str) -> tuple[str, int]:
     try:
         pg_parser.parse_sql(stand_in)
     except pg_parser.ParseError as exc:
-        return str(exc.args[0]), int(exc.args[1]) if len(exc.args) > 1 else 0
+        return _syntax_message(exc), _error_offset(exc, sql)
     try:  # the stand-in parsed (the error depended on a non-ASCII character): use pglast's own answer
         pg_parser.parse_sql(sql)
     except pg_parser.ParseError as exc:
-        return str(exc.args[0]), min(int(exc.args[1]) if len(exc.args) > 1 else 0, len(sql))
+        return _syntax_message(exc), _error_offset(exc, sql)
     return "syntax error", 0
+
+
+def scan_error_position(sql: str) -> tuple[str, int]:
+    """Like :func:`parse_error_position`, for text the scanner rejects (an unterminated quote or comment)."""
+    for text in ("".join(char if ord(char) < 128 else "x" for char in sql), sql):
+        try:
+            pg_parser.scan(text)
+        except pg_parser.ParseError as exc:
+            return _syntax_message(exc), _error_offset(exc, sql)
+    return "syntax error", 0
+
+
+def _syntax_message(exc: pg_parser.ParseError) -> str:
+    """PostgreSQL's message, always saying it is a syntax error ("unterminated quoted string" alone does not)."""
+    message = " ".join(str(exc.args[0] if exc.args else "syntax error").split())  # one line, even for "'abc;\n"
+    message = _LONG_NEAR.sub(lambda match: f'at or near "{match["near"][:40]}..."', message)
+    return message if message.startswith("syntax error") else f"syntax error: {message}"
+
+
+def _error_offset(exc: pg_parser.ParseError, sql: str) -> int:
+    """The error's character offset; at the end of the text's last line when PostgreSQL gives none (an error
+    "at end of input", e.g. a truncated ``CREATE TABLE x (id int``)."""
+    location = exc.args[1] if len(exc.args) > 1 else None
+    if location is None:
+        return len(sql.rstrip())
+    return min(int(location), len(sql))
 
 
 def skip_comments(chunk: str) -> int:

@@ -181,7 +181,7 @@ def declaration_line(source: str, key_path: str, cache: dict[str, list[str]]) ->
     if source not in cache:
         try:
             cache[source] = Path(source).read_text(encoding="utf-8").splitlines()
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             cache[source] = []
     lines = cache[source]
     parts = re.findall(r'"[^"]*"|[^."\[\]]+', key_path)

@@ -289,6 +289,8 @@ def load_checks_file(path: Path) -> ChecksFile:
     """Parse and validate one file; any problem is a ConfigError naming the file and the key path."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
