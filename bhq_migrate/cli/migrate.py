@@ -102,7 +102,9 @@ class _Progress:
 
 
 def _render_apply(result: ApplyResult) -> None:
-    title = "Dry run (rolled back) on" if result.dry_run else "Applied to"
+    title = "Applied to"
+    if result.dry_run:
+        title = "Dry run (nothing changed) on" if result.steps else "Dry run (rolled back) on"
     stdout.print(f"{title} [bold]{escape(result.database)}[/]")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column in ("plan", "name", "result", "statements", "time"):
@@ -119,9 +121,8 @@ def _render_apply(result: ApplyResult) -> None:
         for outcome in result.applied:
             for change in outcome.changes:
                 stdout.print(f"  [cyan]would run[/] {escape(change)}")
-    if result.steps and (result.dry_run or any(o.status == "applied" for o in result.outcomes)):
-        if result.dry_run:
-            stdout.print("Steps apply --online would run (nothing was changed):")
+    if result.steps and result.dry_run:
+        stdout.print("Steps apply --online would run (nothing was changed):")
         for line in steps_lines(result.steps):
             stdout.print(line)
     for retyped in result.online:

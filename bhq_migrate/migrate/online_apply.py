@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -331,8 +332,9 @@ def run_after_swap(plan_id: str, table: str, key: tuple[str, str], options: Appl
     env = {**os.environ, "BHQ_MIGRATE_TABLE": table, "BHQ_MIGRATE_SCHEMA": key[0], "BHQ_MIGRATE_TABLE_NAME": key[1],
            "BHQ_MIGRATE_PLAN": plan_id}
     try:
+        # Its output goes to stderr: stdout carries apply's own result (JSON with --format json).
         code = subprocess.run(options.after_swap, shell=True, env=env, timeout=options.after_swap_timeout,
-                              check=False).returncode
+                              check=False, stdout=sys.stderr, stdin=subprocess.DEVNULL).returncode
     except subprocess.TimeoutExpired:
         code = -1
     runs.append(AfterSwap(plan=plan_id, table=table, exit_code=code))
