@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from bhq_migrate.errors import BlockingRefused, DuplicateKeys, LockTimeout
+from bhq_migrate.errors import BlockingRefused, DuplicateKeys, LockTimeout, PlanChanged
 from bhq_migrate.lint.catalog import Catalog, TableSize
 from bhq_migrate.migrate import checkpoints
 from bhq_migrate.migrate.online import next_batch_rows
@@ -460,3 +460,37 @@ def test_online_cli_rejects_bad_combinations(baseline_db: str) -> None:
     assert both.returncode == 2 and "--online-retype" in both.stderr
     single = run_cli("apply", "--online", "--single-transaction", env={"DATABASE_URL": baseline_db})
     assert single.returncode == 2 and "--single-transaction" in single.stderr
+
+
+def test_the_optional_plans_dynamic_do_block_is_named_and_refused_without_allow_blocking(migrated_db: str) -> None:
+    options = ApplyOptions(plans_dir=PLANS_DIR, online=True, with_optional=True)
+    with pytest.raises(BlockingRefused) as refused:
+        apply(migrated_db, options)
+    assert "plan 003" in str(refused.value) and "dynamic SQL" in str(refused.value)
+    assert steps_rows(migrated_db) == []
+    result = apply(migrated_db, options.model_copy(update={"allow_blocking": True}))
+    assert [o.status for o in result.outcomes][-1] == "applied"
+    assert verify(migrated_db, VerifyOptions(plans_dir=PLANS_DIR)).ok
+
+
+def test_a_plan_in_progress_must_be_finished_from_the_file_it_started_with(
+    baseline_db: str, tmp_path: Path, hooked: list[Callable[[str], None]],
+) -> None:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    for source in PLANS_DIR.glob("00[12]_*.sql"):
+        (plans / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def stop(label: str) -> None:
+        if label == "001/3 start":
+            raise KeyboardInterrupt  # stands in for a kill: the run stops between steps
+
+    hooked.append(stop)
+    with pytest.raises(KeyboardInterrupt):
+        apply(baseline_db, ApplyOptions(plans_dir=plans, online=True, online_batch_ms=0))
+    hooked.clear()
+    edited = next(plans.glob("001_*.sql"))
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    with pytest.raises(PlanChanged) as changed:
+        apply(baseline_db, ApplyOptions(plans_dir=plans))
+    assert "half-applied" in str(changed.value) and "step 3 of" in str(changed.value)
