@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from bhq_migrate.errors import BlockingRefused, DuplicateKeys, PlanFailed
 from bhq_migrate.migrate import checkpoints, history, online
+from bhq_migrate.migrate.blockers import cancel_autovacuum, statement_tables
 from bhq_migrate.migrate.online import AfterSwap
 from bhq_migrate.migrate.preflight import DUPLICATE_SAMPLE, find_duplicates, result_type_tables
 from bhq_migrate.migrate.runner import (
@@ -116,8 +117,25 @@ def _run_steps(conn: Connection, plan: Plan, plan_steps: PlanSteps, states: dict
         on_event(Event(kind="statement", plan=plan.id, statement=step.number, total=total, text=step.summary(),
                        elapsed=time.monotonic() - started))
         runner = _RUNNERS[step.kind]
-        runner(conn, plan, step, total, states.get(step.number, "pending"), options, on_event, run)
+        runner(conn, plan, step, total, states.get(step.number, "pending"), options,
+               _yielding_vacuum(conn, step, on_event), run)
         checkpoints.reached(f"{label} done")
+
+
+def _yielding_vacuum(conn: Connection, step: Step, on_event: EventSink) -> EventSink:
+    """Passes events on; before each retry of ``step``, cancels an autovacuum in its way (see
+    blockers.cancel_autovacuum): the retry comes after the failed attempt's rollback, so the session is free."""
+    tables = [sql.Identifier(step.schema_name, step.table_name).as_string(None)] if step.table_name else []
+    for statement in step.sql:
+        tables += statement_tables(statement)
+
+    def sink(event: Event) -> None:
+        if event.kind == "retry" and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            for text in cancel_autovacuum(conn, tables):
+                on_event(Event(kind="warning", plan=event.plan, text=f"autovacuum in the way: {text}"))
+        on_event(event)
+
+    return sink
 
 
 StepRunner = Callable[[Connection, Plan, Step, int, str, ApplyOptions, EventSink, OnlineRun], None]
