@@ -489,6 +489,8 @@ def test_a_plan_in_progress_must_be_finished_from_the_file_it_started_with(
     with pytest.raises(KeyboardInterrupt):
         apply(baseline_db, ApplyOptions(plans_dir=plans, online=True, online_batch_ms=0))
     hooked.clear()
+    dry = apply(baseline_db, ApplyOptions(plans_dir=plans, dry_run=True))  # a plain dry run skips it, untouched
+    assert dry.outcomes[0].status == "not run (online dry run)" and steps_rows(baseline_db)[2][2] == "pending"
     edited = next(plans.glob("001_*.sql"))
     edited.write_text(edited.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
     with pytest.raises(PlanChanged) as changed:
