@@ -175,19 +175,27 @@ def read_headers(text: str, filename: str) -> dict[str, str]:
 def read_sql_file(path: Path) -> str:
     """A SQL file's text; unreadable or non-UTF-8 files are a one-line BadPlan."""
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise BadPlan(f"{path}: not valid UTF-8") from None
     except OSError as exc:
         raise BadPlan(f"{path}: cannot read: {exc.strerror}") from None
+    nul = text.find("\x00")
+    if nul >= 0:  # libpg_query reads a C string: it would silently drop everything after the NUL
+        raise BadPlan(f"{path}:{position(text, nul)[0]}: binary content (a NUL byte), not a SQL file")
+    return text
 
 
 def load_plan(path: Path) -> Plan:
+    """One plan file; a file without any statement (empty, only comments) is a BadPlan."""
     match = PLAN_FILENAME.match(path.name)
     if not match:
         raise BadPlan(f"{path}: plan files are named NNN_slug.sql (digits, underscore, lowercase slug)")
     text = read_sql_file(path)
     headers = read_headers(text, str(path))
+    statements = split_statements(text, str(path))
+    if not statements:  # recorded as applied, it would hide a truncated or misnamed file forever
+        raise BadPlan(f"{path}: plan has no statement")
     return Plan(
         id=match["id"],
         name=match["name"],
@@ -198,15 +206,17 @@ def load_plan(path: Path) -> Plan:
         optional=headers.get("optional", "false").lower() in _TRUE,
         depends=tuple(headers.get("depends", "").replace(",", " ").split()),
         description=headers.get("description", ""),
-        statements=split_statements(text, str(path)),
+        statements=statements,
     )
 
 
 def load_plans(directory: Path) -> list[Plan]:
-    """Every plan in ``directory``, sorted by id; duplicate ids are an error."""
+    """Every plan in ``directory``, sorted by id; no plan at all and duplicate ids are errors."""
     if not directory.is_dir():
         raise BadPlan(f"{directory}: plans directory does not exist")
     plans = [load_plan(path) for path in sorted(directory.glob("*.sql"))]
+    if not plans:  # "nothing to apply" from a mistyped folder would pass silently
+        raise BadPlan(f"{directory}: no plans in this folder (files named NNN_slug.sql)")
     seen: dict[str, Plan] = {}
     for plan in plans:
         if plan.id in seen:

@@ -6,7 +6,7 @@ import json
 import time
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.live import Live
@@ -18,10 +18,12 @@ from bhq_migrate.cli.app import DATABASE_URL_HELP, app, finite, guarded, stderr,
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.errors import PreflightFailed
 from bhq_migrate.exitcodes import ExitCode
-from bhq_migrate.migrate.runner import ApplyOptions, ApplyResult, Event, apply
 from bhq_migrate.migrate.status import StatusReport, status
 from bhq_migrate.report.steps_console import steps_lines
 from bhq_migrate.resources import default_plans_dir
+
+if TYPE_CHECKING:  # the runner (and with it lint, pre-flight, pglast's printers) is imported by `apply` only
+    from bhq_migrate.migrate.runner import ApplyResult, Event
 
 
 class OutputFormat(str, Enum):
@@ -203,6 +205,8 @@ def apply_command(
 ) -> None:
     """Apply the pending plans, each in its own transaction (or, with --online, as short resumable steps),
     recorded in bhq_migrate.history."""
+    from bhq_migrate.migrate.runner import ApplyOptions, apply
+
     url = guarded(lambda: resolve_url(database_url))
     options = guarded(lambda: ApplyOptions(
         plans_dir=plans_dir or default_plans_dir(), dry_run=dry_run, single_transaction=single_transaction,

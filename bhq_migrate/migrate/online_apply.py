@@ -28,6 +28,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from pydantic import BaseModel
 
+from bhq_migrate.catalog import Catalog
 from bhq_migrate.errors import BlockingRefused, DuplicateKeys, PlanFailed
 from bhq_migrate.migrate import checkpoints, history, online
 from bhq_migrate.migrate.blockers import cancel_autovacuum, statement_tables
@@ -371,10 +372,16 @@ _RUNNERS: dict[str, StepRunner] = {
 }
 
 
-def _catalog_and_check(conn: Connection) -> tuple[Any, Callable[[tuple[str, str], list[str]], str | None]]:
-    from bhq_migrate.lint.catalog import load_catalog
+def read_lint_catalog(conn: Connection) -> Catalog:
+    """What lint's analysis reads (tables with sizes, columns, indexes, constraints), as lint reads it."""
+    from bhq_migrate.catalog import read_catalog
+    from bhq_migrate.lint.schema import CATALOG_PARTS
 
-    return load_catalog(conn), lambda table, columns: online.qualify(conn, table, columns)
+    return read_catalog(conn, CATALOG_PARTS)
+
+
+def _catalog_and_check(conn: Connection) -> tuple[Any, Callable[[tuple[str, str], list[str]], str | None]]:
+    return read_lint_catalog(conn), lambda table, columns: online.qualify(conn, table, columns)
 
 
 def plan_steps(conn: Connection, pending: list[Plan], in_progress: dict[str, history.PlanProgress],
@@ -434,9 +441,7 @@ def advice(conn: Connection, pending: list[Plan], in_progress: dict[str, history
     changes = [table for _key, table in result_type_tables(fresh)]  # pre-flight's warning says what to do
     recommendations: list[str] = []
     if not options.online and fresh:
-        from bhq_migrate.lint.catalog import load_catalog
-
-        for hold in blocking_holds(fresh, load_catalog(conn)):
+        for hold in blocking_holds(fresh, read_lint_catalog(conn)):
             if hold.seconds > options.blocking_threshold:
                 recommendations.append(
                     f"plan {hold.plan} would hold {hold.lock} on {hold.table} for about {hold.seconds:,.1f} s "

@@ -5,7 +5,7 @@ estimate and size from the catalog, whether it rewrites or scans the table and a
 lint findings; plus apply's pre-flight results. Everything runs in one READ ONLY transaction and nothing
 is created, not even the history table.
 
-Duration estimates are deliberately rough and use pre-flight's rate, from the timings in SEED_AUDIT.md
+Duration estimates are deliberately rough and use pre-flight's rate, from the timings in docs/seed-audit.md
 (2 vCPU VM): a rewrite of "Invoice" (444 MB) took about 8 s, so a rewrite is estimated from the table's total
 size (heap + indexes + TOAST) at that rate; a full scan (index build, constraint validation) is taken as 4x
 faster, on the heap only. Catalog-only statements are instantaneous once their lock is granted, which is
@@ -20,11 +20,12 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel
 
+from bhq_migrate.catalog import Catalog, Table, read_catalog
 from bhq_migrate.connection import connect, describe
 from bhq_migrate.lint.analysis import Effect, display_name
-from bhq_migrate.lint.catalog import Catalog, load_catalog
 from bhq_migrate.lint.context import LintContext, LintOptions, build_context
 from bhq_migrate.lint.engine import LintFinding, run_rules
+from bhq_migrate.lint.schema import CATALOG_PARTS
 from bhq_migrate.lint.source import SourceFile, source_from_plan
 from bhq_migrate.migrate.history import read_history, read_progress
 from bhq_migrate.migrate.online import qualify
@@ -126,8 +127,11 @@ def _statement_plans(
         if unit.in_do_block:
             continue
         # DROP INDEX names the index; the catalog knows its table, which is what gets locked and sized.
-        table = catalog.index_tables.get(effect.object or "", effect.object)
-        size = catalog.sizes.get(table or "")
+        table = effect.object
+        live_index = catalog.indexes.get(_qname(effect.object)) if effect.object else None
+        if live_index is not None:
+            table = f"{live_index.table[0]}.{live_index.table[1]}"
+        size: Table | None = catalog.tables.get(_qname(table)) if table else None
         line, column = unit.position()
         rows.append(
             StatementPlan(
@@ -148,6 +152,12 @@ def _statement_plans(
     return rows
 
 
+def _qname(qualified: str) -> tuple[str, str]:
+    """``schema.name`` (as lint writes names) -> the catalog's key."""
+    schema, _, name = qualified.partition(".")
+    return (schema, name)
+
+
 def _describe_actions(actions: tuple[str, ...]) -> str:
     """``ALTER COLUMN TYPE x3`` for three retype clauses."""
     counts: dict[str, int] = {}
@@ -166,7 +176,7 @@ def build_plan_report(
         applied = read_history(conn)
         in_progress = read_progress(conn)
         pending = [plan for plan in plans if plan.id not in applied]
-        catalog = load_catalog(conn)
+        catalog = read_catalog(conn, CATALOG_PARTS)
         sources = [source_from_plan(plan) for plan in pending]
         context = build_context(sources, LintOptions(runner_sets_lock_timeout=True, keep_suppressed=True), catalog)
         findings = run_rules(context)

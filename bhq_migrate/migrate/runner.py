@@ -41,6 +41,7 @@ from bhq_migrate.findings import Severity
 from bhq_migrate.lint.engine import LintFinding, check_before_apply
 from bhq_migrate.migrate import history, online
 from bhq_migrate.migrate.blockers import describe_blockers, describe_lock_holder
+from bhq_migrate.migrate.history import plan_states
 from bhq_migrate.migrate.online import AfterSwap, OnlineRetype, TableRetype
 from bhq_migrate.migrate.preflight import PreflightProblem, result_type_tables, run_preflight
 from bhq_migrate.migrate.steps import PlanSteps
@@ -91,9 +92,6 @@ class ApplyOptions(BaseModel):
     after_swap_timeout: float = Field(default=600.0, gt=0)
     blocking_threshold: float = Field(default=1.0, ge=0)
     """Recommend --online when a plain apply would hold a write-blocking lock longer than this (seconds)."""
-
-
-PlanState = Literal["applied", "pending", "changed", "optional", "in progress"]
 
 
 class PlanOutcome(BaseModel):
@@ -551,21 +549,6 @@ def _message(exc: psycopg.Error) -> str:
 def _first_line(statement: Statement) -> str:
     line = " ".join(statement.sql.split())
     return line if len(line) <= 90 else line[:87] + "..."
-
-
-def plan_states(
-    plans: Sequence[Plan], applied: dict[str, history.HistoryRow],
-    in_progress: dict[str, history.PlanProgress] | None = None,
-) -> dict[str, PlanState]:
-    states: dict[str, PlanState] = {}
-    for plan in plans:
-        if plan.id not in applied and plan.id in (in_progress or {}):
-            states[plan.id] = "in progress"
-        elif plan.id in applied:
-            states[plan.id] = "applied" if applied[plan.id].sha256 == plan.sha256 else "changed"
-        else:
-            states[plan.id] = "optional" if plan.optional else "pending"
-    return states
 
 
 __all__ = [

@@ -40,8 +40,8 @@ from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.stream import RawStream
 from pydantic import BaseModel, ConfigDict
 
+from bhq_migrate.catalog import Catalog, Table
 from bhq_migrate.lint.analysis import Effect, LockMode, display_name
-from bhq_migrate.lint.catalog import Catalog, TableSize
 from bhq_migrate.lint.context import AnalysedStatement, LintContext
 from bhq_migrate.lint.source import SourceFile
 from bhq_migrate.migrate.online import is_bigint
@@ -112,6 +112,12 @@ class PlanSteps(BaseModel):
         return list(dict.fromkeys(step.table for step in self.steps if step.changes_result_types and step.table))
 
 
+def qname(qualified: str) -> tuple[str, str]:
+    """``schema.name`` (as lint writes names) -> the catalog's key."""
+    schema, _, name = qualified.partition(".")
+    return (schema, name)
+
+
 RetypeCheck = Callable[[tuple[str, str], list[str]], "str | None"]
 """(table, columns) -> None if the online retype can take them, else why not (online.qualify)."""
 
@@ -124,8 +130,8 @@ class _Builder:
     group: dict[str, Any] | None = None
     group_tables: set[str] = field(default_factory=set)
 
-    def size(self, table: str | None) -> TableSize | None:
-        return self.catalog.sizes.get(table or "")
+    def size(self, table: str | None) -> Table | None:
+        return self.catalog.tables.get(qname(table or ""))
 
     def flush(self) -> None:
         if self.group is not None:
@@ -235,7 +241,8 @@ def _drop_index_step(
 ) -> None:
     names = [".".join(getattr(part, "sval", "") for part in obj) for obj in node.objects or ()]
     qualified = names[0] if names and "." in names[0] else f"public.{names[0] if names else ''}"
-    table = builder.catalog.index_tables.get(qualified)
+    live = builder.catalog.indexes.get(qname(qualified))
+    table = f"{live.table[0]}.{live.table[1]}" if live is not None else None
     if len(names) != 1 or node.behavior != 0 or table is None:
         # Several indexes, CASCADE, or an index that does not exist (IF EXISTS): a catalog-only statement.
         builder.catalog_statement(statement, statement.unit.sql, set(), _lock_text(statement))
@@ -402,13 +409,13 @@ def derive_all(plans: Sequence[Plan], catalog: Catalog, retype_check: RetypeChec
             for plan, source in zip(plans, sources, strict=True)]
 
 
-def _seconds(effect: Effect, size: TableSize | None) -> float:
+def _seconds(effect: Effect, size: Table | None) -> float:
     if size is None:
         return 0.0
     if effect is Effect.REWRITE:
-        return size.total_bytes / REWRITE_BYTES_PER_SECOND
+        return float(size.total_bytes) / REWRITE_BYTES_PER_SECOND
     if effect is Effect.SCAN:
-        return size.heap_bytes / SCAN_BYTES_PER_SECOND
+        return float(size.heap_bytes) / SCAN_BYTES_PER_SECOND
     return 0.0
 
 
@@ -431,11 +438,11 @@ def blocking_holds(plans: Sequence[Plan], catalog: Catalog) -> list[BlockingHold
     holds: list[BlockingHold] = []
     for plan, source in zip(plans, sources, strict=True):
         statements = [s for s in context.statements_in(source) if not s.unit.in_do_block]
-        costs = [_seconds(s.effect.effect, catalog.sizes.get(s.effect.object or "")) for s in statements]
+        costs = [_seconds(s.effect.effect, catalog.tables.get(qname(s.effect.object or ""))) for s in statements]
         first: dict[str, tuple[int, LockMode]] = {}
         for index, statement in enumerate(statements):
             for lock in statement.effect.locks:
-                if lock.mode.strength >= LockMode.SHARE.strength and lock.table in catalog.tables:
+                if lock.mode.strength >= LockMode.SHARE.strength and qname(lock.table) in catalog.tables:
                     held = first.get(lock.table)
                     if held is None:
                         first[lock.table] = (index, lock.mode)

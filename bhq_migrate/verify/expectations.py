@@ -37,19 +37,14 @@ can say that a column 002 created NOT NULL is nullable now.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bhq_migrate.compat import tomllib
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.verify.expressions import ExpressionError, canonical, canonical_type
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - the same parser, before it joined the standard library
-    import tomli as tomllib
 
 QName = tuple[str, str]
 """(schema, name) of a table or index."""

@@ -16,8 +16,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from bhq_migrate.catalog import Catalog, Part, Table
 from bhq_migrate.errors import BlockingRefused, DuplicateKeys, LockTimeout, PlanChanged
-from bhq_migrate.lint.catalog import Catalog, TableSize
 from bhq_migrate.migrate import checkpoints
 from bhq_migrate.migrate.online import next_batch_rows
 from bhq_migrate.migrate.plan_report import build_plan_report
@@ -141,8 +141,9 @@ def test_plan_and_apply_recommend_online_when_a_blocking_lock_would_be_held_past
 def _derive(tmp_path: Path, text: str, tables: dict[str, int]) -> list[Any]:
     path = tmp_path / "001_case.sql"
     path.write_text(text, encoding="utf-8")
-    catalog = Catalog(tables=set(tables), sizes={t: TableSize(rows, rows * 100, rows * 80) for t, rows in
-                                                 tables.items()})
+    catalog = Catalog(server_version=150000, schemas=frozenset({"public"}), parts=Part.TABLES, tables={
+        tuple(t.split(".")): Table(*t.split("."), estimated_rows=rows, analyzed=True, heap_bytes=rows * 80,
+                                   total_bytes=rows * 100) for t, rows in tables.items()})
     return derive_all([load_plan(path)], catalog, lambda _table, _columns: None)[0].steps
 
 
