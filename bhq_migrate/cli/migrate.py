@@ -19,7 +19,6 @@ from bhq_migrate.connection import resolve_url
 from bhq_migrate.errors import PreflightFailed
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.migrate.status import StatusReport, status
-from bhq_migrate.report.steps_console import steps_lines
 from bhq_migrate.resources import default_plans_dir
 
 if TYPE_CHECKING:  # the runner (and with it lint, pre-flight, pglast's printers) is imported by `apply` only
@@ -124,6 +123,8 @@ def _render_apply(result: ApplyResult) -> None:
             for change in outcome.changes:
                 stdout.print(f"  [cyan]would run[/] {escape(change)}")
     if result.steps and result.dry_run:
+        from bhq_migrate.report.steps_console import steps_lines  # here: `status` must not import lint
+
         stdout.print("Steps apply --online would run (nothing was changed):")
         for line in steps_lines(result.steps):
             stdout.print(line)

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 
-from bhq_migrate.migrate.steps import PlanSteps
+if TYPE_CHECKING:
+    from bhq_migrate.migrate.steps import PlanSteps
 
 
 def _size(total_bytes: int | None) -> str:

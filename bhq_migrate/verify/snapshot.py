@@ -179,9 +179,15 @@ def read_snapshot(
             audit_rows = _audits(session, catalog, tables, audits)
             history: dict[str, HistoryEntry] | None = None
             in_progress: dict[str, tuple[str, ...]] = {}
-            if catalog.has_history:
+            if catalog.has_history and catalog.has_steps:
+                history = {}
+                for plan_id, name, sha256, missing in session.execute(verify_sql("history_and_steps")):
+                    if missing is None:
+                        history[plan_id] = HistoryEntry(plan_id, name, sha256)
+                    else:
+                        in_progress[plan_id] = tuple(missing)
+            elif catalog.has_history:
                 history = {row[0]: HistoryEntry(*row) for row in session.execute(verify_sql("history"))}
-                in_progress = _in_progress(session)
     except psycopg.errors.InsufficientPrivilege as exc:
         message = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
         raise ConnectionFailed(
@@ -193,14 +199,6 @@ def read_snapshot(
         raise ConnectionFailed(f"reading the catalog failed: {message}") from None
     return Snapshot(catalog, history, session.round_trips, session.elapsed_ms, audit_rows, in_progress)
 
-
-def _in_progress(session: CatalogSession) -> dict[str, tuple[str, ...]]:
-    """Plans ``apply --online`` left half-done. Read last: where the steps table does not exist (no online apply
-    ever ran), the failed query only aborts a read-only transaction that has nothing left to read."""
-    try:
-        return {plan_id: tuple(missing) for plan_id, missing in session.execute(verify_sql("steps"))}
-    except psycopg.errors.UndefinedTable:
-        return {}
 
 
 def _audits(
