@@ -289,15 +289,23 @@ def main() -> None:
         for round_number in range(args.rounds):
             url = clone(admin_url, template, "bench_online_run")
             runs.append(measured("baseline (no migration)", url, None, args, int(tenants), expected, size.payments))
+            print(f"  baseline: {row(runs[-1])}", flush=True)
             for variant in wanted:
                 url = clone(admin_url, template, "bench_online_run")
                 runs.append(measured(variant, url, commands[variant](url), args, int(tenants), expected,
                                      size.payments))
-                print(f"  {variant}: {runs[-1].wall_s:.1f} s", flush=True)
+                print(f"  {variant}: {runs[-1].wall_s:.1f} s; {row(runs[-1])}", flush=True)
             print(f"round {round_number + 1}/{args.rounds} done; load average {os.getloadavg()}", flush=True)
         drop(admin_url, "bench_online_run")
         drop(admin_url, template)
     report(runs)
+
+
+def row(run: Run) -> str:
+    """One variant's figures (printed as soon as it is measured, and again in the final table)."""
+    return (f"{run.variant:<24} {run.wall_s:>7.2f} " + " ".join(f"{run.exclusive[t]:>12.3f}" for t in TABLES)
+            + f" {run.longest:>9.3f} {run.percentile(0.99):>7.3f} {len(run.load.latencies):>6} "
+            f"{run.load.failed:>6}  {run.verified}")
 
 
 def report(runs: list[Run]) -> None:
@@ -305,9 +313,7 @@ def report(runs: list[Run]) -> None:
               + f" {'max lat s':>9} {'p99 s':>7} {'done':>6} {'failed':>6}  end state")
     print("\n" + header)
     for run in runs:
-        print(f"{run.variant:<24} {run.wall_s:>7.2f} " + " ".join(f"{run.exclusive[t]:>12.3f}" for t in TABLES)
-              + f" {run.longest:>9.3f} {run.percentile(0.99):>7.3f} {len(run.load.latencies):>6} "
-              f"{run.load.failed:>6}  {run.verified}")
+        print(row(run))
     baselines = [run for run in runs if run.variant.startswith("baseline")]
     if baselines:
         base_max = max(run.longest for run in baselines)
