@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, stdout
+from bhq_migrate.cli.steps_console import steps_lines
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
@@ -20,7 +21,6 @@ from bhq_migrate.lint.folders import discover
 from bhq_migrate.migrate.plan_report import PlanReport, build_plan_report
 from bhq_migrate.migrate.steps import PlanSteps
 from bhq_migrate.report.sarif import to_sarif
-from bhq_migrate.report.steps_console import steps_lines
 from bhq_migrate.resources import default_plans_dir
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

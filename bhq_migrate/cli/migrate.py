@@ -123,7 +123,7 @@ def _render_apply(result: ApplyResult) -> None:
             for change in outcome.changes:
                 stdout.print(f"  [cyan]would run[/] {escape(change)}")
     if result.steps and result.dry_run:
-        from bhq_migrate.report.steps_console import steps_lines  # here: `status` must not import lint
+        from bhq_migrate.cli.steps_console import steps_lines  # here: `status` must not import lint
 
         stdout.print("Steps apply --online would run (nothing was changed):")
         for line in steps_lines(result.steps):
