@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from typer.core import TyperCommand, TyperGroup
 from bhq_migrate.cli import INTERRUPTED
 from bhq_migrate.errors import BhqError
 from bhq_migrate.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from bhq_migrate.connection import SessionLimits
 
 # typer >= 0.20 vendors click, older typer uses click itself: find its base exception the same way for both.
 _ClickException: type[Exception] = next(
@@ -173,6 +176,20 @@ T = TypeVar("T")
 
 DATABASE_URL_HELP = "PostgreSQL URL (default: $DATABASE_URL, then libpq's PG* variables)."
 
+# Every command that connects takes these two, with the same names (see connection.SessionLimits).
+LockTimeout = Annotated[str, typer.Option(
+    "--lock-timeout", help="How long any statement may wait for a table lock before giving up and naming the "
+    "blocker (PostgreSQL duration: 500ms, 3s, 1min; 0 = no limit).")]
+StatementTimeout = Annotated[str, typer.Option(
+    "--statement-timeout", help="Upper bound for any single statement (PostgreSQL duration; 0 = no limit).")]
+
+
+def session_limits(lock_timeout: str, statement_timeout: str) -> SessionLimits:
+    """The validated limits, or a one-line error naming the option."""
+    from bhq_migrate.connection import SessionLimits  # imports psycopg: only for commands that connect
+
+    return guarded(lambda: SessionLimits(lock_timeout, statement_timeout))
+
 
 def finite(value: float | None) -> float | None:
     """Option callback: NaN and infinity pass click's range checks, so reject them here (naming the option)."""
@@ -294,7 +311,7 @@ def run_checked(run: Callable[[], object]) -> None:
 
 
 def guarded(action: Callable[[], T], url: str | None = None) -> T:
-    """Run ``action``; any BhqError (or unexpected driver error) becomes a one-line error and exit code."""
+    """Run ``action``; any BhqError (or any other exception) becomes a one-line error and exit code."""
     try:
         return action()
     except BhqError as exc:
@@ -307,6 +324,12 @@ def guarded(action: Callable[[], T], url: str | None = None) -> T:
         where = f"{exc.filename}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.CANNOT_RUN, url)
     except Exception as exc:  # a last resort for bugs: never show a traceback (or a password) to the user
+        from pydantic import ValidationError  # here, not at the top: --version and --help never need pydantic
+
+        if isinstance(exc, ValidationError):  # an option the CLI passed on unchecked: name it
+            error = exc.errors()[0]
+            option = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "an option"
+            fail(f"invalid value for {option}: {error['msg']}", ExitCode.CANNOT_RUN, url)
         if os.environ.get("BHQ_MIGRATE_DEBUG"):
             raise
         kind = type(exc).__name__

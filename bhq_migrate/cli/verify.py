@@ -9,8 +9,18 @@ from typing import Annotated
 
 import typer
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, output_file, stdout
-from bhq_migrate.connection import resolve_url
+from bhq_migrate.cli.app import (
+    DATABASE_URL_HELP,
+    LockTimeout,
+    StatementTimeout,
+    app,
+    fail,
+    guarded,
+    output_file,
+    session_limits,
+    stdout,
+)
+from bhq_migrate.connection import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, SessionLimits, resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.report.junit import to_junit_xml
 from bhq_migrate.report.verify_console import render_report, render_summary
@@ -67,6 +77,8 @@ def verify_command(
                                        f"default: {', '.join(DEFAULT_SOFT_DELETE_COLUMNS)}).", show_default=False)
     ] = None,
     show_passed: Annotated[bool, typer.Option("--show-passed", help="List passing checks too.")] = False,
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
     """Check that the live database is in the state the applied plans promise, plus built-in audits.
 
@@ -74,6 +86,7 @@ def verify_command(
     Exit codes: 0 all checks pass, 1 a check failed (or warned, with --strict), 2 could not run.
     """
     url = guarded(lambda: resolve_url(database_url))
+    limits = session_limits(lock_timeout, statement_timeout)
     options = VerifyOptions.model_validate(
         {
             key: value
@@ -86,6 +99,7 @@ def verify_command(
                 "strict": strict,
                 "money_patterns": tuple(money_pattern) if money_pattern else None,
                 "soft_delete_columns": tuple(soft_delete_column) if soft_delete_column else None,
+                "limits": limits,
             }.items()
             if value is not None
         }
@@ -105,11 +119,14 @@ def verify_command(
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FAILED))
 
 
-def print_verify_summary(url: str, plans_dir: Path | None = None, checks_dir: Path | None = None) -> bool:
+def print_verify_summary(
+    url: str, plans_dir: Path | None = None, checks_dir: Path | None = None, limits: SessionLimits | None = None
+) -> bool:
     """For ``apply --verify`` and ``demo``: verify in the same invocation, print the short summary, and
     return whether it passed (the caller maps False to exit code 1). Errors go through ``guarded``."""
     options = VerifyOptions.model_validate(
-        {key: value for key, value in {"plans_dir": plans_dir, "checks_dir": checks_dir}.items() if value is not None}
+        {key: value for key, value in {"plans_dir": plans_dir, "checks_dir": checks_dir, "limits": limits}.items()
+         if value is not None}
     )
     report: VerifyReport = guarded(lambda: verify(url, options), url)
     stdout.print(render_summary(report))

@@ -21,7 +21,7 @@ import psycopg
 from pydantic import BaseModel
 
 from bhq_migrate.catalog import Catalog, Table, read_catalog
-from bhq_migrate.connection import connect, describe
+from bhq_migrate.connection import SessionLimits, connect, describe
 from bhq_migrate.lint.analysis import Effect, display_name
 from bhq_migrate.lint.context import LintContext, LintOptions, build_context
 from bhq_migrate.lint.engine import LintFinding, run_rules
@@ -167,11 +167,12 @@ def _describe_actions(actions: tuple[str, ...]) -> str:
 
 
 def build_plan_report(
-    url: str, plans_dir: Path, *, with_optional: bool = False, blocking_threshold: float = 1.0
+    url: str, plans_dir: Path, *, with_optional: bool = False, limits: SessionLimits | None = None,
+    blocking_threshold: float = 1.0,
 ) -> PlanReport:
     """Read-only: the plans ``apply`` would run from ``plans_dir`` against the database at ``url``."""
     plans = select_plans(load_plans(plans_dir), ApplyOptions(plans_dir=plans_dir, with_optional=with_optional))
-    with connect(url) as conn:
+    with connect(url, limits=limits) as conn:
         conn.read_only = True
         applied = read_history(conn)
         in_progress = read_progress(conn)

@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pglast import ast
+from pglast import ast, parse_sql
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.stream import RawStream
 from pydantic import BaseModel, ConfigDict
@@ -227,6 +227,7 @@ def _index_step(builder: _Builder, statement: AnalysedStatement, node: ast.Index
         _blocking(builder, statement, line, "an unnamed index: a killed concurrent build's INVALID leftover could "
                                             "not be found again; name the index")
         return
+    node = _fresh(node, statement.unit.sql)
     node.concurrent = True
     sql_text = RawStream()(node).strip()
     schema = node.relation.schemaname or "public"
@@ -247,6 +248,7 @@ def _drop_index_step(
         # Several indexes, CASCADE, or an index that does not exist (IF EXISTS): a catalog-only statement.
         builder.catalog_statement(statement, statement.unit.sql, set(), _lock_text(statement))
         return
+    node = _fresh(node, statement.unit.sql)
     node.concurrent = True
     schema, _, index = qualified.partition(".")
     builder.add(kind="drop-index", sql=[RawStream()(node).strip()], lines=[line], table=table,
@@ -294,7 +296,8 @@ def _alter_table(
         if not name:
             _blocking(builder, statement, line, "an unnamed constraint cannot be validated separately; name it")
             return
-        cmds[0].def_.skip_validation = True
+        node = _fresh(node, statement.unit.sql)
+        node.cmds[0].def_.skip_validation = True
         builder.catalog_statement(statement, RawStream()(node).strip(), existing, _lock_text(statement))
         _validate_step(builder, statement, key, name, line)
         return
@@ -345,7 +348,8 @@ def _do_block(
         cmds = list(node.cmds or ()) if isinstance(node, ast.AlterTableStmt) else []
         name = _not_valid(cmds[0]) if len(cmds) == 1 else None
         if name and found >= 0:
-            cmds[0].def_.skip_validation = True
+            node = _fresh(node, body.unit.sql)
+            node.cmds[0].def_.skip_validation = True
             rewritten = RawStream()(node).strip()
             text = text[:found] + rewritten + text[found + len(body.unit.sql):]
             cursor = found + len(rewritten)
@@ -358,6 +362,13 @@ def _do_block(
     builder.catalog_statement(statement, text, existing, _lock_text(statement))
     for key, name in validations:
         _validate_step(builder, statement, key, name, line)
+
+
+def _fresh(node: Any, sql_text: str) -> Any:
+    """A private copy of a statement's tree to rewrite: the plan's own tree is shared with lint and pre-flight."""
+    copy = parse_sql(sql_text)[0].stmt
+    assert type(copy) is type(node)
+    return copy
 
 
 def _first_line(text: str) -> str:
