@@ -103,3 +103,19 @@ class OnlineRetypeRefused(BhqError):
     """``apply --online-retype`` found, at the swap, something that a column swap would silently break."""
 
     exit_code = ExitCode.FAILED
+
+
+class BlockingRefused(BhqError):
+    """``apply --online`` found statements it cannot make non-blocking; named before anything starts."""
+
+    exit_code = ExitCode.FAILED
+
+    def __init__(self, message: str, steps: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.steps = list(steps)
+
+
+class DuplicateKeys(BhqError):
+    """A unique index built concurrently met duplicate keys written during the build."""
+
+    exit_code = ExitCode.FAILED

@@ -237,6 +237,8 @@ class Catalog:
     enums: Mapping[QName, Enum] = field(default_factory=dict)
     has_history: bool = False
     """bhq-migrate's own ``bhq_migrate.history`` table exists."""
+    has_steps: bool = False
+    """``bhq_migrate.steps`` (progress of ``apply --online``) exists."""
     matched_names: frozenset[str] = frozenset()
     """The ``names`` the caller gave that match an existing table in ``schemas`` (bare or ``schema.table``)."""
     indexes_by_table: Mapping[QName, tuple[Index, ...]] = field(default_factory=dict)

@@ -91,7 +91,8 @@ class CatalogSession:
         filter is given).
         """
         lock_timeout, statement_timeout = self.timeouts or (None, None)
-        ((server_version, _timeouts, has_history, in_scope, matched_names),) = self.execute(catalog_sql("context"), {
+        context = catalog_sql("context")
+        ((server_version, _timeouts, has_history, has_steps, in_scope, matched_names),) = self.execute(context, {
             "schemas": sorted(schemas) if schemas is not None else None,
             "names": sorted(names) if names is not None else None,
             "lock_timeout": lock_timeout,
@@ -123,7 +124,8 @@ class CatalogSession:
             built.triggers(self.execute(_scoped("triggers"), params))
         if Part.ENUMS in parts:
             built.enums(self.execute(catalog_sql("enums"), params))
-        return built.catalog(server_version, frozenset(in_scope), parts, has_history, frozenset(matched_names))
+        return built.catalog(server_version, frozenset(in_scope), parts, has_history, frozenset(matched_names),
+                             has_steps)
 
 
 LOCK_TIMEOUT = "5s"
@@ -298,7 +300,8 @@ class _Builder:
             self._enums[(schema, name)] = Enum(schema, name, tuple(labels))
 
     def catalog(
-        self, server_version: int, schemas: frozenset[str], parts: Part, has_history: bool, matched: frozenset[str]
+        self, server_version: int, schemas: frozenset[str], parts: Part, has_history: bool, matched: frozenset[str],
+        has_steps: bool = False,
     ) -> Catalog:
         return Catalog(
             server_version=server_version,
@@ -313,6 +316,7 @@ class _Builder:
             triggers=self._triggers,
             enums=self._enums,
             has_history=has_history,
+            has_steps=has_steps,
             matched_names=matched,
             indexes_by_table={key: tuple(items) for key, items in self._indexes_by_table.items()},
             constraints_by_table={key: tuple(items) for key, items in self._constraints_by_table.items()},

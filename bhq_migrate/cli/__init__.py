@@ -30,7 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module under bhq_migrate/cli/, the first paragraph of its help). The root --help, `bhq-migrate`
     # alone and shell completion list the commands from here without importing any command module;
     # tests/test_startup.py checks that each text is the command's own.
-    "apply": ("migrate", "Apply the pending plans, each in its own transaction, recorded in bhq_migrate.history."),
+    "apply": ("migrate", "Apply the pending plans, each in its own transaction (or, with --online, as short "
+                         "resumable steps), recorded in bhq_migrate.history."),
     "status": ("migrate", "Show every plan as applied, pending, changed (edited since applied) or optional. "
                           "Never writes."),
     "demo": ("demo", "Run status, apply and verify on a throwaway PostgreSQL loaded with the pre-fix schema. "

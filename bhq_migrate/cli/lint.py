@@ -213,6 +213,18 @@ def _print_plan_report(report: PlanReport) -> None:
         for statement in plan.statements:
             for finding in statement.findings:
                 _print_finding(finding, indent="  ")
+        if plan.progress:
+            _out(f"  [magenta]{escape(plan.progress)}[/]: apply (--online or plain) resumes it")
+        if plan.online_steps:
+            from bhq_migrate.cli.steps_console import steps_lines
+            from bhq_migrate.migrate.steps import PlanSteps
+
+            _out("  with [bold]apply --online[/]:")
+            states = {(plan.id, n): state for n, state in report.step_states.get(plan.id, {}).items()}
+            for line in steps_lines([PlanSteps(plan=plan.id, name=plan.name, steps=plan.online_steps)], states):
+                _out(f"  {line}")
+    for recommendation in report.recommendations:
+        _out(f"\n[yellow]recommendation:[/] {escape(recommendation)}")
     if report.preflight:
         _out("\n[bold]pre-flight:[/]")
         for problem in report.preflight:
@@ -231,6 +243,9 @@ def plan(
     database_url: str | None = typer.Option(None, "--database-url", "-d", help=DATABASE_URL_HELP),
     plans_dir: Path | None = typer.Option(None, "--plans-dir", help="Plan directory (default: the shipped plans)."),
     with_optional: bool = typer.Option(False, "--with-optional", help="Include optional plans (003_hardening)."),
+    blocking_threshold: float = typer.Option(
+        1.0, "--blocking-threshold", min=0, help="Recommend apply --online when a plain apply would hold a "
+        "write-blocking lock longer than this many seconds (estimated from the catalog's sizes)."),
     output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),
     lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
     statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
@@ -245,7 +260,8 @@ def plan(
     from bhq_migrate.migrate.plan_report import build_plan_report
 
     limits = session_limits(lock_timeout, statement_timeout)
-    report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional, limits=limits), url)
+    report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional, limits=limits,
+                                               blocking_threshold=blocking_threshold), url)
     if output_format is PlanFormat.json:
         payload = report.model_dump(mode="json")
         payload["summary"] = _summary(report.active_findings)

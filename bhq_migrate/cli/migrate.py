@@ -120,13 +120,16 @@ class _Progress:
 
 
 def _render_apply(result: ApplyResult) -> None:
-    title = "Dry run (rolled back) on" if result.dry_run else "Applied to"
+    title = "Applied to"
+    if result.dry_run:
+        title = "Dry run (nothing changed) on" if result.steps else "Dry run (rolled back) on"
     stdout.print(f"{title} [bold]{escape(result.database)}[/]")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column in ("plan", "name", "result", "statements", "time"):
         table.add_column(column)
     for outcome in result.outcomes:
-        style = {"applied": "green", "already-applied": "dim", "rolled-back (dry run)": "cyan"}.get(outcome.status, "")
+        style = {"applied": "green", "already-applied": "dim", "rolled-back (dry run)": "cyan",
+                 "not run (online dry run)": "cyan"}.get(outcome.status, "")
         took = f"{outcome.duration_ms / 1000:.2f} s" if outcome.status != "already-applied" else ""
         attempts = f" (attempt {outcome.attempts})" if outcome.attempts > 1 else ""
         table.add_row(escape(outcome.id), escape(outcome.name), f"[{style}]{outcome.status}{attempts}[/]",
@@ -136,11 +139,20 @@ def _render_apply(result: ApplyResult) -> None:
         for outcome in result.applied:
             for change in outcome.changes:
                 stdout.print(f"  [cyan]would run[/] {escape(change)}")
+    if result.steps and result.dry_run:
+        from bhq_migrate.cli.steps_console import steps_lines  # here: `status` must not import lint
+
+        stdout.print("Steps apply --online would run (nothing was changed):")
+        for line in steps_lines(result.steps):
+            stdout.print(line)
     for retyped in result.online:
         columns = escape(", ".join(retyped.columns))
         stdout.print(f"  [cyan]online retype[/] {escape(retyped.table)}: {columns} -> bigint, "
                      f"{retyped.rows_backfilled:,} rows copied in {retyped.batches} batch(es), "
                      f"{retyped.duration_ms / 1000:.2f} s (before plan {retyped.plan})")
+    for run in result.after_swap:
+        colour = "green" if run.exit_code == 0 else "red"
+        stdout.print(f"  [cyan]after swap[/] {escape(run.table)}: command exited [{colour}]{run.exit_code}[/]")
     done = len(result.applied)
     verb = "would apply" if result.dry_run else "applied"
     stdout.print(f"{done} plan(s) {verb}." if done else "Nothing to apply: the database is up to date.")
@@ -183,16 +195,34 @@ def apply_command(
     show_lint_warnings: Annotated[bool, typer.Option(
         "--show-lint-warnings", help="List every lint warning accepted by the gate, not just their count.")] = False,
     online_retype: Annotated[bool, typer.Option(
-        "--online-retype", help="Retype INT -> BIGINT columns of existing tables online (shadow column, trigger, "
-        "batched backfill, short swap) before the plan's transaction, instead of rewriting under ACCESS "
-        "EXCLUSIVE.")] = False,
+        "--online-retype", help="Only the retype part of --online (deprecated: use --online): INT -> BIGINT "
+        "columns retyped online before the plan's transaction; the rest of the plan runs in it as usual.")] = False,
     online_batch_rows: Annotated[int, typer.Option(
         "--online-batch-rows", min=1, help="Primary-key range copied per backfill transaction.")] = 20_000,
     online_min_rows: Annotated[int, typer.Option(
         "--online-min-rows", min=0, help="With --online-retype, tables with fewer (estimated) rows keep the normal "
         "rewrite.")] = 0,
+    online_mode: Annotated[bool, typer.Option(
+        "--online", help="Run each plan as short steps that never block reads and writes for longer than a catalog "
+        "change (concurrent index builds, NOT VALID + VALIDATE, online INT -> BIGINT); resumable after a "
+        "kill.")] = False,
+    online_lock_timeout: Annotated[str, typer.Option(
+        "--online-lock-timeout", help="With --online: how long a catalog step may wait for its lock.")] = "500ms",
+    online_batch_ms: Annotated[float, typer.Option(
+        "--online-batch-ms", min=0, help="With --online: target duration of one backfill batch (0: fixed "
+        "--online-batch-rows).")] = 50.0,
+    allow_blocking: Annotated[bool, typer.Option(
+        "--allow-blocking", help="With --online: run statements it cannot make non-blocking as they are, instead "
+        "of refusing.")] = False,
+    after_swap: Annotated[str | None, typer.Option(
+        "--after-swap", help="Shell command run right after each table's column types changed (e.g. recycle the "
+        "pooler); BHQ_MIGRATE_TABLE names the table. Its exit code is reported.", show_default=False)] = None,
+    blocking_threshold: Annotated[float, typer.Option(
+        "--blocking-threshold", min=0, help="Recommend --online when a write-blocking lock would be held longer "
+        "than this many seconds (estimated from the catalog).")] = 1.0,
 ) -> None:
-    """Apply the pending plans, each in its own transaction, recorded in bhq_migrate.history."""
+    """Apply the pending plans, each in its own transaction (or, with --online, as short resumable steps),
+    recorded in bhq_migrate.history."""
     from bhq_migrate.migrate.runner import ApplyOptions, apply
 
     url = guarded(lambda: resolve_url(database_url))
@@ -201,7 +231,9 @@ def apply_command(
         lock_timeout=lock_timeout, statement_timeout=statement_timeout, retries=retries, retry_backoff=retry_backoff,
         lock_wait=wait, accept_changed=tuple(accept_changed or ()), with_optional=with_optional,
         only=tuple(only or ()), record_prisma=record_prisma, lint=not no_lint, online_retype=online_retype,
-        online_batch_rows=online_batch_rows, online_min_rows=online_min_rows,
+        online_batch_rows=online_batch_rows, online_min_rows=online_min_rows, online=online_mode,
+        online_lock_timeout=online_lock_timeout, online_batch_ms=online_batch_ms, allow_blocking=allow_blocking,
+        after_swap=after_swap, blocking_threshold=blocking_threshold,
     ))
 
     def run() -> ApplyResult:
@@ -279,9 +311,11 @@ def render_status(report: StatusReport) -> None:
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("plan", "name", "state", "applied at", "took", "by"):
         table.add_column(column)
-    colours = {"applied": "green", "pending": "yellow", "changed": "red", "optional": "dim"}
+    colours = {"applied": "green", "pending": "yellow", "changed": "red", "optional": "dim", "in progress": "magenta"}
     for plan in report.plans:
         state = plan.state + (" (optional)" if plan.optional and plan.state == "pending" else "")
+        if plan.progress:
+            state = escape(plan.progress)
         table.add_row(
             escape(plan.id), escape(plan.name), f"[{colours[plan.state]}]{state}[/]",
             plan.applied_at.strftime("%Y-%m-%d %H:%M:%S %Z") if plan.applied_at else "",

@@ -60,3 +60,34 @@ def describe_table_blockers(conn: Connection, tables: list[str]) -> str:
         (tables,),
     ).fetchall()
     return _format(rows)
+
+
+def cancel_autovacuum(conn: Connection, tables: list[str]) -> list[str]:
+    """Cancel the (non-wraparound) autovacuum workers holding locks on ``tables``; what was done, as text.
+
+    An autovacuum gives way by itself only to a lock request that has waited ``deadlock_timeout`` (1 s by
+    default); an online step's shorter lock_timeout gives up first, so without this a vacuum of a large table
+    (after a backfill, typically) would outlast every retry. A wraparound vacuum is never cancelled. On
+    PostgreSQL 15 only a superuser may cancel it; otherwise the retries go on and the refusal is reported.
+    """
+    if not tables:
+        return []
+    rows = conn.execute(
+        """
+        SELECT DISTINCT a.pid, left(a.query, 120)
+        FROM pg_catalog.pg_locks AS l JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
+        WHERE a.backend_type = 'autovacuum worker' AND a.query NOT LIKE '%%to prevent wraparound%%'
+          AND l.locktype = 'relation' AND l.granted
+          AND l.relation = ANY (SELECT to_regclass(t) FROM unnest(%s::text[]) AS t)
+        """,
+        (tables,),
+    ).fetchall()
+    done: list[str] = []
+    for pid, query in rows:
+        try:
+            cancelled = conn.execute("SELECT pg_cancel_backend(%s)", (pid,)).fetchone()
+            done.append(f"cancelled {query} (pid {pid})" if cancelled and cancelled[0] else
+                        f"could not cancel {query} (pid {pid}): it had already finished")
+        except psycopg.errors.InsufficientPrivilege:
+            done.append(f"not permitted to cancel {query} (pid {pid}); waiting for it with the retries")
+    return done

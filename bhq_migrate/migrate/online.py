@@ -46,6 +46,7 @@ from pydantic import BaseModel
 
 from bhq_migrate.catalog import Catalog, Part, Table, read_catalog
 from bhq_migrate.errors import OnlineRetypeRefused
+from bhq_migrate.migrate import checkpoints
 from bhq_migrate.plans import Plan
 
 Connection = psycopg.Connection[Any]
@@ -77,6 +78,14 @@ class OnlineRetype(BaseModel):
     batches: int = 0
     swap_attempts: int = 0
     duration_ms: int = 0
+
+
+class AfterSwap(BaseModel):
+    """One run of ``--after-swap CMD`` (exit code -1: stopped after its timeout)."""
+
+    plan: str
+    table: str
+    exit_code: int
 
 
 @dataclass
@@ -131,7 +140,7 @@ def bigint_retypes(plans: Sequence[Plan]) -> dict[TableKey, list[str]]:
             for cmd in node.cmds or ():
                 if (cmd.subtype == AlterTableType.AT_AlterColumnType and isinstance(cmd.def_, ast.ColumnDef)
                         and cmd.def_.raw_default is None and table not in created
-                        and _is_bigint(cmd.def_.typeName) and cmd.name not in found.get(table, [])):
+                        and is_bigint(cmd.def_.typeName) and cmd.name not in found.get(table, [])):
                     found.setdefault(table, []).append(cmd.name)
     return found
 
@@ -140,7 +149,7 @@ def _key(relation: ast.RangeVar) -> TableKey:
     return (relation.schemaname or "public", relation.relname)
 
 
-def _is_bigint(type_name: ast.TypeName) -> bool:
+def is_bigint(type_name: ast.TypeName) -> bool:
     return RawStream()(type_name).lower() in ("bigint", "int8", "pg_catalog.int8")
 
 
@@ -158,27 +167,49 @@ def plan_online(
         return chosen
     catalog = read_catalog(conn, _ONLINE_PARTS, schemas={schema for schema, _ in retypes}, tables=set(retypes))
     for table, columns in retypes.items():
-        live = catalog.tables.get(table)
-        if live is None:
-            continue  # missing tables are pre-flight's business
-        relkind, inherits = live.kind, live.has_inheritance
-        estimated_rows = live.estimated_rows if live.analyzed else None
-        key = _batch_key(catalog, live)
-        found = {column.name: column for column in _columns(catalog, live, columns)}
-        pending = [found[c] for c in columns if c in found and found[c].type_name in _INTEGER_TYPES]
-        if not pending:
-            continue  # already bigint (e.g. after an earlier online run), or missing: nothing to do online
-        retype = TableRetype(table, key or "", pending)
-        reason = _fallback_reason(retype, relkind, inherits, key, found, columns)
-        if reason is None and min_rows > 0:
-            rows = estimated_rows if estimated_rows is not None else _count(conn, retype)
-            if rows < min_rows:
-                reason = f"about {rows:,} rows, below --online-min-rows {min_rows:,}"
-        if reason is not None:
+        retype, reason = _table_retype(conn, catalog, table, columns, min_rows)
+        if reason is not None and retype is not None:
             warn(f"{retype.display} is retyped by the plan's normal rewrite, not online: {reason}")
-            continue
-        chosen.append(retype)
+        elif retype is not None:
+            chosen.append(retype)
     return chosen
+
+
+def table_retype(
+    conn: Connection, table: TableKey, columns: list[str], min_rows: int = 0
+) -> tuple[TableRetype | None, str | None]:
+    """(the retype still to do, or None when there is nothing left: table missing or columns already bigint;
+    why it cannot be done online, or None)."""
+    catalog = read_catalog(conn, _ONLINE_PARTS, schemas={table[0]}, tables={table})
+    return _table_retype(conn, catalog, table, columns, min_rows)
+
+
+def _table_retype(
+    conn: Connection, catalog: Catalog, table: TableKey, columns: list[str], min_rows: int
+) -> tuple[TableRetype | None, str | None]:
+    live = catalog.tables.get(table)
+    if live is None:
+        return None, None  # missing tables are pre-flight's business
+    relkind, inherits = live.kind, live.has_inheritance
+    estimated_rows = live.estimated_rows if live.analyzed else None
+    key = _batch_key(catalog, live)
+    found = {column.name: column for column in _columns(catalog, live, columns)}
+    pending = [found[c] for c in columns if c in found and found[c].type_name in _INTEGER_TYPES]
+    if not pending:
+        return None, None  # already bigint (e.g. after an earlier online run), or missing: nothing to do online
+    retype = TableRetype(table, key or "", pending)
+    reason = _fallback_reason(retype, relkind, inherits, key, found, columns)
+    if reason is None and min_rows > 0:
+        rows = estimated_rows if estimated_rows is not None else _count(conn, retype)
+        if rows < min_rows:
+            reason = f"about {rows:,} rows, below --online-min-rows {min_rows:,}"
+    return retype, reason
+
+
+def qualify(conn: Connection, table: TableKey, columns: list[str]) -> str | None:
+    """Why ``columns`` of ``table`` cannot be retyped online, or None (also when there is nothing left to do, or
+    the columns do not exist yet because an earlier plan of the run adds them: checked again when it starts)."""
+    return table_retype(conn, table, columns)[1]
 
 
 def _batch_key(catalog: Catalog, table: Table) -> str | None:
@@ -243,27 +274,44 @@ ProgressSink = Callable[[str, int, int], None]
 
 
 def retype_online(
-    conn: Connection, retype: TableRetype, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink
+    conn: Connection, retype: TableRetype, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink,
+    *, batch_ms: float = 0.0, after_swap: Callable[[], None] | None = None, analyze: bool = False,
+    label: str = "",
 ) -> OnlineRetype:
+    """All four steps for one table. ``batch_ms`` > 0 sizes the backfill batches by time (``batch_rows`` is then
+    the first batch); ``after_swap`` runs once the swap has committed; ``analyze`` refreshes the statistics of
+    the swapped columns (the planner would otherwise know nothing about them until autovacuum comes by)."""
     started = time.monotonic()
     names = ", ".join(f'"{c.name}"' for c in retype.columns)
     progress(f"{retype.display}: shadow bigint column(s) and copy trigger for {names}", 0, 0)
     retrying(lambda: install(conn, retype), f"online retype of {retype.display} (install)")
-    rows, batches = backfill(conn, retype, batch_rows, retrying, progress)
+    checkpoints.reached(f"{label} installed")
+    if batch_ms > 0:
+        batch_rows = min(batch_rows, FIRST_TIMED_BATCH_ROWS)  # then sized by how long each batch takes
+    rows, batches = backfill(conn, retype, batch_rows, retrying, progress, batch_ms=batch_ms, label=label)
     not_null = [c for c in retype.columns if c.not_null]
     if not_null:
         progress(f"{retype.display}: validating NOT NULL of the shadow column(s)", 0, 0)
         retrying(lambda: add_not_null_checks(conn, retype, not_null), f"online retype of {retype.display} (check)")
         for column in not_null:  # VALIDATE takes SHARE UPDATE EXCLUSIVE: reads and writes go on
             retrying(partial(_validate, conn, retype, column), f"online retype of {retype.display} (validate)")
+        checkpoints.reached(f"{label} not-null validated")
     progress(f"{retype.display}: swapping the columns", 0, 0)
     attempts = [0]
 
     def swap_attempt() -> None:
         attempts[0] += 1
         swap(conn, retype)
+        checkpoints.reached(f"{label} swap before commit")
 
     retrying(swap_attempt, f"online retype of {retype.display} (swap)")
+    checkpoints.reached(f"{label} swapped")
+    if after_swap is not None:
+        after_swap()
+    if analyze:
+        columns = sql.SQL(", ").join(sql.Identifier(c.name) for c in retype.columns)
+        retrying(lambda: conn.execute(sql.SQL("ANALYZE {} ({})").format(retype.relation, columns)),
+                 f"online retype of {retype.display} (analyze)")
     return OnlineRetype(table=retype.display, columns=[c.name for c in retype.columns], rows_backfilled=rows,
                         batches=batches, swap_attempts=attempts[0],
                         duration_ms=int((time.monotonic() - started) * 1000))
@@ -286,17 +334,33 @@ def install(conn: Connection, retype: TableRetype) -> None:
     ).format(sql.Identifier(TRIGGER_NAME), retype.relation, retype.function))
 
 
+# Time-sized batches stay within these bounds, and grow or shrink by at most this factor per batch, so one
+# slow batch (a checkpoint, a busy disk) does not swing the next one wildly.
+MIN_BATCH_ROWS = 100
+MAX_BATCH_ROWS = 500_000
+MAX_BATCH_GROWTH = 2.0
+FIRST_TIMED_BATCH_ROWS = 1_000
+
+
+def next_batch_rows(rows: int, took_ms: float, target_ms: float) -> int:
+    """The next batch's key range: scaled towards ``target_ms`` from how long this one took."""
+    factor = target_ms / max(took_ms, 0.1)
+    factor = min(max(factor, 1 / MAX_BATCH_GROWTH), MAX_BATCH_GROWTH)
+    return int(min(max(rows * factor, MIN_BATCH_ROWS), MAX_BATCH_ROWS))
+
+
 def backfill(
-    conn: Connection, retype: TableRetype, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink
+    conn: Connection, retype: TableRetype, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink,
+    *, batch_ms: float = 0.0, label: str = "",
 ) -> tuple[int, int]:
     """Step 2: copy existing rows by key range, one short transaction per batch. Rows inserted or updated from
-    now on are copied by the trigger, so the key range is fixed once, after the trigger exists."""
+    now on are copied by the trigger, so the key range is fixed once, after the trigger exists: a steady stream
+    of inserts cannot keep the backfill running."""
     key = sql.Identifier(retype.key)
     bounds = conn.execute(sql.SQL("SELECT min({k}), max({k}) FROM {t}").format(k=key, t=retype.relation)).fetchone()
     if bounds is None or bounds[0] is None:
         return 0, 0
     low, high = int(bounds[0]), int(bounds[1])
-    total = (high - low) // batch_rows + 1
     sets = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(shadow(c.name)), sql.Identifier(c.name))
                               for c in retype.columns)
     differs = sql.SQL(" OR ").join(
@@ -304,16 +368,27 @@ def backfill(
         for c in retype.columns)
     update = sql.SQL("UPDATE {t} SET {sets} WHERE {k} >= %s AND {k} < %s AND ({differs})").format(
         t=retype.relation, sets=sets, k=key, differs=differs)
-    copied = 0
-    for number, start in enumerate(range(low, high + 1, batch_rows), start=1):
-        progress(f"{retype.display}: backfill keys {start:,}..{min(start + batch_rows - 1, high):,}", number, total)
-        copied += retrying(partial(_copy_batch, conn, update, start, start + batch_rows),
-                           f"online retype of {retype.display} (backfill batch {number}/{total})")
-    return copied, total
+    copied, number, start, rows = 0, 0, low, batch_rows
+    while start <= high:
+        number += 1
+        stop = min(start + rows, high + 1)
+        total = number + (high + 1 - stop + rows - 1) // rows
+        progress(f"{retype.display}: backfill keys {start:,}..{stop - 1:,}", number, total)
+        began = time.monotonic()
+        copied += retrying(partial(_copy_batch, conn, update, start, stop, f"{label} backfill batch {number}"),
+                           f"online retype of {retype.display} (backfill batch {number})")
+        took_ms = (time.monotonic() - began) * 1000
+        checkpoints.reached(f"{label} backfill batch {number} committed")
+        if batch_ms > 0:
+            rows = next_batch_rows(stop - start, took_ms, batch_ms)
+        start = stop
+    return copied, number
 
 
-def _copy_batch(conn: Connection, update: sql.Composed, start: int, stop: int) -> int:
-    return max(conn.execute(update, (start, stop)).rowcount, 0)
+def _copy_batch(conn: Connection, update: sql.Composed, start: int, stop: int, label: str = "") -> int:
+    copied = max(conn.execute(update, (start, stop)).rowcount, 0)
+    checkpoints.reached(f"{label} before commit")
+    return copied
 
 
 def add_not_null_checks(conn: Connection, retype: TableRetype, columns: Sequence[_Column]) -> None:
@@ -407,4 +482,7 @@ def drop_leftovers(conn: Connection, plans: Sequence[Plan], reported: Callable[[
     return dropped
 
 
-__all__ = ["OnlineRetype", "TableRetype", "bigint_retypes", "drop_leftovers", "plan_online", "retype_online"]
+__all__ = [
+    "OnlineRetype", "TableRetype", "bigint_retypes", "drop_leftovers", "plan_online", "qualify", "retype_online",
+    "table_retype",
+]

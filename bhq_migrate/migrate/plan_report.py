@@ -27,9 +27,12 @@ from bhq_migrate.lint.context import LintContext, LintOptions, build_context
 from bhq_migrate.lint.engine import LintFinding, run_rules
 from bhq_migrate.lint.schema import CATALOG_PARTS
 from bhq_migrate.lint.source import SourceFile, source_from_plan
-from bhq_migrate.migrate.history import read_history
+from bhq_migrate.migrate.history import read_history, read_progress
+from bhq_migrate.migrate.online import qualify
+from bhq_migrate.migrate.online_apply import stored_steps
 from bhq_migrate.migrate.preflight import REWRITE_BYTES_PER_SECOND, run_preflight
 from bhq_migrate.migrate.runner import ApplyOptions, select_plans
+from bhq_migrate.migrate.steps import Step, blocking_holds, derive_all
 from bhq_migrate.plans import Plan, load_plans
 
 SCAN_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND * 4
@@ -64,6 +67,9 @@ class PendingPlan(BaseModel):
     optional: bool
     statements: list[StatementPlan]
     estimated_seconds: float
+    online_steps: list[Step] = []
+    """The steps ``apply --online`` would run (stored ones, with their state, for a plan in progress)."""
+    progress: str | None = None
 
 
 class PlanReport(BaseModel):
@@ -73,6 +79,10 @@ class PlanReport(BaseModel):
     findings: list[LintFinding]
     preflight: list[dict[str, Any]]
     """apply's pre-flight problems (``plan``, ``severity`` error|warning, ``code``, ``message``, ``details``)."""
+    recommendations: list[str] = []
+    """When a plain apply would hold a write-blocking lock longer than the threshold: use ``--online``."""
+    step_states: dict[str, dict[int, str]] = {}
+    """Plan id -> step number -> state, for plans an interrupted ``apply --online`` left in progress."""
 
     @property
     def active_findings(self) -> list[LintFinding]:
@@ -157,19 +167,31 @@ def _describe_actions(actions: tuple[str, ...]) -> str:
 
 
 def build_plan_report(
-    url: str, plans_dir: Path, *, with_optional: bool = False, limits: SessionLimits | None = None
+    url: str, plans_dir: Path, *, with_optional: bool = False, limits: SessionLimits | None = None,
+    blocking_threshold: float = 1.0,
 ) -> PlanReport:
     """Read-only: the plans ``apply`` would run from ``plans_dir`` against the database at ``url``."""
     plans = select_plans(load_plans(plans_dir), ApplyOptions(plans_dir=plans_dir, with_optional=with_optional))
     with connect(url, limits=limits) as conn:
         conn.read_only = True
         applied = read_history(conn)
+        in_progress = read_progress(conn)
         pending = [plan for plan in plans if plan.id not in applied]
         catalog = read_catalog(conn, CATALOG_PARTS)
         sources = [source_from_plan(plan) for plan in pending]
         context = build_context(sources, LintOptions(runner_sets_lock_timeout=True, keep_suppressed=True), catalog)
         findings = run_rules(context)
-        preflight = _preflight(conn, pending) if pending else []
+        fresh = [plan for plan in pending if plan.id not in in_progress]
+        preflight = _preflight(conn, fresh) if fresh else []
+        online_steps = {steps.plan: steps.steps for steps in derive_all(
+            [plan for plan in fresh if plan.transactional], catalog,
+            lambda table, columns: qualify(conn, table, columns))}
+        for plan_id, progress in in_progress.items():
+            online_steps[plan_id] = stored_steps(progress).steps
+        recommendations = [
+            f"plan {hold.plan} would hold {hold.lock} on {hold.table} for about {hold.seconds:,.1f} s (estimated "
+            f"from its size in the catalog); apply --online keeps every blocking lock to a catalog change"
+            for hold in blocking_holds(fresh, catalog) if hold.seconds > blocking_threshold]
         conn.rollback()
     entries = []
     for plan, source in zip(pending, sources, strict=True):
@@ -183,6 +205,8 @@ def build_plan_report(
                 optional=plan.optional,
                 statements=statements,
                 estimated_seconds=round(sum(s.estimated_seconds or 0 for s in statements), 2),
+                online_steps=online_steps.get(plan.id, []),
+                progress=in_progress[plan.id].describe() if plan.id in in_progress else None,
             )
         )
     return PlanReport(
@@ -191,4 +215,7 @@ def build_plan_report(
         pending=entries,
         findings=findings,
         preflight=preflight,
+        recommendations=recommendations,
+        step_states={plan_id: {row.step: row.state for row in progress.rows}
+                     for plan_id, progress in in_progress.items()},
     )

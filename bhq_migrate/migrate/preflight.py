@@ -133,6 +133,46 @@ def run_preflight(
     problems = _missing_objects(needs, catalog.tables)
     problems += _retype_problems(conn, needs, catalog, slow_rewrite_seconds, online_tables)
     problems += _duplicate_problems(conn, needs, catalog.tables)
+    problems += _result_type_problems(plans, catalog.tables)
+    return problems
+
+
+def result_type_tables(plans: Sequence[Plan]) -> list[tuple[tuple[str, str], str]]:
+    """Existing tables (not created by ``plans``) whose columns ``ALTER COLUMN ... TYPE`` changes: every query
+    returning them changes result type, which a server-side prepared statement cannot survive."""
+    created: set[tuple[str, str]] = set()
+    found: dict[tuple[str, str], str] = {}
+    for plan in plans:
+        for statement in plan.statements:
+            node = statement.node  # the plan's own parse
+            if isinstance(node, ast.CreateStmt):
+                created.add((node.relation.schemaname or "public", node.relation.relname))
+            if isinstance(node, ast.AlterTableStmt) and node.relation is not None and any(
+                    cmd.subtype == AlterTableType.AT_AlterColumnType for cmd in node.cmds or ()):
+                key = (node.relation.schemaname or "public", node.relation.relname)
+                if key not in created:
+                    found.setdefault(key, display(key))
+    return list(found.items())
+
+
+RESULT_TYPE_ADVICE = (
+    "sessions holding prepared statements on it (Prisma, psycopg prepare, PgBouncer with prepared statements) "
+    "fail with 'cached plan must not change result type' (SQLSTATE 0A000) until they reconnect: restart the "
+    "application or recycle the pooler (PgBouncer RECONNECT) right after; apply --after-swap CMD runs a command "
+    "at that moment"
+)
+
+
+def _result_type_problems(plans: Sequence[Plan], tables: Mapping[TableKey, Table]) -> list[PreflightProblem]:
+    problems: list[PreflightProblem] = []
+    for plan in plans:
+        for key, table in result_type_tables([plan]):
+            if key in tables:
+                problems.append(PreflightProblem(
+                    plan=plan.id, severity="warning", code="result-types-change",
+                    message=f"{table}: queries returning its retyped column(s) change result type; "
+                    f"{RESULT_TYPE_ADVICE}",
+                ))
     return problems
 
 
@@ -202,7 +242,7 @@ def _duplicate_problems(conn: Connection, needs: _Needs, facts: Mapping[TableKey
     for plan_id, statement, table, columns, predicate, index_name in needs.unique_builds:
         if table not in facts or any(column not in facts[table].columns for column in columns):
             continue  # already reported as missing
-        duplicates = _find_duplicates(conn, table, columns, predicate, "id" in facts[table].columns)
+        duplicates = find_duplicates(conn, table, columns, predicate, "id" in facts[table].columns)
         if not duplicates:
             continue
         shown = ", ".join(f'"{c}"' for c in columns)
@@ -221,7 +261,7 @@ def _duplicate_problems(conn: Connection, needs: _Needs, facts: Mapping[TableKey
     return problems
 
 
-def _find_duplicates(
+def find_duplicates(
     conn: Connection, table: TableKey, columns: list[str], predicate: str | None, has_id: bool
 ) -> list[tuple[tuple[Any, ...], int, list[Any]]]:
     # NULLs never collide in a unique index, so rows with a NULL key column cannot be duplicates.

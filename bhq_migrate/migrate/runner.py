@@ -56,8 +56,9 @@ from bhq_migrate.lint.engine import LintFinding, check_before_apply
 from bhq_migrate.migrate import history, locks, online
 from bhq_migrate.migrate.blockers import describe_blockers, describe_lock_holder, describe_table_blockers
 from bhq_migrate.migrate.history import plan_states
-from bhq_migrate.migrate.online import OnlineRetype, TableRetype
-from bhq_migrate.migrate.preflight import PreflightProblem, run_preflight
+from bhq_migrate.migrate.online import AfterSwap, OnlineRetype, TableRetype
+from bhq_migrate.migrate.preflight import PreflightProblem, result_type_tables, run_preflight
+from bhq_migrate.migrate.steps import PlanSteps
 from bhq_migrate.plans import Plan, Statement, load_plans
 from bhq_migrate.resources import default_plans_dir
 
@@ -92,12 +93,26 @@ class ApplyOptions(BaseModel):
     online_batch_rows: int = Field(default=20_000, ge=1)
     online_min_rows: int = Field(default=0, ge=0)
     """Tables with fewer (estimated) rows keep the plan's normal in-transaction rewrite."""
+    online: bool = False
+    """Run each pending plan as short steps (steps.py, online_apply.py) instead of one long transaction."""
+    online_lock_timeout: str = "500ms"
+    """How long an online catalog step may wait for its lock (and so how long others queue behind it)."""
+    online_batch_ms: float = Field(default=50.0, ge=0)
+    """--online: target duration of one backfill batch; 0 keeps online_batch_rows fixed."""
+    allow_blocking: bool = False
+    """--online: run statements that cannot be made non-blocking as they are, instead of refusing."""
+    after_swap: str | None = None
+    """Shell command run right after each table's result types changed (online swap, or plain plan commit)."""
+    after_swap_timeout: float = Field(default=600.0, gt=0)
+    blocking_threshold: float = Field(default=1.0, ge=0)
+    """Recommend --online when a plain apply would hold a write-blocking lock longer than this (seconds)."""
 
 
 class PlanOutcome(BaseModel):
     id: str
     name: str
-    status: Literal["applied", "already-applied", "rolled-back (dry run)", "skipped (not transactional)"]
+    status: Literal["applied", "already-applied", "rolled-back (dry run)", "skipped (not transactional)",
+                    "not run (online dry run)"]
     duration_ms: int = 0
     statements: int = 0
     attempts: int = 0
@@ -113,11 +128,19 @@ class ApplyResult(BaseModel):
     lint_warnings: list[str] = Field(default_factory=list)
     """Lint warnings the gate accepted (errors refuse the run instead)."""
     online: list[OnlineRetype] = Field(default_factory=list)
-    """Tables retyped by ``--online-retype`` before their plan's transaction."""
+    """Tables retyped online (``--online-retype`` before their plan's transaction, or ``--online`` steps)."""
+    steps: list[PlanSteps] = Field(default_factory=list)
+    """``--online``: the steps of each pending plan (the dry run's whole output)."""
+    after_swap: list[AfterSwap] = Field(default_factory=list)
+    recommendations: list[str] = Field(default_factory=list)
+    """Why ``--online`` would be better for this run (long write-blocking locks), when it was not used."""
+    result_type_changes: list[str] = Field(default_factory=list)
+    """Tables whose columns change type: clients' prepared statements on them fail until re-prepared."""
 
     @property
     def applied(self) -> list[PlanOutcome]:
-        return [o for o in self.outcomes if o.status in ("applied", "rolled-back (dry run)")]
+        return [o for o in self.outcomes
+                if o.status in ("applied", "rolled-back (dry run)", "not run (online dry run)")]
 
 
 class Event(BaseModel):
@@ -167,6 +190,10 @@ def apply(url: str, options: ApplyOptions | None = None, on_event: EventSink = _
         # roll them back; a dry run of the plans themselves is what --dry-run alone shows.
         raise ConfigError("--online-retype cannot be combined with --dry-run: its backfill commits batch by batch "
                           "and could not be rolled back; run --dry-run without --online-retype")
+    if options.online and options.single_transaction:
+        raise ConfigError("--online cannot be combined with --single-transaction: it runs each plan as short steps")
+    if options.online and options.online_retype:
+        raise ConfigError("--online already retypes INT -> BIGINT online; drop --online-retype")
     limits = SessionLimits(options.lock_timeout, options.statement_timeout)  # a bad duration is a ConfigError
     plans = select_plans(load_plans(options.plans_dir), options)  # parse errors surface before connecting
     with connect(url, autocommit=True, limits=limits) as conn:
@@ -216,9 +243,12 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
     from bhq_migrate.connection import describe
 
     database = describe(conn.info.dsn)
-    with conn.transaction(force_rollback=options.dry_run) if options.dry_run else contextlib.nullcontext():
+    rolled_back = options.dry_run and not options.online  # an online dry run only reads
+    with conn.transaction(force_rollback=True) if rolled_back else contextlib.nullcontext():
         applied = history.read_history(conn)  # the table itself is created with the first plan it records
         check_checksums(plans, applied, options.accept_changed)
+        in_progress = history.read_progress(conn)
+        _check_in_progress(plans, applied, in_progress)
         accepted = [p for p in plans if p.id in options.accept_changed and p.id in applied
                     and applied[p.id].sha256 != p.sha256]
         if accepted:
@@ -228,22 +258,27 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
         pending = [plan for plan in plans if plan.id not in applied]
         _check_dependencies(pending, applied)
         warnings: list[str] = []
+        from bhq_migrate.migrate import online_apply
 
-        def checks() -> tuple[list[str], list[PreflightProblem], list[LintFinding]]:
+        def checks() -> tuple[list[str], list[PreflightProblem], list[LintFinding], list[PlanSteps]]:
             online_warnings: list[str] = []  # per attempt: a retried attempt must not repeat them
             online_plan: list[TableRetype] = []
             if options.online_retype:  # read-only: which tables qualify now, and why the others do not
                 online_plan = online.plan_online(conn, [p for p in pending if p.transactional],
                                                  options.online_min_rows, online_warnings.append)
-            problems = run_preflight(conn, pending, slow_rewrite_seconds=options.slow_rewrite_seconds,
-                                     online_tables={retype.table for retype in online_plan})
+            planned = online_apply.plan_steps(conn, pending, in_progress, options)  # refuses blocking steps
+            stepped = {(s.schema_name, s.table_name) for p in planned for s in p.steps if s.kind == "retype"}
+            problems = run_preflight(conn, [p for p in pending if p.id not in in_progress],
+                                     slow_rewrite_seconds=options.slow_rewrite_seconds,
+                                     online_tables={retype.table for retype in online_plan} | stepped)
             errors = [p for p in problems if p.severity == "error"]
             if errors:
                 raise PreflightFailed.with_problems(errors)
             # Lint refuses (LintRefused) on any error; the warnings it accepts are reported.
-            return online_warnings, problems, check_before_apply(conn, pending) if options.lint else []
+            fresh = [p for p in pending if p.id not in in_progress]
+            return online_warnings, problems, check_before_apply(conn, fresh) if options.lint else [], planned
 
-        online_warnings, problems, findings = _catalog_reads(conn, options, on_event, checks)
+        online_warnings, problems, findings, planned = _catalog_reads(conn, options, on_event, checks)
         warnings += online_warnings
         warnings += [f"{p.plan}: {p.message}" for p in problems if p.severity == "warning"]
         for warning in warnings:
@@ -254,11 +289,35 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
         outcomes = [
             PlanOutcome(id=p.id, name=p.name, status="already-applied") for p in plans if p.id in applied
         ]
+        advice = online_apply.advice(conn, pending, in_progress, planned, options)
+        for text in advice.recommendations:
+            on_event(Event(kind="warning", text=text))
         done_online: list[OnlineRetype] = []
-        outcomes += _run_pending(conn, pending, options, on_event, warnings, done_online)
+        after_swaps: list[AfterSwap] = []
+        if options.online and options.dry_run:
+            outcomes += [PlanOutcome(id=p.id, name=p.name, status="not run (online dry run)",
+                                     statements=len(p.statements)) for p in pending]
+        else:
+            outcomes += _run_pending(conn, pending, options, on_event, warnings, done_online, in_progress,
+                                     after_swaps)
     outcomes.sort(key=lambda outcome: outcome.id)
     return ApplyResult(database=database, dry_run=options.dry_run, outcomes=outcomes, warnings=warnings,
-                       lint_warnings=lint_warnings, online=done_online)
+                       lint_warnings=lint_warnings, online=done_online, steps=planned, after_swap=after_swaps,
+                       recommendations=advice.recommendations, result_type_changes=advice.result_type_changes)
+
+
+def _check_in_progress(plans: Sequence[Plan], applied: dict[str, history.HistoryRow],
+                       in_progress: dict[str, history.PlanProgress]) -> None:
+    """A plan stopped half-way by apply --online must be resumed from the very file it started with."""
+    by_id = {plan.id: plan for plan in plans}
+    for plan_id, progress in in_progress.items():
+        plan = by_id.get(plan_id)
+        if plan_id in applied:
+            continue
+        if plan is not None and plan.sha256 != progress.sha256:
+            raise PlanChanged(
+                f"plan {plan.filename} is half-applied by apply --online ({progress.describe()}) from a file with a "
+                f"different checksum; restore the file it started with, then rerun apply to finish it")
 
 
 def _catalog_reads(conn: Connection, options: ApplyOptions, on_event: EventSink, work: Callable[[], T]) -> T:
@@ -294,9 +353,14 @@ def _check_dependencies(pending: Sequence[Plan], applied: dict[str, history.Hist
 def _run_pending(
     conn: Connection, pending: list[Plan], options: ApplyOptions, on_event: EventSink,
     warnings: list[str] | None = None, done_online: list[OnlineRetype] | None = None,
+    in_progress: dict[str, history.PlanProgress] | None = None, after_swaps: list[AfterSwap] | None = None,
 ) -> list[PlanOutcome]:
+    from bhq_migrate.migrate import online_apply
+
     warnings = [] if warnings is None else warnings
     done_online = [] if done_online is None else done_online
+    in_progress = {} if in_progress is None else in_progress
+    after_swaps = [] if after_swaps is None else after_swaps
 
     def warn_once(text: str) -> None:
         if text not in warnings:
@@ -310,6 +374,21 @@ def _run_pending(
     outcomes: list[PlanOutcome] = []
     try:
         for batch in batches:
+            if len(batch) == 1 and batch[0].id in in_progress and options.dry_run:
+                # Its remaining steps include concurrent builds, which a rolled-back transaction cannot hold.
+                progress = in_progress[batch[0].id].describe()
+                on_event(Event(kind="warning", plan=batch[0].id, text=(
+                    f"{batch[0].filename} is in progress ({progress}): a dry run skips it")))
+                outcomes.append(PlanOutcome(id=batch[0].id, name=batch[0].name, status="not run (online dry run)"))
+                continue
+            if len(batch) == 1 and (batch[0].id in in_progress or (options.online and batch[0].transactional)):
+                # Online, or a plan an online run left half-done (plain apply completes it the same way).
+                outcome, run = online_apply.run_pending_plan(conn, batch[0], in_progress.get(batch[0].id), options,
+                                                             on_event)
+                outcomes.append(outcome)
+                done_online += run.retyped
+                after_swaps += run.after_swap
+                continue
             if len(batch) == 1 and not batch[0].transactional:
                 outcomes.append(_run_outside_transaction(conn, batch[0], options, on_event))
                 continue
@@ -324,6 +403,10 @@ def _run_pending(
                 return [_run_plan(conn, plan, options, on_event, attempt) for plan in plans]
 
             outcomes += _with_retries(conn, options, on_event, run_batch)
+            if options.after_swap and not options.dry_run:  # the retyped tables' new result types have committed
+                for plan in batch:
+                    for key, table in result_type_tables([plan]):
+                        online_apply.run_after_swap(plan.id, table, key, options, on_event, after_swaps)
     except BhqError as error:
         raise _naming_applied(error, outcomes) from None
     except psycopg.Error as exc:  # a timeout outside a plan (online planning), or the connection was lost

@@ -23,6 +23,9 @@ class PlanStatus(BaseModel):
     applied_at: datetime | None = None
     duration_ms: int | None = None
     applied_by: str | None = None
+    progress: str | None = None
+    """For a plan stopped half-way by ``apply --online``: ``in progress (step k of n: ...)``."""
+    missing_steps: list[str] = []
 
 
 class StatusReport(BaseModel):
@@ -40,7 +43,8 @@ def status(url: str, plans_dir: Path | None = None, limits: SessionLimits | None
         with conn.transaction():
             exists = history.history_exists(conn)
             applied = history.read_history(conn)
-    states = plan_states(plans, applied)
+            in_progress = history.read_progress(conn)
+    states = plan_states(plans, applied, in_progress)
     rows = []
     for plan in plans:
         row = applied.get(plan.id)
@@ -48,6 +52,9 @@ def status(url: str, plans_dir: Path | None = None, limits: SessionLimits | None
             id=plan.id, name=plan.name, file=plan.filename, state=states[plan.id], optional=plan.optional,
             applied_at=row.applied_at if row else None, duration_ms=row.duration_ms if row else None,
             applied_by=row.applied_by if row else None,
+            progress=in_progress[plan.id].describe() if states[plan.id] == "in progress" else None,
+            missing_steps=[f"step {r.step} of {r.steps}: {r.summary}" for r in in_progress[plan.id].missing]
+            if states[plan.id] == "in progress" else [],
         ))
     known = {plan.id for plan in plans}
     return StatusReport(

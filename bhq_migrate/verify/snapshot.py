@@ -108,6 +108,8 @@ class Snapshot:
     elapsed_ms: float = 0.0
     audit_rows: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     """Audit rule id -> what its catalog query found (one JSON array per finding)."""
+    in_progress: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Plans ``apply --online`` started and did not finish: id -> the steps not done yet."""
     @property
     def server_version(self) -> int:
         return self.catalog.server_version
@@ -178,7 +180,15 @@ def read_snapshot(
             catalog = session.read(PARTS, schemas=schemas or None, names=tables or None, tables=detail)
             audit_rows = _audits(session, catalog, tables, audits)
             history: dict[str, HistoryEntry] | None = None
-            if catalog.has_history:
+            in_progress: dict[str, tuple[str, ...]] = {}
+            if catalog.has_history and catalog.has_steps:
+                history = {}
+                for plan_id, name, sha256, missing in session.execute(verify_sql("history_and_steps")):
+                    if missing is None:
+                        history[plan_id] = HistoryEntry(plan_id, name, sha256)
+                    else:
+                        in_progress[plan_id] = tuple(missing)
+            elif catalog.has_history:
                 history = {row[0]: HistoryEntry(*row) for row in session.execute(verify_sql("history"))}
     except psycopg.errors.InsufficientPrivilege as exc:
         message = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
@@ -191,7 +201,8 @@ def read_snapshot(
             raise  # the connection's `with` block names who is in the way (connection.timeout_error)
         message = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
         raise ConnectionFailed(f"reading the catalog failed: {message}") from None
-    return Snapshot(catalog, history, session.round_trips, session.elapsed_ms, audit_rows)
+    return Snapshot(catalog, history, session.round_trips, session.elapsed_ms, audit_rows, in_progress)
+
 
 
 def _audits(

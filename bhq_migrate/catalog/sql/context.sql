@@ -1,5 +1,6 @@
 -- What every other query depends on, in one round trip: the server version, the schemas in scope (every
--- user schema, or those the caller names that exist), whether bhq-migrate's history table exists, and which
+-- user schema, or those the caller names that exist), whether bhq-migrate's history and online-steps tables
+-- exist, and which
 -- of the caller's table names match an existing table in those schemas (a filter that matches nothing is
 -- a typo the caller can report).
 -- In a transaction of its own (see reader.snapshot) it also bounds the transaction's lock_timeout and
@@ -20,6 +21,7 @@ SELECT current_setting('server_version_num')::int AS server_version,
                  THEN pg_catalog.set_config('statement_timeout', %(statement_timeout)s, true) END)
        END AS timeouts,
        pg_catalog.to_regclass('bhq_migrate.history') IS NOT NULL AS has_history,
+       pg_catalog.to_regclass('bhq_migrate.steps') IS NOT NULL AS has_steps,
        ARRAY(SELECT name FROM scope ORDER BY 1) AS schemas,
        ARRAY(
            SELECT f.name

@@ -22,6 +22,7 @@ from bhq_migrate.verify.audits import (
     v005_unique_counts_soft_deleted,
     v006_timestamp_without_time_zone,
     v007_history_checksum_mismatch,
+    v008_plan_incomplete,
 )
 from bhq_migrate.verify.audits._base import DEFAULT_MONEY_PATTERNS, DEFAULT_SOFT_DELETE_COLUMNS, AuditContext, Hit
 
@@ -33,6 +34,7 @@ AUDITS: tuple[ModuleType, ...] = (
     v005_unique_counts_soft_deleted,
     v006_timestamp_without_time_zone,
     v007_history_checksum_mismatch,
+    v008_plan_incomplete,
 )
 RULES: tuple[Rule, ...] = tuple(module.RULE for module in AUDITS)
 

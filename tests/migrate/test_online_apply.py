@@ -1,0 +1,499 @@
+"""`apply --online`: every plan as short steps (steps.py), resumable (online_apply.py), against real PostgreSQL.
+
+Points in a run are reached through bhq_migrate.migrate.checkpoints (a hook called at named places, or a
+self-SIGKILL at the n-th one), never through sleeps or timers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from bhq_migrate.catalog import Catalog, Part, Table
+from bhq_migrate.errors import BlockingRefused, DuplicateKeys, LockTimeout, PlanChanged
+from bhq_migrate.migrate import checkpoints
+from bhq_migrate.migrate.online import next_batch_rows
+from bhq_migrate.migrate.plan_report import build_plan_report
+from bhq_migrate.migrate.runner import ApplyOptions, apply
+from bhq_migrate.migrate.status import status
+from bhq_migrate.migrate.steps import derive_all
+from bhq_migrate.plans import load_plan
+from bhq_migrate.verify import VerifyOptions, verify
+from tests import pg
+from tests.conftest import PLANS_DIR
+from tests.helpers import query, run_cli, scalar, schema_fingerprint
+from tests.migrate.test_online import MONEY, columns_by_name, indexes_and_constraints, leftovers, money_rows
+
+BATCH = 20  # the small sample: 200 invoices and 100 payments, so several backfill batches per table
+WAIT = 60.0  # generous bound for polling pg_locks on a busy CI machine; never a sequencing delay
+
+
+def online(**extra: Any) -> ApplyOptions:
+    return ApplyOptions(plans_dir=PLANS_DIR, online=True, online_batch_rows=BATCH, online_batch_ms=0, **extra)
+
+
+def user_objects(rows: set[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+    return {row for row in rows if "bhq_migrate" not in str(row[:2])}
+
+
+def invalid_indexes(url: str) -> list[tuple[Any, ...]]:
+    return query(url, "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid OR NOT indisready")
+
+
+def steps_rows(url: str) -> list[tuple[Any, ...]]:
+    if scalar(url, "SELECT to_regclass('bhq_migrate.steps')") is None:
+        return []
+    return query(url, "SELECT plan_id, step, state FROM bhq_migrate.steps ORDER BY 1, 2")
+
+
+def totals(url: str) -> dict[str, tuple[Any, ...]]:
+    """Row counts and money sums: what every kill and resume must leave unchanged."""
+    sums = {table: ", ".join(f'sum("{column}")' for column in columns) for table, columns in MONEY.items()}
+    return {table: tuple(query(url, f'SELECT count(*), {sums[table]} FROM "{table}"')[0]) for table in MONEY}
+
+
+@pytest.fixture
+def hooked() -> Iterator[list[Callable[[str], None]]]:
+    """Install callbacks on the checkpoints for one test (cleared afterwards)."""
+    callbacks: list[Callable[[str], None]] = []
+    checkpoints.hook = lambda label: [callback(label) for callback in callbacks] and None
+    yield callbacks
+    checkpoints.hook = None
+
+
+def granted_modes(url: str, table: str, pid: int | None = None) -> set[str]:
+    """Lock modes other sessions hold on ``table`` right now (the migration's, in these tests)."""
+    rows = query(url, "SELECT mode, pid FROM pg_locks WHERE relation = to_regclass(%s) AND granted "
+                      "AND pid <> pg_backend_pid()", (f'"{table}"',))
+    return {mode for mode, holder in rows if pid is None or holder == pid}
+
+
+# ---- end state, dry run, plan ---------------------------------------------------------------------------------
+
+def test_online_apply_reaches_the_plain_apply_end_state_and_leaves_nothing_behind(
+    baseline_db: str, migrated_db: str
+) -> None:
+    before = {table: money_rows(baseline_db, table) for table in MONEY}
+    result = apply(baseline_db, online())
+
+    assert [o.status for o in result.outcomes] == ["applied", "applied"]
+    assert {step.kind for plan in result.steps for step in plan.steps} == {
+        "retype", "catalog", "index", "drop-index", "validate"}
+    # bhq_migrate.steps (the online progress table, empty now) is the one difference, in the tool's own schema.
+    assert user_objects(columns_by_name(baseline_db)) == user_objects(columns_by_name(migrated_db))
+    assert user_objects(indexes_and_constraints(baseline_db)) == user_objects(indexes_and_constraints(migrated_db))
+    assert {table: money_rows(baseline_db, table) for table in MONEY} == before
+    assert leftovers(baseline_db) == [] and invalid_indexes(baseline_db) == [] and steps_rows(baseline_db) == []
+    assert query(baseline_db, "SELECT id FROM bhq_migrate.history ORDER BY id") == [("001",), ("002",)]
+    assert verify(baseline_db, VerifyOptions(plans_dir=PLANS_DIR)).ok
+    # Statistics of the swapped columns were refreshed (ANALYZE after the swap).
+    assert scalar(baseline_db, "SELECT count(*) FROM pg_stats WHERE tablename = 'Payment' "
+                               "AND attname = 'amountCents'") == 1
+
+
+def test_online_dry_run_lists_the_steps_and_changes_nothing(baseline_db: str) -> None:
+    before = schema_fingerprint(baseline_db)
+    result = apply(baseline_db, online(dry_run=True))
+
+    assert schema_fingerprint(baseline_db) == before
+    assert scalar(baseline_db, "SELECT to_regnamespace('bhq_migrate')") is None
+    assert [o.status for o in result.outcomes] == ["not run (online dry run)"] * 2
+    first = result.steps[0].steps
+    assert (first[0].kind, first[0].table, first[0].lock) == ("retype", '"Payment"', "ROW EXCLUSIVE")
+    index = next(step for step in first if step.kind == "index")
+    assert "CONCURRENTLY" in index.sql[0] and index.lock == "SHARE UPDATE EXCLUSIVE"
+    assert all(step.estimated_seconds is not None for step in first)
+    # The guarded DO block's CHECK is added NOT VALID, then validated in its own step.
+    do_block = next(step for step in first if any(s.startswith("DO") for s in step.sql))
+    assert "NOT VALID" in do_block.sql[-1]
+    assert first[do_block.number].kind == "validate"
+    assert result.result_type_changes == ['"Payment"', '"Invoice"']
+
+
+def test_plan_shows_the_same_steps_as_the_dry_run(baseline_db: str) -> None:
+    report = build_plan_report(baseline_db, PLANS_DIR)
+    dry = apply(baseline_db, online(dry_run=True))
+    assert [plan.online_steps for plan in report.pending] == [plan.steps for plan in dry.steps]
+    assert any(p["code"] == "result-types-change" and '"Invoice"' in p["message"] for p in report.preflight)
+
+
+def test_plan_and_apply_recommend_online_when_a_blocking_lock_would_be_held_past_the_threshold(
+    baseline_db: str,
+) -> None:
+    strict = build_plan_report(baseline_db, PLANS_DIR, blocking_threshold=0)
+    assert any('ACCESS EXCLUSIVE on "Invoice"' in text and "--online" in text for text in strict.recommendations)
+    assert build_plan_report(baseline_db, PLANS_DIR, blocking_threshold=1000).recommendations == []
+    warnings: list[str] = []
+    result = apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR, blocking_threshold=0),
+                   lambda event: warnings.append(event.text) if event.kind == "warning" else None)
+    assert result.recommendations and result.recommendations[0] in warnings
+
+
+# ---- derivation (catalog given, no server needed) ---------------------------------------------------------------
+
+def _derive(tmp_path: Path, text: str, tables: dict[str, int]) -> list[Any]:
+    path = tmp_path / "001_case.sql"
+    path.write_text(text, encoding="utf-8")
+    catalog = Catalog(server_version=150000, schemas=frozenset({"public"}), parts=Part.TABLES, tables={
+        tuple(t.split(".")): Table(*t.split("."), estimated_rows=rows, analyzed=True, heap_bytes=rows * 80,
+                                   total_bytes=rows * 100) for t, rows in tables.items()})
+    return derive_all([load_plan(path)], catalog, lambda _table, _columns: None)[0].steps
+
+
+def test_derivation_makes_each_kind_of_statement_non_blocking_or_names_it(tmp_path: Path) -> None:
+    steps = _derive(tmp_path, """
+        ALTER TABLE t ADD COLUMN a int DEFAULT 0;
+        COMMENT ON COLUMN t.a IS 'x';
+        CREATE INDEX t_a ON t (a);
+        ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a >= 0);
+        CREATE TABLE n (id int PRIMARY KEY);
+        CREATE INDEX n_id ON n (id);
+        ALTER TABLE t ADD COLUMN b timestamptz DEFAULT clock_timestamp();
+        CREATE INDEX ON t (a);
+    """, {"public.t": 1_000_000})
+    kinds = [(step.kind, step.lines) for step in steps]
+    assert kinds == [("catalog", (2, 3)), ("index", (4,)), ("catalog", (5,)), ("validate", (5,)),
+                     ("catalog", (6, 7)), ("blocking", (8,)), ("blocking", (9,))]
+    assert steps[1].sql[0].startswith("CREATE INDEX CONCURRENTLY")
+    assert steps[2].sql[0].endswith("NOT VALID")
+    assert "volatile" in steps[5].reason and steps[5].estimated_seconds and steps[5].estimated_seconds > 0
+    assert "unnamed" in steps[6].reason
+
+
+def test_a_catalog_group_never_locks_two_existing_tables(tmp_path: Path) -> None:
+    steps = _derive(tmp_path, "ALTER TABLE a ADD COLUMN x int; ALTER TABLE b ADD COLUMN x int; "
+                              "ALTER TABLE b ADD COLUMN y int;", {"public.a": 10, "public.b": 10})
+    assert [(step.kind, step.table, len(step.sql)) for step in steps] == [("catalog", "a", 1), ("catalog", "b", 2)]
+
+
+def test_time_sized_batches_move_towards_the_target_within_bounds() -> None:
+    assert next_batch_rows(1_000, took_ms=25, target_ms=50) == 2_000
+    assert next_batch_rows(1_000, took_ms=1_000, target_ms=50) == 500  # at most halved per batch
+    assert next_batch_rows(1_000, took_ms=100, target_ms=50) == 500
+    assert next_batch_rows(100, took_ms=500, target_ms=50) == 100  # never below the minimum
+
+
+# ---- locks per step kind, read from pg_locks while the step holds them -----------------------------------------
+
+def test_each_kind_of_step_holds_the_documented_lock(baseline_db: str, hooked: list[Callable[[str], None]]) -> None:
+    plan = apply(baseline_db, online(dry_run=True)).steps[0]
+    by_number = {step.number: step for step in plan.steps}
+    seen: dict[str, set[str]] = {}
+
+    def observe(label: str) -> None:
+        number = int(label.split("/")[1].split()[0]) if label.startswith("001/") else 0
+        step = by_number.get(number)
+        if step is None or not label.endswith("before commit"):
+            return
+        kind = "swap" if "swap" in label else ("backfill" if "backfill" in label else step.kind)
+        table = (step.table or "").strip('"')
+        seen.setdefault(kind, set()).update(granted_modes(baseline_db, table))
+
+    hooked.append(observe)
+    index_locks: dict[str, set[str]] = {}
+
+    def hold_an_old_transaction_during_the_build(label: str) -> None:
+        """A concurrent build waits for older transactions: keep one open, read the build's locks, let it go."""
+        number = int(label.split("/")[1].split()[0]) if label.startswith("001/") else 0
+        step = by_number.get(number)
+        if step is None or step.kind != "index" or not label.endswith("before build") or index_locks:
+            return
+        old = psycopg.connect(baseline_db)
+        old.execute(f"LOCK TABLE {step.table} IN ROW EXCLUSIVE MODE")  # a writer: the build must wait for it
+
+        def watch() -> None:
+            deadline = time.monotonic() + WAIT
+            while time.monotonic() < deadline:
+                builder = scalar(baseline_db, "SELECT pid FROM pg_locks WHERE NOT granted AND "
+                                              "locktype IN ('virtualxid', 'transactionid')")
+                if builder:
+                    index_locks[step.table or ""] = granted_modes(baseline_db, (step.table or "").strip('"'), builder)
+                    break
+            old.rollback()
+            old.close()
+
+        threading.Thread(target=watch, daemon=True).start()
+
+    hooked.append(hold_an_old_transaction_during_the_build)
+    apply(baseline_db, online())
+
+    assert seen["backfill"] == {"RowExclusiveLock"}
+    assert "AccessExclusiveLock" in seen["swap"] and "AccessExclusiveLock" in seen["catalog"]
+    assert seen["validate"] == {"ShareUpdateExclusiveLock"}
+    assert list(index_locks.values()) == [{"ShareUpdateExclusiveLock"}]
+
+
+# ---- a session in the way -----------------------------------------------------------------------------------------
+
+def test_a_blocker_bounds_reader_waits_by_the_online_timeout_then_apply_names_it_and_a_rerun_completes(
+    baseline_db: str,
+) -> None:
+    timeout_s, margin_s = 0.3, 1.5
+    blocker = psycopg.connect(baseline_db)
+    blocker.execute('LOCK TABLE "Invoice" IN ACCESS SHARE MODE')
+    blocker_pid = blocker.info.backend_pid
+    reader_waits: list[float] = []
+    events: list[str] = []
+
+    def reader() -> None:
+        with psycopg.connect(baseline_db, autocommit=True) as conn:
+            deadline = time.monotonic() + WAIT
+            while time.monotonic() < deadline and not scalar(
+                    baseline_db, """SELECT count(*) FROM pg_locks WHERE relation = '"Invoice"'::regclass
+                                    AND mode = 'AccessExclusiveLock' AND NOT granted"""):
+                pass
+            started = time.monotonic()  # the migration is now queued for ACCESS EXCLUSIVE: a SELECT queues behind
+            conn.execute('SELECT count(*) FROM "Invoice"')
+            reader_waits.append(time.monotonic() - started)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        with pytest.raises(LockTimeout) as failed:
+            apply(baseline_db, online(online_lock_timeout=f"{int(timeout_s * 1000)}ms", retries=2, retry_backoff=0.5),
+                  lambda event: events.append(event.kind))
+        thread.join(WAIT)
+    finally:
+        blocker.close()
+    assert reader_waits and reader_waits[0] < timeout_s + margin_s
+    assert events.count("retry") == 2
+    assert f"pid {blocker_pid}" in str(failed.value) and "step" in str(failed.value)
+    assert status(baseline_db, PLANS_DIR).plans[0].state == "in progress"
+
+    apply(baseline_db, online())
+    assert query(baseline_db, "SELECT id FROM bhq_migrate.history ORDER BY id") == [("001",), ("002",)]
+    assert leftovers(baseline_db) == [] and steps_rows(baseline_db) == []
+
+
+# ---- kills ----------------------------------------------------------------------------------------------------------
+
+def _record_checkpoints(pg_server: pg.TestServer, template: str, tmp_path: Path) -> list[str]:
+    """Every checkpoint label of one uninterrupted run, in order (same settings as the killed runs)."""
+    name = pg_server.create_database(template=template)
+    record = tmp_path / "checkpoints.tsv"
+    try:
+        done = run_cli("apply", "--online", "--no-progress", "--online-batch-ms", "0", "--online-batch-rows",
+                       str(BATCH), env={"DATABASE_URL": pg_server.url_for(name),
+                                        checkpoints.RECORD_ENV: str(record)})
+        assert done.returncode == 0, done.stderr
+    finally:
+        pg_server.drop_database(name)
+    return [line.split("\t", 1)[1] for line in record.read_text().splitlines()]
+
+
+def _resume_index(labels: list[str], url: str) -> int:
+    """Where a resumed run starts in the uninterrupted run's labels: the first unfinished step's start."""
+    rows = [row for row in steps_rows(url) if row[2] != "done"]
+    applied = {row[0] for row in query(url, "SELECT id FROM bhq_migrate.history")} if scalar(
+        url, "SELECT to_regclass('bhq_migrate.history')") else set()
+    if rows:
+        label = f"{rows[0][0]}/{rows[0][1]} start"
+    else:
+        pending = [p for p in ("001", "002") if p not in applied]
+        if not pending:
+            return len(labels)
+        label = f"{pending[0]}/1 start"
+    return labels.index(label)
+
+
+@pytest.mark.slow
+def test_sigkill_at_many_points_then_rerun_always_completes_exactly_once(
+    baseline_db: str, pg_server: pg.TestServer, baseline_template: str, tmp_path: Path,
+) -> None:
+    labels = _record_checkpoints(pg_server, baseline_template, tmp_path)
+    targets = sorted({round(i * (len(labels) - 1) / 23) for i in range(24)})  # 24 points spread over the run
+    before = totals(baseline_db)
+    env = {"DATABASE_URL": baseline_db}
+    flags = ["--no-progress", "--online-batch-ms", "0", "--online-batch-rows", str(BATCH)]
+    kills, plain_reruns, checked_in_progress = 0, 0, False
+    for number, target in enumerate(targets):
+        start = _resume_index(labels, baseline_db)
+        if start >= len(labels) or target < start:
+            continue
+        # Alternate the rerun: apply --online, or plain apply, which completes a plan in progress the same way
+        # (a plan not yet started runs plainly, without checkpoints: then only --online can be killed in it).
+        in_progress = [r for r in steps_rows(baseline_db) if r[2] != "done"]
+        plain = number % 2 == 1 and bool(in_progress)
+        args = ["apply", "--only", in_progress[0][0], *flags] if plain else ["apply", "--online", *flags]
+        killed = run_cli(*args, env={**env, checkpoints.KILL_AT_ENV: str(target - start + 1)})
+        if killed.returncode == -9:
+            kills += 1
+            plain_reruns += plain
+        else:
+            assert killed.returncode == 0, killed.stderr
+        if not checked_in_progress and [r for r in steps_rows(baseline_db) if r[2] != "done"]:
+            checked_in_progress = True
+            plan = status(baseline_db, PLANS_DIR).plans[0]
+            assert plan.state == "in progress" and plan.progress and plan.progress.startswith("in progress (step ")
+            report = verify(baseline_db, VerifyOptions(plans_dir=PLANS_DIR))
+            assert any(r.id.startswith("V008") for r in report.failures)
+    final = run_cli("apply", *flags, env=env)
+    assert final.returncode == 0, final.stderr
+
+    assert kills >= 20 and plain_reruns >= 1 and checked_in_progress
+    assert verify(baseline_db, VerifyOptions(plans_dir=PLANS_DIR)).ok
+    assert leftovers(baseline_db) == [] and invalid_indexes(baseline_db) == [] and steps_rows(baseline_db) == []
+    assert totals(baseline_db) == before
+    assert query(baseline_db, "SELECT id, count(*) FROM bhq_migrate.history GROUP BY id ORDER BY id") == [
+        ("001", 1), ("002", 1)]
+
+
+# ---- concurrent unique build meets a duplicate ---------------------------------------------------------------
+
+def test_a_duplicate_written_during_a_concurrent_unique_build_is_named_and_no_invalid_index_is_left(
+    baseline_db: str, hooked: list[Callable[[str], None]],
+) -> None:
+    plan = apply(baseline_db, online(dry_run=True)).steps[0]
+    unique = next(step for step in plan.steps if step.kind == "index" and step.unique)
+    writer = psycopg.connect(baseline_db)
+
+    def write_a_duplicate_while_the_build_waits(label: str) -> None:
+        if label != f"001/{unique.number} before build":
+            return
+        writer.execute("""INSERT INTO "Contact" ("tenantId", "name", "marketplaceUserId", "updatedAt")
+                          VALUES (1, 'twin a', 990001, now()), (1, 'twin b', 990001, now())""")
+
+        def commit_once_the_build_waits() -> None:  # the build waits for this writer's transaction, then sees it
+            deadline = time.monotonic() + WAIT
+            while time.monotonic() < deadline and not scalar(
+                    baseline_db, "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN "
+                                 "('virtualxid', 'transactionid')"):
+                pass
+            writer.commit()
+
+        threading.Thread(target=commit_once_the_build_waits, daemon=True).start()
+
+    hooked.append(write_a_duplicate_while_the_build_waits)
+    try:
+        with pytest.raises(DuplicateKeys) as failed:
+            apply(baseline_db, online())
+    finally:
+        writer.close()
+    ids = [row[0] for row in query(baseline_db, """SELECT id FROM "Contact" WHERE "marketplaceUserId" = 990001
+                                                  ORDER BY id""")]
+    message = str(failed.value)
+    assert "990001" in message and all(str(i) in message for i in ids) and unique.index_name in message
+    assert invalid_indexes(baseline_db) == []
+    assert failed.value.exit_code == 1
+
+
+# ---- backfill under a steady stream of inserts -------------------------------------------------------------------
+
+def test_the_backfill_finishes_under_a_steady_stream_of_inserts(baseline_db: str) -> None:
+    stop, started = threading.Event(), threading.Event()
+    inserted: list[int] = []
+
+    def insert_forever() -> None:
+        with psycopg.connect(baseline_db, autocommit=True) as conn:
+            while not stop.is_set():
+                conn.execute("""INSERT INTO "Invoice" ("tenantId", "invoiceNumber", "amountCents", "balanceCents",
+                                "updatedAt") VALUES (1, 'stream-' || gen_random_uuid(), 7, 3, now())""")
+                inserted.append(7)
+                if len(inserted) == 20:
+                    started.set()
+
+    writer = threading.Thread(target=insert_forever)
+    writer.start()
+    try:
+        assert started.wait(WAIT)
+        result = apply(baseline_db, online())
+    finally:
+        stop.set()
+        writer.join(WAIT)
+    assert [o.status for o in result.outcomes] == ["applied", "applied"]
+    assert scalar(baseline_db, """SELECT count(*) FROM "Invoice" WHERE "invoiceNumber" LIKE 'stream-%%'
+                                  AND "amountCents" = 7 AND "balanceCents" = 3""") == len(inserted)
+    assert leftovers(baseline_db) == []
+
+
+# ---- statements it cannot make non-blocking -----------------------------------------------------------------------
+
+def test_a_statement_that_cannot_be_made_non_blocking_is_refused_before_anything_changes(
+    baseline_db: str, tmp_path: Path,
+) -> None:
+    (tmp_path / "001_volatile.sql").write_text(
+        'ALTER TABLE "Contact" ADD COLUMN IF NOT EXISTS "note" text;\n'
+        'ALTER TABLE "Invoice" ADD COLUMN "stamp" timestamptz DEFAULT clock_timestamp();\n', encoding="utf-8")
+    before = schema_fingerprint(baseline_db)
+    options = ApplyOptions(plans_dir=tmp_path, online=True, lint=False)
+    with pytest.raises(BlockingRefused) as refused:
+        apply(baseline_db, options)
+    message = str(refused.value)
+    assert "line 2" in message and "ACCESS EXCLUSIVE" in message and '"Invoice"' in message and "rows" in message
+    assert schema_fingerprint(baseline_db) == before
+
+    cli = run_cli("apply", "--online", "--no-lint", "--plans-dir", str(tmp_path), env={"DATABASE_URL": baseline_db})
+    assert cli.returncode == 1 and "--allow-blocking" in cli.stderr and "Traceback" not in cli.stderr
+
+    result = apply(baseline_db, options.model_copy(update={"allow_blocking": True}))
+    assert [o.status for o in result.outcomes] == ["applied"]
+
+
+# ---- prepared statements: --after-swap ------------------------------------------------------------------------
+
+def test_after_swap_runs_once_per_retyped_table_with_its_name_and_reports_the_exit_code(
+    baseline_db: str, tmp_path: Path,
+) -> None:
+    out = tmp_path / "swapped.txt"
+    cli = run_cli("apply", "--online", "--format", "json", "--online-batch-rows", str(BATCH), "--after-swap",
+                  f'echo "$BHQ_MIGRATE_TABLE" >> {out}; exit 3', env={"DATABASE_URL": baseline_db})
+    assert cli.returncode == 0, cli.stderr
+    payload = json.loads(cli.stdout)
+    assert [(run["table"], run["exit_code"]) for run in payload["after_swap"]] == [('"Payment"', 3), ('"Invoice"', 3)]
+    assert out.read_text().split() == ['"Payment"', '"Invoice"']
+
+
+def test_plain_apply_runs_after_swap_once_the_plan_committed(baseline_db: str, tmp_path: Path) -> None:
+    out = tmp_path / "swapped.txt"
+    result = apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR, after_swap=f'echo "$BHQ_MIGRATE_TABLE" >> {out}'))
+    assert [(run.table, run.exit_code) for run in result.after_swap] == [('"Payment"', 0), ('"Invoice"', 0)]
+
+
+def test_online_cli_rejects_bad_combinations(baseline_db: str) -> None:
+    both = run_cli("apply", "--online", "--online-retype", env={"DATABASE_URL": baseline_db})
+    assert both.returncode == 2 and "--online-retype" in both.stderr
+    single = run_cli("apply", "--online", "--single-transaction", env={"DATABASE_URL": baseline_db})
+    assert single.returncode == 2 and "--single-transaction" in single.stderr
+
+
+def test_the_optional_plans_dynamic_do_block_is_named_and_refused_without_allow_blocking(migrated_db: str) -> None:
+    options = ApplyOptions(plans_dir=PLANS_DIR, online=True, with_optional=True)
+    with pytest.raises(BlockingRefused) as refused:
+        apply(migrated_db, options)
+    assert "plan 003" in str(refused.value) and "dynamic SQL" in str(refused.value)
+    assert steps_rows(migrated_db) == []
+    result = apply(migrated_db, options.model_copy(update={"allow_blocking": True}))
+    assert [o.status for o in result.outcomes][-1] == "applied"
+    assert verify(migrated_db, VerifyOptions(plans_dir=PLANS_DIR)).ok
+
+
+def test_a_plan_in_progress_must_be_finished_from_the_file_it_started_with(
+    baseline_db: str, tmp_path: Path, hooked: list[Callable[[str], None]],
+) -> None:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    for source in PLANS_DIR.glob("00[12]_*.sql"):
+        (plans / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def stop(label: str) -> None:
+        if label == "001/3 start":
+            raise KeyboardInterrupt  # stands in for a kill: the run stops between steps
+
+    hooked.append(stop)
+    with pytest.raises(KeyboardInterrupt):
+        apply(baseline_db, ApplyOptions(plans_dir=plans, online=True, online_batch_ms=0))
+    hooked.clear()
+    dry = apply(baseline_db, ApplyOptions(plans_dir=plans, dry_run=True))  # a plain dry run skips it, untouched
+    assert dry.outcomes[0].status == "not run (online dry run)" and steps_rows(baseline_db)[2][2] == "pending"
+    edited = next(plans.glob("001_*.sql"))
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    with pytest.raises(PlanChanged) as changed:
+        apply(baseline_db, ApplyOptions(plans_dir=plans))
+    assert "half-applied" in str(changed.value) and "step 3 of" in str(changed.value)
