@@ -251,6 +251,7 @@ def render_status(report: StatusReport) -> None:
     colours = {"applied": "green", "pending": "yellow", "changed": "red", "optional": "dim"}
     for plan in report.plans:
         state = plan.state + (" (optional)" if plan.optional and plan.state == "pending" else "")
+        state += f" (only with --only {plan.id})" if plan.explicit and plan.state == "optional" else ""
         table.add_row(
             plan.id, plan.name, f"[{colours[plan.state]}]{state}[/]",
             plan.applied_at.strftime("%Y-%m-%d %H:%M:%S %Z") if plan.applied_at else "",
