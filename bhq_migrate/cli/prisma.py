@@ -49,7 +49,8 @@ def export_prisma(
     """
 
     def run() -> None:
-        plans = [p for p in load_plans(plans_dir or default_plans_dir()) if not p.optional or (with_optional and not p.explicit)]
+        plans = [p for p in load_plans(plans_dir or default_plans_dir())
+                 if not p.optional or (with_optional and not p.explicit)]
         paths = export_plans(plans, directory, overwrite=overwrite)
         for plan, path in zip(plans, paths, strict=True):
             stdout.print(f"{path.parent}  sha256 {prisma_checksum(migration_sql(plan))[:12]}  (plan {plan.id})")

@@ -1,5 +1,5 @@
--- Shared by every audit rule: the tables in scope, their columns of interest, and their indexes, each read
--- once. The audit_vNNN.sql fragments select from these and return only what they find wrong, as
+-- Shared by every audit rule: the tables in scope, their columns of interest, their indexes and the tenant
+-- tables, each read once. The audit_vNNN.sql fragments select from these and return only what they find wrong, as
 -- (rule id, JSON array of details); the engine joins them with UNION ALL into one round trip.
 WITH rel AS MATERIALIZED (
     SELECT c.oid, n.nspname::text AS schema_name, c.relname::text AS table_name
@@ -30,4 +30,14 @@ WITH rel AS MATERIALIZED (
            i.indexprs IS NOT NULL AS has_expressions, i.indexprs, i.indpred
     FROM pg_catalog.pg_index AS i
     JOIN rel AS r ON r.oid = i.indrelid
+), tenant AS MATERIALIZED (
+    -- Tenant tables (isolation audits V008-V013): tables with a tenant column, their RLS flags and owner.
+    -- "adopted": some tenant table in scope has row-level security enabled, i.e. the database relies on it.
+    SELECT r.oid, r.schema_name, r.table_name, a.attnum AS tenant_attnum, a.attname::text AS tenant_column,
+           c.relrowsecurity AS rls, c.relforcerowsecurity AS forced, c.relowner,
+           bool_or(c.relrowsecurity) OVER () AS adopted
+    FROM rel AS r
+    JOIN pg_catalog.pg_class AS c ON c.oid = r.oid
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.oid AND NOT a.attisdropped
+                                     AND a.attname = ANY (%(tenant_columns)s::text[])
 )
