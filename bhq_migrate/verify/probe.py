@@ -232,12 +232,14 @@ def _two_tenants(conn: psycopg.Connection[Any], tables: Sequence[_Table]) -> tup
 
 def _new_tenant(conn: psycopg.Connection[Any], tables: Sequence[_Table], existing: Sequence[Any]) -> Any:
     """A tenant id no row uses: a copy of a row of the tenant registry the tenant column references (its
-    text columns suffixed, so unique names stay unique), or the next integer when there is no registry."""
+    uniquely indexed text columns suffixed, so slugs stay unique), or the next integer when there is none."""
     registry = next((ref for table in tables for ref in table.references
                      if ref.column == table.tenant_column and not ref.parent_is_tenant_table), None)
     if registry is not None:
         columns = conn.execute(
-            "SELECT a.attname::text, a.atttypid IN ('text'::regtype, 'varchar'::regtype) "
+            "SELECT a.attname::text, a.atttypid IN ('text'::regtype, 'varchar'::regtype) AND EXISTS ("
+            "  SELECT 1 FROM pg_catalog.pg_index AS i WHERE i.indrelid = a.attrelid AND i.indisunique"
+            "  AND a.attnum = ANY (i.indkey::int2[])) "
             "FROM pg_catalog.pg_attribute AS a "
             "LEFT JOIN pg_catalog.pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
             "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
