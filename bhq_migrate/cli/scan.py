@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from bhq_migrate.cli.app import app, guarded, stdout
+from bhq_migrate.cli.app import app, guarded, output_file, stdout
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
@@ -111,7 +111,8 @@ def scan_queries(
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at least this severe "
                                      "(default: error)."),
     baseline: Path = typer.Option(None, "--baseline", help="Known findings to ignore; written with the "
-                                  "current findings when the file does not exist yet."),
+                                  "current findings when the file does not exist yet (its folder must exist).",
+                                  callback=output_file),
     update_baseline: bool = typer.Option(False, "--update-baseline", help="Rewrite --baseline with the "
                                          "current findings."),
     config_file: Path = typer.Option(None, "--config", help="bhq-migrate.toml or pyproject.toml to read "

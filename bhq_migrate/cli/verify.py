@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, stdout
+from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, output_file, stdout
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.report.junit import to_junit_xml
@@ -55,8 +55,8 @@ def verify_command(
         VerifyFormat, typer.Option("--format", "-f", help="console, json or sarif (on stdout).")
     ] = VerifyFormat.console,
     junit_xml: Annotated[
-        Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here (one test case per check).",
-                                  show_default=False)
+        Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here (one test case per check; "
+                                  "the folder must exist).", show_default=False, callback=output_file)
     ] = None,
     money_pattern: Annotated[
         list[str] | None, typer.Option("--money-pattern", help="Glob naming money columns for V001 (repeatable; "
@@ -116,7 +116,6 @@ def verify_command(
     report: VerifyReport = guarded(lambda: verify(url, options), url)
     if junit_xml is not None:
         try:
-            junit_xml.parent.mkdir(parents=True, exist_ok=True)
             junit_xml.write_text(to_junit_xml(report), encoding="utf-8")
         except OSError as exc:
             fail(f"cannot write {junit_xml}: {exc.strerror}")
