@@ -37,6 +37,7 @@ from bhq_migrate.scan.prisma_schema import (
 from bhq_migrate.scan.rawsql import analyse_sql, raw_sql_site
 from bhq_migrate.scan.rules import (
     CALL_CHECKS,
+    FILE_CHECKS,
     RAW_SQL_CHECKS,
     RULES,
     rule_for,
@@ -176,6 +177,8 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
     resolver = Resolver(tree.root_node, config.scoping_helpers)
     for node in [*sites.calls, *sites.fluent]:
         findings.extend(_check_call(node, ctx, resolver))
+    for file_check in FILE_CHECKS:
+        findings.extend(file_check(ctx))
     return findings
 
 

@@ -48,6 +48,16 @@ CASES: dict[str, tuple[str, str]] = {
         "// bhq-migrate-ignore S001 -- trash view\nprisma.invoice.findMany({ where: { tenantId: 1 } });",
         "// bhq-migrate-ignore S001\nprisma.invoice.findMany({ where: { tenantId: 1 } });",
     ),
+    "S011": (
+        "prisma.$executeRaw`SELECT set_config('app.tenant_id', ${id}, true)`;",
+        "prisma.$executeRaw`SELECT set_config('app.tenant_id', ${id}, false)`;",
+    ),
+    "S012": (
+        "const x = prisma.$extends(ext); // ext: set_config('app.tenant_id', id, true)\n"
+        "prisma.$transaction(async (tx) => { await tx.invoice.count({ where: { tenantId: 1, deletedAt: null } }); });",
+        "const x = prisma.$extends(ext); // ext: set_config('app.tenant_id', id, true)\n"
+        "prisma.$transaction([prisma.invoice.count({ where: { tenantId: 1, deletedAt: null } })]);",
+    ),
 }
 
 

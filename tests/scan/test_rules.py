@@ -36,11 +36,12 @@ def test_fixtures_cover_every_finding_rule_with_a_failing_case() -> None:
     marked = set().union(*(
         {rule for _line, rule in expected_markers(path)} for path in FIXTURE_FILES
     ))
-    assert {"S001", "S002", "S003", "S004", "S005", "S006", "S007"} <= marked
+    assert {"S001", "S002", "S003", "S004", "S005", "S006", "S007", "S011", "S012"} <= marked
 
 
 def test_rule_ids_and_names_are_unique_and_stable() -> None:
-    assert [r.id for r in RULES] == [f"S00{n}" for n in range(1, 10)]
+    # S010 is the scan branch's unknown-client rule.
+    assert [r.id for r in RULES] == [*(f"S00{n}" for n in range(1, 10)), "S011", "S012"]
     assert len({r.name for r in RULES}) == len(RULES)
 
 

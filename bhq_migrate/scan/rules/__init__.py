@@ -1,7 +1,8 @@
 """The scan rules, one module per rule named after its ID; :data:`RULES` is the registry.
 
 Call rules (``check(call, ctx, resolver)``) look at one Prisma call; raw-SQL rules
-(``check(site, issues, ctx)``) at one raw-SQL site. S007 (needs review), S008 (parse error) and S009
+(``check(site, issues, ctx)``) at one raw-SQL site; file rules (``check_file(ctx)``) at a whole file.
+S010 is left free for the scan branch's unknown-client rule. S007 (needs review), S008 (parse error) and S009
 (unknown suppression) are raised by other rules or by the engine; their modules hold the documentation.
 """
 
@@ -18,6 +19,8 @@ from bhq_migrate.scan.rules import (
     s007_needs_review,
     s008_parse_error,
     s009_unknown_suppression,
+    s011_session_tenant_setting,
+    s012_batch_transaction_with_tenant_extension,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -30,10 +33,15 @@ RULES: tuple[Rule, ...] = (
     s007_needs_review.RULE,
     s008_parse_error.RULE,
     s009_unknown_suppression.RULE,
+    s011_session_tenant_setting.RULE,
+    s012_batch_transaction_with_tenant_extension.RULE,
 )
 
 CALL_CHECKS = (s001_unscoped_read.check, s002_hard_delete.check, s003_tenant_unscoped.check)
-RAW_SQL_CHECKS = (s004_raw_sql_unscoped.check, s005_raw_sql_hard_delete.check, s006_raw_sql_unparsed.check)
+RAW_SQL_CHECKS = (s004_raw_sql_unscoped.check, s005_raw_sql_hard_delete.check, s006_raw_sql_unparsed.check,
+                  s011_session_tenant_setting.check)
+FILE_CHECKS = (s012_batch_transaction_with_tenant_extension.check_file,)
+"""Rules about a whole file (``check_file(ctx)``), run once per analysed file."""
 
 
 def rule_for(reference: str) -> Rule | None:
