@@ -70,10 +70,10 @@ BEGIN
 END
 $$;
 
--- The current tenant, for policies: NULL when no tenant is set. current_setting(..., true) is NULL when the
--- setting was never set in this session, and '' once a transaction-local set_config(..., true) has ended on
--- a pooled connection: both mean "no tenant". A non-integer value is an error, never a match.
--- STABLE: evaluated once per index scan; search_path pinned so no schema on the caller's path can shadow it.
+-- The current tenant: NULL when no tenant is set. current_setting(..., true) is NULL when the setting was
+-- never set in this session, and '' once a transaction-local set_config(..., true) has ended on a pooled
+-- connection: both mean "no tenant". A non-integer value is an error, never a match. STABLE; search_path
+-- pinned so no schema on the caller's path can shadow what it calls. For application SQL and ad-hoc queries.
 CREATE OR REPLACE FUNCTION public.current_tenant_id() RETURNS integer
   LANGUAGE sql STABLE PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
@@ -81,12 +81,16 @@ CREATE OR REPLACE FUNCTION public.current_tenant_id() RETURNS integer
 
 -- Row-level security on every table with a "tenantId" column: ENABLEd, and FORCEd so the table owner (often
 -- the migration or application login) is bound too. One policy for all commands, with USING for the rows a
--- statement sees and WITH CHECK for the rows it writes. With no tenant, current_tenant_id() is NULL, the
--- comparison is never true: no row is visible and every write is refused (fail closed).
+-- statement sees and WITH CHECK for the rows it writes. With no tenant the expression is NULL, the comparison
+-- is never true: no row is visible and every write is refused (fail closed).
+-- The policy spells out current_tenant_id()'s expression instead of calling it: a function with a SET clause
+-- is never inlined, and the call cost +35-50 % on BreederHQ's 0.1 ms tenant lookups (bench/RESULTS.md); the
+-- inline expression costs nothing measurable. A policy is stored as a parse tree whose functions are resolved
+-- when it is created (pg_catalog, named explicitly), so no search_path can change it later.
 DO $$
 DECLARE
   t record;
-  isolation text := '"tenantId" = public.current_tenant_id()';
+  isolation text := '"tenantId" = NULLIF(pg_catalog.current_setting(''app.tenant_id'', true), '''')::integer';
 BEGIN
   FOR t IN
     SELECT c.oid::regclass AS rel

@@ -123,8 +123,9 @@ def test_without_writes_the_probe_only_reads(isolated_db: str) -> None:
 
 def test_the_probe_catches_a_policy_that_handles_only_null(isolated_db: str) -> None:
     # NULL -> NULL -> no row, as it should; but '' (a pooled connection) is a cast error on every query.
-    execute(isolated_db, "CREATE OR REPLACE FUNCTION public.current_tenant_id() RETURNS integer LANGUAGE sql STABLE "
-                         "SET search_path = pg_catalog AS $$ SELECT current_setting('app.tenant_id', true)::integer $$")
+    only_null = "\"tenantId\" = current_setting('app.tenant_id', true)::integer"
+    execute(isolated_db, *(f'ALTER POLICY tenant_isolation ON "{table.split(".")[1]}" USING ({only_null}) '
+                           f"WITH CHECK ({only_null})" for table in TENANT_TABLES))
     report = run_verify(isolated_db, app_roles=(APP_ROLE,), probe_role=APP_ROLE)
     statuses = probe_results(report)
     assert {key for key, status in statuses.items() if status is Status.FAIL} == {

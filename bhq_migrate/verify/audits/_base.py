@@ -14,6 +14,8 @@ from bhq_migrate.verify.snapshot import Snapshot
 DEFAULT_MONEY_PATTERNS = ("*Cents", "*_cents")
 DEFAULT_SOFT_DELETE_COLUMNS = ("deletedAt", "deleted_at")
 DEFAULT_TENANT_COLUMNS = ("tenantId",)
+TENANT_CONDITION = '"tenantId" = NULLIF(current_setting(\'app.tenant_id\', true), \'\')::integer'
+"""Plan 004's policy condition (current_tenant_id()'s expression, inlined: see sql/004_tenant_isolation.sql)."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ column (plan 004's ``tenant_isolation``).
 from __future__ import annotations
 
 from bhq_migrate.findings import Rule, Severity
-from bhq_migrate.verify.audits._base import AuditContext, Hit
+from bhq_migrate.verify.audits._base import TENANT_CONDITION, AuditContext, Hit
 from bhq_migrate.verify.expectations import quote_ident, quote_qname, show
 
 RULE = Rule(
@@ -21,8 +21,8 @@ RULE = Rule(
     severity=Severity.ERROR,
     rationale="A command no permissive policy covers is refused for everyone the policies bind; a write "
     "policy without WITH CHECK silently reuses USING for the rows it writes.",
-    fix='CREATE POLICY tenant_isolation ON <table> FOR ALL USING ("tenantId" = current_tenant_id()) '
-    'WITH CHECK ("tenantId" = current_tenant_id());',
+    fix=f"CREATE POLICY tenant_isolation ON <table> FOR ALL USING ({TENANT_CONDITION}) "
+    f"WITH CHECK ({TENANT_CONDITION});",
 )
 
 
@@ -41,8 +41,7 @@ def run(context: AuditContext) -> list[Hit]:
                 expected=f"a policy FOR {command} or FOR ALL",
                 found="none",
                 fix_sql=f"CREATE POLICY tenant_isolation ON {quote_qname(qname)} FOR ALL "
-                'USING ("tenantId" = public.current_tenant_id()) '
-                'WITH CHECK ("tenantId" = public.current_tenant_id());',
+                f"USING ({TENANT_CONDITION}) WITH CHECK ({TENANT_CONDITION});",
             ))
         else:
             hits.append(Hit(
@@ -51,7 +50,6 @@ def run(context: AuditContext) -> list[Hit]:
                 message=f"policy {policy} on {show(qname)} (FOR {command}) has no WITH CHECK",
                 expected="WITH CHECK on the tenant column",
                 found="no WITH CHECK",
-                fix_sql=f"ALTER POLICY {quote_ident(policy)} ON {quote_qname(qname)} "
-                'WITH CHECK ("tenantId" = public.current_tenant_id());',
+                fix_sql=f"ALTER POLICY {quote_ident(policy)} ON {quote_qname(qname)} WITH CHECK ({TENANT_CONDITION});",
             ))
     return hits

@@ -1,0 +1,182 @@
+"""What does plan 004 (row-level security) cost the application? Tenant reads and writes, with and without it.
+
+    .venv/bin/python bench/isolation.py [--invoices 200000] [--requests 400] [--rounds 5]
+
+Copy the printed block into bench/RESULTS.md.
+
+1. A throwaway PostgreSQL (``BHQ_BENCH_DATABASE_URL`` if set, else a local embedded cluster) gets the pre-fix
+   schema with ``SampleSize.scaled(invoices)`` rows and plans 001+002; that database is cloned twice: ``plain``
+   (as is) and ``rls`` (plan 004 applied). Both get the same application role: DML grants, not an owner, no
+   BYPASSRLS.
+2. Each request runs as that role, exactly as the Prisma extension sends it: BEGIN; set_config('app.tenant_id',
+   t, true); the query; COMMIT. The queries name the tenant themselves, as the application does today; under RLS
+   the policy adds its own condition. Only the query is timed (client-side, psycopg's prepared statements after
+   five runs, as in production).
+3. Rounds alternate between the two databases (plain, rls, plain, rls...) so a busy machine slows both alike;
+   per operation, p50 and p99 of each variant and their ratio; the reported ratio is the median over rounds.
+4. EXPLAIN (as the role, tenant set) of each read on ``rls``: the tenant indexes are still used.
+
+Target (issue 13): RLS latency <= 1.10x the latency without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from verify_scale import server, url_for  # noqa: E402
+
+from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_data  # noqa: E402
+from bhq_migrate.migrate.runner import ApplyOptions, apply  # noqa: E402
+
+APP_ROLE = "bhq_bench_app"
+PLANS = REPO / "sql"
+
+# operation -> (SQL, parameter builder from (tenant, invoice id of that tenant, random))
+Operation = tuple[str, Callable[[int, int, random.Random], tuple[Any, ...]]]
+OPERATIONS: dict[str, Operation] = {
+    "read: invoice list": (
+        'SELECT id, "invoiceNumber", status, "amountCents" FROM "Invoice" WHERE "tenantId" = %s AND status = %s '
+        'ORDER BY "createdAt" DESC LIMIT 50',
+        lambda t, i, r: (t, r.choice(["draft", "sent", "paid", "void"]))),
+    "read: invoice by id": (
+        'SELECT * FROM "Invoice" WHERE "tenantId" = %s AND id = %s', lambda t, i, r: (t, i)),
+    "read: invoice payments": (
+        'SELECT p.id, p."amountCents" FROM "Payment" p JOIN "Invoice" i ON i.id = p."invoiceId" '
+        'WHERE i."tenantId" = %s AND i.id = %s', lambda t, i, r: (t, i)),
+    "write: insert payment": (
+        'INSERT INTO "Payment" ("tenantId", "invoiceId", "amountCents", status, "updatedAt") '
+        "VALUES (%s, %s, 100, 'pending', now())", lambda t, i, r: (t, i)),
+    "write: update invoice": (
+        'UPDATE "Invoice" SET status = %s, "updatedAt" = now() WHERE "tenantId" = %s AND id = %s',
+        lambda t, i, r: (r.choice(["sent", "paid"]), t, i)),
+}
+
+
+def load_average() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def prepare(admin: str, invoices: int) -> tuple[str, str]:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in ("bhq_bench_iso_plain", "bhq_bench_iso_rls"):
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone():
+            conn.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")  # type: ignore[arg-type]
+        conn.execute("CREATE DATABASE bhq_bench_iso_plain")
+    plain = url_for(admin, "bhq_bench_iso_plain")
+    with psycopg.connect(plain) as conn:
+        load_baseline(conn)
+        load_sample_data(conn, SampleSize.scaled(invoices))
+    apply(plain, ApplyOptions(plans_dir=PLANS))
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")  # type: ignore[arg-type]
+        conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")  # type: ignore[arg-type]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE bhq_bench_iso_rls TEMPLATE bhq_bench_iso_plain")
+    rls = url_for(admin, "bhq_bench_iso_rls")
+    apply(rls, ApplyOptions(plans_dir=PLANS, only=("004",)))
+    for url in (plain, rls):  # the same statistics for both planners
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute('VACUUM ANALYZE "Invoice", "Payment", "Contact"')
+    return plain, rls
+
+
+def invoices_by_tenant(url: str) -> dict[int, list[int]]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute('SELECT "tenantId", array_agg(id) FROM "Invoice" GROUP BY 1').fetchall()
+    return {tenant: ids for tenant, ids in rows}
+
+
+def run_round(url: str, requests: int, targets: dict[int, list[int]], seed: int) -> dict[str, list[float]]:
+    rng = random.Random(seed)
+    tenants = sorted(targets)
+    timings: dict[str, list[float]] = {name: [] for name in OPERATIONS}
+    with psycopg.connect(url) as conn:
+        conn.execute(f"SET ROLE {APP_ROLE}")  # type: ignore[arg-type]
+        conn.commit()
+        for _ in range(requests):
+            for name, (statement, params) in OPERATIONS.items():
+                tenant = rng.choice(tenants)
+                invoice = rng.choice(targets[tenant])
+                conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
+                started = time.perf_counter()
+                conn.execute(statement, params(tenant, invoice, rng))  # type: ignore[arg-type]
+                timings[name].append((time.perf_counter() - started) * 1000)
+                conn.commit()
+    return timings
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def explain(url: str, tenant: int, invoice: int) -> list[str]:
+    lines: list[str] = []
+    rng = random.Random(0)
+    with psycopg.connect(url) as conn:
+        conn.execute(f"SET ROLE {APP_ROLE}")  # type: ignore[arg-type]
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
+        for name, (statement, params) in OPERATIONS.items():
+            if not name.startswith("read"):
+                continue
+            plan = conn.execute("EXPLAIN (COSTS OFF) " + statement, params(tenant, invoice, rng)).fetchall()  # type: ignore[arg-type]
+            lines.append(f"-- {name}")
+            lines.extend(row[0] for row in plan)
+        conn.rollback()
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--invoices", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=400, help="requests per operation per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; before: {load_average()}")
+    with server() as admin:
+        plain, rls = prepare(admin, args.invoices)
+        targets = invoices_by_tenant(plain)
+        run_round(plain, 50, targets, seed=999)  # warm both caches before measuring
+        run_round(rls, 50, targets, seed=999)
+        ratios: dict[str, list[tuple[float, float]]] = {name: [] for name in OPERATIONS}
+        print(f"{'round':<6}{'operation':<26}{'plain p50':>10}{'p99':>8}{'rls p50':>10}{'p99':>8}"
+              f"{'x p50':>8}{'x p99':>8}")
+        for number in range(1, args.rounds + 1):
+            base = run_round(plain, args.requests, targets, seed=number)
+            with_rls = run_round(rls, args.requests, targets, seed=number)
+            for name in OPERATIONS:
+                p50 = (percentile(base[name], 0.5), percentile(with_rls[name], 0.5))
+                p99 = (percentile(base[name], 0.99), percentile(with_rls[name], 0.99))
+                ratios[name].append((p50[1] / p50[0], p99[1] / p99[0]))
+                print(f"{number:<6}{name:<26}{p50[0]:>10.3f}{p99[0]:>8.3f}{p50[1]:>10.3f}{p99[1]:>8.3f}"
+                      f"{p50[1] / p50[0]:>8.2f}{p99[1] / p99[0]:>8.2f}")
+        print("\nmedian over rounds (rls / plain; target <= 1.10):")
+        for name, values in ratios.items():
+            print(f"  {name:<26} p50 x{statistics.median(v[0] for v in values):.2f}  "
+                  f"p99 x{statistics.median(v[1] for v in values):.2f}")
+        tenant = sorted(targets)[0]
+        print("\nEXPLAIN as the app role with the tenant set, on the rls database:")
+        print("\n".join(explain(rls, tenant, targets[tenant][0])))
+        for name in ("bhq_bench_iso_plain", "bhq_bench_iso_rls"):
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+    print(f"# after: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
