@@ -6,14 +6,17 @@ Copy the printed block into bench/RESULTS.md.
 
 1. A throwaway PostgreSQL (``BHQ_BENCH_DATABASE_URL`` if set, else a local embedded cluster) gets the pre-fix
    schema with ``SampleSize.scaled(invoices)`` rows and plans 001+002; that database is cloned twice: ``plain``
-   (as is) and ``rls`` (plan 004 applied). Both get the same application role: DML grants, not an owner, no
-   BYPASSRLS.
+   (as is) and ``rls`` (plan 004 applied); ``rls_fn`` is ``rls`` with the policies calling
+   ``public.current_tenant_id()`` instead of spelling out its expression (what 004 avoids: a function with a
+   ``SET search_path`` clause is never inlined). All get the same application role: DML grants, not an owner,
+   no BYPASSRLS.
 2. Each request runs as that role, exactly as the Prisma extension sends it: BEGIN; set_config('app.tenant_id',
    t, true); the query; COMMIT. The queries name the tenant themselves, as the application does today; under RLS
    the policy adds its own condition. Only the query is timed (client-side, psycopg's prepared statements after
    five runs, as in production).
-3. Rounds alternate between the two databases (plain, rls, plain, rls...) so a busy machine slows both alike;
-   per operation, p50 and p99 of each variant and their ratio; the reported ratio is the median over rounds.
+3. Rounds alternate between the databases (plain, rls, rls_fn, plain, ...) so a busy machine slows all alike;
+   per operation, p50 and p99 of each variant and the ratio to plain; the reported ratio is the median over
+   rounds.
 4. EXPLAIN (as the role, tenant set) of each read on ``rls``: the tenant indexes are still used.
 
 Target (issue 13): RLS latency <= 1.10x the latency without it.
@@ -43,6 +46,7 @@ from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_d
 from bhq_migrate.migrate.runner import ApplyOptions, apply  # noqa: E402
 
 APP_ROLE = "bhq_bench_app"
+DATABASES = ("bhq_bench_iso_plain", "bhq_bench_iso_rls", "bhq_bench_iso_rls_fn")
 PLANS = REPO / "sql"
 
 # operation -> (SQL, parameter builder from (tenant, invoice id of that tenant, random))
@@ -70,9 +74,9 @@ def load_average() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
-def prepare(admin: str, invoices: int) -> tuple[str, str]:
+def prepare(admin: str, invoices: int) -> dict[str, str]:
     with psycopg.connect(admin, autocommit=True) as conn:
-        for name in ("bhq_bench_iso_plain", "bhq_bench_iso_rls"):
+        for name in DATABASES:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone():
             conn.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")  # type: ignore[arg-type]
@@ -89,10 +93,19 @@ def prepare(admin: str, invoices: int) -> tuple[str, str]:
         conn.execute("CREATE DATABASE bhq_bench_iso_rls TEMPLATE bhq_bench_iso_plain")
     rls = url_for(admin, "bhq_bench_iso_rls")
     apply(rls, ApplyOptions(plans_dir=PLANS, only=("004",)))
-    for url in (plain, rls):  # the same statistics for both planners
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE bhq_bench_iso_rls_fn TEMPLATE bhq_bench_iso_rls")
+    rls_fn = url_for(admin, "bhq_bench_iso_rls_fn")
+    with psycopg.connect(rls_fn, autocommit=True) as conn:
+        for (table,) in conn.execute("SELECT polrelid::regclass::text FROM pg_policy WHERE polname = 'tenant_isolation'"
+                                     ).fetchall():
+            conn.execute(f'ALTER POLICY tenant_isolation ON {table} USING ("tenantId" = public.current_tenant_id()) '  # type: ignore[arg-type]
+                         'WITH CHECK ("tenantId" = public.current_tenant_id())')
+    variants = {"plain": plain, "rls": rls, "rls_fn": rls_fn}
+    for url in variants.values():  # the same statistics for every planner
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute('VACUUM ANALYZE "Invoice", "Payment", "Contact"')
-    return plain, rls
+    return variants
 
 
 def invoices_by_tenant(url: str) -> dict[int, list[int]]:
@@ -149,31 +162,32 @@ def main() -> None:
     args = parser.parse_args()
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; before: {load_average()}")
     with server() as admin:
-        plain, rls = prepare(admin, args.invoices)
-        targets = invoices_by_tenant(plain)
-        run_round(plain, 50, targets, seed=999)  # warm both caches before measuring
-        run_round(rls, 50, targets, seed=999)
-        ratios: dict[str, list[tuple[float, float]]] = {name: [] for name in OPERATIONS}
-        print(f"{'round':<6}{'operation':<26}{'plain p50':>10}{'p99':>8}{'rls p50':>10}{'p99':>8}"
-              f"{'x p50':>8}{'x p99':>8}")
+        variants = prepare(admin, args.invoices)
+        targets = invoices_by_tenant(variants["plain"])
+        for url in variants.values():  # warm every cache before measuring
+            run_round(url, 50, targets, seed=999)
+        ratios: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        print(f"{'round':<6}{'operation':<26}{'variant':<8}{'p50 ms':>9}{'p99 ms':>9}{'x p50':>8}{'x p99':>8}")
         for number in range(1, args.rounds + 1):
-            base = run_round(plain, args.requests, targets, seed=number)
-            with_rls = run_round(rls, args.requests, targets, seed=number)
+            measured = {variant: run_round(url, args.requests, targets, seed=number)
+                        for variant, url in variants.items()}
             for name in OPERATIONS:
-                p50 = (percentile(base[name], 0.5), percentile(with_rls[name], 0.5))
-                p99 = (percentile(base[name], 0.99), percentile(with_rls[name], 0.99))
-                ratios[name].append((p50[1] / p50[0], p99[1] / p99[0]))
-                print(f"{number:<6}{name:<26}{p50[0]:>10.3f}{p99[0]:>8.3f}{p50[1]:>10.3f}{p99[1]:>8.3f}"
-                      f"{p50[1] / p50[0]:>8.2f}{p99[1] / p99[0]:>8.2f}")
-        print("\nmedian over rounds (rls / plain; target <= 1.10):")
-        for name, values in ratios.items():
-            print(f"  {name:<26} p50 x{statistics.median(v[0] for v in values):.2f}  "
-                  f"p99 x{statistics.median(v[1] for v in values):.2f}")
+                base = measured["plain"][name]
+                for variant, timings in measured.items():
+                    p50, p99 = percentile(timings[name], 0.5), percentile(timings[name], 0.99)
+                    x50, x99 = p50 / percentile(base, 0.5), p99 / percentile(base, 0.99)
+                    ratios.setdefault((name, variant), []).append((x50, x99))
+                    print(f"{number:<6}{name:<26}{variant:<8}{p50:>9.3f}{p99:>9.3f}{x50:>8.2f}{x99:>8.2f}")
+        print("\nmedian over rounds of the ratio to plain (target for rls: <= 1.10):")
+        for (name, variant), values in ratios.items():
+            if variant != "plain":
+                print(f"  {name:<26} {variant:<7} p50 x{statistics.median(v[0] for v in values):.2f}  "
+                      f"p99 x{statistics.median(v[1] for v in values):.2f}")
         tenant = sorted(targets)[0]
         print("\nEXPLAIN as the app role with the tenant set, on the rls database:")
-        print("\n".join(explain(rls, tenant, targets[tenant][0])))
-        for name in ("bhq_bench_iso_plain", "bhq_bench_iso_rls"):
-            with psycopg.connect(admin, autocommit=True) as conn:
+        print("\n".join(explain(variants["rls"], tenant, targets[tenant][0])))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for name in DATABASES:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
     print(f"# after: {load_average()}")
 
