@@ -72,3 +72,11 @@ def test_every_rule_is_documented_in_the_readme_section(rule) -> None:
 def test_rules_are_found_by_id_or_name_case_insensitively() -> None:
     assert rule_for("s001") is rule_for("Unscoped-Read") is RULES[0]
     assert rule_for("nope") is None
+
+
+def test_the_readme_tenant_extension_is_the_fixture_the_rules_are_tested_on() -> None:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("export function forTenant(")
+    snippet = readme[start:readme.index("\n}\n", start) + 2]
+    fixture = (APP / "src" / "tenant_extension.ts").read_text()
+    assert snippet in fixture
