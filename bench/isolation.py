@@ -14,7 +14,7 @@ Copy the printed block into bench/RESULTS.md.
    t, true); the query; COMMIT. The queries name the tenant themselves, as the application does today; under RLS
    the policy adds its own condition. Only the query is timed (client-side, psycopg's prepared statements after
    five runs, as in production).
-3. Rounds alternate between the databases (plain, rls, rls_fn, plain, ...) so a busy machine slows all alike;
+3. Each request runs on every database back to back, in a shuffled order, so a busy machine slows all alike;
    per operation, p50 and p99 of each variant and the ratio to plain; the reported ratio is the median over
    rounds.
 4. EXPLAIN (as the role, tenant set) of each read on ``rls``: the tenant indexes are still used.
@@ -114,22 +114,35 @@ def invoices_by_tenant(url: str) -> dict[int, list[int]]:
     return {tenant: ids for tenant, ids in rows}
 
 
-def run_round(url: str, requests: int, targets: dict[int, list[int]], seed: int) -> dict[str, list[float]]:
+def run_round(variants: dict[str, str], requests: int, targets: dict[int, list[int]],
+              seed: int) -> dict[str, dict[str, list[float]]]:
+    """Every request runs on every variant back to back, in a shuffled order: on a busy machine each pair of
+    samples sees the same load (blocks of requests per variant were dominated by load swings)."""
     rng = random.Random(seed)
     tenants = sorted(targets)
-    timings: dict[str, list[float]] = {name: [] for name in OPERATIONS}
-    with psycopg.connect(url) as conn:
-        conn.execute(f"SET ROLE {APP_ROLE}")  # type: ignore[arg-type]
-        conn.commit()
+    timings: dict[str, dict[str, list[float]]] = {v: {name: [] for name in OPERATIONS} for v in variants}
+    conns = {variant: psycopg.connect(url) for variant, url in variants.items()}
+    try:
+        for conn in conns.values():
+            conn.execute(f"SET ROLE {APP_ROLE}")  # type: ignore[arg-type]
+            conn.commit()
+        order = list(variants)
         for _ in range(requests):
             for name, (statement, params) in OPERATIONS.items():
                 tenant = rng.choice(tenants)
                 invoice = rng.choice(targets[tenant])
-                conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
-                started = time.perf_counter()
-                conn.execute(statement, params(tenant, invoice, rng))  # type: ignore[arg-type]
-                timings[name].append((time.perf_counter() - started) * 1000)
-                conn.commit()
+                values = params(tenant, invoice, rng)
+                rng.shuffle(order)
+                for variant in order:
+                    conn = conns[variant]
+                    conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
+                    started = time.perf_counter()
+                    conn.execute(statement, values)  # type: ignore[arg-type]
+                    timings[variant][name].append((time.perf_counter() - started) * 1000)
+                    conn.commit()
+    finally:
+        for conn in conns.values():
+            conn.close()
     return timings
 
 
@@ -164,17 +177,16 @@ def main() -> None:
     with server() as admin:
         variants = prepare(admin, args.invoices)
         targets = invoices_by_tenant(variants["plain"])
-        for url in variants.values():  # warm every cache before measuring
-            run_round(url, 50, targets, seed=999)
+        run_round(variants, 50, targets, seed=999)  # warm every cache before measuring
         ratios: dict[tuple[str, str], list[tuple[float, float]]] = {}
         print(f"{'round':<6}{'operation':<26}{'variant':<8}{'p50 ms':>9}{'p99 ms':>9}{'x p50':>8}{'x p99':>8}")
         for number in range(1, args.rounds + 1):
-            measured = {variant: run_round(url, args.requests, targets, seed=number)
-                        for variant, url in variants.items()}
+            measured = run_round(variants, args.requests, targets, seed=number)
             for name in OPERATIONS:
                 base = measured["plain"][name]
-                for variant, timings in measured.items():
-                    p50, p99 = percentile(timings[name], 0.5), percentile(timings[name], 0.99)
+                for variant, by_operation in measured.items():
+                    timings = by_operation[name]
+                    p50, p99 = percentile(timings, 0.5), percentile(timings, 0.99)
                     x50, x99 = p50 / percentile(base, 0.5), p99 / percentile(base, 0.99)
                     ratios.setdefault((name, variant), []).append((x50, x99))
                     print(f"{number:<6}{name:<26}{variant:<8}{p50:>9.3f}{p99:>9.3f}{x50:>8.2f}{x99:>8.2f}")
