@@ -36,8 +36,14 @@ WITH rel AS MATERIALIZED (
     SELECT r.oid, r.schema_name, r.table_name, a.attnum AS tenant_attnum, a.attname::text AS tenant_column,
            c.relrowsecurity AS rls, c.relforcerowsecurity AS forced, c.relowner,
            bool_or(c.relrowsecurity) OVER () AS adopted
-    FROM rel AS r
+    FROM (
+        -- One pass over pg_attribute, as for col: a lookup per table would cost a probe per table.
+        SELECT a.attrelid, a.attnum, a.attname
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attname = ANY (%(tenant_columns)s::text[]) AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attrelid >= 16384
+        OFFSET 0
+    ) AS a
+    JOIN rel AS r ON r.oid = a.attrelid
     JOIN pg_catalog.pg_class AS c ON c.oid = r.oid
-    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.oid AND NOT a.attisdropped
-                                     AND a.attname = ANY (%(tenant_columns)s::text[])
 )
