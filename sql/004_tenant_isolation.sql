@@ -84,8 +84,8 @@ CREATE OR REPLACE FUNCTION public.current_tenant_id() RETURNS integer
 -- statement sees and WITH CHECK for the rows it writes. With no tenant the expression is NULL, the comparison
 -- is never true: no row is visible and every write is refused (fail closed).
 -- The policy spells out current_tenant_id()'s expression instead of calling it: a function with a SET clause
--- is never inlined, and the call cost +35-50 % on BreederHQ's 0.1 ms tenant lookups (bench/RESULTS.md); the
--- inline expression costs nothing measurable. A policy is stored as a parse tree whose functions are resolved
+-- is never inlined, and the call cost 30-80 % at p50 on BreederHQ's 0.1 ms tenant lookups; inline, the cost
+-- was within noise (bench/RESULTS.md). A policy is stored as a parse tree whose functions are resolved
 -- when it is created (pg_catalog, named explicitly), so no search_path can change it later.
 DO $$
 DECLARE
