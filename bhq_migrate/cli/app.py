@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from bhq_migrate.cli import INTERRUPTED
-from bhq_migrate.connection import redact, register_secrets
 from bhq_migrate.errors import BhqError
 from bhq_migrate.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from bhq_migrate.connection import SessionLimits
 
 # typer >= 0.20 vendors click, older typer uses click itself: find its base exception the same way for both.
 _ClickException: type[Exception] = next(
@@ -39,6 +43,8 @@ class OneLineErrorGroup(TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         for word in argv:  # a URL given in the wrong place must not be echoed by click's "extra argument" text
             if "://" in word or "password" in word.lower():
+                from bhq_migrate.connection import register_secrets  # imports psycopg: only when needed
+
                 register_secrets(word)
         try:
             code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
@@ -50,6 +56,54 @@ class OneLineErrorGroup(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code)
+
+    # -- lazy commands: listed from bhq_migrate.cli.COMMANDS, imported only when one is resolved ----------------
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from bhq_migrate.cli import COMMANDS
+
+        return list(COMMANDS) + [name for name in self.commands if name not in COMMANDS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = self.commands.get(cmd_name)
+        if found is not None:
+            return found
+        from bhq_migrate.cli import COMMANDS
+
+        if cmd_name not in COMMANDS:
+            return None
+        module, help_text = COMMANDS[cmd_name]
+        if self._listing:  # help and completion only need the name and the first paragraph of its help
+            return TyperCommand(name=cmd_name, help=help_text, callback=None)
+        importlib.import_module(f"bhq_migrate.cli.{module}")
+        self.commands.update(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except _ClickException as exc:  # typer suggests from the loaded commands only: suggest from all
+            message = str(getattr(exc, "message", ""))
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if message.startswith("No such command") and "Did you mean" not in message and matches:
+                exc.message = f"{message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"  # type: ignore[attr-defined]
+            raise
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> Any:
+        self._listing = True  # completing a command name; a named command's options resolve it for real
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -70,6 +124,8 @@ def _usage_error(exc: Exception) -> int:
         return code
     message = exc.format_message()  # type: ignore[attr-defined]
     message = _EXTRA_ARGUMENTS.sub(r"extra argument(s) not accepted: \g<words>", message)
+    from bhq_migrate.connection import redact
+
     stderr.print(f"[bold red]error:[/] {escape(redact(' '.join(message.split())))}", highlight=False)
     return code
 
@@ -120,6 +176,20 @@ T = TypeVar("T")
 
 DATABASE_URL_HELP = "PostgreSQL URL (default: $DATABASE_URL, then libpq's PG* variables)."
 
+# Every command that connects takes these two, with the same names (see connection.SessionLimits).
+LockTimeout = Annotated[str, typer.Option(
+    "--lock-timeout", help="How long any statement may wait for a table lock before giving up and naming the "
+    "blocker (PostgreSQL duration: 500ms, 3s, 1min; 0 = no limit).")]
+StatementTimeout = Annotated[str, typer.Option(
+    "--statement-timeout", help="Upper bound for any single statement (PostgreSQL duration; 0 = no limit).")]
+
+
+def session_limits(lock_timeout: str, statement_timeout: str) -> SessionLimits:
+    """The validated limits, or a one-line error naming the option."""
+    from bhq_migrate.connection import SessionLimits  # imports psycopg: only for commands that connect
+
+    return guarded(lambda: SessionLimits(lock_timeout, statement_timeout))
+
 
 def finite(value: float | None) -> float | None:
     """Option callback: NaN and infinity pass click's range checks, so reject them here (naming the option)."""
@@ -159,6 +229,8 @@ def _existing_folder(folder: Path) -> None:
 
 def error_line(message: str, url: str | None = None) -> None:
     """The one-line ``error: ...`` on stderr, the password redacted and the text escaped for rich."""
+    from bhq_migrate.connection import redact
+
     line = redact(" ".join(message.split()), url)
     stderr.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False)
 
@@ -239,7 +311,7 @@ def run_checked(run: Callable[[], object]) -> None:
 
 
 def guarded(action: Callable[[], T], url: str | None = None) -> T:
-    """Run ``action``; any BhqError (or unexpected driver error) becomes a one-line error and exit code."""
+    """Run ``action``; any BhqError (or any other exception) becomes a one-line error and exit code."""
     try:
         return action()
     except BhqError as exc:
@@ -252,6 +324,12 @@ def guarded(action: Callable[[], T], url: str | None = None) -> T:
         where = f"{exc.filename}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.CANNOT_RUN, url)
     except Exception as exc:  # a last resort for bugs: never show a traceback (or a password) to the user
+        from pydantic import ValidationError  # here, not at the top: --version and --help never need pydantic
+
+        if isinstance(exc, ValidationError):  # an option the CLI passed on unchecked: name it
+            error = exc.errors()[0]
+            option = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "an option"
+            fail(f"invalid value for {option}: {error['msg']}", ExitCode.CANNOT_RUN, url)
         if os.environ.get("BHQ_MIGRATE_DEBUG"):
             raise
         kind = type(exc).__name__

@@ -6,7 +6,7 @@ import json
 import time
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.live import Live
@@ -14,13 +14,32 @@ from rich.markup import escape
 from rich.spinner import Spinner
 from rich.table import Table
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, finite, guarded, stderr, stdout
-from bhq_migrate.connection import resolve_url
+from bhq_migrate.cli.app import (
+    DATABASE_URL_HELP,
+    LockTimeout,
+    StatementTimeout,
+    app,
+    fail,
+    finite,
+    guarded,
+    session_limits,
+    stderr,
+    stdout,
+)
+from bhq_migrate.connection import (
+    APPLY_STATEMENT_TIMEOUT,
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_STATEMENT_TIMEOUT,
+    SessionLimits,
+    resolve_url,
+)
 from bhq_migrate.errors import PreflightFailed
 from bhq_migrate.exitcodes import ExitCode
-from bhq_migrate.migrate.runner import ApplyOptions, ApplyResult, Event, apply
 from bhq_migrate.migrate.status import StatusReport, status
 from bhq_migrate.resources import default_plans_dir
+
+if TYPE_CHECKING:  # the runner (and with it lint, pre-flight, pglast's printers) is imported by `apply` only
+    from bhq_migrate.migrate.runner import ApplyOptions, ApplyResult, Event
 
 
 class OutputFormat(str, Enum):
@@ -143,8 +162,8 @@ def apply_command(
                                           "show what would change, then roll back.")] = False,
     single_transaction: Annotated[bool, typer.Option(
         "--single-transaction", help="All pending plans in one transaction instead of one each.")] = False,
-    lock_timeout: Annotated[str, typer.Option(help="How long one DDL statement may wait for a lock.")] = "3s",
-    statement_timeout: Annotated[str, typer.Option(help="Upper bound for any single statement.")] = "30min",
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = APPLY_STATEMENT_TIMEOUT,
     retries: Annotated[int, typer.Option(min=0, help="Retries of a plan that hit lock_timeout (with backoff).")] = 3,
     retry_backoff: Annotated[float, typer.Option(min=0, callback=finite,
                                                  help="First retry pause in seconds; doubles each time.")] = 1.0,
@@ -174,6 +193,8 @@ def apply_command(
         "rewrite.")] = 0,
 ) -> None:
     """Apply the pending plans, each in its own transaction, recorded in bhq_migrate.history."""
+    from bhq_migrate.migrate.runner import ApplyOptions, apply
+
     url = guarded(lambda: resolve_url(database_url))
     options = guarded(lambda: ApplyOptions(
         plans_dir=plans_dir or default_plans_dir(), dry_run=dry_run, single_transaction=single_transaction,
@@ -197,7 +218,7 @@ def apply_command(
     payload: dict[str, Any] = {"ok": True, **result.model_dump(mode="json")}
     exit_code = ExitCode.OK
     if verify:
-        exit_code = _verify_after_apply(url, options.plans_dir, payload, output)
+        exit_code = _verify_after_apply(url, options, payload, output)
     if output is OutputFormat.json:
         stdout.print_json(json.dumps(payload))
     else:
@@ -206,26 +227,28 @@ def apply_command(
 
 
 def _json_guarded(run: Any, url: str) -> ApplyResult:
-    """In JSON mode failures are JSON too (still with the documented exit code)."""
+    """In JSON mode failures are JSON on stdout too (still with the documented exit code)."""
     from bhq_migrate.connection import redact
     from bhq_migrate.errors import BhqError
 
     try:
         return run()  # type: ignore[no-any-return]
     except BhqError as error:
-        body: dict[str, Any] = {"ok": False, "error": redact(str(error), url), "kind": type(error).__name__}
+        body: dict[str, Any] = {"ok": False, "error": redact(str(error), url), "kind": type(error).__name__,
+                                "applied": list(error.applied)}
         if isinstance(error, PreflightFailed):
             body["preflight"] = [problem.model_dump() for problem in error.problems]
         stdout.print_json(json.dumps(body))
-        raise typer.Exit(int(error.exit_code)) from None
+        fail(str(error), error.exit_code, url)  # and the one line on stderr, like every other failure
 
 
-def _verify_after_apply(url: str, plans_dir: Path, payload: dict[str, Any], output: OutputFormat) -> ExitCode:
+def _verify_after_apply(url: str, options: ApplyOptions, payload: dict[str, Any], output: OutputFormat) -> ExitCode:
     from bhq_migrate.report.verify_console import render_summary
     from bhq_migrate.report.verify_formats import to_json
     from bhq_migrate.verify import VerifyOptions, verify
 
-    report = guarded(lambda: verify(url, VerifyOptions(plans_dir=plans_dir)), url)
+    limits = SessionLimits(options.lock_timeout, options.statement_timeout)
+    report = guarded(lambda: verify(url, VerifyOptions(plans_dir=options.plans_dir, limits=limits)), url)
     payload["verify"] = json.loads(to_json(report))  # the same shape as `verify --format json`
     if output is OutputFormat.console:
         stdout.print(render_summary(report))
@@ -237,10 +260,13 @@ def status_command(
     database_url: DatabaseUrl = None,
     plans_dir: PlansDir = None,
     output: Format = OutputFormat.console,
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
     """Show every plan as applied, pending, changed (edited since applied) or optional. Never writes."""
     url = guarded(lambda: resolve_url(database_url))
-    report = guarded(lambda: status(url, plans_dir), url)
+    limits = session_limits(lock_timeout, statement_timeout)
+    report = guarded(lambda: status(url, plans_dir, limits), url)
     if output is OutputFormat.json:
         stdout.print_json(report.model_dump_json())
         return

@@ -9,8 +9,18 @@ from typing import Annotated
 
 import typer
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, output_file, stdout
-from bhq_migrate.connection import resolve_url
+from bhq_migrate.cli.app import (
+    DATABASE_URL_HELP,
+    LockTimeout,
+    StatementTimeout,
+    app,
+    fail,
+    guarded,
+    output_file,
+    session_limits,
+    stdout,
+)
+from bhq_migrate.connection import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, SessionLimits, resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.report.junit import to_junit_xml
 from bhq_migrate.report.verify_console import render_report, render_summary
@@ -83,6 +93,8 @@ def verify_command(
     probe_writes: Annotated[
         bool, typer.Option("--probe-writes", help="With --probe-role: also try cross-tenant INSERT and UPDATE.")
     ] = False,
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
     """Check that the live database is in the state the applied plans promise, plus built-in audits.
 
@@ -93,6 +105,7 @@ def verify_command(
     if probe_writes and probe_role is None:
         fail("--probe-writes needs --probe-role ROLE")
     url = guarded(lambda: resolve_url(database_url))
+    limits = session_limits(lock_timeout, statement_timeout)
     options = VerifyOptions.model_validate(
         {
             key: value
@@ -109,6 +122,7 @@ def verify_command(
                 "app_roles": tuple(app_role or ()),
                 "probe_role": probe_role,
                 "probe_writes": probe_writes,
+                "limits": limits,
             }.items()
             if value is not None
         }
@@ -128,11 +142,14 @@ def verify_command(
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FAILED))
 
 
-def print_verify_summary(url: str, plans_dir: Path | None = None, checks_dir: Path | None = None) -> bool:
+def print_verify_summary(
+    url: str, plans_dir: Path | None = None, checks_dir: Path | None = None, limits: SessionLimits | None = None
+) -> bool:
     """For ``apply --verify`` and ``demo``: verify in the same invocation, print the short summary, and
     return whether it passed (the caller maps False to exit code 1). Errors go through ``guarded``."""
     options = VerifyOptions.model_validate(
-        {key: value for key, value in {"plans_dir": plans_dir, "checks_dir": checks_dir}.items() if value is not None}
+        {key: value for key, value in {"plans_dir": plans_dir, "checks_dir": checks_dir, "limits": limits}.items()
+         if value is not None}
     )
     report: VerifyReport = guarded(lambda: verify(url, options), url)
     stdout.print(render_summary(report))

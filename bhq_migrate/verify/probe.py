@@ -13,8 +13,8 @@ ONE transaction that is always rolled back, so the probe leaves nothing behind, 
 4. with ``writes``: an INSERT naming tenant B, and an UPDATE moving one of A's rows to B, must each be
    refused by a row-level security policy (each in a savepoint).
 
-One :class:`~bhq_migrate.verify.results.CheckResult` per table and command. Every statement runs under
-``SET LOCAL lock_timeout`` / ``statement_timeout`` (PROBE_LOCK_TIMEOUT, PROBE_STATEMENT_TIMEOUT).
+One :class:`~bhq_migrate.verify.results.CheckResult` per table and command. Every statement runs under verify's
+session limits (``--lock-timeout``, default 3s; ``--statement-timeout``, default 5min), set on the connection.
 """
 
 from __future__ import annotations
@@ -28,14 +28,12 @@ import psycopg
 from psycopg import sql
 from pydantic import BaseModel, ConfigDict
 
-from bhq_migrate.connection import connect
+from bhq_migrate.connection import SessionLimits, connect
 from bhq_migrate.errors import ConfigError, ConnectionFailed
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.verify.results import CheckResult, Status
-from bhq_migrate.verify.snapshot import catalog_sql
+from bhq_migrate.verify.snapshot import verify_sql
 
-PROBE_LOCK_TIMEOUT = "2s"
-PROBE_STATEMENT_TIMEOUT = "60s"
 DEFAULT_TENANT_SETTING = "app.tenant_id"
 _RLS_REFUSAL = "row-level security"
 
@@ -78,6 +76,8 @@ class ProbeOptions(BaseModel):
     tenant_setting: str = DEFAULT_TENANT_SETTING
     schemas: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
+    limits: SessionLimits = SessionLimits()
+    """lock_timeout and statement_timeout of the probe's session (verify's ``--lock-timeout`` etc.)."""
 
 
 @dataclass(frozen=True)
@@ -117,15 +117,14 @@ class ProbeError(Exception):
 
 def probe(url: str, options: ProbeOptions) -> list[CheckResult]:
     """Run the behavioural isolation proof and return one result per table and command (always rolled back)."""
-    with connect(url, autocommit=True) as conn:
+    limits = options.limits
+    with connect(url, autocommit=True, limits=limits) as conn:
         try:
             with conn.transaction(force_rollback=True):
-                conn.execute("SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
-                             (PROBE_LOCK_TIMEOUT, PROBE_STATEMENT_TIMEOUT))
                 return _probe(conn, options)
         except psycopg.errors.QueryCanceled as exc:
-            raise ConnectionFailed(f"probe: {_reason(exc)} (lock_timeout={PROBE_LOCK_TIMEOUT}, "
-                                   f"statement_timeout={PROBE_STATEMENT_TIMEOUT}); rolled back") from None
+            raise ConnectionFailed(f"probe: {_reason(exc)} (lock_timeout={limits.lock_timeout}, "
+                                   f"statement_timeout={limits.statement_timeout}); rolled back") from None
         except psycopg.Error as exc:
             raise ConnectionFailed(f"probe: {_reason(exc)}; rolled back") from None
 
@@ -176,7 +175,7 @@ def _tables(conn: psycopg.Connection[Any], options: ProbeOptions) -> list[_Table
         "SELECT nspname::text FROM pg_catalog.pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') "
         "AND nspname !~ '^pg_' AND (%(schemas)s::text[] IS NULL OR nspname = ANY (%(schemas)s::text[]))",
         {"schemas": list(options.schemas) or None}).fetchall()]
-    rows = conn.execute(catalog_sql("probe_tables"), {  # type: ignore[arg-type]
+    rows = conn.execute(verify_sql("probe_tables"), {  # type: ignore[arg-type]
         "tenant_columns": list(options.tenant_columns), "schemas": schemas, "tables": list(options.tables) or None,
     }).fetchall()
     tables = []

@@ -1,14 +1,10 @@
--- Shared by every audit rule: the tables in scope, their columns of interest, their indexes and the tenant
--- tables, each read once. The audit_vNNN.sql fragments select from these and return only what they find wrong, as
+-- Shared by every audit rule (it follows "WITH tbl AS (...),"): the tables in scope, their columns of
+-- interest, their indexes and the tenant tables, each read once. The audit_vNNN.sql fragments select from these
+-- and return only what they find wrong, as
 -- (rule id, JSON array of details); the engine joins them with UNION ALL into one round trip.
-WITH rel AS MATERIALIZED (
-    SELECT c.oid, n.nspname::text AS schema_name, c.relname::text AS table_name
-    FROM pg_catalog.pg_class AS c
-    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p')
-      AND n.nspname = ANY (%(schemas)s::text[])
-      AND (%(tables)s::text[] IS NULL OR c.relname = ANY (%(tables)s::text[])
-           OR n.nspname || '.' || c.relname = ANY (%(tables)s::text[]))
+rel AS MATERIALIZED (
+    -- The catalog's own scope (bhq_migrate/catalog/sql/tables.sql, in front of this as "tbl"), every table.
+    SELECT tbl.oid, tbl.schema_name, tbl.table_name FROM tbl
 ), col AS MATERIALIZED (
     -- Only the columns some rule looks at: money-named non-bigint, naive timestamps, soft-delete markers.
     -- One sequential pass over pg_attribute (a lookup per table would cost a probe per table).
@@ -33,9 +29,10 @@ WITH rel AS MATERIALIZED (
 ), tenant AS MATERIALIZED (
     -- Tenant tables (isolation audits V008-V013): tables with a tenant column, their RLS flags and owner.
     -- "adopted": some tenant table in scope has row-level security enabled, i.e. the database relies on it.
-    SELECT r.oid, r.schema_name, r.table_name, a.attnum AS tenant_attnum, a.attname::text AS tenant_column,
-           c.relrowsecurity AS rls, c.relforcerowsecurity AS forced, c.relowner,
-           bool_or(c.relrowsecurity) OVER () AS adopted
+    -- RLS flags and owner come from the catalog's scope ("tbl").
+    SELECT t.oid, t.schema_name, t.table_name, a.attnum AS tenant_attnum, a.attname::text AS tenant_column,
+           t.rls_enabled AS rls, t.rls_forced AS forced, t.owner AS relowner,
+           bool_or(t.rls_enabled) OVER () AS adopted
     FROM (
         -- One pass over pg_attribute, as for col: a lookup per table would cost a probe per table.
         SELECT a.attrelid, a.attnum, a.attname
@@ -44,6 +41,5 @@ WITH rel AS MATERIALIZED (
           AND a.attrelid >= 16384
         OFFSET 0
     ) AS a
-    JOIN rel AS r ON r.oid = a.attrelid
-    JOIN pg_catalog.pg_class AS c ON c.oid = r.oid
+    JOIN tbl AS t ON t.oid = a.attrelid
 )
