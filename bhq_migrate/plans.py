@@ -7,6 +7,7 @@ Headers (leading ``--`` comment lines, yoyo style)::
 
     -- transactional: false     run statements one by one in autocommit (e.g. CREATE INDEX CONCURRENTLY)
     -- optional: true           applied only when asked for (``apply --with-optional`` or ``--only``)
+    -- optional: explicit       applied only when named with ``--only`` (``--with-optional`` leaves it out)
     -- depends: 001 002         ids that must be applied first
     -- description: free text
 """
@@ -31,6 +32,7 @@ _HEADER = re.compile(r"^--\s*(?P<key>transactional|optional|depends|description)
 _LONG_NEAR = re.compile(r'at or near "(?P<near>.{41,})"$')  # an unterminated quote quotes the rest of the file
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
+_EXPLICIT = "explicit"
 
 
 class Statement(BaseModel):
@@ -68,6 +70,8 @@ class Plan(BaseModel):
     sha256: str
     transactional: bool = True
     optional: bool = False
+    explicit: bool = False
+    """Optional and left out of ``--with-optional``: applied only when named (``--only``)."""
     depends: tuple[str, ...] = ()
     description: str = ""
     statements: tuple[Statement, ...] = ()
@@ -184,8 +188,10 @@ def read_headers(text: str, filename: str) -> dict[str, str]:
         if match:
             headers[match["key"]] = match["value"]
     for key in ("transactional", "optional"):
-        if key in headers and headers[key].lower() not in _TRUE | _FALSE:
-            raise BadPlan(f"{filename}: header '{key}' must be true or false, got {headers[key]!r}")
+        allowed = _TRUE | _FALSE | ({_EXPLICIT} if key == "optional" else set())
+        if key in headers and headers[key].lower() not in allowed:
+            also = " or explicit" if key == "optional" else ""
+            raise BadPlan(f"{filename}: header '{key}' must be true{also} or false, got {headers[key]!r}")
     return headers
 
 
@@ -220,7 +226,8 @@ def load_plan(path: Path) -> Plan:
         text=text,
         sha256=sha256_text(text),
         transactional=headers.get("transactional", "true").lower() in _TRUE,
-        optional=headers.get("optional", "false").lower() in _TRUE,
+        optional=headers.get("optional", "false").lower() in _TRUE | {_EXPLICIT},
+        explicit=headers.get("optional", "false").lower() == _EXPLICIT,
         depends=tuple(headers.get("depends", "").replace(",", " ").split()),
         description=headers.get("description", ""),
         statements=statements,

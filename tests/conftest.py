@@ -80,3 +80,35 @@ def baseline_db(pg_server: TestServer, baseline_template: str) -> Iterator[str]:
 def migrated_db(pg_server: TestServer, migrated_template: str) -> Iterator[str]:
     """URL of a fresh database migrated by ``apply`` (plans 001 and 002)."""
     yield from _fresh(pg_server, migrated_template)
+
+
+APP_ROLE = "bhq_app"
+"""The application's role in isolation tests: not an owner, no BYPASSRLS (cluster-wide, created once)."""
+
+
+def create_app_role(url: str, role: str = APP_ROLE) -> None:
+    """A NOLOGIN role with DML on every public table (tests reach it with SET ROLE)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE ROLE "{role}" NOLOGIN')  # type: ignore[arg-type]
+        conn.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"')  # type: ignore[arg-type]
+        conn.execute(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"')  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def isolated_template(pg_server: TestServer, migrated_template: str) -> Iterator[str]:
+    """The migrated database with plan 004 (tenant isolation) applied by the runner, and the app role."""
+    from bhq_migrate.migrate.runner import ApplyOptions, apply
+
+    name = pg_server.create_database(template=migrated_template, name=f"bhq_tpl_isolated_{id(pg_server) % 100000}")
+    apply(pg_server.url_for(name), ApplyOptions(plans_dir=PLANS_DIR, only=("004",)))
+    create_app_role(pg_server.url_for(name))
+    yield name
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def isolated_db(pg_server: TestServer, isolated_template: str) -> Iterator[str]:
+    """URL of a fresh database migrated with plans 001, 002 and 004, with the app role granted DML."""
+    yield from _fresh(pg_server, isolated_template)

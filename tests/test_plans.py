@@ -71,7 +71,8 @@ def test_checksum_changes_with_any_edit(tmp_path: Path) -> None:
 
 def test_shipped_plans_parse_and_carry_no_transaction_control() -> None:
     plans = load_plans(PLANS_DIR)
-    assert [(p.id, p.optional) for p in plans] == [("001", False), ("002", False), ("003", True)]
+    assert [(p.id, p.optional, p.explicit) for p in plans] == [
+        ("001", False, False), ("002", False, False), ("003", True, False), ("004", True, True)]
     keywords = {s.sql.split()[0].upper() for p in plans for s in p.statements}
     assert keywords.isdisjoint({"BEGIN", "COMMIT", "ROLLBACK", "START", "END", "SAVEPOINT"})
 
@@ -87,6 +88,25 @@ def test_seed_invoice_retypes_are_merged_into_one_rewrite() -> None:
 def test_syntax_error_position_counts_characters_after_non_ascii_text() -> None:
     with pytest.raises(BadPlan, match=r"^x.sql:2:10: syntax error"):
         split_statements("-- INT → BIGINT, café\nSELECT 1 1;", "x.sql")
+
+
+def test_an_explicit_optional_plan_runs_only_when_named(tmp_path: Path) -> None:
+    from bhq_migrate.migrate.runner import ApplyOptions, select_plans
+
+    (tmp_path / "001_a.sql").write_text("SELECT 1;")
+    (tmp_path / "002_b.sql").write_text("-- optional: true\nSELECT 1;")
+    (tmp_path / "003_c.sql").write_text("-- optional: explicit\nSELECT 1;")
+    plans = load_plans(tmp_path)
+    chosen = lambda **kw: [p.id for p in select_plans(plans, ApplyOptions(plans_dir=tmp_path, **kw))]  # noqa: E731
+    assert chosen() == ["001"]
+    assert chosen(with_optional=True) == ["001", "002"]
+    assert chosen(only=("003",)) == ["003"]
+
+
+def test_optional_header_rejects_other_values(tmp_path: Path) -> None:
+    (tmp_path / "001_a.sql").write_text("-- optional: sometimes\nSELECT 1;")
+    with pytest.raises(BadPlan, match="must be true or explicit or false"):
+        load_plans(tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -316,6 +316,7 @@ def render_status(report: StatusReport) -> None:
         state = plan.state + (" (optional)" if plan.optional and plan.state == "pending" else "")
         if plan.progress:
             state = escape(plan.progress)
+        state += f" (only with --only {plan.id})" if plan.explicit and plan.state == "optional" else ""
         table.add_row(
             escape(plan.id), escape(plan.name), f"[{colours[plan.state]}]{state}[/]",
             plan.applied_at.strftime("%Y-%m-%d %H:%M:%S %Z") if plan.applied_at else "",

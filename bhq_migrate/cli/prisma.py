@@ -59,7 +59,8 @@ def export_prisma(
     """
 
     def run() -> None:
-        plans = [p for p in load_plans(plans_dir or default_plans_dir()) if with_optional or not p.optional]
+        plans = [p for p in load_plans(plans_dir or default_plans_dir())
+                 if not p.optional or (with_optional and not p.explicit)]
         paths = export_plans(plans, directory, overwrite=overwrite)
         for plan, path in zip(plans, paths, strict=True):
             checksum = prisma_checksum(migration_sql(plan))[:12]

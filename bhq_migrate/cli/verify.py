@@ -26,7 +26,7 @@ from bhq_migrate.report.junit import to_junit_xml
 from bhq_migrate.report.verify_console import render_report, render_summary
 from bhq_migrate.report.verify_formats import to_json, to_verify_sarif
 from bhq_migrate.verify import VerifyOptions, VerifyReport, verify
-from bhq_migrate.verify.audits import DEFAULT_MONEY_PATTERNS, DEFAULT_SOFT_DELETE_COLUMNS
+from bhq_migrate.verify.audits import DEFAULT_MONEY_PATTERNS, DEFAULT_SOFT_DELETE_COLUMNS, DEFAULT_TENANT_COLUMNS
 
 
 class VerifyFormat(str, Enum):
@@ -77,14 +77,33 @@ def verify_command(
                                        f"default: {', '.join(DEFAULT_SOFT_DELETE_COLUMNS)}).", show_default=False)
     ] = None,
     show_passed: Annotated[bool, typer.Option("--show-passed", help="List passing checks too.")] = False,
+    tenant_column: Annotated[
+        list[str] | None, typer.Option("--tenant-column", help="A column that makes a table a tenant table "
+                                       f"(repeatable; default: {', '.join(DEFAULT_TENANT_COLUMNS)}).",
+                                       show_default=False)
+    ] = None,
+    app_role: Annotated[
+        list[str] | None, typer.Option("--app-role", help="The application's role, checked by V013 (repeatable; "
+                                       "default: the role running verify).", show_default=False)
+    ] = None,
+    probe_role: Annotated[
+        str | None, typer.Option("--probe-role", help="Prove tenant isolation as this role, in a transaction that "
+                                 "is always rolled back (one result per table and command).", show_default=False)
+    ] = None,
+    probe_writes: Annotated[
+        bool, typer.Option("--probe-writes", help="With --probe-role: also try cross-tenant INSERT and UPDATE.")
+    ] = False,
     lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
     statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
     """Check that the live database is in the state the applied plans promise, plus built-in audits.
 
-    Read-only (one READ ONLY transaction; a role with only USAGE/SELECT can run it).
+    Read-only (one READ ONLY transaction; a role with only USAGE/SELECT can run it). --probe-role writes
+    only inside a transaction that is always rolled back.
     Exit codes: 0 all checks pass, 1 a check failed (or warned, with --strict), 2 could not run.
     """
+    if probe_writes and probe_role is None:
+        fail("--probe-writes needs --probe-role ROLE")
     url = guarded(lambda: resolve_url(database_url))
     limits = session_limits(lock_timeout, statement_timeout)
     options = VerifyOptions.model_validate(
@@ -99,6 +118,10 @@ def verify_command(
                 "strict": strict,
                 "money_patterns": tuple(money_pattern) if money_pattern else None,
                 "soft_delete_columns": tuple(soft_delete_column) if soft_delete_column else None,
+                "tenant_columns": tuple(tenant_column) if tenant_column else None,
+                "app_roles": tuple(app_role or ()),
+                "probe_role": probe_role,
+                "probe_writes": probe_writes,
                 "limits": limits,
             }.items()
             if value is not None

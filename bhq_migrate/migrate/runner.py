@@ -162,14 +162,15 @@ def _ignore(_event: Event) -> None:
 
 
 def select_plans(plans: Sequence[Plan], options: ApplyOptions) -> list[Plan]:
-    """The plans this run is about: ``--only`` ids, else every plan, with optional ones on request."""
+    """The plans this run is about: ``--only`` ids, else every plan, with optional ones on request (except
+    ``optional: explicit`` plans, which run only when named with ``--only``)."""
     known = {plan.id for plan in plans}
     unknown = [plan_id for plan_id in options.only if plan_id not in known]
     if unknown:
         raise BadPlan(f"unknown plan id(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     if options.only:
         return [plan for plan in plans if plan.id in options.only]
-    return [plan for plan in plans if options.with_optional or not plan.optional]
+    return [plan for plan in plans if not plan.optional or (options.with_optional and not plan.explicit)]
 
 
 def check_checksums(plans: Sequence[Plan], applied: dict[str, history.HistoryRow], accept: Sequence[str]) -> None:

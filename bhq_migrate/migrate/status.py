@@ -20,6 +20,8 @@ class PlanStatus(BaseModel):
     file: str
     state: PlanState
     optional: bool
+    explicit: bool = False
+    """Applied only when named with ``--only`` (``-- optional: explicit``)."""
     applied_at: datetime | None = None
     duration_ms: int | None = None
     applied_by: str | None = None
@@ -50,6 +52,7 @@ def status(url: str, plans_dir: Path | None = None, limits: SessionLimits | None
         row = applied.get(plan.id)
         rows.append(PlanStatus(
             id=plan.id, name=plan.name, file=plan.filename, state=states[plan.id], optional=plan.optional,
+            explicit=plan.explicit,
             applied_at=row.applied_at if row else None, duration_ms=row.duration_ms if row else None,
             applied_by=row.applied_by if row else None,
             progress=in_progress[plan.id].describe() if states[plan.id] == "in progress" else None,

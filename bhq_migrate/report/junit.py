@@ -1,7 +1,7 @@
-"""JUnit XML for CI test reports: one ``<testsuite>`` per plan (and one for the audit rules), one
-``<testcase>`` per check. A failure carries expected/found/fix; a warning is a passing test with the
-warning in ``<system-out>`` (a failure under ``--strict``); a check skipped because its object is missing
-is ``<skipped>``."""
+"""JUnit XML for CI test reports: one ``<testsuite>`` per plan (and one for the audit rules, one for the
+isolation probe), one ``<testcase>`` per check (probe: per table and command). A failure carries
+expected/found/fix; a warning is a passing test with the warning in ``<system-out>`` (a failure under
+``--strict``); a check skipped because its object is missing is ``<skipped>``."""
 
 from __future__ import annotations
 
@@ -28,13 +28,18 @@ def _body(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
+def _unplanned_suite(result: CheckResult) -> str:
+    """Audit findings go to "audits", the isolation probe's results (``probe/...``) to "probe"."""
+    return "probe" if result.id.startswith("probe/") else "audits"
+
+
 def to_junit_xml(report: VerifyReport) -> str:
     suites: dict[str, list[CheckResult]] = defaultdict(list)
     for result in report.results:
-        suites[f"plan {result.plan}" if result.plan else "audits"].append(result)
+        suites[f"plan {result.plan}" if result.plan else _unplanned_suite(result)].append(result)
     root = ET.Element("testsuites", name="bhq-migrate verify")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
-    for suite_name in sorted(suites, key=lambda name: (name == "audits", name)):
+    for suite_name in sorted(suites, key=lambda name: (name in ("audits", "probe"), name)):
         results = suites[suite_name]
         failures = sum(1 for r in results if r.failed(report.strict))
         skipped = sum(1 for r in results if r.status is Status.SKIP)

@@ -23,10 +23,13 @@ _MARK = {
     Status.SKIP: ("-", "dim"),
 }
 AUDITS_GROUP = "audits"
+PROBE_GROUP = "probe"
 
 
 def _group_of(result: CheckResult) -> str:
-    return f"plan {result.plan}" if result.plan else AUDITS_GROUP
+    if result.plan:
+        return f"plan {result.plan}"
+    return PROBE_GROUP if result.id.startswith("probe/") else AUDITS_GROUP
 
 
 def _headline(report: VerifyReport) -> Text:
@@ -91,7 +94,7 @@ def render_report(report: VerifyReport, *, show_passed: bool = False) -> Rendera
     groups: dict[str, dict[str, list[CheckResult]]] = defaultdict(lambda: defaultdict(list))
     for result in report.results:
         groups[_group_of(result)][result.table or "(database)"].append(result)
-    ordered = sorted(groups, key=lambda name: (name == AUDITS_GROUP, name))
+    ordered = sorted(groups, key=lambda name: (name in (AUDITS_GROUP, PROBE_GROUP), name))
     for group in ordered:
         parts.append(Text(""))
         parts.append(Text(group, style="bold underline"))
@@ -103,7 +106,7 @@ def render_report(report: VerifyReport, *, show_passed: bool = False) -> Rendera
         table.add_column("skip", justify="right", style="dim")
         details: list[RenderableType] = []
         tables = groups[group]
-        names = sorted(tables) if group == AUDITS_GROUP else list(tables)
+        names = sorted(tables) if group in (AUDITS_GROUP, PROBE_GROUP) else list(tables)
         for table_name in names:
             results = tables[table_name]
             tally = {status: 0 for status in Status}

@@ -47,6 +47,7 @@ from bhq_migrate.scan.project import ProjectIndex
 from bhq_migrate.scan.rawsql import analyse_sql, raw_sql_site
 from bhq_migrate.scan.rules import (
     CALL_CHECKS,
+    FILE_CHECKS,
     RAW_SQL_CHECKS,
     RULES,
     rule_for,
@@ -281,6 +282,8 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
     resolver = Resolver(tree.root_node, config.scoping_helpers, index, module)
     for node in [*sites.calls, *sites.fluent]:
         findings.extend(_check_call(node, ctx, resolver, outcome))
+    for file_check in FILE_CHECKS:
+        findings.extend(file_check(ctx))
     return findings
 
 

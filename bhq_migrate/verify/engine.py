@@ -25,11 +25,13 @@ from bhq_migrate.verify.audits import (
     AUDITS,
     DEFAULT_MONEY_PATTERNS,
     DEFAULT_SOFT_DELETE_COLUMNS,
+    DEFAULT_TENANT_COLUMNS,
     RULES,
     AuditContext,
 )
 from bhq_migrate.verify.checks import EVALUATORS
 from bhq_migrate.verify.expectations import Expectation, checks_files, expand, load_checks_file, merge, show
+from bhq_migrate.verify.probe import PROBE_RULES, ProbeOptions, probe
 from bhq_migrate.verify.results import CheckResult, Status, VerifyReport
 from bhq_migrate.verify.snapshot import AuditQuery, HistoryEntry, Snapshot, capture
 
@@ -50,6 +52,14 @@ class VerifyOptions(BaseModel):
     money_patterns: tuple[str, ...] = DEFAULT_MONEY_PATTERNS
     soft_delete_columns: tuple[str, ...] = DEFAULT_SOFT_DELETE_COLUMNS
     audits: bool = True
+    tenant_columns: tuple[str, ...] = DEFAULT_TENANT_COLUMNS
+    """A table with one of these columns is a tenant table (isolation audits and the probe)."""
+    app_roles: tuple[str, ...] = ()
+    """Roles the application uses, for V013 (default: the role running verify)."""
+    probe_role: str | None = None
+    """Prove isolation by behaviour as this role (:mod:`bhq_migrate.verify.probe`); None: no probe."""
+    probe_writes: bool = False
+    """The probe also tries cross-tenant INSERT and UPDATE."""
     limits: SessionLimits = Field(default_factory=SessionLimits)
     """lock_timeout and statement_timeout of the session (``--lock-timeout``, ``--statement-timeout``)."""
 
@@ -57,9 +67,10 @@ class VerifyOptions(BaseModel):
 def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
     """Check the live database at ``url`` against the plans' declared expectations and the audit rules.
 
-    Never writes: the catalog is read in one READ ONLY transaction. Raises a BhqError (exit code 2) when
-    it cannot run: bad checks file, bad plan, unknown ``--plan`` id, a ``schemas``/``tables`` filter that
-    matches nothing, connection or permission problem.
+    Never writes: the catalog is read in one READ ONLY transaction. With ``probe_role``, the isolation probe
+    runs on a second connection in a read-write transaction that is always rolled back. Raises a BhqError
+    (exit code 2) when it cannot run: bad checks file, bad plan, unknown ``--plan`` id, a
+    ``schemas``/``tables`` filter that matches nothing, connection or permission problem.
     """
     options = options or VerifyOptions()
     started = time.perf_counter()
@@ -78,6 +89,8 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
         rules=tuple(module.QUERY for module in AUDITS if module.QUERY) if options.audits else (),
         money_patterns=options.money_patterns,
         soft_delete_columns=options.soft_delete_columns,
+        tenant_columns=options.tenant_columns,
+        app_roles=options.app_roles,
         declared_indexes=tuple(sorted({f"{exp.table[0]}.{exp.name}" for exp in everything
                                        if exp.kind == "has_index" and exp.table is not None})),
     )
@@ -102,6 +115,12 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
             declared_indexes=frozenset(audit_query.declared_indexes),
         )
         results.extend(run_audits(context))
+    rules = list(RULES)
+    if options.probe_role is not None:
+        results.extend(probe(url, ProbeOptions(
+            role=options.probe_role, writes=options.probe_writes, tenant_columns=options.tenant_columns,
+            schemas=options.schemas, tables=options.tables, limits=options.limits)))
+        rules += PROBE_RULES
     return VerifyReport(
         database=describe(url),
         plans=selected,
@@ -110,7 +129,7 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
         schemas=list(options.schemas),
         tables=list(options.tables),
         results=results,
-        rules=list(RULES),
+        rules=rules,
         round_trips=snapshot.round_trips,
         elapsed_ms=(time.perf_counter() - started) * 1000,
     )
@@ -176,12 +195,13 @@ def run_audits(context: AuditContext) -> list[CheckResult]:
                 CheckResult(id=rule.id, kind=rule.name, rule_id=rule.id, object="(database)", status=Status.PASS,
                             severity=rule.severity, message=f"{rule.id} {rule.name}: nothing found")
             )
-        status = Status.FAIL if rule.severity is Severity.ERROR else Status.WARN
         for hit in hits:
+            severity = hit.severity or rule.severity
+            status = Status.FAIL if severity is Severity.ERROR else Status.WARN
             results.append(
                 CheckResult(
                     id=f"{rule.id}/{hit.object}", kind=rule.name, rule_id=rule.id, table=hit.table,
-                    object=hit.object, status=status, severity=rule.severity, message=hit.message,
+                    object=hit.object, status=status, severity=severity, message=hit.message,
                     expected=hit.expected, found=hit.found, fix_sql=hit.fix_sql, source=hit.source,
                 )
             )

@@ -79,6 +79,10 @@ class AuditQuery:
     soft_delete_columns: tuple[str, ...]
     declared_indexes: tuple[str, ...] = ()
     """``schema.index`` names the checked plans declare (the engine passes them on to V004)."""
+    tenant_columns: tuple[str, ...] = ("tenantId",)
+    """Columns that make a table a tenant table (isolation rules V008-V013)."""
+    app_roles: tuple[str, ...] = ()
+    """Roles V013 checks; empty: the role running verify."""
 
     def sql(self) -> str:
         fragments = "\nUNION ALL\n".join(
@@ -90,6 +94,8 @@ class AuditQuery:
         return {
             "money_patterns": [glob_to_like(pattern) for pattern in self.money_patterns],
             "soft_delete_columns": list(self.soft_delete_columns),
+            "tenant_columns": list(self.tenant_columns),
+            "app_roles": list(self.app_roles) or None,
         }
 
 

@@ -227,24 +227,24 @@ def test_readers_of_both_tables_never_wait_longer_than_lock_timeout(
 
 # --- item 10: a failure after an earlier plan committed says what was applied ---------------------------------
 
-FAILING_004 = 'ALTER TABLE "Animal" ADD COLUMN "oops" no_such_type;\n'
+FAILING_005 = 'ALTER TABLE "Animal" ADD COLUMN "oops" no_such_type;\n'
 
 
 @pytest.fixture
-def plans_with_failing_004(tmp_path: Path) -> Path:
+def plans_with_failing_005(tmp_path: Path) -> Path:
     import shutil
 
     target = tmp_path / "sql"
     shutil.copytree(PLANS_DIR, target)
-    (target / "004_broken.sql").write_text(FAILING_004)
+    (target / "005_broken.sql").write_text(FAILING_005)
     return target
 
 
-def test_a_failing_later_plan_names_the_plans_already_applied(baseline_db: str, plans_with_failing_004: Path) -> None:
+def test_a_failing_later_plan_names_the_plans_already_applied(baseline_db: str, plans_with_failing_005: Path) -> None:
     with pytest.raises(PlanFailed) as failed:
-        apply(baseline_db, ApplyOptions(plans_dir=plans_with_failing_004, lint=False))
+        apply(baseline_db, ApplyOptions(plans_dir=plans_with_failing_005, lint=False))
     assert failed.value.applied == ("001", "002")
-    assert "plan 004 rolled back; already applied and recorded in this run: 001, 002" in str(failed.value)
+    assert "plan 005 rolled back; already applied and recorded in this run: 001, 002" in str(failed.value)
     assert "nothing applied" not in str(failed.value)
     assert query(baseline_db, "SELECT id FROM bhq_migrate.history ORDER BY id") == [("001",), ("002",)]
 
@@ -254,8 +254,8 @@ def test_a_lock_timeout_in_a_later_plan_names_the_plans_already_applied(baseline
 
     target = tmp_path / "sql"
     shutil.copytree(PLANS_DIR, target)
-    query(baseline_db, 'CREATE TABLE "Extra" (id integer PRIMARY KEY)')  # only 004 touches it
-    (target / "004_extra.sql").write_text('ALTER TABLE "Extra" ADD COLUMN IF NOT EXISTS "nickname" text;\n')
+    query(baseline_db, 'CREATE TABLE "Extra" (id integer PRIMARY KEY)')  # only 005 touches it
+    (target / "005_extra.sql").write_text('ALTER TABLE "Extra" ADD COLUMN IF NOT EXISTS "nickname" text;\n')
     with psycopg.connect(baseline_db) as blocker:
         blocker.execute('SELECT count(*) FROM "Extra"')  # ACCESS SHARE until rollback
         blocker_pid = blocker.info.backend_pid
@@ -268,17 +268,17 @@ def test_a_lock_timeout_in_a_later_plan_names_the_plans_already_applied(baseline
 
 
 def test_apply_cli_reports_what_was_applied_in_json_and_on_the_console(
-    baseline_db: str, plans_with_failing_004: Path
+    baseline_db: str, plans_with_failing_005: Path
 ) -> None:
     import json
 
-    result = run_cli("apply", "--database-url", baseline_db, "--plans-dir", str(plans_with_failing_004),
+    result = run_cli("apply", "--database-url", baseline_db, "--plans-dir", str(plans_with_failing_005),
                      "--no-lint", "--format", "json")
     assert result.returncode == 1
     body = json.loads(result.stdout)
     assert body["ok"] is False and body["applied"] == ["001", "002"]
-    query(baseline_db, "DELETE FROM bhq_migrate.history WHERE id = '002'")  # 002 again, then 004 fails
-    result = run_cli("apply", "--database-url", baseline_db, "--plans-dir", str(plans_with_failing_004), "--no-lint",
+    query(baseline_db, "DELETE FROM bhq_migrate.history WHERE id = '002'")  # 002 again, then 005 fails
+    result = run_cli("apply", "--database-url", baseline_db, "--plans-dir", str(plans_with_failing_005), "--no-lint",
                      "--no-progress")
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()

@@ -333,7 +333,7 @@ def test_sigkill_at_many_points_then_rerun_always_completes_exactly_once(
             plan = status(baseline_db, PLANS_DIR).plans[0]
             assert plan.state == "in progress" and plan.progress and plan.progress.startswith("in progress (step ")
             report = verify(baseline_db, VerifyOptions(plans_dir=PLANS_DIR))
-            assert any(r.id.startswith("V008") for r in report.failures)
+            assert any(r.id.startswith("V014") for r in report.failures)
     final = run_cli("apply", *flags, env=env)
     assert final.returncode == 0, final.stderr
 

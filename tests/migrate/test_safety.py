@@ -79,9 +79,9 @@ def test_accept_changed_records_the_new_checksum(baseline_db: str, plans_copy: P
 
 def test_plan_with_syntax_error_is_rejected_before_connecting(plans_copy: Path) -> None:
     broken = "SELECT 1;\nALTER TABLE x ADD CONSTRAINT IF NOT EXISTS y CHECK (true);\n"
-    (plans_copy / "004_broken.sql").write_text(broken)
+    (plans_copy / "005_broken.sql").write_text(broken)
     unreachable = "postgresql://nobody:pw@127.0.0.1:1/none"
-    with pytest.raises(BadPlan, match=r"004_broken.sql:2:\d+: syntax error at or near \"NOT\""):
+    with pytest.raises(BadPlan, match=r"005_broken.sql:2:\d+: syntax error at or near \"NOT\""):
         apply(unreachable, ApplyOptions(plans_dir=plans_copy))
 
 
@@ -188,17 +188,17 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS "Invoice_dueAt_idx" ON "Invoice" ("dueAt
 
 
 def test_non_transactional_plan_builds_indexes_concurrently(baseline_db: str, plans_copy: Path) -> None:
-    (plans_copy / "004_online_index.sql").write_text(CONCURRENT_PLAN)
+    (plans_copy / "005_online_index.sql").write_text(CONCURRENT_PLAN)
     apply(baseline_db, ApplyOptions(plans_dir=plans_copy))
     assert scalar(baseline_db, """SELECT indisvalid FROM pg_index WHERE indexrelid = '"Invoice_dueAt_idx"'::regclass""")
-    assert scalar(baseline_db, "SELECT count(*) FROM bhq_migrate.history WHERE id = '004'") == 1
+    assert scalar(baseline_db, "SELECT count(*) FROM bhq_migrate.history WHERE id = '005'") == 1
 
 
 def test_invalid_index_left_by_a_failed_concurrent_build_is_rebuilt(baseline_db: str, plans_copy: Path) -> None:
     apply(baseline_db, ApplyOptions(plans_dir=plans_copy))  # 001 rewrites "Invoice", which rebuilds its indexes
     query(baseline_db, 'CREATE INDEX "Invoice_dueAt_idx" ON "Invoice" ("dueAt")')
     query(baseline_db, """UPDATE pg_index SET indisvalid = false WHERE indexrelid = '"Invoice_dueAt_idx"'::regclass""")
-    (plans_copy / "004_online_index.sql").write_text(CONCURRENT_PLAN)
+    (plans_copy / "005_online_index.sql").write_text(CONCURRENT_PLAN)
     warnings: list[str] = []
     apply(baseline_db, ApplyOptions(plans_dir=plans_copy),
           lambda event: warnings.append(event.text) if event.kind == "warning" else None)
@@ -207,7 +207,7 @@ def test_invalid_index_left_by_a_failed_concurrent_build_is_rebuilt(baseline_db:
 
 
 def test_non_transactional_plan_refuses_single_transaction(baseline_db: str, plans_copy: Path) -> None:
-    (plans_copy / "004_online_index.sql").write_text(CONCURRENT_PLAN)
+    (plans_copy / "005_online_index.sql").write_text(CONCURRENT_PLAN)
     with pytest.raises(BadPlan, match="not transactional"):
         apply(baseline_db, ApplyOptions(plans_dir=plans_copy, single_transaction=True))
 
@@ -215,9 +215,9 @@ def test_non_transactional_plan_refuses_single_transaction(baseline_db: str, pla
 def test_apply_refuses_a_plan_with_lint_errors_before_changing_anything(baseline_db: str, plans_copy: Path) -> None:
     from bhq_migrate.errors import LintRefused
 
-    (plans_copy / "004_nested.sql").write_text('BEGIN;\nALTER TABLE "Animal" ADD COLUMN "nickname" text;\nCOMMIT;\n')
+    (plans_copy / "005_nested.sql").write_text('BEGIN;\nALTER TABLE "Animal" ADD COLUMN "nickname" text;\nCOMMIT;\n')
     schema = schema_fingerprint(baseline_db)
-    with pytest.raises(LintRefused, match=r"004_nested\.sql:1:1: L001"):
+    with pytest.raises(LintRefused, match=r"005_nested\.sql:1:1: L001"):
         apply(baseline_db, ApplyOptions(plans_dir=plans_copy))
     assert schema_fingerprint(baseline_db) == schema
 

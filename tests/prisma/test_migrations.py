@@ -36,6 +36,7 @@ def test_migration_names_are_the_seed_date_plus_the_plan_id() -> None:
         "20260112000001_critical_production_fixes",
         "20260112000002_marketplace_schema",
         "20260112000003_hardening",
+        "20260112000004_tenant_isolation",
     ]
 
 

@@ -56,6 +56,16 @@ CASES: dict[str, tuple[str, str]] = {
         "function f(repo: PrismaClient) { return repo.invoice.findMany({ where: { tenantId: 1, deletedAt: null } }); }",
         "function f(repo) { return repo.invoice.findMany({ where: { tenantId: 1, deletedAt: null } }); }",
     ),
+    "S012": (
+        "prisma.$executeRaw`SELECT set_config('app.tenant_id', ${id}, true)`;",
+        "prisma.$executeRaw`SELECT set_config('app.tenant_id', ${id}, false)`;",
+    ),
+    "S013": (
+        "const x = prisma.$extends(ext); // ext: set_config('app.tenant_id', id, true)\n"
+        "prisma.$transaction(async (tx) => { await tx.invoice.count({ where: { tenantId: 1, deletedAt: null } }); });",
+        "const x = prisma.$extends(ext); // ext: set_config('app.tenant_id', id, true)\n"
+        "prisma.$transaction([prisma.invoice.count({ where: { tenantId: 1, deletedAt: null } })]);",
+    ),
 }
 
 

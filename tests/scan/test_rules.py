@@ -36,11 +36,11 @@ def test_fixtures_cover_every_finding_rule_with_a_failing_case() -> None:
     marked = set().union(*(
         {rule for _line, rule in expected_markers(path)} for path in FIXTURE_FILES
     ))
-    assert {"S001", "S002", "S003", "S004", "S005", "S006", "S007"} <= marked
+    assert {"S001", "S002", "S003", "S004", "S005", "S006", "S007", "S012", "S013"} <= marked
 
 
 def test_rule_ids_and_names_are_unique_and_stable() -> None:
-    assert [r.id for r in RULES] == [f"S{n:03d}" for n in range(1, 12)]
+    assert [r.id for r in RULES] == [f"S{n:03d}" for n in range(1, 14)]
     assert len({r.name for r in RULES}) == len(RULES)
 
 
@@ -79,3 +79,11 @@ def test_an_or_with_a_deliberate_deleted_branch_is_worded_as_such(tmp_path: Path
     result = scan_one(tmp_path, source)
     assert [(f.line, f.rule) for f in result.findings] == [(1, "S001")]
     assert "on purpose" in result.findings[0].message
+
+
+def test_the_readme_tenant_extension_is_the_fixture_the_rules_are_tested_on() -> None:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("export function forTenant(")
+    snippet = readme[start:readme.index("\n}\n", start) + 2]
+    fixture = (APP / "src" / "tenant_extension.ts").read_text()
+    assert snippet in fixture

@@ -97,11 +97,12 @@ def test_money_patterns_are_configurable(empty_db: str) -> None:
 
 
 def test_every_rule_has_a_stable_id_name_severity_rationale_and_fix() -> None:
-    assert [rule.id for rule in RULES] == [f"V00{n}" for n in range(1, 9)]
+    assert [rule.id for rule in RULES] == [f"V{n:03d}" for n in range(1, 15)]
     for rule in RULES:
         assert rule.name and rule.title and rule.rationale and rule.fix
     errors = {rule.id for rule in RULES if rule.severity is Severity.ERROR}
-    assert errors == {"V001", "V002", "V007", "V008"}
+    # The isolation rules are errors, downgraded per finding to warnings before a database adopts RLS.
+    assert errors == {"V001", "V002", "V007", "V008", "V009", "V010", "V011", "V012", "V013", "V014"}
 
 
 # Redundancy is judged on the server's parse trees: the same predicate spelled differently is the same.

@@ -20,7 +20,7 @@ def write(tmp_path: Path, text: str, name: str = "001_example.toml") -> Path:
 
 def test_every_shipped_checks_file_loads() -> None:
     files = sorted(CHECKS_DIR.glob("*.toml"))
-    assert [f.name[:3] for f in files] == ["001", "002", "003"]
+    assert [f.name[:3] for f in files] == ["001", "002", "003", "004"]
     for path in files:
         assert expand(load_checks_file(path), str(path))
 

@@ -27,7 +27,8 @@ def test_a_database_migrated_by_apply_passes_every_declared_check(migrated_db: s
 def test_the_seeds_design_warts_are_warnings_that_strict_turns_into_failures(migrated_db: str) -> None:
     report = run_verify(migrated_db)
     warned_rules = {r.rule_id for r in report.results if r.status is Status.WARN}
-    assert warned_rules == {"V003", "V004", "V005", "V006"}
+    # V008 and V012: no tenant table has RLS yet (plan 004 not applied): the isolation gaps are warnings.
+    assert warned_rules == {"V003", "V004", "V005", "V006", "V008", "V012"}
     strict = run_verify(migrated_db, strict=True)
     assert not strict.ok
     assert {r.rule_id for r in strict.failures} == warned_rules

@@ -8,10 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from bhq_migrate.findings import Severity
 from bhq_migrate.verify.snapshot import Snapshot
 
 DEFAULT_MONEY_PATTERNS = ("*Cents", "*_cents")
 DEFAULT_SOFT_DELETE_COLUMNS = ("deletedAt", "deleted_at")
+DEFAULT_TENANT_COLUMNS = ("tenantId",)
+TENANT_CONDITION = '"tenantId" = NULLIF(current_setting(\'app.tenant_id\', true), \'\')::integer'
+"""Plan 004's policy condition (current_tenant_id()'s expression, inlined: see sql/004_tenant_isolation.sql)."""
 
 
 @dataclass(frozen=True)
@@ -42,3 +46,12 @@ class Hit(BaseModel):
     fix_sql: str | None = None
     source: str | None = None
     """A file the finding is about (V007: the edited plan), for SARIF."""
+    severity: Severity | None = None
+    """Overrides the rule's severity for this finding (the isolation rules warn, instead of failing, on a
+    database that has not adopted row-level security yet)."""
+
+
+def adoption_severity(adopted: bool) -> Severity:
+    """Isolation findings fail once a database relies on row-level security (some tenant table has it
+    enabled); before that they are warnings: the gap is real, but it is the state plans 001-003 leave."""
+    return Severity.ERROR if adopted else Severity.WARNING

@@ -1,5 +1,6 @@
 -- Shared by every audit rule (it follows "WITH tbl AS (...),"): the tables in scope, their columns of
--- interest, and their indexes, each read once. The audit_vNNN.sql fragments select from these and return only what they find wrong, as
+-- interest, their indexes and the tenant tables, each read once. The audit_vNNN.sql fragments select from these
+-- and return only what they find wrong, as
 -- (rule id, JSON array of details); the engine joins them with UNION ALL into one round trip.
 rel AS MATERIALIZED (
     -- The catalog's own scope (bhq_migrate/catalog/sql/tables.sql, in front of this as "tbl"), every table.
@@ -25,4 +26,20 @@ rel AS MATERIALIZED (
            i.indexprs IS NOT NULL AS has_expressions, i.indexprs, i.indpred
     FROM pg_catalog.pg_index AS i
     JOIN rel AS r ON r.oid = i.indrelid
+), tenant AS MATERIALIZED (
+    -- Tenant tables (isolation audits V008-V013): tables with a tenant column, their RLS flags and owner.
+    -- "adopted": some tenant table in scope has row-level security enabled, i.e. the database relies on it.
+    -- RLS flags and owner come from the catalog's scope ("tbl").
+    SELECT t.oid, t.schema_name, t.table_name, a.attnum AS tenant_attnum, a.attname::text AS tenant_column,
+           t.rls_enabled AS rls, t.rls_forced AS forced, t.owner AS relowner,
+           bool_or(t.rls_enabled) OVER () AS adopted
+    FROM (
+        -- One pass over pg_attribute, as for col: a lookup per table would cost a probe per table.
+        SELECT a.attrelid, a.attnum, a.attname
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attname = ANY (%(tenant_columns)s::text[]) AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attrelid >= 16384
+        OFFSET 0
+    ) AS a
+    JOIN tbl AS t ON t.oid = a.attrelid
 )

@@ -8,4 +8,7 @@ FROM idx AS i
 JOIN col AS sd ON sd.attrelid = i.indrelid AND sd.column_name = ANY (%(soft_delete_columns)s::text[])
 WHERE i.is_unique AND NOT i.is_primary
   AND (i.indpred IS NULL OR i.indpred::text !~ (':varattno ' || sd.attnum || ' '))
+  -- Keys that contain the whole primary key are unique anyway (plan 004's ("tenantId", id)): nothing to count.
+  AND NOT EXISTS (SELECT 1 FROM idx AS pk WHERE pk.indrelid = i.indrelid AND pk.is_primary
+                  AND i.indkey::int2[] @> pk.indkey::int2[])
 ORDER BY i.indexrelid, array_position(%(soft_delete_columns)s::text[], sd.column_name)

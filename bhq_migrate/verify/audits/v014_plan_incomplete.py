@@ -1,4 +1,4 @@
-"""V008 plan-incomplete: no plan is left half-applied by an interrupted ``apply --online``.
+"""V014 plan-incomplete: no plan is left half-applied by an interrupted ``apply --online``.
 
 Problem: ``apply --online`` runs a plan as a sequence of short steps and writes the plan's history row only
 when the last one has completed. A run killed or failed in between leaves some steps applied and the rest
@@ -12,7 +12,7 @@ from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.verify.audits._base import AuditContext, Hit
 
 RULE = Rule(
-    id="V008",
+    id="V014",
     name="plan-incomplete",
     title="No plan is half-applied by an interrupted apply --online.",
     severity=Severity.ERROR,
