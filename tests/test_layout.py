@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bhq_migrate"
-JOBS = ("migrate", "lint", "verify", "scan", "prisma", "report", "baseline")
+JOBS = ("migrate", "lint", "verify", "scan", "prisma", "report", "baseline", "gate")
 ALLOWED = {
     "migrate": {"lint", "prisma"},  # apply runs the lint gate and can record Prisma's history
     "report": {"verify"},  # renderers of verify's results
+    "gate": {"verify", "scan", "report"},  # the one place schema checks and the code scan meet
 }
 
 

@@ -6,7 +6,7 @@ import json
 import time
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 from rich.live import Live
@@ -14,9 +14,11 @@ from rich.spinner import Spinner
 from rich.table import Table
 
 from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stderr, stdout
+from bhq_migrate.cli.options import BaselineOption, FailOnOption, ScanConfigOption, SourceOption
 from bhq_migrate.connection import resolve_url
-from bhq_migrate.errors import PreflightFailed
+from bhq_migrate.errors import ConfigError, PreflightFailed
 from bhq_migrate.exitcodes import ExitCode
+from bhq_migrate.findings import Severity
 from bhq_migrate.migrate.runner import ApplyOptions, ApplyResult, Event, apply
 from bhq_migrate.migrate.status import StatusReport, status
 from bhq_migrate.resources import default_plans_dir
@@ -167,8 +169,15 @@ def apply_command(
     online_min_rows: Annotated[int, typer.Option(
         "--online-min-rows", min=0, help="With --online-retype, tables with fewer (estimated) rows keep the normal "
         "rewrite.")] = 0,
+    source: SourceOption = None,
+    fail_on: FailOnOption = None,
+    baseline: BaselineOption = None,
+    config_file: ScanConfigOption = None,
 ) -> None:
-    """Apply the pending plans, each in its own transaction, recorded in bhq_migrate.history."""
+    """Apply the pending plans, each in its own transaction, recorded in bhq_migrate.history.
+
+    With --verify, verify after applying (and with --source, scan that code too: the gate of `verify --source`).
+    """
     url = guarded(lambda: resolve_url(database_url))
     options = guarded(lambda: ApplyOptions(
         plans_dir=plans_dir or default_plans_dir(), dry_run=dry_run, single_transaction=single_transaction,
@@ -191,12 +200,15 @@ def apply_command(
     result = guarded(run, url) if output is OutputFormat.console else _json_guarded(run, url)
     payload: dict[str, Any] = {"ok": True, **result.model_dump(mode="json")}
     exit_code = ExitCode.OK
+    if source and not verify:
+        guarded(lambda: _needs_verify("--source"))
+    if output is OutputFormat.console:
+        _render_apply(result)  # before verify's summary: it reads as "applied, then checked"
     if verify:
-        exit_code = _verify_after_apply(url, options.plans_dir, payload, output)
+        exit_code = _verify_after_apply(url, options.plans_dir, payload, output,
+                                        GateSettings(source or [], fail_on, baseline, config_file))
     if output is OutputFormat.json:
         stdout.print_json(json.dumps(payload))
-    else:
-        _render_apply(result)
     raise typer.Exit(int(exit_code))
 
 
@@ -215,13 +227,35 @@ def _json_guarded(run: Any, url: str) -> ApplyResult:
         raise typer.Exit(int(error.exit_code)) from None
 
 
-def _verify_after_apply(url: str, plans_dir: Path, payload: dict[str, Any], output: OutputFormat) -> ExitCode:
+def _needs_verify(option: str) -> None:
+    raise ConfigError(f"{option} needs --verify (the code is scanned by the verify step)")
+
+
+class GateSettings(NamedTuple):
+    sources: list[Path]
+    fail_on: Severity | None
+    baseline: Path | None
+    config_file: Path | None
+
+
+def _verify_after_apply(url: str, plans_dir: Path, payload: dict[str, Any], output: OutputFormat,
+                        gate_settings: GateSettings) -> ExitCode:
     from bhq_migrate.report.verify_console import render_summary
-    from bhq_migrate.report.verify_formats import to_json
+    from bhq_migrate.report.verify_formats import verify_payload
     from bhq_migrate.verify import VerifyOptions, verify
 
-    report = guarded(lambda: verify(url, VerifyOptions(plans_dir=plans_dir)), url)
-    payload["verify"] = json.loads(to_json(report))  # the same shape as `verify --format json`
+    options = VerifyOptions(plans_dir=plans_dir)
+    if gate_settings.sources:
+        from bhq_migrate.cli.verify import print_gate_console, run_gate_for
+        from bhq_migrate.gate.formats import gate_payload
+
+        gate = guarded(lambda: run_gate_for(url, options, *gate_settings), url)
+        payload["verify"] = {**gate_payload(gate), "ok": gate.ok, "summary": gate.summary()}
+        if output is OutputFormat.console:
+            print_gate_console(gate, summary_only=True)
+        return ExitCode.OK if gate.ok else ExitCode.FAILED
+    report = guarded(lambda: verify(url, options), url)
+    payload["verify"] = verify_payload(report)  # the payload of `verify --format json`
     if output is OutputFormat.console:
         stdout.print(render_summary(report))
     return ExitCode.OK if report.ok else ExitCode.FAILED

@@ -10,12 +10,16 @@ import typer
 from rich.markup import escape
 
 from bhq_migrate.cli.app import app, guarded, stdout
-from bhq_migrate.errors import ConfigError
+from bhq_migrate.cli.output import write_report_file
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
+from bhq_migrate.report.envelope import dumps, envelope, severity_counts
+from bhq_migrate.report.junit import findings_junit_xml
 from bhq_migrate.report.sarif import to_sarif
-from bhq_migrate.scan import RULES, ScanConfig, ScanResult, find_config_file, load_config_file, scan
+from bhq_migrate.scan import RULES, ScanConfig, ScanResult, scan
 from bhq_migrate.scan.baseline import read_baseline, write_baseline
+from bhq_migrate.scan.config import resolve_config
+from bhq_migrate.scan.output import finding_rows
 
 
 class OutputFormat(str, Enum):
@@ -33,12 +37,7 @@ def _config(
     tenant_field: list[str], client: list[str], scoping_helper: list[str], exclude: list[str],
     fail_on: Severity | None, jobs: int | None, disable: list[str],
 ) -> ScanConfig:
-    config = ScanConfig()
-    found = config_file or find_config_file(paths[0] if paths else Path.cwd())
-    if config_file is not None and not config_file.is_file():
-        raise ConfigError(f"config file not found: {config_file}")
-    if found is not None:
-        config = load_config_file(found, config)
+    config = resolve_config(paths, config_file)
     return config.with_overrides(
         schemas=tuple(schema),
         soft_delete_fields=tuple(soft_delete_field),
@@ -52,7 +51,8 @@ def _config(
     )
 
 
-def _print_console(result: ScanResult) -> None:
+def print_scan_console(result: ScanResult) -> None:
+    """Findings grouped by file with the flagged line, then the counters (also the gate's code section)."""
     sources: dict[str, list[str]] = {}
     current = None
     width = max((len(f"{f.line}:{f.column}") for f in result.findings), default=0)
@@ -117,6 +117,8 @@ def scan_queries(
     config_file: Path = typer.Option(None, "--config", help="bhq-migrate.toml or pyproject.toml to read "
                                      "(default: the nearest one above the first path)."),
     jobs: int = typer.Option(None, "--jobs", min=1, help="Worker processes (default: every core)."),
+    junit_xml: Path = typer.Option(None, "--junit-xml", metavar="PATH", help="Also write a JUnit XML report here "
+                                   "(one test case per finding)."),
 ) -> None:
     """Find Prisma queries that return soft-deleted rows, hard-delete, or skip the tenant filter.
 
@@ -138,22 +140,23 @@ def scan_queries(
         return result, config, note
 
     result, config, note = guarded(run)
+    if junit_xml is not None:
+        write_report_file(junit_xml, findings_junit_xml("scan-queries", result.findings, config.fail_on,
+                                                        result.seconds))
     if output_format is OutputFormat.json:
-        rows = [
-            {"file": f.file, "line": f.line, "column": f.column, "rule": f.rule, "name": _NAMES.get(f.rule, ""),
-             "severity": f.severity.value, "model": f.model, "method": f.method, "message": f.message,
-             "help": f.help, "fingerprint": f.fingerprint}
-            for f in result.findings
-        ]
-        typer.echo(json.dumps(rows, indent=2))
+        summary = {**severity_counts(result.findings), "files": result.files_found, "fail_on": config.fail_on.value}
+        body = envelope("scan-queries", not result.failed(config.fail_on), summary,
+                        findings=finding_rows(result.findings), files_found=result.files_found,
+                        files_parsed=result.files_parsed, suppressed=result.suppressed, baselined=result.baselined,
+                        schemas=list(result.schemas))
+        typer.echo(dumps(body))
     elif output_format is OutputFormat.sarif:
-        sarif = to_sarif(result.findings, RULES, tool="bhq-migrate scan-queries")
         # code-scanning UIs match alerts across runs by partialFingerprints: use the line-independent one
-        for row, finding in zip(sarif["runs"][0]["results"], result.findings, strict=True):
-            row["partialFingerprints"] = {"bhqMigrateScan/v1": finding.fingerprint}
+        sarif = to_sarif(result.findings, RULES, tool="bhq-migrate scan-queries",
+                         fingerprints=[finding.fingerprint or None for finding in result.findings])
         typer.echo(json.dumps(sarif, indent=2))
     else:
-        _print_console(result)
+        print_scan_console(result)
     if note:
         typer.echo(note, err=True)
     raise typer.Exit(int(ExitCode.FAILED if result.failed(config.fail_on) else ExitCode.OK))

@@ -5,18 +5,25 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, stdout
+from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stdout
+from bhq_migrate.cli.options import BaselineOption, FailOnOption, ScanConfigOption, SourceOption
+from bhq_migrate.cli.output import write_report_file
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.exitcodes import ExitCode
+from bhq_migrate.findings import Severity
 from bhq_migrate.report.junit import to_junit_xml
 from bhq_migrate.report.verify_console import render_report, render_summary
 from bhq_migrate.report.verify_formats import to_json, to_verify_sarif
 from bhq_migrate.verify import VerifyOptions, VerifyReport, verify
 from bhq_migrate.verify.audits import DEFAULT_MONEY_PATTERNS, DEFAULT_SOFT_DELETE_COLUMNS
+
+if TYPE_CHECKING:
+    from bhq_migrate.gate import GateReport
 
 
 class VerifyFormat(str, Enum):
@@ -67,11 +74,17 @@ def verify_command(
                                        f"default: {', '.join(DEFAULT_SOFT_DELETE_COLUMNS)}).", show_default=False)
     ] = None,
     show_passed: Annotated[bool, typer.Option("--show-passed", help="List passing checks too.")] = False,
+    source: SourceOption = None,
+    fail_on: FailOnOption = None,
+    baseline: BaselineOption = None,
+    config_file: ScanConfigOption = None,
 ) -> None:
-    """Check that the live database is in the state the applied plans promise, plus built-in audits.
+    """Check that the live database is in the state the applied plans promise, plus built-in audits; with
+    --source, also scan that code for unscoped queries: one report and one exit code over schema and code.
 
     Read-only (one READ ONLY transaction; a role with only USAGE/SELECT can run it).
-    Exit codes: 0 all checks pass, 1 a check failed (or warned, with --strict), 2 could not run.
+    Exit codes: 0 all checks pass, 1 a check failed (or warned, with --strict) or a code finding reached
+    --fail-on, 2 could not run.
     """
     url = guarded(lambda: resolve_url(database_url))
     options = VerifyOptions.model_validate(
@@ -90,13 +103,13 @@ def verify_command(
             if value is not None
         }
     )
+    if source:
+        gate = guarded(lambda: run_gate_for(url, options, source, fail_on, baseline, config_file), url)
+        _render_gate(gate, output_format, junit_xml, show_passed)
+        raise typer.Exit(int(ExitCode.OK if gate.ok else ExitCode.FAILED))
     report: VerifyReport = guarded(lambda: verify(url, options), url)
     if junit_xml is not None:
-        try:
-            junit_xml.parent.mkdir(parents=True, exist_ok=True)
-            junit_xml.write_text(to_junit_xml(report), encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {junit_xml}: {exc.strerror}")
+        write_report_file(junit_xml, to_junit_xml(report))
     if output_format is VerifyFormat.json:
         stdout.out(to_json(report), highlight=False)
     elif output_format is VerifyFormat.sarif:
@@ -104,6 +117,48 @@ def verify_command(
     else:
         stdout.print(render_report(report, show_passed=show_passed))
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FAILED))
+
+
+def run_gate_for(url: str, options: VerifyOptions, sources: list[Path], fail_on: Severity | None,
+                 baseline: Path | None, config_file: Path | None) -> GateReport:
+    """The gate with the scan settings ``scan-queries`` would use for ``sources`` (config file, then options)."""
+    from bhq_migrate.gate import run_gate
+    from bhq_migrate.scan.config import resolve_config
+
+    config = resolve_config(sources, config_file, fail_on=fail_on)
+    return run_gate(url, options, sources, config, baseline)
+
+
+def _render_gate(gate: GateReport, output_format: VerifyFormat, junit_xml: Path | None, show_passed: bool) -> None:
+    from bhq_migrate.gate.formats import to_gate_json, to_gate_junit, to_gate_sarif
+
+    if junit_xml is not None:
+        write_report_file(junit_xml, to_gate_junit(gate))
+    if output_format is VerifyFormat.json:
+        stdout.out(to_gate_json(gate), highlight=False)
+    elif output_format is VerifyFormat.sarif:
+        stdout.out(json.dumps(to_gate_sarif(gate), indent=2), highlight=False)
+    else:
+        print_gate_console(gate, show_passed=show_passed)
+
+
+def print_gate_console(gate: GateReport, *, show_passed: bool = False, summary_only: bool = False) -> None:
+    """A schema section (verify's report), a code section (the scan's), and one verdict line."""
+    from bhq_migrate.cli.scan import print_scan_console
+
+    stdout.print(Text("schema", style="bold reverse"))
+    stdout.print(render_summary(gate.schema) if summary_only else render_report(gate.schema, show_passed=show_passed))
+    stdout.print()
+    stdout.print(Text(f"code ({', '.join(gate.sources)})", style="bold reverse"))
+    print_scan_console(gate.code)
+    verdict = Text()
+    verdict.append("gate passed" if gate.ok else "gate FAILED", style="bold green" if gate.ok else "bold red")
+    schema = "ok" if gate.schema_ok else f"{len(gate.schema.failures)} failing check(s)"
+    failing = sum(1 for f in gate.code.findings if f.severity.at_least(gate.fail_on))
+    code = "ok" if gate.code_ok else f"{failing} finding(s) at or above {gate.fail_on.value}"
+    verdict.append(f": schema {schema}; code {code}")
+    stdout.print()
+    stdout.print(verdict)
 
 
 def print_verify_summary(url: str, plans_dir: Path | None = None, checks_dir: Path | None = None) -> bool:

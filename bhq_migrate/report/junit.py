@@ -1,13 +1,15 @@
 """JUnit XML for CI test reports: one ``<testsuite>`` per plan (and one for the audit rules), one
-``<testcase>`` per check. A failure carries expected/found/fix; a warning is a passing test with the
-warning in ``<system-out>`` (a failure under ``--strict``); a check skipped because its object is missing
-is ``<skipped>``."""
+``<testcase>`` per check (lint and scan-queries: one per finding). A failure carries expected/found/fix;
+a warning is a passing test with the warning in ``<system-out>`` (a failure under ``--strict``); a check
+skipped because its object is missing is ``<skipped>``."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Sequence
 
+from bhq_migrate.findings import Finding, Severity
 from bhq_migrate.verify.results import CheckResult, Status, VerifyReport
 
 
@@ -28,18 +30,18 @@ def _body(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
-def to_junit_xml(report: VerifyReport) -> str:
+def verify_suites(report: VerifyReport) -> list[ET.Element]:
+    """One ``<testsuite>`` per plan, then one for the audit rules."""
     suites: dict[str, list[CheckResult]] = defaultdict(list)
     for result in report.results:
         suites[f"plan {result.plan}" if result.plan else "audits"].append(result)
-    root = ET.Element("testsuites", name="bhq-migrate verify")
-    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    elements = []
     for suite_name in sorted(suites, key=lambda name: (name == "audits", name)):
         results = suites[suite_name]
         failures = sum(1 for r in results if r.failed(report.strict))
         skipped = sum(1 for r in results if r.status is Status.SKIP)
-        suite = ET.SubElement(root, "testsuite", name=suite_name, tests=str(len(results)), failures=str(failures),
-                              errors="0", skipped=str(skipped))
+        suite = ET.Element("testsuite", name=suite_name, tests=str(len(results)), failures=str(failures),
+                           errors="0", skipped=str(skipped))
         for result in results:
             classname = ".".join(part for part in (suite_name.replace(" ", "_"), result.table) if part)
             case = ET.SubElement(suite, "testcase", classname=classname, name=result.id)
@@ -53,12 +55,49 @@ def to_junit_xml(report: VerifyReport) -> str:
                 ET.SubElement(case, "skipped", message=result.message)
             elif result.status is Status.WARN:
                 ET.SubElement(case, "system-out").text = "warning: " + _body(result)
-        totals["tests"] += len(results)
-        totals["failures"] += failures
-        totals["skipped"] += skipped
-    for key, value in totals.items():
-        root.set(key, str(value))
+        elements.append(suite)
+    return elements
+
+
+def findings_suite(name: str, findings: Sequence[Finding], threshold: Severity) -> ET.Element:
+    """One test case per finding (a failure when at least ``threshold`` severe), or one passing test case
+    named after the suite when there is none: an empty suite would read as "nothing ran"."""
+    suite = ET.Element("testsuite", name=name)
+    failures = 0
+    for finding in findings:
+        case = ET.SubElement(suite, "testcase", classname=name.replace(" ", "_"),
+                             name=f"{finding.rule} {finding.location()}", file=finding.file, line=str(finding.line))
+        text = finding.message + (f"\n{finding.help}" if finding.help else "")
+        if finding.severity.at_least(threshold):
+            failures += 1
+            ET.SubElement(case, "failure", message=finding.message, type=finding.rule).text = text
+        else:
+            ET.SubElement(case, "system-out").text = f"{finding.severity.value}: {text}"
+    if not findings:
+        ET.SubElement(suite, "testcase", classname=name.replace(" ", "_"), name=f"{name}: no findings")
+    suite.set("tests", str(max(len(findings), 1)))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", "0")
+    return suite
+
+
+def junit_document(name: str, suites: Sequence[ET.Element], seconds: float) -> str:
+    """``<testsuites>`` with the totals of ``suites``."""
+    root = ET.Element("testsuites", name=name)
+    for key in ("tests", "failures", "skipped"):
+        root.set(key, str(sum(int(suite.get(key, "0")) for suite in suites)))
     root.set("errors", "0")
-    root.set("time", f"{report.elapsed_ms / 1000:.3f}")
+    root.set("time", f"{seconds:.3f}")
+    root.extend(suites)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def to_junit_xml(report: VerifyReport) -> str:
+    return junit_document("bhq-migrate verify", verify_suites(report), report.elapsed_ms / 1000)
+
+
+def findings_junit_xml(command: str, findings: Sequence[Finding], threshold: Severity, seconds: float = 0.0) -> str:
+    """JUnit for ``lint`` and ``scan-queries``."""
+    return junit_document(f"bhq-migrate {command}", [findings_suite(command, findings, threshold)], seconds)

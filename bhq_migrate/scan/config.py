@@ -139,3 +139,15 @@ def load_config_file(path: Path, base: ScanConfig | None = None) -> ScanConfig:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: the scan settings must be a table")
     return replace(base or ScanConfig(), **_settings_from_table(table, path))
+
+
+def resolve_config(paths: list[Path], config_file: Path | None = None, **overrides: Any) -> ScanConfig:
+    """The settings ``scan-queries`` and ``verify --source`` use: defaults, then ``config_file`` (or the nearest
+    config above the first path), then ``overrides`` (``None``/empty keeps the file's value)."""
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file not found: {config_file}")
+    config = ScanConfig()
+    found = config_file or find_config_file(paths[0] if paths else Path.cwd())
+    if found is not None:
+        config = load_config_file(found, config)
+    return config.with_overrides(**overrides)

@@ -25,7 +25,7 @@ def test_json_rows_carry_the_documented_fields_and_the_accessor_line(tmp_path: P
     project(tmp_path, {"src/a.ts": READ})
     result = run(str(tmp_path), "--format", "json")
     assert result.exit_code == 1, result.output
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["findings"]
     assert len(rows) == 1
     row = rows[0]
     assert {"file", "line", "column", "rule", "severity", "model", "method", "message"} <= set(row)
@@ -40,7 +40,7 @@ def test_sarif_output_is_sarif_2_1_0(tmp_path: Path) -> None:
     results = sarif["runs"][0]["results"]
     assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results] == [
         ("S001", 2)]
-    assert len(results[0]["partialFingerprints"]["bhqMigrateScan/v1"]) == 20
+    assert len(results[0]["partialFingerprints"]["bhqMigrate/v1"]) == 20
 
 
 def test_console_report_groups_by_file_and_shows_the_line(tmp_path: Path) -> None:
@@ -74,14 +74,14 @@ def test_tenant_field_option_is_repeatable(tmp_path: Path) -> None:
     schema = "model Link {\n  id Int @id\n  workspaceId Int\n}\n"
     project(tmp_path, {"src/a.ts": "prisma.link.findMany({ where: { id: 1 } });\n"}, schema=schema)
     rows = json.loads(run(str(tmp_path), "--format", "json", "--tenant-field", "tenantId",
-                          "--tenant-field", "workspaceId").stdout)
+                          "--tenant-field", "workspaceId").stdout)["findings"]
     assert [r["rule"] for r in rows] == ["S003"]
 
 
 def test_client_option_adds_a_client_name(tmp_path: Path) -> None:
     project(tmp_path, {"src/a.ts": "function f(prisma) { return repo.invoice.findMany(); }\n"})
-    assert json.loads(run(str(tmp_path), "--format", "json").stdout) == []
-    rows = json.loads(run(str(tmp_path), "--format", "json", "--client", "repo").stdout)
+    assert json.loads(run(str(tmp_path), "--format", "json").stdout)["findings"] == []
+    rows = json.loads(run(str(tmp_path), "--format", "json", "--client", "repo").stdout)["findings"]
     assert [r["rule"] for r in rows] == ["S001", "S003"]
 
 
@@ -98,12 +98,12 @@ def test_baseline_is_written_then_only_new_findings_fail(tmp_path: Path) -> None
 def test_fixture_app_fails_with_errors() -> None:
     result = run(str(APP), "--format", "json")
     assert result.exit_code == 1
-    assert {row["rule"] for row in json.loads(result.stdout)} >= {"S001", "S002", "S003", "S004", "S005"}
+    assert {row["rule"] for row in json.loads(result.stdout)["findings"]} >= {"S001", "S002", "S003", "S004", "S005"}
 
 
 def test_exclude_option_skips_matching_files(tmp_path: Path) -> None:
     project(tmp_path, {"src/a.ts": READ, "scripts/seed.ts": READ})
-    rows = json.loads(run(str(tmp_path), "--format", "json", "--exclude", "scripts/*").stdout)
+    rows = json.loads(run(str(tmp_path), "--format", "json", "--exclude", "scripts/*").stdout)["findings"]
     assert [Path(r["file"]).name for r in rows] == ["a.ts"]
 
 
@@ -111,8 +111,8 @@ def test_schema_option_is_used_instead_of_discovery(tmp_path: Path) -> None:
     project(tmp_path, {"src/a.ts": READ}, schema="model Invoice {\n  id Int @id\n  tenantId Int\n}\n")
     other = tmp_path / "other.prisma"
     other.write_text("model Invoice {\n  id Int @id\n  tenantId Int\n  deletedAt DateTime?\n}\n")
-    assert run(str(tmp_path), "--format", "json").stdout.strip() == "[]"
-    rows = json.loads(run(str(tmp_path), "--format", "json", "--schema", str(other)).stdout)
+    assert json.loads(run(str(tmp_path), "--format", "json").stdout)["findings"] == []
+    rows = json.loads(run(str(tmp_path), "--format", "json", "--schema", str(other)).stdout)["findings"]
     assert [r["rule"] for r in rows] == ["S001"]
 
 
@@ -172,6 +172,6 @@ def test_client_option_accepts_an_accessor_call(tmp_path: Path) -> None:
         "    return this.prismaService.txClient().invoice.findMany({ where: { tenantId: 1 } });\n  }\n}\n"
     )
     project(tmp_path, {"src/a.ts": source})
-    assert json.loads(run(str(tmp_path), "--format", "json").stdout) == []
-    rows = json.loads(run(str(tmp_path), "--format", "json", "--client", "this.prismaService.txClient()").stdout)
+    assert json.loads(run(str(tmp_path), "--format", "json").stdout)["findings"] == []
+    rows = json.loads(run(str(tmp_path), "--format", "json", "--client", "this.prismaService.txClient()").stdout)["findings"]
     assert [(r["line"], r["rule"]) for r in rows] == [(3, "S001")]
