@@ -17,9 +17,10 @@ from tests.verify.conftest import execute
 app = full_app()
 runner = CliRunner()
 
-CLEAN = "export async function f() {\n  return prisma.invoice.findMany({ where: { tenantId: 1, deletedAt: null } });\n}\n"
-UNSCOPED = "export async function f() {\n  return prisma.invoice.findMany({ where: { tenantId: 1 } });\n}\n"
-TENANT_ONLY = "export async function f() {\n  return prisma.invoice.findFirst({ where: { id: 1, deletedAt: null } });\n}\n"
+FUNCTION = "export async function f() {{\n  return {};\n}}\n"
+CLEAN = FUNCTION.format("prisma.invoice.findMany({ where: { tenantId: 1, deletedAt: null } })")
+UNSCOPED = FUNCTION.format("prisma.invoice.findMany({ where: { tenantId: 1 } })")
+TENANT_ONLY = FUNCTION.format("prisma.invoice.findFirst({ where: { id: 1, deletedAt: null } })")
 BREAK_INDEX = 'DROP INDEX "Payment_invoiceId_status_idx"'
 
 

@@ -173,5 +173,6 @@ def test_client_option_accepts_an_accessor_call(tmp_path: Path) -> None:
     )
     project(tmp_path, {"src/a.ts": source})
     assert json.loads(run(str(tmp_path), "--format", "json").stdout)["findings"] == []
-    rows = json.loads(run(str(tmp_path), "--format", "json", "--client", "this.prismaService.txClient()").stdout)["findings"]
+    result = run(str(tmp_path), "--format", "json", "--client", "this.prismaService.txClient()")
+    rows = json.loads(result.stdout)["findings"]
     assert [(r["line"], r["rule"]) for r in rows] == [(3, "S001")]
