@@ -41,6 +41,9 @@ def _root(
     Exit codes: 0 success, 1 ran but refused/failed (nothing changed), 2 could not run.
     """
     # A callback keeps the app a command group even when main() has loaded a single command's module.
+    from bhq_migrate.cli.output import json_output
+
+    json_output("", False)  # each command declares its own output mode (tests run many in one process)
 
 
 stdout = Console(highlight=False, soft_wrap=True)
@@ -54,9 +57,14 @@ T = TypeVar("T")
 DATABASE_URL_HELP = "PostgreSQL URL (default: $DATABASE_URL, then libpq's PG* variables)."
 
 
-def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN, url: str | None = None) -> NoReturn:
-    """Print one red line to stderr and exit: the only way commands report errors."""
+def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN, url: str | None = None,
+         kind: str = "UsageError") -> NoReturn:
+    """Print one red line to stderr (in JSON mode: the error envelope on stdout) and exit: the only way commands
+    report errors."""
     line = redact(" ".join(message.split()), url)
+    from bhq_migrate.cli import output
+
+    output.print_json_error(kind, line, code)
     stderr.print(f"[bold red]error:[/] {line}", markup=True, highlight=False)
     raise typer.Exit(int(code))
 
@@ -66,7 +74,7 @@ def guarded(action: Callable[[], T], url: str | None = None) -> T:
     try:
         return action()
     except BhqError as exc:
-        fail(str(exc), exc.exit_code, url)
+        fail(str(exc), exc.exit_code, url, kind=type(exc).__name__)
     except KeyboardInterrupt:
         stderr.print("interrupted")
         raise typer.Exit(130) from None
@@ -77,4 +85,4 @@ def guarded(action: Callable[[], T], url: str | None = None) -> T:
             raise
         kind = type(exc).__name__
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        fail(f"unexpected {kind}: {first}", ExitCode.CANNOT_RUN, url)
+        fail(f"unexpected {kind}: {first}", ExitCode.CANNOT_RUN, url, kind="InternalError")

@@ -11,11 +11,14 @@ import typer
 from rich.markup import escape
 
 from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stdout
+from bhq_migrate.cli.output import json_output, print_json, write_report_file
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.lint import RULES, LintFinding, LintOptions, lint_paths
 from bhq_migrate.migrate.plan_report import PlanReport, build_plan_report
+from bhq_migrate.report.envelope import envelope
+from bhq_migrate.report.junit import findings_junit_xml
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.resources import default_plans_dir
 
@@ -71,21 +74,23 @@ def lint(
         help="The files run under `bhq-migrate apply`, which sets lock_timeout: skip missing-lock-timeout.",
     ),
     show_suppressed: bool = typer.Option(False, "--show-suppressed", help="Also list suppressed findings."),
+    junit_xml: Path = typer.Option(None, "--junit-xml", metavar="PATH", help="Also write a JUnit XML report here "
+                                   "(one test case per finding; errors fail)."),
 ) -> None:
     """Lint PostgreSQL migration files without a database: syntax, locks, rewrites and design rules.
 
     Files are linted together in the given order (a table created in one is known to the next).
     Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
     """
+    json_output("lint", output_format is LintFormat.json)
     options = LintOptions(runner_sets_lock_timeout=runner_sets_timeouts, keep_suppressed=show_suppressed)
     findings = guarded(lambda: lint_paths(paths, options))
     active = [finding for finding in findings if finding.suppressed is None]
+    if junit_xml is not None:
+        write_report_file(junit_xml, findings_junit_xml("lint", active, Severity.ERROR))
     if output_format is LintFormat.json:
-        payload = {
-            "findings": [finding.model_dump(mode="json") for finding in findings],
-            "summary": _summary(active),
-        }
-        stdout.print_json(json.dumps(payload))
+        print_json(envelope("lint", _exit_code(active) is ExitCode.OK, _summary(active),
+                            findings=[finding.model_dump(mode="json") for finding in findings]))
     elif output_format is LintFormat.sarif:
         stdout.print_json(json.dumps(to_sarif(active, [lint_rule.rule for lint_rule in RULES])))
     else:
@@ -144,7 +149,7 @@ def _print_plan_report(report: PlanReport) -> None:
 
 @app.command()
 def plan(
-    database_url: str | None = typer.Option(None, "--database-url", help=DATABASE_URL_HELP),
+    database_url: str | None = typer.Option(None, "--database-url", "-d", help=DATABASE_URL_HELP),
     plans_dir: Path | None = typer.Option(None, "--plans-dir", help="Plan directory (default: the shipped plans)."),
     with_optional: bool = typer.Option(False, "--with-optional", help="Include optional plans (003_hardening)."),
     output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),
@@ -154,13 +159,13 @@ def plan(
 
     Exit codes: 0 apply would accept the plans, 1 lint errors or pre-flight problems, 2 could not run.
     """
+    json_output("plan", output_format is PlanFormat.json)
     url = guarded(lambda: resolve_url(database_url))
     directory = plans_dir or default_plans_dir()
     report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional), url)
     if output_format is PlanFormat.json:
-        payload = report.model_dump(mode="json")
-        payload["summary"] = _summary(report.active_findings)
-        stdout.print_json(json.dumps(payload))
+        print_json(envelope("plan", not report.refused, _summary(report.active_findings),
+                            **report.model_dump(mode="json")))
     else:
         _print_plan_report(report)
     raise typer.Exit(int(ExitCode.FAILED if report.refused else ExitCode.OK))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from enum import Enum
 from pathlib import Path
@@ -10,17 +9,20 @@ from typing import Annotated, Any, NamedTuple
 
 import typer
 from rich.live import Live
+from rich.markup import escape
 from rich.spinner import Spinner
 from rich.table import Table
 
 from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stderr, stdout
 from bhq_migrate.cli.options import BaselineOption, FailOnOption, ScanConfigOption, SourceOption
+from bhq_migrate.cli.output import json_output, print_json
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.errors import ConfigError, PreflightFailed
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.migrate.runner import ApplyOptions, ApplyResult, Event, apply
 from bhq_migrate.migrate.status import StatusReport, status
+from bhq_migrate.report.envelope import envelope
 from bhq_migrate.resources import default_plans_dir
 
 
@@ -178,6 +180,7 @@ def apply_command(
 
     With --verify, verify after applying (and with --source, scan that code too: the gate of `verify --source`).
     """
+    json_output("apply", output is OutputFormat.json)
     url = guarded(lambda: resolve_url(database_url))
     options = guarded(lambda: ApplyOptions(
         plans_dir=plans_dir or default_plans_dir(), dry_run=dry_run, single_transaction=single_transaction,
@@ -197,8 +200,8 @@ def apply_command(
                     _render_preflight(error)
                 raise
 
-    result = guarded(run, url) if output is OutputFormat.console else _json_guarded(run, url)
-    payload: dict[str, Any] = {"ok": True, **result.model_dump(mode="json")}
+    result = guarded(run, url) if output is OutputFormat.console else guarded(lambda: _json_guarded(run, url), url)
+    payload: dict[str, Any] = result.model_dump(mode="json")
     exit_code = ExitCode.OK
     if source and not verify:
         guarded(lambda: _needs_verify("--source"))
@@ -208,23 +211,25 @@ def apply_command(
         exit_code = _verify_after_apply(url, options.plans_dir, payload, output,
                                         GateSettings(source or [], fail_on, baseline, config_file))
     if output is OutputFormat.json:
-        stdout.print_json(json.dumps(payload))
+        summary = {"applied": len(result.applied), "plans": len(result.outcomes), "dry_run": result.dry_run}
+        if "verify" in payload:
+            summary["verify"] = payload["verify"].get("summary", {}).get("schema", payload["verify"].get("counts"))
+            summary["verify_ok"] = payload["verify"]["ok"]
+        print_json(envelope("apply", exit_code is ExitCode.OK, summary, **payload))
     raise typer.Exit(int(exit_code))
 
 
 def _json_guarded(run: Any, url: str) -> ApplyResult:
     """In JSON mode failures are JSON too (still with the documented exit code)."""
+    from bhq_migrate.cli.output import print_json_error
     from bhq_migrate.connection import redact
-    from bhq_migrate.errors import BhqError
 
     try:
         return run()  # type: ignore[no-any-return]
-    except BhqError as error:
-        body: dict[str, Any] = {"ok": False, "error": redact(str(error), url), "kind": type(error).__name__}
-        if isinstance(error, PreflightFailed):
-            body["preflight"] = [problem.model_dump() for problem in error.problems]
-        stdout.print_json(json.dumps(body))
-        raise typer.Exit(int(error.exit_code)) from None
+    except PreflightFailed as error:  # the problems are the payload: a CI job shows each one
+        print_json_error(type(error).__name__, redact(str(error), url), error.exit_code,
+                         preflight=[problem.model_dump() for problem in error.problems])
+        raise  # not reached: print_json_error exits in JSON mode
 
 
 def _needs_verify(option: str) -> None:
@@ -241,7 +246,7 @@ class GateSettings(NamedTuple):
 def _verify_after_apply(url: str, plans_dir: Path, payload: dict[str, Any], output: OutputFormat,
                         gate_settings: GateSettings) -> ExitCode:
     from bhq_migrate.report.verify_console import render_summary
-    from bhq_migrate.report.verify_formats import verify_payload
+    from bhq_migrate.report.verify_formats import verify_payload, verify_summary
     from bhq_migrate.verify import VerifyOptions, verify
 
     options = VerifyOptions(plans_dir=plans_dir)
@@ -255,7 +260,7 @@ def _verify_after_apply(url: str, plans_dir: Path, payload: dict[str, Any], outp
             print_gate_console(gate, summary_only=True)
         return ExitCode.OK if gate.ok else ExitCode.FAILED
     report = guarded(lambda: verify(url, options), url)
-    payload["verify"] = verify_payload(report)  # the payload of `verify --format json`
+    payload["verify"] = {**verify_payload(report), "summary": verify_summary(report)}  # as `verify --format json`
     if output is OutputFormat.console:
         stdout.print(render_summary(report))
     return ExitCode.OK if report.ok else ExitCode.FAILED
@@ -267,13 +272,35 @@ def status_command(
     plans_dir: PlansDir = None,
     output: Format = OutputFormat.console,
 ) -> None:
-    """Show every plan as applied, pending, changed (edited since applied) or optional. Never writes."""
+    """Show every plan as applied, pending, changed (edited since applied) or optional. Never writes.
+
+    Exit codes: 0 history matches the plan files, 1 an applied plan's file was edited (changed) or is missing,
+    2 could not run.
+    """
+    json_output("status", output is OutputFormat.json)
     url = guarded(lambda: resolve_url(database_url))
     report = guarded(lambda: status(url, plans_dir), url)
+    problems = status_problems(report)
     if output is OutputFormat.json:
-        stdout.print_json(report.model_dump_json())
-        return
-    render_status(report)
+        states = [plan.state for plan in report.plans]
+        summary = {state: states.count(state) for state in ("applied", "pending", "changed", "optional")}
+        summary["missing"] = len(report.unknown_applied)
+        print_json(envelope("status", not problems, summary, problems=problems, **report.model_dump(mode="json")))
+    else:
+        render_status(report)
+        for problem in problems:
+            stderr.print(f"[bold red]error:[/] {escape(problem)}")
+    raise typer.Exit(int(ExitCode.FAILED if problems else ExitCode.OK))
+
+
+def status_problems(report: StatusReport) -> list[str]:
+    """Why ``status`` exits 1: history no longer matches the plan files (Flyway's ``validate`` fails too)."""
+    problems = [f"plan {plan.id} ({plan.file}) was edited after it was applied: its checksum no longer matches "
+                "history (restore it, or accept it with apply --accept-changed)"
+                for plan in report.plans if plan.state == "changed"]
+    problems += [f"plan {plan_id} is recorded in history but its file is missing from the plans directory"
+                 for plan_id in report.unknown_applied]
+    return problems
 
 
 def render_status(report: StatusReport) -> None:
@@ -292,5 +319,3 @@ def render_status(report: StatusReport) -> None:
             plan.applied_by or "",
         )
     stdout.print(table)
-    for unknown in report.unknown_applied:
-        stdout.print(f"[yellow]warning:[/] history records plan {unknown}, but no such file exists")

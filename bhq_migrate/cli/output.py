@@ -1,16 +1,48 @@
-"""Output helpers shared by the commands: report files written next to the main output."""
+"""Output helpers shared by the commands: the JSON envelope (and JSON errors), report files.
+
+A command that prints JSON calls :func:`json_output` first; from then on :func:`~bhq_migrate.cli.app.fail`
+prints the error envelope (``ok: false``, ``error: {kind, message}``) on stdout instead of a red line, with the
+same exit code, so a CI job always gets one parseable object.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from bhq_migrate.cli.app import fail
+import typer
+
+from bhq_migrate.exitcodes import ExitCode
+from bhq_migrate.report.envelope import dumps, error_envelope
+
+_json_command: str | None = None
+
+
+def json_output(command: str, enabled: bool) -> None:
+    """Declare whether ``command`` prints JSON (so its errors are JSON too)."""
+    global _json_command
+    _json_command = command if enabled else None
+
+
+def print_json_error(kind: str, message: str, code: ExitCode, **payload: Any) -> None:
+    """In JSON mode, print the error envelope and exit with ``code``; otherwise do nothing."""
+    if _json_command is None:
+        return
+    typer.echo(dumps(error_envelope(_json_command, kind, message, **payload)))
+    raise typer.Exit(int(code))
+
+
+def print_json(body: Mapping[str, Any]) -> None:
+    typer.echo(dumps(body))
 
 
 def write_report_file(path: Path, text: str) -> None:
     """Write a report (JUnit XML...) next to the main output; an unwritable path is a one-line error."""
+    from bhq_migrate.cli.app import fail
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror}")
+        fail(f"cannot write {path}: {exc.strerror}", kind="OutputError")

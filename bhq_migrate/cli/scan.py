@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from bhq_migrate.cli.app import app, guarded, stdout
-from bhq_migrate.cli.output import write_report_file
+from bhq_migrate.cli.output import json_output, write_report_file
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.report.envelope import dumps, envelope, severity_counts
@@ -124,6 +124,7 @@ def scan_queries(
 
     Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 could not run.
     """
+    json_output("scan-queries", output_format is OutputFormat.json)
     targets = list(paths or [Path(".")])
 
     def run() -> tuple[ScanResult, ScanConfig, str]:

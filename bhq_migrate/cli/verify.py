@@ -12,13 +12,13 @@ from rich.text import Text
 
 from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stdout
 from bhq_migrate.cli.options import BaselineOption, FailOnOption, ScanConfigOption, SourceOption
-from bhq_migrate.cli.output import write_report_file
+from bhq_migrate.cli.output import json_output, write_report_file
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.report.junit import to_junit_xml
 from bhq_migrate.report.verify_console import render_report, render_summary
-from bhq_migrate.report.verify_formats import to_json, to_verify_sarif
+from bhq_migrate.report.verify_formats import to_json, to_verify_sarif, verify_bases
 from bhq_migrate.verify import VerifyOptions, VerifyReport, verify
 from bhq_migrate.verify.audits import DEFAULT_MONEY_PATTERNS, DEFAULT_SOFT_DELETE_COLUMNS
 
@@ -86,6 +86,7 @@ def verify_command(
     Exit codes: 0 all checks pass, 1 a check failed (or warned, with --strict) or a code finding reached
     --fail-on, 2 could not run.
     """
+    json_output("verify", output_format is VerifyFormat.json)
     url = guarded(lambda: resolve_url(database_url))
     options = VerifyOptions.model_validate(
         {
@@ -105,7 +106,7 @@ def verify_command(
     )
     if source:
         gate = guarded(lambda: run_gate_for(url, options, source, fail_on, baseline, config_file), url)
-        _render_gate(gate, output_format, junit_xml, show_passed)
+        _render_gate(gate, output_format, junit_xml, show_passed, verify_bases(options.checks_dir, options.plans_dir))
         raise typer.Exit(int(ExitCode.OK if gate.ok else ExitCode.FAILED))
     report: VerifyReport = guarded(lambda: verify(url, options), url)
     if junit_xml is not None:
@@ -113,7 +114,8 @@ def verify_command(
     if output_format is VerifyFormat.json:
         stdout.out(to_json(report), highlight=False)
     elif output_format is VerifyFormat.sarif:
-        stdout.out(json.dumps(to_verify_sarif(report), indent=2), highlight=False)
+        sarif = to_verify_sarif(report, bases=verify_bases(options.checks_dir, options.plans_dir))
+        stdout.out(json.dumps(sarif, indent=2), highlight=False)
     else:
         stdout.print(render_report(report, show_passed=show_passed))
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FAILED))
@@ -129,7 +131,8 @@ def run_gate_for(url: str, options: VerifyOptions, sources: list[Path], fail_on:
     return run_gate(url, options, sources, config, baseline)
 
 
-def _render_gate(gate: GateReport, output_format: VerifyFormat, junit_xml: Path | None, show_passed: bool) -> None:
+def _render_gate(gate: GateReport, output_format: VerifyFormat, junit_xml: Path | None, show_passed: bool,
+                 bases: dict[str, Path]) -> None:
     from bhq_migrate.gate.formats import to_gate_json, to_gate_junit, to_gate_sarif
 
     if junit_xml is not None:
@@ -137,7 +140,7 @@ def _render_gate(gate: GateReport, output_format: VerifyFormat, junit_xml: Path 
     if output_format is VerifyFormat.json:
         stdout.out(to_gate_json(gate), highlight=False)
     elif output_format is VerifyFormat.sarif:
-        stdout.out(json.dumps(to_gate_sarif(gate), indent=2), highlight=False)
+        stdout.out(json.dumps(to_gate_sarif(gate, bases=bases), indent=2), highlight=False)
     else:
         print_gate_console(gate, show_passed=show_passed)
 

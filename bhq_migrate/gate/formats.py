@@ -6,6 +6,7 @@ code-scanning UI lists them as separate rules of one tool.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +42,15 @@ def to_gate_json(report: GateReport) -> str:
     return dumps(envelope("verify", report.ok, report.summary(), **gate_payload(report)))
 
 
-def to_gate_sarif(report: GateReport, root: Path | None = None) -> dict[str, Any]:
+def to_gate_sarif(report: GateReport, root: Path | None = None,
+                  bases: Mapping[str, Path] | None = None) -> dict[str, Any]:
     schema_results = reported(report.schema)
     code = report.code.findings
     return to_sarif(
         [*to_findings(report.schema), *code],
         [*report.schema.rules, *check_rules(), *SCAN_RULES],
         root=root,
+        bases=bases,
         fingerprints=[*(fingerprint(r) for r in schema_results), *(f.fingerprint or None for f in code)],
         logical_locations=[*(r.object if r.object != "(database)" else None for r in schema_results),
                            *(None for _ in code)],

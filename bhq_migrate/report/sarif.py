@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +35,19 @@ def _base_uri(directory: Path) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
-def artifact_location(file: str, root: Path) -> dict[str, str]:
-    """``{"uri": relative, "uriBaseId": ...}`` for ``file``; an absolute ``file:`` uri only for a file that is
-    neither under ``root`` nor shipped in the package."""
+def _all_bases(root: Path, bases: Mapping[str, Path] | None) -> dict[str, Path]:
+    """``%SRCROOT%`` first (the most specific for a repository's own files), then the caller's, then the package."""
+    return {SRCROOT: root.resolve(), **{k: v.resolve() for k, v in (bases or {}).items()}, PACKAGE_DATA: _PACKAGE_ROOT}
+
+
+def artifact_location(file: str, root: Path, bases: Mapping[str, Path] | None = None) -> dict[str, str]:
+    """``{"uri": relative, "uriBaseId": ...}`` for ``file``; an absolute ``file:`` uri only for a file under none
+    of the bases (``root``, the caller's ``bases`` such as the checks directory, the installed package)."""
     path = Path(file)
     if not path.is_absolute():
         return {"uri": path.as_posix(), "uriBaseId": SRCROOT}
     resolved = path.resolve()
-    for base, base_id in ((root.resolve(), SRCROOT), (_PACKAGE_ROOT, PACKAGE_DATA)):
+    for base_id, base in _all_bases(root, bases).items():
         try:
             return {"uri": resolved.relative_to(base).as_posix(), "uriBaseId": base_id}
         except ValueError:
@@ -110,11 +115,13 @@ def to_sarif(
     root: Path | None = None,
     fingerprints: Sequence[str | None] | None = None,
     logical_locations: Sequence[str | None] | None = None,
+    bases: Mapping[str, Path] | None = None,
 ) -> dict[str, Any]:
     """One run; ``ruleId`` is the rule's id, and every rule used is described in ``tool.driver.rules``.
 
     ``fingerprints`` and ``logical_locations`` run parallel to ``findings`` (``None`` entries: compute from the
     file's content / no logical location). A finding whose ``file`` is empty has no physical location.
+    ``bases``: more ``uriBaseId`` s for files outside ``root`` (verify: the checks and plans directories).
     """
     findings = list(findings)
     root = root or Path.cwd()
@@ -137,7 +144,7 @@ def to_sarif(
         location: dict[str, Any] = {}
         if finding.file:
             location["physicalLocation"] = {
-                "artifactLocation": artifact_location(finding.file, root),
+                "artifactLocation": artifact_location(finding.file, root, bases),
                 "region": {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)},
             }
         if logical_name:
@@ -165,10 +172,7 @@ def to_sarif(
                         "rules": descriptors,
                     }
                 },
-                "originalUriBaseIds": {
-                    SRCROOT: {"uri": _base_uri(root)},
-                    PACKAGE_DATA: {"uri": _base_uri(_PACKAGE_ROOT)},
-                },
+                "originalUriBaseIds": {key: {"uri": _base_uri(path)} for key, path in _all_bases(root, bases).items()},
                 "results": results,
             }
         ],

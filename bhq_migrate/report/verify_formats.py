@@ -8,6 +8,7 @@ the database, so it carries a logical location (``schema.table.object``) and a f
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,11 @@ from bhq_migrate.report.envelope import dumps, envelope
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.verify.checks import TITLES
 from bhq_migrate.verify.results import CheckResult, Status, VerifyReport
+
+
+def verify_bases(checks_dir: Path, plans_dir: Path) -> dict[str, Path]:
+    """SARIF ``uriBaseId`` s for checks and plans files that live outside the repository (``--checks-dir``)."""
+    return {"CHECKSROOT": checks_dir, "PLANSROOT": plans_dir}
 
 
 def verify_payload(report: VerifyReport) -> dict[str, Any]:
@@ -85,8 +91,10 @@ def to_findings(report: VerifyReport) -> list[Finding]:
     return findings
 
 
-def to_verify_sarif(report: VerifyReport, root: Path | None = None) -> dict[str, Any]:
+def to_verify_sarif(report: VerifyReport, root: Path | None = None,
+                    bases: Mapping[str, Path] | None = None) -> dict[str, Any]:
+    """``bases``: uri bases for the checks and plans directories (see :func:`verify_bases`)."""
     results = reported(report)
-    return to_sarif(to_findings(report), [*report.rules, *check_rules()], root=root,
+    return to_sarif(to_findings(report), [*report.rules, *check_rules()], root=root, bases=bases,
                     fingerprints=[fingerprint(r) for r in results],
                     logical_locations=[r.object if r.object != "(database)" else None for r in results])
