@@ -90,13 +90,19 @@ def connect(url: str, *, autocommit: bool = False, connect_timeout: int = 10) ->
         pg_conninfo.conninfo_to_dict(url)
     except psycopg.Error as exc:
         raise ConfigError(f"malformed database URL: {redact(_first_line(exc), url)}") from None
+    from bhq_migrate.sqllog import cursor_factory  # --verbose: log every statement sent
+
+    logged = cursor_factory()
     try:
-        return psycopg.connect(
+        conn = psycopg.connect(
             url,
             autocommit=autocommit,
             connect_timeout=connect_timeout,
             application_name=f"bhq-migrate {__version__}",
         )
+        if logged is not None:
+            conn.cursor_factory = logged
+        return conn
     except psycopg.OperationalError as exc:
         raise ConnectionFailed(f"cannot connect to {describe(url)}: {_reason(exc, url)}") from None
     except psycopg.Error as exc:

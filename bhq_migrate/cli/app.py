@@ -9,6 +9,7 @@ from typing import NoReturn, TypeVar
 import typer
 from rich.console import Console
 
+from bhq_migrate.cli.conventions import ConventionGroup
 from bhq_migrate.connection import redact
 from bhq_migrate.errors import BhqError
 from bhq_migrate.exitcodes import ExitCode
@@ -18,7 +19,8 @@ app = typer.Typer(
     help="Safe, verifiable PostgreSQL migrations for BreederHQ.\n\n"
     "Exit codes: 0 success, 1 ran but refused/failed (nothing changed), 2 could not run.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    cls=ConventionGroup,  # --quiet/--verbose/--color and conventional metavars on every command
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )

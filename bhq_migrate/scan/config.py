@@ -8,6 +8,7 @@ underscores: ``soft-delete-fields``, ``tenant-fields``, ``clients``, ``scoping-h
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ DEFAULT_CLIENTS: tuple[str, ...] = (
 DEFAULT_SCOPING_HELPERS: tuple[str, ...] = ("activeOnly",)
 
 CONFIG_FILE_NAME = "bhq-migrate.toml"
+log = logging.getLogger("bhq_migrate.config")
 
 
 @dataclass(frozen=True)
@@ -150,4 +152,5 @@ def resolve_config(paths: list[Path], config_file: Path | None = None, **overrid
     found = config_file or find_config_file(paths[0] if paths else Path.cwd())
     if found is not None:
         config = load_config_file(found, config)
+    log.debug("scan settings: %s", f"config file {found}" if found is not None else "defaults (no config file found)")
     return config.with_overrides(**overrides)
