@@ -1,6 +1,6 @@
 """Does verify stay cheap on a big catalog? Round trips and wall time, small vs. +2,000 unrelated tables.
 
-    /work/venv/bin/python bench/verify_scale.py [--extra-tables 2000] [--repeat 7] [--output FILE]
+    .venv/bin/python bench/verify_scale.py [--extra-tables 2000] [--repeat 7] [--output FILE]
 
 Copy the printed table into bench/RESULTS.md.
 
@@ -148,7 +148,7 @@ def main() -> int:
     print(text)
     if args.output:
         args.output.write_text(
-            "# verify at scale\n\nCommand: `/work/venv/bin/python bench/verify_scale.py "
+            "# verify at scale\n\nCommand: `.venv/bin/python bench/verify_scale.py "
             f"--extra-tables {args.extra_tables} --repeat {args.repeat} --output {args.output}`\n\n{text}\n",
             encoding="utf-8",
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from urllib.parse import unquote
 
 import psycopg
 from psycopg import conninfo as pg_conninfo
@@ -19,6 +20,21 @@ from bhq_migrate.errors import ConfigError, ConnectionFailed
 LIBPQ_TARGET_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]*)(?P<tail>@)", re.I)
 _KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<password>'(?:[^'\\]|\\.)*'|\S+)", re.I)
+_QUERY_PASSWORD = re.compile(r"[?&]password=(?P<value>[^&#]*)", re.I)
+_SCHEME = re.compile(r"^\s*postgres(?:ql)?://", re.I)
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_MIN_SECRET = 3
+"""Shorter secrets are not scrubbed from messages: replacing every "ab" would garble them."""
+_REGISTERED: set[str] = set()
+_PARSE_FAILURES = (
+    ("percent-encoded", "a '%' is not followed by two hex digits (write '%' as %25)"),
+    ("invalid uri query parameter", "an unknown query parameter"),
+    ("invalid connection option", "an unknown connection option"),
+    ("spaces found", "a space (write it as %20)"),
+    ('missing "="', "a word without '=' (quote values holding spaces)"),
+    ("unterminated quoted string", "an unterminated quoted value"),
+    ("invalid", "an invalid value"),
+)
 
 
 def resolve_url(explicit: str | None, environ: Mapping[str, str] | None = None) -> str:
@@ -28,10 +44,13 @@ def resolve_url(explicit: str | None, environ: Mapping[str, str] | None = None) 
     somewhere the operator did not name.
     """
     env = os.environ if environ is None else environ
+    for given in (explicit, env.get("DATABASE_URL")):
+        if given:
+            register_secrets(given)  # before anything can fail: every later message is scrubbed of them
     if explicit:
-        return explicit
+        return check_url(explicit)
     if env.get("DATABASE_URL"):
-        return env["DATABASE_URL"]
+        return check_url(env["DATABASE_URL"])
     if any(env.get(name) for name in LIBPQ_TARGET_VARIABLES):
         return ""  # an empty conninfo lets libpq read the PG* variables itself
     raise ConfigError(
@@ -41,24 +60,117 @@ def resolve_url(explicit: str | None, environ: Mapping[str, str] | None = None) 
 
 
 def redact(text: str, url: str | None = None) -> str:
-    """Remove any password from ``text``: URL userinfo, ``password=`` pairs and the literal password."""
+    """Remove every password from ``text``: URL userinfo, ``password=`` pairs and each known secret.
+
+    The secrets are taken from what the user gave (``url``, every string passed to
+    :func:`register_secrets`, ``DATABASE_URL`` and ``PGPASSWORD``), not from what libpq parsed: an
+    unencoded ``/`` or ``@`` in a password makes libpq split the URL elsewhere, and then its "password"
+    is only a fragment of the real one.
+    """
     cleaned = _URL_PASSWORD.sub(r"\g<head>***\g<tail>", text)
     cleaned = _KV_PASSWORD.sub(r"\g<head>***", cleaned)
-    password = _password_of(url) if url else None
-    if password:
-        cleaned = cleaned.replace(password, "***")
+    secrets = set(_REGISTERED)
+    for source in (url, os.environ.get("DATABASE_URL")):
+        if source:
+            secrets |= secrets_in(source)
     env_password = os.environ.get("PGPASSWORD")
     if env_password:
-        cleaned = cleaned.replace(env_password, "***")
+        secrets.add(env_password)
+    for secret in sorted(secrets, key=len, reverse=True):  # longest first: a fragment must not split a whole
+        if len(secret) >= _MIN_SECRET:
+            cleaned = cleaned.replace(secret, "***")
     return cleaned
 
 
-def _password_of(url: str) -> str | None:
+def register_secrets(given: str) -> None:
+    """Remember the secrets in a URL or conninfo the user gave, so every later message is scrubbed of them."""
+    _REGISTERED.update(secrets_in(given))
+
+
+def secrets_in(given: str) -> set[str]:
+    """Every string in ``given`` (a URL or ``key=value`` conninfo) that is, or may be, a password.
+
+    Generous on purpose: for a URL, whatever follows the user name up to *each* ``@`` (the user may have
+    meant any of them to end the userinfo), a non-numeric "port" (``app:secret/db`` with the ``@``
+    forgotten), and ``password=`` values; each raw and percent-decoded; plus what libpq parsed.
+    """
+    found: set[str] = set()
+    scheme = _SCHEME.match(given)
+    if scheme:
+        rest = given[scheme.end():]
+        for at in (index for index, char in enumerate(rest) if char == "@"):
+            userinfo = rest[:at]
+            if ":" in userinfo:
+                found.add(userinfo.split(":", 1)[1])
+        authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+        host_part = re.sub(r"\[[^\]]*\]", "", authority.rsplit("@", 1)[-1])  # IPv6 literals hold colons
+        found.update(port for port in re.findall(r":([^:,\]]+)", host_part) if not port.isdigit())
+        found.update(match.group("value") for match in _QUERY_PASSWORD.finditer(rest))
+    for match in _KV_PASSWORD.finditer(given):
+        value = match.group("password")
+        found.add(value)
+        if value.startswith("'") and value.endswith("'") and len(value) >= 2:
+            found.add(value[1:-1].replace("\\'", "'").replace("\\\\", "\\"))
     try:
-        return pg_conninfo.conninfo_to_dict(url).get("password")  # type: ignore[return-value]
+        parsed = pg_conninfo.conninfo_to_dict(given).get("password")
     except psycopg.Error:
-        match = _URL_PASSWORD.search(url) or _KV_PASSWORD.search(url)
-        return match.group("password") if match else None
+        parsed = None
+    if parsed:
+        found.add(str(parsed))
+    decoded = {unquote(secret, errors="strict") for secret in found if _decodable(secret)}
+    return {secret for secret in found | decoded if secret}
+
+
+def url_problem(given: str) -> str | None:
+    """Why libpq would read ``given`` differently from what its author meant, or None.
+
+    libpq ends the userinfo at the first ``@`` before the first ``/``. A password holding an unencoded
+    ``/`` or ``@`` therefore moves the split, and libpq would try to connect to a host (and look up in DNS
+    a name) made of password fragments. The answer never quotes any part of ``given``.
+    """
+    scheme = _SCHEME.match(given)
+    if not scheme:
+        return None
+    rest = given[scheme.end():]
+    authority, _, after = rest.partition("/")
+    encode_hint = "percent-encode special characters in the password (/ as %2F, @ as %40, % as %25)"
+    if "@" in after:
+        return f"an '@' follows the first '/'; {encode_hint}"
+    if authority.count("@") > 1:
+        return f"more than one '@' before the host; {encode_hint}"
+    if _BAD_PERCENT.search(given):
+        return f"a '%' is not followed by two hex digits; {encode_hint}"
+    return None
+
+
+def check_url(given: str) -> str:
+    """``given`` unchanged, or a ConfigError (quoting nothing of it) when libpq would misread or reject it."""
+    problem = url_problem(given)
+    if problem is None:
+        try:
+            pg_conninfo.conninfo_to_dict(given)
+        except psycopg.Error as exc:
+            problem = _parse_failure(str(exc))
+    if problem is not None:
+        raise ConfigError(f"malformed database URL (not shown, it may contain a password): {problem}")
+    return given
+
+
+def _parse_failure(message: str) -> str:
+    """A description of libpq's parse error that quotes nothing: its messages echo pieces of the URL."""
+    lowered = message.lower()
+    for needle, meaning in _PARSE_FAILURES:
+        if needle in lowered:
+            return meaning
+    return "libpq cannot parse it"
+
+
+def _decodable(text: str) -> bool:
+    try:
+        unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return "%" in text
 
 
 def with_dbname(url: str, dbname: str) -> str:
@@ -69,10 +181,13 @@ def with_dbname(url: str, dbname: str) -> str:
 
 
 def describe(url: str) -> str:
-    """A password-free name for the target, e.g. ``app@db.internal:5432/breederhq``."""
+    """A password-free name for the target, e.g. ``app@db.internal:5432/breederhq``.
+
+    A URL libpq would misread or cannot parse is not shown at all: its "host" may be part of a password.
+    """
     try:
-        params = pg_conninfo.conninfo_to_dict(url)
-    except psycopg.Error:
+        params = pg_conninfo.conninfo_to_dict(check_url(url))
+    except (psycopg.Error, ConfigError):
         return "<unparseable database URL>"
     user = str(params.get("user") or os.environ.get("PGUSER") or "")
     host = params.get("host") or os.environ.get("PGHOST") or "localhost"
@@ -81,15 +196,12 @@ def describe(url: str) -> str:
     host = str(host)
     if host.startswith("/"):
         host = f"[{host}]"
-    return f"{user + '@' if user else ''}{host}:{port}/{dbname}"
+    return redact(f"{user + '@' if user else ''}{host}:{port}/{dbname}", url)
 
 
 def connect(url: str, *, autocommit: bool = False, connect_timeout: int = 10) -> psycopg.Connection[tuple]:  # type: ignore[type-arg]
     """Open a connection, turning every driver failure into a one-line, password-free ConnectionFailed."""
-    try:
-        pg_conninfo.conninfo_to_dict(url)
-    except psycopg.Error as exc:
-        raise ConfigError(f"malformed database URL: {redact(_first_line(exc), url)}") from None
+    check_url(url)
     from bhq_migrate.sqllog import cursor_factory  # --verbose: log every statement sent
 
     logged = cursor_factory()

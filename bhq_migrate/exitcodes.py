@@ -10,3 +10,6 @@ class ExitCode(IntEnum):
     """The command ran and refused, or found failures; nothing was changed."""
     CANNOT_RUN = 2
     """Usage, configuration or connection problem: the command could not run."""
+    BROKEN_PIPE = 141
+    """The reader of stdout went away (``| head``): stopped quietly, with the status a shell reports for a
+    program killed by SIGPIPE (128 + 13), as ``git log | head`` does."""

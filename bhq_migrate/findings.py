@@ -36,6 +36,8 @@ class Rule(BaseModel):
     severity: Severity
     rationale: str
     fix: str
+    enabled: bool = True
+    """Whether the rule runs unless the configuration says otherwise (opt-in rules are ``False``)."""
 
     def matches(self, reference: str) -> bool:
         """Suppressions and filters may name a rule by id or by name."""

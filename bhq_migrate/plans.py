@@ -24,6 +24,7 @@ from bhq_migrate.errors import BadPlan
 
 PLAN_FILENAME = re.compile(r"^(?P<id>\d{3,})_(?P<name>[a-z0-9_]+)\.sql$")
 _HEADER = re.compile(r"^--\s*(?P<key>transactional|optional|depends|description)\s*:\s*(?P<value>.*?)\s*$")
+_LONG_NEAR = re.compile(r'at or near "(?P<near>.{41,})"$')  # an unterminated quote quotes the rest of the file
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
@@ -103,12 +104,38 @@ def parse_error_position(sql: str) -> tuple[str, int]:
     try:
         pg_parser.parse_sql(stand_in)
     except pg_parser.ParseError as exc:
-        return str(exc.args[0]), int(exc.args[1]) if len(exc.args) > 1 else 0
+        return _syntax_message(exc), _error_offset(exc, sql)
     try:  # the stand-in parsed (the error depended on a non-ASCII character): use pglast's own answer
         pg_parser.parse_sql(sql)
     except pg_parser.ParseError as exc:
-        return str(exc.args[0]), min(int(exc.args[1]) if len(exc.args) > 1 else 0, len(sql))
+        return _syntax_message(exc), _error_offset(exc, sql)
     return "syntax error", 0
+
+
+def scan_error_position(sql: str) -> tuple[str, int]:
+    """Like :func:`parse_error_position`, for text the scanner rejects (an unterminated quote or comment)."""
+    for text in ("".join(char if ord(char) < 128 else "x" for char in sql), sql):
+        try:
+            pg_parser.scan(text)
+        except pg_parser.ParseError as exc:
+            return _syntax_message(exc), _error_offset(exc, sql)
+    return "syntax error", 0
+
+
+def _syntax_message(exc: pg_parser.ParseError) -> str:
+    """PostgreSQL's message, always saying it is a syntax error ("unterminated quoted string" alone does not)."""
+    message = " ".join(str(exc.args[0] if exc.args else "syntax error").split())  # one line, even for "'abc;\n"
+    message = _LONG_NEAR.sub(lambda match: f'at or near "{match["near"][:40]}..."', message)
+    return message if message.startswith("syntax error") else f"syntax error: {message}"
+
+
+def _error_offset(exc: pg_parser.ParseError, sql: str) -> int:
+    """The error's character offset; at the end of the text's last line when PostgreSQL gives none (an error
+    "at end of input", e.g. a truncated ``CREATE TABLE x (id int``)."""
+    location = exc.args[1] if len(exc.args) > 1 else None
+    if location is None:
+        return len(sql.rstrip())
+    return min(int(location), len(sql))
 
 
 def skip_comments(chunk: str) -> int:
@@ -148,19 +175,27 @@ def read_headers(text: str, filename: str) -> dict[str, str]:
 def read_sql_file(path: Path) -> str:
     """A SQL file's text; unreadable or non-UTF-8 files are a one-line BadPlan."""
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise BadPlan(f"{path}: not valid UTF-8") from None
     except OSError as exc:
         raise BadPlan(f"{path}: cannot read: {exc.strerror}") from None
+    nul = text.find("\x00")
+    if nul >= 0:  # libpg_query reads a C string: it would silently drop everything after the NUL
+        raise BadPlan(f"{path}:{position(text, nul)[0]}: binary content (a NUL byte), not a SQL file")
+    return text
 
 
 def load_plan(path: Path) -> Plan:
+    """One plan file; a file without any statement (empty, only comments) is a BadPlan."""
     match = PLAN_FILENAME.match(path.name)
     if not match:
         raise BadPlan(f"{path}: plan files are named NNN_slug.sql (digits, underscore, lowercase slug)")
     text = read_sql_file(path)
     headers = read_headers(text, str(path))
+    statements = split_statements(text, str(path))
+    if not statements:  # recorded as applied, it would hide a truncated or misnamed file forever
+        raise BadPlan(f"{path}: plan has no statement")
     return Plan(
         id=match["id"],
         name=match["name"],
@@ -171,15 +206,17 @@ def load_plan(path: Path) -> Plan:
         optional=headers.get("optional", "false").lower() in _TRUE,
         depends=tuple(headers.get("depends", "").replace(",", " ").split()),
         description=headers.get("description", ""),
-        statements=split_statements(text, str(path)),
+        statements=statements,
     )
 
 
 def load_plans(directory: Path) -> list[Plan]:
-    """Every plan in ``directory``, sorted by id; duplicate ids are an error."""
+    """Every plan in ``directory``, sorted by id; no plan at all and duplicate ids are errors."""
     if not directory.is_dir():
         raise BadPlan(f"{directory}: plans directory does not exist")
     plans = [load_plan(path) for path in sorted(directory.glob("*.sql"))]
+    if not plans:  # "nothing to apply" from a mistyped folder would pass silently
+        raise BadPlan(f"{directory}: no plans in this folder (files named NNN_slug.sql)")
     seen: dict[str, Plan] = {}
     for plan in plans:
         if plan.id in seen:

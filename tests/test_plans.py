@@ -87,3 +87,28 @@ def test_seed_invoice_retypes_are_merged_into_one_rewrite() -> None:
 def test_syntax_error_position_counts_characters_after_non_ascii_text() -> None:
     with pytest.raises(BadPlan, match=r"^x.sql:2:10: syntax error"):
         split_statements("-- INT → BIGINT, café\nSELECT 1 1;", "x.sql")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "plan has no statement"),
+        ("-- transactional: true\n-- only a comment\n/* and a block */\n\n", "plan has no statement"),
+        ("  ;\n;\n", "plan has no statement"),
+        ("SELECT 1;\n\x00DROP TABLE \"Invoice\";\n", r":2: binary content \(a NUL byte\)"),
+    ],
+    ids=["empty", "comments-only", "semicolons-only", "nul-byte"],
+)
+def test_a_plan_without_statements_or_with_binary_content_is_rejected(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "001_a.sql"
+    path.write_text(content)
+    with pytest.raises(BadPlan, match=message):
+        load_plan(path)
+
+
+def test_a_plans_folder_without_plans_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("not a plan")
+    with pytest.raises(BadPlan, match=r"no plans in this folder \(files named NNN_slug\.sql\)"):
+        load_plans(tmp_path)

@@ -11,6 +11,7 @@ import time
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_data
 from bhq_migrate.cli.app import app, guarded, stderr, stdout
@@ -37,7 +38,7 @@ def demo_command(
 def _demo(invoices: int, run_verify: bool) -> ExitCode:
     started = time.monotonic()
     server = EmbeddedPostgres()
-    stdout.print(f"[bold]1.[/] Starting a throwaway PostgreSQL from {server.bindir} ...")
+    stdout.print(f"[bold]1.[/] Starting a throwaway PostgreSQL from {escape(str(server.bindir))} ...")
     with server:
         url = server.url
         with connect(url) as conn:

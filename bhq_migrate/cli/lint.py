@@ -10,12 +10,14 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stdout
+from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, output_file, stdout
 from bhq_migrate.cli.output import json_output, print_json, write_report_file
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.lint import RULES, LintFinding, LintOptions, lint_paths
+from bhq_migrate.lint.context import Runner
+from bhq_migrate.lint.folders import discover
 from bhq_migrate.migrate.plan_report import PlanReport, build_plan_report
 from bhq_migrate.report.envelope import envelope
 from bhq_migrate.report.junit import findings_junit_xml
@@ -64,27 +66,86 @@ def _exit_code(findings: list[LintFinding]) -> ExitCode:
     return ExitCode.FAILED if any(f.severity is Severity.ERROR for f in findings) else ExitCode.OK
 
 
+class RunnerChoice(str, Enum):
+    auto = "auto"
+    bhq = "bhq"
+    prisma = "prisma"
+    flyway = "flyway"
+
+
+def _names(values: list[str]) -> tuple[str, ...]:
+    """``--enable a,b --enable c`` -> ``("a", "b", "c")``."""
+    return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
+
+
+def _print_rules(output_format: LintFormat) -> None:
+    rules = [lint_rule.rule for lint_rule in RULES]
+    if output_format is LintFormat.json:
+        payload = [
+            {"id": r.id, "name": r.name, "title": r.title, "severity": r.severity.value, "enabled": r.enabled}
+            for r in rules
+        ]
+        print_json(envelope("lint", True, {"rules": len(payload)}, rules=payload))
+        return
+    for r in rules:
+        state = "on " if r.enabled else "off"
+        _out(f"{r.id}  {state}  {r.severity.value:<7}  {r.name:<38}  {escape(r.title)}")
+    _out(f"{len(rules)} rules ({sum(not r.enabled for r in rules)} off by default; turn them on with --enable)")
+
+
 @app.command()
 def lint(
-    paths: list[Path] = typer.Argument(..., help="SQL files or directories (every *.sql below them, sorted)."),
+    paths: list[Path] | None = typer.Argument(
+        None, help="SQL files or migration folders (Prisma, Flyway, sqitch or bhq-migrate layout)."
+    ),
     output_format: LintFormat = typer.Option(LintFormat.console, "--format", "-f", help="Output format."),
+    runner: RunnerChoice = typer.Option(
+        RunnerChoice.auto,
+        "--runner",
+        help="Who runs the files, which decides their transactions (auto: from the folder's layout).",
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="Report only files after this migration file, or changed since this git revision."
+    ),
+    one_run: bool = typer.Option(
+        False,
+        "--one-run",
+        help="Lint the files as one run, as `apply` runs pending plans (objects they create are new).",
+    ),
+    enable: list[str] = typer.Option([], "--enable", help="Turn on rules (ids or names, comma-separated, or all)."),
+    disable: list[str] = typer.Option([], "--disable", help="Turn off rules (ids or names, comma-separated)."),
+    list_rules: bool = typer.Option(False, "--list-rules", help="List every rule, its severity and default state."),
     runner_sets_timeouts: bool = typer.Option(
         False,
         "--runner-sets-timeouts",
         help="The files run under `bhq-migrate apply`, which sets lock_timeout: skip missing-lock-timeout.",
     ),
     show_suppressed: bool = typer.Option(False, "--show-suppressed", help="Also list suppressed findings."),
-    junit_xml: Path = typer.Option(None, "--junit-xml", metavar="PATH", help="Also write a JUnit XML report here "
+    junit_xml: Path = typer.Option(None, "--junit-xml", metavar="PATH", callback=output_file,
+                                   help="Also write a JUnit XML report here "
                                    "(one test case per finding; errors fail)."),
 ) -> None:
     """Lint PostgreSQL migration files without a database: syntax, locks, rewrites and design rules.
 
-    Files are linted together in the given order (a table created in one is known to the next).
-    Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
+    A folder is linted as a history, in the order its tool applies it: what earlier files created exists,
+    with rows, when later files run. Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
     """
     json_output("lint", output_format is LintFormat.json)
-    options = LintOptions(runner_sets_lock_timeout=runner_sets_timeouts, keep_suppressed=show_suppressed)
-    findings = guarded(lambda: lint_paths(paths, options))
+    if list_rules:
+        _print_rules(output_format)
+        raise typer.Exit(int(ExitCode.OK))
+    if not paths:
+        fail("give SQL files or migration folders to lint (or --list-rules)")
+    folder = guarded(lambda: discover(paths))
+    options = LintOptions(
+        runner_sets_lock_timeout=runner_sets_timeouts,
+        keep_suppressed=show_suppressed,
+        runner=folder.runner if runner is RunnerChoice.auto else Runner(runner.value),
+        history=not one_run,
+        enable=_names(enable),
+        disable=_names(disable),
+    )
+    findings = guarded(lambda: lint_paths(folder.files, options, since=since))
     active = [finding for finding in findings if finding.suppressed is None]
     if junit_xml is not None:
         write_report_file(junit_xml, findings_junit_xml("lint", active, Severity.ERROR))
@@ -97,7 +158,10 @@ def lint(
         for finding in findings:
             _print_finding(finding)
         counts = _summary(active)
-        _out(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info")
+        _out(
+            f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
+            f"in {len(folder.files)} file(s) ({folder.layout}, runner {options.runner.value})"
+        )
     raise typer.Exit(int(_exit_code(active)))
 
 
@@ -113,13 +177,14 @@ def _size(total_bytes: int | None) -> str:
 
 
 def _print_plan_report(report: PlanReport) -> None:
-    _out(f"database: {report.database}")
-    _out(f"applied: {', '.join(report.applied) or 'none'}")
+    _out(f"database: {escape(report.database)}")
+    _out(f"applied: {escape(', '.join(report.applied)) or 'none'}")
     if not report.pending:
         _out("nothing to apply")
     for plan in report.pending:
         mode = "transactional" if plan.transactional else "autocommit"
-        _out(f"\n[bold]{plan.id} {plan.name}[/] ({mode}; est. {plan.estimated_seconds:.1f} s of rewrites/scans)")
+        _out(f"\n[bold]{escape(plan.id)} {escape(plan.name)}[/] "
+             f"({mode}; est. {plan.estimated_seconds:.1f} s of rewrites/scans)")
         header = ("line", "lock", "table", "rows", "size", "effect", "est. s")
         _out("  {:>5}  {:<22}  {:<28}  {:>11}  {:>9}  {:<8}  {:>6}  what".format(*header))
         for statement in plan.statements:

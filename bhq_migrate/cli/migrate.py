@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.spinner import Spinner
 from rich.table import Table
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stderr, stdout
+from bhq_migrate.cli.app import DATABASE_URL_HELP, app, finite, guarded, stderr, stdout
 from bhq_migrate.cli.options import BaselineOption, FailOnOption, ScanConfigOption, SourceOption
 from bhq_migrate.cli.output import json_output, print_json
 from bhq_migrate.connection import resolve_url
@@ -51,7 +51,8 @@ class _StatementLine:
     def __rich__(self) -> Spinner:
         if self.event is not None:
             event, elapsed = self.event, time.monotonic() - self.plan_started
-            self.spinner.update(text=f"{event.plan} [{event.statement}/{event.total}] {elapsed:6.1f}s  {event.text}")
+            self.spinner.update(text=f"{escape(event.plan)} \\[{event.statement}/{event.total}] {elapsed:6.1f}s  "
+                                     f"{escape(event.text)}")
         return self.spinner
 
 
@@ -78,17 +79,17 @@ class _Progress:
         if event.kind == "lint":
             if self.show_lint:
                 for line in event.text.splitlines():
-                    stderr.print(f"[yellow]lint:[/] {line}")
+                    stderr.print(f"[yellow]lint:[/] {escape(line)}")
             else:
                 stderr.print(f"[yellow]lint:[/] {event.total} warning(s) accepted; see them with "
                              f"--show-lint-warnings or `bhq-migrate plan`")
             return
         if event.kind in ("warning", "retry", "lock-wait"):
             label = {"warning": "warning", "retry": "retry", "lock-wait": "waiting"}[event.kind]
-            stderr.print(f"[yellow]{label}:[/] {event.text}")
+            stderr.print(f"[yellow]{label}:[/] {escape(event.text)}")
             return
         if event.kind == "online" and not event.total:  # a step of --online-retype, not a backfill batch
-            stderr.print(f"[cyan]online:[/] {event.text}")
+            stderr.print(f"[cyan]online:[/] {escape(event.text)}")
             return
         if self.live is None:
             return
@@ -99,12 +100,12 @@ class _Progress:
         elif event.kind == "statement":
             self.line.event = event
         elif event.kind == "plan-done":
-            stderr.print(f"[green]✓[/] {event.plan} done in {event.elapsed:.2f} s ({event.total} statements)")
+            stderr.print(f"[green]✓[/] {escape(event.plan)} done in {event.elapsed:.2f} s ({event.total} statements)")
 
 
 def _render_apply(result: ApplyResult) -> None:
     title = "Dry run (rolled back) on" if result.dry_run else "Applied to"
-    stdout.print(f"{title} [bold]{result.database}[/]")
+    stdout.print(f"{title} [bold]{escape(result.database)}[/]")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column in ("plan", "name", "result", "statements", "time"):
         table.add_column(column)
@@ -112,15 +113,16 @@ def _render_apply(result: ApplyResult) -> None:
         style = {"applied": "green", "already-applied": "dim", "rolled-back (dry run)": "cyan"}.get(outcome.status, "")
         took = f"{outcome.duration_ms / 1000:.2f} s" if outcome.status != "already-applied" else ""
         attempts = f" (attempt {outcome.attempts})" if outcome.attempts > 1 else ""
-        table.add_row(outcome.id, outcome.name, f"[{style}]{outcome.status}{attempts}[/]",
+        table.add_row(escape(outcome.id), escape(outcome.name), f"[{style}]{outcome.status}{attempts}[/]",
                       str(outcome.statements or ""), took)
     stdout.print(table)
     if result.dry_run:
         for outcome in result.applied:
             for change in outcome.changes:
-                stdout.print(f"  [cyan]would run[/] {change}")
+                stdout.print(f"  [cyan]would run[/] {escape(change)}")
     for retyped in result.online:
-        stdout.print(f"  [cyan]online retype[/] {retyped.table}: {', '.join(retyped.columns)} -> bigint, "
+        columns = escape(", ".join(retyped.columns))
+        stdout.print(f"  [cyan]online retype[/] {escape(retyped.table)}: {columns} -> bigint, "
                      f"{retyped.rows_backfilled:,} rows copied in {retyped.batches} batch(es), "
                      f"{retyped.duration_ms / 1000:.2f} s (before plan {retyped.plan})")
     done = len(result.applied)
@@ -131,9 +133,9 @@ def _render_apply(result: ApplyResult) -> None:
 def _render_preflight(error: PreflightFailed) -> None:
     stderr.print("[bold red]Pre-flight found problems; nothing was changed:[/]")
     for problem in error.problems:
-        stderr.print(f"  [red]✗[/] plan {problem.plan}: {problem.message}")
+        stderr.print(f"  [red]✗[/] plan {escape(problem.plan)}: {escape(problem.message)}")
         for detail in problem.details:
-            stderr.print(f"      {detail}")
+            stderr.print(f"      {escape(str(detail))}")
 
 
 @app.command("apply")
@@ -146,9 +148,11 @@ def apply_command(
         "--single-transaction", help="All pending plans in one transaction instead of one each.")] = False,
     lock_timeout: Annotated[str, typer.Option(help="How long one DDL statement may wait for a lock.")] = "3s",
     statement_timeout: Annotated[str, typer.Option(help="Upper bound for any single statement.")] = "30min",
-    retries: Annotated[int, typer.Option(help="Retries of a plan that hit lock_timeout (with backoff).")] = 3,
-    retry_backoff: Annotated[float, typer.Option(help="First retry pause in seconds; doubles each time.")] = 1.0,
-    wait: Annotated[float, typer.Option(help="Seconds to wait for another running apply to finish.")] = 30.0,
+    retries: Annotated[int, typer.Option(min=0, help="Retries of a plan that hit lock_timeout (with backoff).")] = 3,
+    retry_backoff: Annotated[float, typer.Option(min=0, callback=finite,
+                                                 help="First retry pause in seconds; doubles each time.")] = 1.0,
+    wait: Annotated[float, typer.Option(min=0, callback=finite,
+                                        help="Seconds to wait for another running apply to finish.")] = 30.0,
     accept_changed: Annotated[list[str] | None, typer.Option(
         "--accept-changed", help="Accept the edited file of this applied plan id (repeatable).")] = None,
     with_optional: Annotated[bool, typer.Option(
@@ -304,7 +308,7 @@ def status_problems(report: StatusReport) -> list[str]:
 
 
 def render_status(report: StatusReport) -> None:
-    stdout.print(f"Plans for [bold]{report.database}[/]"
+    stdout.print(f"Plans for [bold]{escape(report.database)}[/]"
                  + ("" if report.history_table_exists else " [dim](no history table yet)[/]"))
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("plan", "name", "state", "applied at", "took", "by"):
@@ -313,9 +317,9 @@ def render_status(report: StatusReport) -> None:
     for plan in report.plans:
         state = plan.state + (" (optional)" if plan.optional and plan.state == "pending" else "")
         table.add_row(
-            plan.id, plan.name, f"[{colours[plan.state]}]{state}[/]",
+            escape(plan.id), escape(plan.name), f"[{colours[plan.state]}]{state}[/]",
             plan.applied_at.strftime("%Y-%m-%d %H:%M:%S %Z") if plan.applied_at else "",
             f"{plan.duration_ms / 1000:.2f} s" if plan.duration_ms is not None else "",
-            plan.applied_by or "",
+            escape(plan.applied_by or ""),
         )
     stdout.print(table)

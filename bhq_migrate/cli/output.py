@@ -38,11 +38,11 @@ def print_json(body: Mapping[str, Any]) -> None:
 
 
 def write_report_file(path: Path, text: str) -> None:
-    """Write a report (JUnit XML...) next to the main output; an unwritable path is a one-line error."""
+    """Write a report (JUnit XML...) next to the main output; an unwritable path is a one-line error. The folder
+    is not created (the option's ``output_file`` callback has checked it exists)."""
     from bhq_migrate.cli.app import fail
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror}", kind="OutputError")

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stdout
+from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, output_folder, stdout
 from bhq_migrate.cli.output import json_output, print_json
 from bhq_migrate.connection import connect, describe, resolve_url
 from bhq_migrate.exitcodes import ExitCode
@@ -32,7 +32,8 @@ class AuditFormat(str, Enum):
 
 @app.command("export-prisma")
 def export_prisma(
-    directory: Annotated[Path, typer.Argument(help="Prisma migrations directory, e.g. prisma/migrations.")],
+    directory: Annotated[Path, typer.Argument(help="Prisma migrations directory, e.g. prisma/migrations (created if "
+                                              "missing; its parent must exist).", callback=output_folder)],
     plans_dir: Annotated[
         Path | None, typer.Option("--plans-dir", help="Directory of NNN_slug.sql plans (default: the shipped plans).",
                                   show_default=False)
@@ -54,9 +55,10 @@ def export_prisma(
         plans = [p for p in load_plans(plans_dir or default_plans_dir()) if with_optional or not p.optional]
         paths = export_plans(plans, directory, overwrite=overwrite)
         for plan, path in zip(plans, paths, strict=True):
-            stdout.print(f"{path.parent}  sha256 {prisma_checksum(migration_sql(plan))[:12]}  (plan {plan.id})")
+            checksum = prisma_checksum(migration_sql(plan))[:12]
+            stdout.print(f"{escape(str(path.parent))}  sha256 {checksum}  (plan {plan.id})")
         skipped = "" if with_optional else " (optional plans skipped; --with-optional exports them)"
-        stdout.print(f"{len(paths)} Prisma migration(s) in {directory}{skipped}")
+        stdout.print(f"{len(paths)} Prisma migration(s) in {escape(str(directory))}{skipped}")
 
     guarded(run)
 
@@ -111,7 +113,7 @@ def _print_console(report: AuditReport, database: str) -> None:
     for finding in report.findings:
         colour = "red" if finding.classification is Classification.DRIFT else "cyan"
         stdout.print(
-            f"{finding.location()}: [{colour}]{finding.classification.value}[/] "
+            f"{escape(finding.location())}: [{colour}]{finding.classification.value}[/] "
             f"{finding.rule} {names.get(finding.rule, '')}: {escape(finding.message)}",
             markup=True,
             highlight=False,
@@ -122,7 +124,8 @@ def _print_console(report: AuditReport, database: str) -> None:
         else "[red]drift: prisma migrate dev would change the database[/]"
     )
     stdout.print(
-        f"{escape(report.schema_path)} vs {escape(database)} ({', '.join(report.schemas)}): {len(report.drift)} drift, "
+        f"{escape(report.schema_path)} vs {escape(database)} ({escape(', '.join(report.schemas))}): "
+        f"{len(report.drift)} drift, "
         f"{len(report.expected)} expected; {verdict}",
         markup=True,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from bhq_migrate.cli.app import app, guarded, stdout
+from bhq_migrate.cli.app import app, guarded, output_file, stdout
 from bhq_migrate.cli.output import json_output, write_report_file
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
@@ -112,13 +112,15 @@ def scan_queries(
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at least this severe "
                                      "(default: error)."),
     baseline: Path = typer.Option(None, "--baseline", help="Known findings to ignore; written with the "
-                                  "current findings when the file does not exist yet."),
+                                  "current findings when the file does not exist yet (its folder must exist).",
+                                  callback=output_file),
     update_baseline: bool = typer.Option(False, "--update-baseline", help="Rewrite --baseline with the "
                                          "current findings."),
     config_file: Path = typer.Option(None, "--config", help="bhq-migrate.toml or pyproject.toml to read "
                                      "(default: the nearest one above the first path)."),
     jobs: int = typer.Option(None, "--jobs", min=1, help="Worker processes (default: every core)."),
-    junit_xml: Path = typer.Option(None, "--junit-xml", metavar="PATH", help="Also write a JUnit XML report here "
+    junit_xml: Path = typer.Option(None, "--junit-xml", metavar="PATH", callback=output_file,
+                                   help="Also write a JUnit XML report here "
                                    "(one test case per finding)."),
 ) -> None:
     """Find Prisma queries that return soft-deleted rows, hard-delete, or skip the tenant filter.

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, stdout
+from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, output_file, stdout
 from bhq_migrate.cli.options import BaselineOption, FailOnOption, ScanConfigOption, SourceOption
 from bhq_migrate.cli.output import json_output, write_report_file
 from bhq_migrate.connection import resolve_url
@@ -62,8 +62,8 @@ def verify_command(
         VerifyFormat, typer.Option("--format", "-f", help="console, json or sarif (on stdout).")
     ] = VerifyFormat.console,
     junit_xml: Annotated[
-        Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here (one test case per check).",
-                                  show_default=False)
+        Path | None, typer.Option("--junit-xml", help="Also write a JUnit XML report here (one test case per check; "
+                                  "the folder must exist).", show_default=False, callback=output_file)
     ] = None,
     money_pattern: Annotated[
         list[str] | None, typer.Option("--money-pattern", help="Glob naming money columns for V001 (repeatable; "

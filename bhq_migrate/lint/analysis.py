@@ -109,6 +109,7 @@ ACTIONS: dict[str, ActionFacts] = {
     "DROP CONSTRAINT": ActionFacts(_AE, Effect.CATALOG, "catalog only"),
     "RENAME": ActionFacts(_AE, Effect.CATALOG, "catalog only"),
     "SET STATISTICS": ActionFacts(_SUE, Effect.CATALOG, "catalog only"),
+    "SET TABLESPACE / LOGGED / UNLOGGED": ActionFacts(_AE, Effect.REWRITE, "copies the whole table"),
     "ALTER TABLE other": ActionFacts(_AE, Effect.CATALOG, "conservative default for other ALTER TABLE clauses"),
     # Other statements.
     "CREATE INDEX": ActionFacts(LockMode.SHARE, Effect.SCAN, "blocks writes for the whole build"),
@@ -125,6 +126,7 @@ ACTIONS: dict[str, ActionFacts] = {
     "VACUUM FULL / CLUSTER": ActionFacts(_AE, Effect.REWRITE, "rewrites the table"),
     "VACUUM": ActionFacts(_SUE, Effect.SCAN, "reads and writes go on"),
     "REFRESH MATERIALIZED VIEW": ActionFacts(_AE, Effect.REWRITE, "rewrites the view's table"),
+    "CREATE TRIGGER": ActionFacts(_SRE, Effect.CATALOG, "blocks writes while it waits and is granted"),
     "COMMENT": ActionFacts(_SUE, Effect.CATALOG, "catalog only"),
     "INSERT": ActionFacts(LockMode.ROW_EXCLUSIVE, Effect.CATALOG, "row locks on new rows only"),
     "UPDATE / DELETE": ActionFacts(LockMode.ROW_EXCLUSIVE, Effect.SCAN, "row locks on every matched row until commit"),
@@ -254,6 +256,9 @@ def _alter_table_action(cmd: ast.AlterTableCmd, table: str, column_type: ColumnT
         AlterTableType.AT_ValidateConstraint: "VALIDATE CONSTRAINT",
         AlterTableType.AT_DropConstraint: "DROP CONSTRAINT",
         AlterTableType.AT_SetStatistics: "SET STATISTICS",
+        AlterTableType.AT_SetTableSpace: "SET TABLESPACE / LOGGED / UNLOGGED",
+        AlterTableType.AT_SetLogged: "SET TABLESPACE / LOGGED / UNLOGGED",
+        AlterTableType.AT_SetUnLogged: "SET TABLESPACE / LOGGED / UNLOGGED",
     }
     if subtype in simple:
         return simple[subtype]
@@ -340,6 +345,8 @@ def analyse_statement(node: ast.Node, column_type: ColumnTypeLookup | None = Non
         return _effect(qualified_name(node.relation), ["REFRESH MATERIALIZED VIEW"])
     if isinstance(node, ast.ReindexStmt):
         return _effect(qualified_name(node.relation), ["REINDEX"])
+    if isinstance(node, ast.CreateTrigStmt):
+        return _effect(qualified_name(node.relation), ["CREATE TRIGGER"])
     if isinstance(node, ast.SelectStmt):
         return _effect(None, ["SELECT"])
     if isinstance(node, ast.DoStmt):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from enum import Enum
 
 from pglast import ast
 from pglast.enums.parsenodes import AlterTableType
@@ -20,6 +21,17 @@ from bhq_migrate.lint.schema import SchemaModel
 from bhq_migrate.lint.source import SourceFile, Unit
 
 
+class Runner(str, Enum):
+    """Who runs the files, which decides the transaction each file runs in."""
+
+    BHQ = "bhq"
+    """bhq-migrate: one transaction per plan unless its header says `-- transactional: false`."""
+    PRISMA = "prisma"
+    """Prisma Migrate on PostgreSQL: no transaction around a file; BEGIN/COMMIT in the file are the author's."""
+    FLYWAY = "flyway"
+    """Flyway: one transaction per file; BEGIN/COMMIT and CONCURRENTLY inside it fail."""
+
+
 @dataclass(frozen=True)
 class LintOptions:
     runner_sets_lock_timeout: bool = False
@@ -27,6 +39,16 @@ class LintOptions:
     statement_timeout itself: ``missing-lock-timeout`` then has nothing to report."""
     keep_suppressed: bool = False
     """Return suppressed findings too (marked ``suppressed``), e.g. to compare with squawk."""
+    runner: Runner = Runner.BHQ
+    """Who runs the files: decides whether each file runs in a transaction (see :class:`Runner`)."""
+    enable: tuple[str, ...] = ()
+    """Rules (ids or names, or ``all``) to run on top of the default set: turns on opt-in rules."""
+    disable: tuple[str, ...] = ()
+    """Rules (ids or names) not to run."""
+    history: bool = False
+    """Files are migrations deployed one after another, each at its own time: whatever an earlier file created
+    is an existing (live, populated) object for the later files. False: the files run together, as `apply` runs
+    pending plans, so everything they create is new and empty."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +88,7 @@ class LintContext:
     schema: SchemaModel
     options: LintOptions = field(default_factory=LintOptions)
     _ordinals: dict[int, int] = field(default_factory=dict, repr=False)
+    _file_order: dict[str, int] = field(default_factory=dict, repr=False)
 
     def statements_in(self, source: SourceFile) -> Iterator[AnalysedStatement]:
         return (statement for statement in self.statements if statement.unit.file == source.file)
@@ -84,6 +107,20 @@ class LintContext:
                 if cmd.subtype == subtype:
                     yield statement, cmd
 
+    def table_existed(self, table: str, unit: Unit) -> bool:
+        """Did ``table`` exist, with rows, when the file of ``unit`` ran?"""
+        if not self._file_order:
+            self._file_order.update({source.file: n for n, source in enumerate(self.sources)})
+        return self.schema.table_existed(table, self._file_order.get(unit.file))
+
+    def in_transaction(self, source: SourceFile) -> bool:
+        """Does ``source`` run inside one transaction (so locks taken early are held to its end)?"""
+        if self.options.runner is Runner.PRISMA:
+            return any(isinstance(unit.node, ast.TransactionStmt) for unit in source.units)
+        if self.options.runner is Runner.FLYWAY:
+            return True
+        return source.transactional
+
     def ordinal(self, unit: Unit | None) -> int:
         """Position of ``unit`` in plan order; -1 for objects already in the database."""
         if unit is None:
@@ -97,7 +134,7 @@ def build_context(sources: Sequence[SourceFile], options: LintOptions, catalog: 
     """Analyse every statement in order, growing the schema model as the plans would."""
     schema = SchemaModel.from_catalog(catalog)
     statements: list[AnalysedStatement] = []
-    for source in sources:
+    for file_index, source in enumerate(sources):
         do_blocks: dict[int, int] = {}
         inside: dict[int, list[AnalysedStatement]] = {}
         for unit in source.units:
@@ -112,6 +149,8 @@ def build_context(sources: Sequence[SourceFile], options: LintOptions, catalog: 
             schema.apply(unit)
         for index, position in do_blocks.items():
             statements[position] = _do_block(statements[position], inside.get(index, []))
+        if options.history:
+            schema.settle(file_index + 1)
     return LintContext(list(sources), statements, schema, options)
 
 

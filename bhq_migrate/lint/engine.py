@@ -11,7 +11,8 @@ import psycopg
 from bhq_migrate.errors import ConfigError, LintRefused
 from bhq_migrate.findings import Finding, Rule, Severity
 from bhq_migrate.lint.catalog import Catalog, load_catalog
-from bhq_migrate.lint.context import Hit, LintContext, LintOptions, LintRule, build_context
+from bhq_migrate.lint.context import Hit, LintContext, LintOptions, LintRule, Runner, build_context
+from bhq_migrate.lint.folders import discover, new_since
 from bhq_migrate.lint.rules import RULES
 from bhq_migrate.lint.source import SourceFile, Unit, source_from_path, source_from_plan
 from bhq_migrate.lint.suppressions import parse_suppressions
@@ -57,8 +58,27 @@ def _suppression_reason(rule: Rule, unit: Unit | None) -> str | None:
     return None
 
 
-def run_rules(context: LintContext, rules: Iterable[LintRule] = RULES) -> list[LintFinding]:
+def active_rules(options: LintOptions) -> list[LintRule]:
+    """The rules ``options`` turn on: the default set, plus ``enable``, minus ``disable``.
+    Raises :class:`ConfigError` for a name that is no rule (a typo would otherwise silently check nothing)."""
+    for reference in (*options.enable, *options.disable):
+        if reference.lower() != "all" and not any(lint_rule.rule.matches(reference) for lint_rule in RULES):
+            raise ConfigError(f"no lint rule is called {reference!r} (see `bhq-migrate lint --list-rules`)")
+
+    def named(lint_rule: LintRule, references: tuple[str, ...]) -> bool:
+        return any(reference.lower() == "all" or lint_rule.rule.matches(reference) for reference in references)
+
+    return [
+        lint_rule
+        for lint_rule in RULES
+        if (lint_rule.rule.enabled or named(lint_rule, options.enable)) and not named(lint_rule, options.disable)
+    ]
+
+
+def run_rules(context: LintContext, rules: Iterable[LintRule] | None = None) -> list[LintFinding]:
     findings: list[LintFinding] = []
+    if rules is None:
+        rules = active_rules(context.options)
     for lint_rule in rules:
         for hit in lint_rule.check(context):
             finding = _finding(lint_rule.rule, hit)
@@ -90,25 +110,28 @@ def lint_plan(plan: Plan, options: LintOptions | None = None, catalog: Catalog |
     return lint_plans([plan], options, catalog)
 
 
-def sql_files(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and every ``*.sql`` under a directory (sorted, so plans keep their order)."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.sql") if p.is_file()))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise ConfigError(f"{path}: no such file or directory")
-    return files
+def lint_paths(
+    paths: Iterable[Path], options: LintOptions | None = None, *, since: str | None = None
+) -> list[LintFinding]:
+    """``bhq-migrate lint``: .sql files and migration folders, no database.
 
-
-def lint_paths(paths: Iterable[Path], options: LintOptions | None = None) -> list[LintFinding]:
-    """``bhq-migrate lint``: any .sql files, no database."""
-    files = sql_files(paths)
-    if not files:
-        raise ConfigError("no .sql files to lint")
-    return lint_sources([source_from_path(path) for path in files], options)
+    Folders are read by their layout (:mod:`bhq_migrate.lint.folders`). Without ``options``, the files are
+    linted as a history under the runner the layout says. With ``since``, only the files added after it are
+    reported; the earlier ones are read as history.
+    """
+    folder = discover(paths)
+    options = options or LintOptions(runner=folder.runner, history=True)
+    sources = [source_from_path(path) for path in folder.files]
+    empty = [source.file for source in sources if not source.units and not source.syntax_errors]
+    # "0 errors" for empty files would be a silent pass. Prisma writes comment-only migrations itself
+    # ("-- This is an empty migration."), so in a tool's folder only an entirely empty one is refused.
+    if empty and (len(empty) == len(sources) or options.runner is Runner.BHQ):
+        raise ConfigError(f"{empty[0]}: no SQL statement (empty or only comments)")
+    findings = lint_sources(sources, options)
+    if since is None:
+        return findings
+    new = {str(path) for path in new_since(folder.files, since)}
+    return [finding for finding in findings if finding.file in new]
 
 
 def _apply_findings(plans: Sequence[Plan], catalog: Catalog | None) -> tuple[list[LintFinding], list[str]]:

@@ -91,6 +91,9 @@ class SchemaModel:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     checked_values: list[CheckedValues] = field(default_factory=list)
     primary_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    deployed_from: dict[str, int] = field(default_factory=dict)
+    """Tables created by files deployed earlier (see :meth:`settle`): the index of the first file for which
+    each one exists and holds rows."""
 
     @classmethod
     def from_catalog(cls, catalog: Catalog | None) -> SchemaModel:
@@ -106,12 +109,21 @@ class SchemaModel:
                 model.indexes.append(_index_info(statement, None, origin="database", table=table, name=name))
         return model
 
-    def table_existed(self, table: str) -> bool:
-        """Did ``table`` exist before the plans ran? With a catalog, the catalog says; without, any table the
-        plans do not create is assumed to exist."""
+    def table_existed(self, table: str, file_index: int | None = None) -> bool:
+        """Did ``table`` exist before the plans ran (or, with ``file_index``, before that file ran)? With a
+        catalog, the catalog says; without, any table the plans do not create is assumed to exist. A table an
+        earlier deployed file created exists too (see :meth:`settle`)."""
+        first = self.deployed_from.get(table)
+        if first is not None and (file_index is None or first <= file_index):
+            return True
         if self.catalog is not None:
             return table in self.catalog.tables
         return table not in self.created_tables
+
+    def settle(self, next_file_index: int) -> None:
+        """The files so far are deployed: every table they created exists from file ``next_file_index`` on."""
+        for table in self.created_tables:
+            self.deployed_from.setdefault(table, next_file_index)
 
     def column_type(self, table: str, column: str) -> TypeRef | None:
         info = self.columns.get((table, column))

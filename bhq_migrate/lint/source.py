@@ -30,6 +30,7 @@ from bhq_migrate.plans import (
     position,
     read_headers,
     read_sql_file,
+    scan_error_position,
     skip_comments,
     split_statements,
 )
@@ -81,22 +82,35 @@ def _line_offsets(text: str) -> list[int]:
     return offsets
 
 
-def _pieces(text: str) -> list[tuple[int, int]]:
+def _pieces(text: str) -> tuple[list[tuple[int, int]], SyntaxProblem | None]:
     """(start, end) of each top-level statement with its leading comments, cut at the scanner's ``;`` tokens
-    (string, dollar-quoted and comment tokens keep their own semicolons)."""
-    cuts = [token.end + 1 for token in parser.scan(text) if token.name == "ASCII_59"]
+    (string, dollar-quoted and comment tokens keep their own semicolons).
+
+    An unterminated quote, identifier or comment runs to the end of the text, where the scanner stops: the
+    text before it is cut as usual and the rest is returned as one syntax problem.
+    """
+    tail: SyntaxProblem | None = None
+    end = len(text)
+    try:
+        tokens = parser.scan(text)
+    except parser.ParseError:
+        message, end = scan_error_position(text)
+        tail = SyntaxProblem(*position(text, end), message)
+        tokens = parser.scan(text[:end])
+    cuts = [token.end + 1 for token in tokens if token.name == "ASCII_59"]
     bounds = [0, *cuts]
     pieces = list(zip(bounds, cuts, strict=False))  # bounds has one more: the text after the last ";"
-    if bounds[-1] < len(text):
-        pieces.append((bounds[-1], len(text)))
-    return pieces
+    if bounds[-1] < end:
+        pieces.append((bounds[-1], end))
+    return pieces, tail
 
 
 def _recover(text: str) -> tuple[list[tuple[Statement, int]], list[SyntaxProblem]]:
     """Split with the scanner and parse piece by piece: the good statements and one problem per bad one."""
     statements: list[tuple[Statement, int]] = []
     problems: list[SyntaxProblem] = []
-    for chunk_start, chunk_end in _pieces(text):
+    pieces, tail = _pieces(text)
+    for chunk_start, chunk_end in pieces:
         chunk = text[chunk_start:chunk_end]
         body_offset = skip_comments(chunk)
         body = chunk[body_offset:].rstrip().rstrip(";").rstrip()
@@ -115,7 +129,7 @@ def _recover(text: str) -> tuple[list[tuple[Statement, int]], list[SyntaxProblem
             index=len(statements), sql=body, line=line, column=column, leading_comments=chunk[:body_offset]
         )
         statements.append((statement, start))
-    return statements, problems
+    return statements, [*problems, *([tail] if tail else [])]
 
 
 def _split(text: str, name: str) -> tuple[list[tuple[Statement, int]], list[SyntaxProblem]]:

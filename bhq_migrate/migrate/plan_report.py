@@ -5,7 +5,7 @@ estimate and size from the catalog, whether it rewrites or scans the table and a
 lint findings; plus apply's pre-flight results. Everything runs in one READ ONLY transaction and nothing
 is created, not even the history table.
 
-Duration estimates are deliberately rough and use pre-flight's rate, from the timings in SEED_AUDIT.md
+Duration estimates are deliberately rough and use pre-flight's rate, from the timings in docs/seed-audit.md
 (2 vCPU VM): a rewrite of "Invoice" (444 MB) took about 8 s, so a rewrite is estimated from the table's total
 size (heap + indexes + TOAST) at that rate; a full scan (index build, constraint validation) is taken as 4x
 faster, on the heap only. Catalog-only statements are instantaneous once their lock is granted, which is

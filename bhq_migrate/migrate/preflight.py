@@ -24,7 +24,7 @@ from bhq_migrate.plans import Plan, Statement
 Connection = psycopg.Connection[Any]
 TableKey = tuple[str, str]
 
-# Measured in SEED_AUDIT.md: one ALTER COLUMN ... TYPE rewrite of 444 MB took about 8 s (2 vCPU VM).
+# Measured in docs/seed-audit.md: one ALTER COLUMN ... TYPE rewrite of 444 MB took about 8 s (2 vCPU VM).
 REWRITE_BYTES_PER_SECOND = 444 * 1024 * 1024 / 8
 DUPLICATE_SAMPLE = 20
 

@@ -100,7 +100,7 @@ def export_plans(plans: Iterable[Plan], out_dir: Path, *, overwrite: bool = Fals
                 )
     written: list[Path] = []
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(exist_ok=True)  # not parents=True: a mistyped path must not create a tree of folders
         lock = out_dir / LOCK_FILENAME
         if not lock.exists():
             lock.write_text(LOCK_FILE_TEXT, encoding="utf-8", newline="\n")

@@ -64,21 +64,22 @@ def _detail(result: CheckResult, strict: bool, full: bool = True) -> RenderableT
     lines: list[RenderableType] = [head]
     if not full:
         return head
+    # Cells are Text, never str: a str cell is rich markup, and catalog names or values may hold "[...]".
     facts = Table.grid(padding=(0, 1))
     facts.add_column(style="dim", no_wrap=True)
     facts.add_column()
     if result.expected is not None:
-        facts.add_row("expected", result.expected)
+        facts.add_row("expected", Text(result.expected))
     if result.found is not None:
-        facts.add_row("found", result.found)
+        facts.add_row("found", Text(result.found))
     if result.missing:
-        facts.add_row("missing", ", ".join(result.missing))
+        facts.add_row("missing", Text(", ".join(result.missing)))
     if result.extra:
-        facts.add_row("extra", ", ".join(result.extra))
+        facts.add_row("extra", Text(", ".join(result.extra)))
     if result.fix_sql:
         facts.add_row("fix", Text(result.fix_sql, style="cyan"))
     if result.source and result.key_path:
-        facts.add_row("declared", f"{result.source}:{result.line} ({result.key_path})")
+        facts.add_row("declared", Text(f"{result.source}:{result.line} ({result.key_path})"))
     if facts.row_count:
         lines.append(Padding(facts, (0, 0, 0, 4), expand=False))
     return Group(*lines)
@@ -108,7 +109,7 @@ def render_report(report: VerifyReport, *, show_passed: bool = False) -> Rendera
             tally = {status: 0 for status in Status}
             for result in results:
                 tally[Status.FAIL if result.failed(report.strict) else result.status] += 1
-            table.add_row(table_name, *(str(tally[s]) if tally[s] else "" for s in
+            table.add_row(Text(table_name), *(str(tally[s]) if tally[s] else "" for s in
                                         (Status.PASS, Status.FAIL, Status.WARN, Status.SKIP)))
             for result in results:
                 # Failures in full (expected, found, fix); warnings in one line unless --strict makes

@@ -53,8 +53,10 @@ def write_baseline(path: Path, findings: Iterable[ScanFinding]) -> int:
 def read_baseline(path: Path) -> set[str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"baseline {path} is not valid UTF-8") from None
     except OSError as exc:
-        raise ConfigError(f"cannot read baseline {path}: {exc}") from None
+        raise ConfigError(f"cannot read baseline {path}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"baseline {path} is not valid JSON: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):

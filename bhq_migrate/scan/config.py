@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
+from bhq_migrate.compat import tomllib
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Severity
 

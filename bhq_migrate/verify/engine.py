@@ -55,7 +55,8 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
     """Check the live database at ``url`` against the plans' declared expectations and the audit rules.
 
     Never writes: the catalog is read in one READ ONLY transaction. Raises a BhqError (exit code 2) when
-    it cannot run: bad checks file, bad plan, unknown ``--plan`` id, connection or permission problem.
+    it cannot run: bad checks file, bad plan, unknown ``--plan`` id, a ``schemas``/``tables`` filter that
+    matches nothing, connection or permission problem.
     """
     options = options or VerifyOptions()
     started = time.perf_counter()
@@ -78,6 +79,7 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
                                        if exp.kind == "has_index" and exp.table is not None})),
     )
     snapshot = capture(url, options.schemas, options.tables, detail, audit_query)
+    check_filters(options, snapshot)
     selected, why = select_plans(plans, snapshot.history, options.plans)
     missing_files = [plan_id for plan_id in selected if plan_id not in loaded]
     if missing_files:
@@ -109,6 +111,15 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
         round_trips=snapshot.round_trips,
         elapsed_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+def check_filters(options: VerifyOptions, snapshot: Snapshot) -> None:
+    """A ``--schema`` or ``--table`` that matches nothing is a typo, not a pass: raise ConfigError."""
+    unmatched = [f"--schema {name}" for name in options.schemas if name not in snapshot.schemas]
+    unmatched += [f"--table {name}" for name in options.tables if name not in snapshot.matched_tables]
+    if unmatched:
+        where = f" in schema(s) {', '.join(sorted(snapshot.schemas))}" if options.schemas and snapshot.schemas else ""
+        raise ConfigError(f"nothing to verify: {', '.join(unmatched)} matched nothing{where}")
 
 
 def select_plans(
@@ -181,7 +192,7 @@ def declaration_line(source: str, key_path: str, cache: dict[str, list[str]]) ->
     if source not in cache:
         try:
             cache[source] = Path(source).read_text(encoding="utf-8").splitlines()
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             cache[source] = []
     lines = cache[source]
     parts = re.findall(r'"[^"]*"|[^."\[\]]+', key_path)

@@ -37,19 +37,14 @@ can say that a column 002 created NOT NULL is nullable now.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bhq_migrate.compat import tomllib
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.verify.expressions import ExpressionError, canonical, canonical_type
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - the same parser, before it joined the standard library
-    import tomli as tomllib
 
 QName = tuple[str, str]
 """(schema, name) of a table or index."""
@@ -289,6 +284,8 @@ def load_checks_file(path: Path) -> ChecksFile:
     """Parse and validate one file; any problem is a ConfigError naming the file and the key path."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:

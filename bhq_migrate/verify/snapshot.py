@@ -156,6 +156,8 @@ class Snapshot:
     constraints_by_table: Mapping[QName, tuple[Constraint, ...]] = field(default_factory=dict)
     audit_rows: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     """Audit rule id -> what its catalog query found (one JSON array per finding)."""
+    matched_tables: frozenset[str] = frozenset()
+    """The ``tables`` filters that name an existing table in ``schemas``."""
 
     def index_on(self, schema: str, name: str) -> Index | None:
         return self.indexes.get((schema, name))
@@ -236,6 +238,7 @@ def read_snapshot(
         indexes_by_table=snapshot.indexes_by_table,
         constraints_by_table=snapshot.constraints_by_table,
         audit_rows=snapshot.audit_rows,
+        matched_tables=snapshot.matched_tables,
     )
 
 
@@ -246,8 +249,8 @@ def _read(
     detail: tuple[QName, ...] | None,
     audits: AuditQuery | None,
 ) -> Snapshot:
-    ((server_version, has_history, in_scope),) = counted.execute(
-        catalog_sql("context"), {"schemas": list(schemas) or None}
+    ((server_version, has_history, in_scope, matched_tables),) = counted.execute(
+        catalog_sql("context"), {"schemas": list(schemas) or None, "tables": list(tables) or None}
     )
     params: dict[str, Any] = {
         "schemas": list(in_scope),
@@ -321,4 +324,5 @@ def _read(
         indexes_by_table={qname: tuple(items) for qname, items in by_table.items()},
         constraints_by_table={qname: tuple(items) for qname, items in constraints_by_table.items()},
         audit_rows={rule_id: tuple(sorted(rows, key=repr)) for rule_id, rows in audit_rows.items()},
+        matched_tables=frozenset(matched_tables),
     )

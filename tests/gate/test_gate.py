@@ -47,7 +47,7 @@ def test_clean_code_on_a_migrated_database_passes(migrated_db: str, code: Path) 
 
 def test_one_unscoped_read_fails_the_gate_in_every_format(migrated_db: str, code: Path) -> None:
     project(code, {"src/invoices.ts": UNSCOPED})
-    exit_code, console = gate(migrated_db, "--junit-xml", "out/junit.xml")
+    exit_code, console = gate(migrated_db, "--junit-xml", "junit.xml")
     assert exit_code == 1
     assert "S001" in console and "src/invoices.ts" in console and "gate FAILED" in console
     assert "code 1 finding(s) at or above error" in console
@@ -68,7 +68,7 @@ def test_one_unscoped_read_fails_the_gate_in_every_format(migrated_db: str, code
     assert location == {"uri": "src/invoices.ts", "uriBaseId": "%SRCROOT%"}
     assert "S001" in {rule["id"] for rule in run["tool"]["driver"]["rules"]}
 
-    junit = ET.parse(code / "out" / "junit.xml").getroot()
+    junit = ET.parse(code / "junit.xml").getroot()
     code_suite = next(s for s in junit.iter("testsuite") if s.get("name") == "code")
     failure = code_suite.find("testcase/failure")
     assert failure is not None and failure.get("type") == "S001"

@@ -21,6 +21,9 @@ STATEMENTS = [
     'DROP INDEX "Invoice_tenantId_idx"',
     'UPDATE "Invoice" SET "status" = "status" WHERE "id" = 1',
     'CREATE TABLE "Refund" ("id" bigint, "invoiceId" integer REFERENCES "Invoice" ("id"))',
+    'CREATE TRIGGER "Invoice_touch" BEFORE UPDATE ON "Invoice" FOR EACH ROW '
+    "EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+    'ALTER TABLE "Invoice" SET LOGGED',
 ]
 
 _HELD = """

@@ -29,3 +29,9 @@ def test_lock_table_row_is_documented(action: str) -> None:
 @pytest.mark.parametrize("command", ["bhq-migrate lint", "bhq-migrate plan"])
 def test_command_is_documented(command: str) -> None:
     assert f"### `{command}" in DOCS
+
+
+def test_rule_table_and_reference_are_generated_from_the_registry() -> None:
+    from bhq_migrate.lint.docs import render
+
+    assert render(DOCS) == DOCS, "run `python -m bhq_migrate.lint.docs` to regenerate docs/lint.md"

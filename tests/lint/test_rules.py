@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from bhq_migrate.lint import RULES
+from bhq_migrate.lint import RULES, LintOptions
+from bhq_migrate.lint.context import Runner
 from tests.lint.helpers import lint_sql
 
 
@@ -20,6 +21,7 @@ class Case:
     fail: str
     passes: str
     given: str = ""
+    runner: Runner = Runner.BHQ
 
 
 CASES = [
@@ -130,6 +132,148 @@ CASES = [
         "-- bhq-migrate-ignore no-such-rule -- because\nCREATE TABLE IF NOT EXISTS t (id bigint);",
         "-- bhq-migrate-ignore create-without-if-not-exists -- created once by hand\nCREATE TABLE t (id bigint);",
     ),
+    Case(
+        "L020",
+        'ALTER TABLE "Invoice" DROP COLUMN "notes";',
+        "CREATE TABLE IF NOT EXISTS t (id bigint, a text);\nALTER TABLE t DROP COLUMN a;",
+    ),
+    Case("L021", 'DROP TABLE "Invoice";', "CREATE TABLE IF NOT EXISTS t (id bigint);\nDROP TABLE t;"),
+    Case(
+        "L022",
+        'ALTER TABLE "Invoice" DROP CONSTRAINT "Invoice_amount_check";',
+        'ALTER TABLE "Invoice" ADD CONSTRAINT c CHECK ("amountCents" >= 0) NOT VALID;',
+    ),
+    Case("L023", "DROP TYPE invoice_status;", "CREATE TYPE invoice_status AS ENUM ('DRAFT', 'PAID');"),
+    Case(
+        "L024",
+        'ALTER TABLE "Invoice" ALTER COLUMN "status" DROP DEFAULT;',
+        'ALTER TABLE "Invoice" ALTER COLUMN "status" SET DEFAULT \'DRAFT\';',
+    ),
+    Case(
+        "L025",
+        'ALTER TABLE "Invoice" ALTER COLUMN "status" DROP NOT NULL;',
+        "CREATE TABLE IF NOT EXISTS t (id bigint, a text NOT NULL);\nALTER TABLE t ALTER COLUMN a DROP NOT NULL;",
+    ),
+    Case(
+        "L026",
+        'ALTER TABLE "Invoice" RENAME TO "Bill";',
+        "CREATE TABLE IF NOT EXISTS t (id bigint);\nALTER TABLE t RENAME TO u;",
+    ),
+    Case(
+        "L027",
+        'ALTER TABLE "Invoice" RENAME COLUMN "status" TO "state";',
+        "CREATE TABLE IF NOT EXISTS t (id bigint, a text);\nALTER TABLE t RENAME COLUMN a TO b;",
+    ),
+    Case(
+        "L028",
+        'ALTER TABLE "Invoice" ADD COLUMN IF NOT EXISTS "currency" text NOT NULL;',
+        'ALTER TABLE "Invoice" ADD COLUMN IF NOT EXISTS "currency" text NOT NULL DEFAULT \'USD\';',
+    ),
+    Case(
+        "L029",
+        "ALTER TYPE invoice_status ADD VALUE IF NOT EXISTS 'SENT' BEFORE 'PAID';",
+        "ALTER TYPE invoice_status ADD VALUE IF NOT EXISTS 'SENT';",
+    ),
+    Case(
+        "L030",
+        'DROP INDEX IF EXISTS "Invoice_status_idx";',
+        '-- transactional: false\nDROP INDEX CONCURRENTLY IF EXISTS "Invoice_status_idx";',
+    ),
+    Case(
+        "L031",
+        "CREATE TABLE IF NOT EXISTS t (id SERIAL PRIMARY KEY, a text);",
+        "CREATE TABLE IF NOT EXISTS t (id BIGSERIAL PRIMARY KEY, a text);",
+    ),
+    Case(
+        "L032",
+        "CREATE TABLE IF NOT EXISTS t (id BIGSERIAL PRIMARY KEY);",
+        "CREATE TABLE IF NOT EXISTS t (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
+    ),
+    Case(
+        "L033",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS " + "i" * 64 + ' ON "Invoice" ("status");',
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS " + "i" * 63 + ' ON "Invoice" ("status");',
+    ),
+    Case("L034", 'UPDATE "Invoice" SET "status" = \'PAID\';', 'UPDATE "Invoice" SET "status" = \'PAID\' WHERE id = 1;'),
+    Case("L035", 'DELETE FROM "Invoice";', 'DELETE FROM "Invoice" WHERE id = 1;'),
+    Case(
+        "L036",
+        'ALTER TABLE "Payment" ALTER COLUMN "amountCents" TYPE BIGINT;\n'
+        'ALTER TABLE "Invoice" ALTER COLUMN "amountCents" TYPE BIGINT;',
+        'ALTER TABLE "Payment" ALTER COLUMN "amountCents" TYPE BIGINT, ALTER COLUMN "feeCents" TYPE BIGINT;',
+    ),
+    Case(
+        "L037",
+        'ALTER TABLE "Invoice" ADD CONSTRAINT c CHECK ("amountCents" >= 0) NOT VALID;\n'
+        'ALTER TABLE "Invoice" VALIDATE CONSTRAINT c;',
+        'ALTER TABLE "Invoice" VALIDATE CONSTRAINT c;',
+    ),
+    Case(
+        "L038",
+        'ALTER TABLE "Invoice" ADD CONSTRAINT x EXCLUDE USING gist ("contactId" WITH =);',
+        "CREATE TABLE IF NOT EXISTS t (id bigint, r tstzrange, EXCLUDE USING gist (r WITH &&));",
+    ),
+    Case(
+        "L039",
+        'CREATE TRIGGER tr AFTER INSERT ON "Invoice" FOR EACH ROW EXECUTE FUNCTION f();',
+        "CREATE TABLE IF NOT EXISTS t (id bigint);\n"
+        "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
+    ),
+    Case("L040", 'DROP TRIGGER tr ON "Invoice";', 'CREATE TRIGGER tr AFTER INSERT ON "Invoice" EXECUTE FUNCTION f();'),
+    Case(
+        "L041",
+        'REINDEX INDEX "Invoice_status_idx";',
+        '-- transactional: false\nREINDEX INDEX CONCURRENTLY "Invoice_status_idx";',
+    ),
+    Case(
+        "L042",
+        "REFRESH MATERIALIZED VIEW invoice_totals;",
+        "-- transactional: false\nREFRESH MATERIALIZED VIEW CONCURRENTLY invoice_totals;",
+    ),
+    Case("L043", 'VACUUM FULL "Invoice";', '-- transactional: false\nVACUUM (ANALYZE) "Invoice";'),
+    Case(
+        "L044",
+        'ALTER TABLE "Invoice" ADD COLUMN IF NOT EXISTS d bigint GENERATED ALWAYS AS ("amountCents" * 2) STORED;',
+        "CREATE TABLE IF NOT EXISTS t (id bigint, a bigint, d bigint GENERATED ALWAYS AS (a * 2) STORED);",
+    ),
+    Case("L045", 'TRUNCATE "Invoice";', "CREATE TABLE IF NOT EXISTS t (id bigint);\nTRUNCATE t;"),
+    Case("L046", "DROP DATABASE breederhq;", "CREATE SCHEMA IF NOT EXISTS marketplace;"),
+    Case(
+        "L047",
+        "CREATE TABLE IF NOT EXISTS t (id bigint, code char(3));",
+        "CREATE TABLE IF NOT EXISTS t (id bigint, code text);",
+    ),
+    Case("L048", "DROP VIEW invoice_summary;", "CREATE OR REPLACE VIEW invoice_summary AS SELECT 1 AS one;"),
+    Case(
+        "L049",
+        "DROP FUNCTION current_tenant();",
+        "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+    ),
+    Case(
+        "L050",
+        'ALTER TABLE "Invoice" ADD CONSTRAINT u UNIQUE ("number");',
+        'ALTER TABLE "Invoice" ADD CONSTRAINT u UNIQUE USING INDEX "Invoice_number_key";',
+    ),
+    Case("L051", "CREATE DOMAIN cents AS bigint CHECK (VALUE >= 0);", "CREATE DOMAIN cents AS bigint;"),
+    Case(
+        "L052",
+        'ALTER TABLE "Invoice" SET LOGGED;',
+        "CREATE TABLE IF NOT EXISTS t (id bigint);\nALTER TABLE t SET UNLOGGED;",
+    ),
+    Case("L053", "DROP SCHEMA marketplace CASCADE;", "CREATE SCHEMA IF NOT EXISTS marketplace;"),
+    Case(
+        "L054",
+        "BEGIN;\nCREATE TABLE IF NOT EXISTS t (id bigint);",
+        "BEGIN;\nCREATE TABLE IF NOT EXISTS t (id bigint);\nCOMMIT;",
+        runner=Runner.PRISMA,
+    ),
+    Case(
+        "L055",
+        "ALTER TYPE invoice_status ADD VALUE IF NOT EXISTS 'SENT';\n"
+        "UPDATE \"Invoice\" SET status = 'SENT' WHERE id = 1;",
+        "ALTER TYPE invoice_status ADD VALUE IF NOT EXISTS 'SENT';",
+        given="",
+    ),
 ]
 
 
@@ -140,14 +284,14 @@ def test_every_rule_has_a_case() -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.rule)
 def test_rule_flags_its_failing_case(case: Case) -> None:
     texts = (case.given, case.fail) if case.given else (case.fail,)
-    findings = lint_sql(*texts)
+    findings = lint_sql(*texts, options=LintOptions(enable=("all",), runner=case.runner))
     assert case.rule in {f.rule for f in findings if f.file == f"plan{len(texts)}.sql"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.rule)
 def test_rule_accepts_its_passing_case(case: Case) -> None:
     texts = (case.given, case.passes) if case.given else (case.passes,)
-    findings = lint_sql(*texts)
+    findings = lint_sql(*texts, options=LintOptions(enable=("all",), runner=case.runner))
     assert case.rule not in {finding.rule for finding in findings}
 
 

@@ -70,7 +70,7 @@ NOT_EXPRESSIBLE = {
     ]
 }
 
-# --- Beyond the list (SEED_AUDIT.md item 11) ------------------------------------------------
+# --- Beyond the list (docs/seed-audit.md item 11) ------------------------------------------------
 # VARCHAR(n) in the SQL where Prisma's String is text; TIMESTAMP where DateTime is timestamp(3).
 TYPE_MISMATCHES = {
     ("P004", column)

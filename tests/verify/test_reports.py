@@ -17,6 +17,7 @@ from bhq_migrate.report.verify_console import render_report, render_summary
 from bhq_migrate.report.verify_formats import to_findings, to_json, to_verify_sarif
 from bhq_migrate.verify import Status
 from tests.conftest import CHECKS_DIR, PLANS_DIR
+from tests.helpers import run_cli
 from tests.verify.conftest import execute, run_verify
 
 app = full_app()
@@ -123,6 +124,14 @@ def test_cli_json_output_parses(migrated_db: str) -> None:
     assert code == 0
     payload = json.loads(out)
     assert {r["table"] for r in payload["results"] if r["table"]} == {"public.Tenant"}
+
+
+@pytest.mark.parametrize("option", ["--schema", "--table"])
+def test_cli_filter_that_matches_nothing_is_exit_2(migrated_db: str, option: str) -> None:
+    result = run_cli("verify", "-d", migrated_db, option, "nosuch")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stderr.strip() == f"error: nothing to verify: {option} nosuch matched nothing"
+    assert "verify passed" not in result.stdout
 
 
 def test_cli_malformed_checks_file_is_exit_2_naming_file_and_key(migrated_db: str, tmp_path: Path) -> None:

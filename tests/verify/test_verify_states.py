@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
+
+from bhq_migrate.errors import ConfigError
 from bhq_migrate.migrate.runner import ApplyOptions, apply
 from bhq_migrate.verify import Status
 from tests.verify.conftest import execute, failing_ids, result, run_verify
@@ -85,6 +89,29 @@ def test_table_filter_checks_only_that_table(migrated_db: str) -> None:
     report = run_verify(migrated_db, tables=("marketplace.users",))
     tables = {r.table for r in report.results if r.table}
     assert tables == {"marketplace.users"}
+
+
+@pytest.mark.parametrize(
+    ("schemas", "tables", "unmatched"),
+    [
+        (("nosuch",), (), "--schema nosuch matched nothing"),
+        (("public", "nosuch"), (), "--schema nosuch matched nothing"),
+        ((), ("nosuch",), "--table nosuch matched nothing"),
+        ((), ("Invoice", "public.nosuch"), "--table public.nosuch matched nothing"),
+        (("marketplace",), ("Invoice",), "--table Invoice matched nothing in schema(s) marketplace"),
+        (("pg_catalog",), (), "--schema pg_catalog matched nothing"),
+    ],
+)
+def test_a_filter_that_matches_nothing_is_an_error(
+    migrated_db: str, schemas: tuple[str, ...], tables: tuple[str, ...], unmatched: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(unmatched)):
+        run_verify(migrated_db, schemas=schemas, tables=tables)
+
+
+def test_filters_by_name_or_qualified_name_match_tables(migrated_db: str) -> None:
+    report = run_verify(migrated_db, schemas=("public", "marketplace"), tables=("Invoice", "marketplace.users"))
+    assert {r.table for r in report.results if r.table} == {"public.Invoice", "marketplace.users"}
 
 
 def test_an_edited_plan_file_after_apply_is_reported(baseline_db: str, plans_copy: Path) -> None:

@@ -9,7 +9,7 @@ from pglast import ast
 from pglast.enums import TransactionStmtKind
 
 from bhq_migrate.findings import Rule, Severity
-from bhq_migrate.lint.context import Hit, LintContext, LintRule
+from bhq_migrate.lint.context import Hit, LintContext, LintRule, Runner
 
 _WHY = {
     TransactionStmtKind.TRANS_STMT_BEGIN: "the runner already opened the transaction; PostgreSQL only warns "
@@ -34,19 +34,35 @@ def _needs_autocommit(node: object) -> str | None:
 
 
 def check(context: LintContext) -> Iterator[Hit]:
-    transactional = {source.file: source.transactional for source in context.sources}
-    for statement in context.statements:
-        node = statement.unit.node
-        if isinstance(node, ast.TransactionStmt):
-            keyword = statement.unit.sql.split(None, 1)[0].upper().rstrip(";")
-            why = _WHY.get(node.kind, "the runner owns the transaction")
-            yield Hit(f"{keyword} inside a plan: {why}", statement.unit)
-        elif (kind := _needs_autocommit(node)) and transactional.get(statement.unit.file, True):
-            yield Hit(
-                f"{kind} cannot run inside a transaction block, and this plan runs in one: give it a plan "
-                "of its own with the header `-- transactional: false`",
-                statement.unit,
-            )
+    runner = context.options.runner
+    for source in context.sources:
+        in_block = False  # inside the file's own BEGIN ... COMMIT (Prisma files run without a transaction)
+        for statement in context.statements_in(source):
+            node = statement.unit.node
+            if isinstance(node, ast.TransactionStmt):
+                in_block = node.kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START)
+                if runner is Runner.PRISMA:
+                    continue  # the author's own transaction: Prisma does not open one
+                keyword = statement.unit.sql.split(None, 1)[0].upper().rstrip(";")
+                why = _WHY.get(node.kind, "the runner owns the transaction")
+                if runner is Runner.FLYWAY:
+                    why = "Flyway runs each migration in its own transaction; " + why.split("; ", 1)[-1]
+                yield Hit(f"{keyword} inside a {'migration' if runner is Runner.FLYWAY else 'plan'}: {why}",
+                          statement.unit)
+            elif kind := _needs_autocommit(node):
+                if runner is Runner.PRISMA and not in_block:
+                    continue
+                if runner is Runner.BHQ and not source.transactional:
+                    continue
+                where = {
+                    Runner.PRISMA: "this statement runs in the file's own BEGIN ... COMMIT block: move it after the "
+                    "COMMIT",
+                    Runner.FLYWAY: "Flyway runs each migration in one: put it in a migration of its own with Flyway's "
+                    "`mixed` setting on",
+                    Runner.BHQ: "this plan runs in one: give it a plan of its own with the header "
+                    "`-- transactional: false`",
+                }[runner]
+                yield Hit(f"{kind} cannot run inside a transaction block, and {where}", statement.unit)
 
 
 RULE = LintRule(

@@ -26,7 +26,8 @@ def _sets_lock_timeout(statement: AnalysedStatement) -> bool:
 def _blocking_lock(statement: AnalysedStatement, context: LintContext) -> tuple[str, LockMode] | None:
     """The first lock this statement takes that queues other sessions on a table that existed before."""
     for lock in statement.effect.locks:
-        if lock.mode.strength >= LockMode.SHARE_UPDATE_EXCLUSIVE.strength and context.schema.table_existed(lock.table):
+        strong = lock.mode.strength >= LockMode.SHARE_UPDATE_EXCLUSIVE.strength
+        if strong and context.table_existed(lock.table, statement.unit):
             return lock.table, lock.mode
     return None
 
