@@ -2,6 +2,7 @@
 
 - ``--quiet``, ``--verbose`` and ``--color auto|always|never`` are added to every command (after its own
   options), so a new command gets them for free and command modules stay untouched;
+- options not given on the command line come from the configuration (``bhq_migrate.config``);
 - help shows conventional metavars (``TEXT``, ``PATH``, ``INTEGER``, ``[a|b]``, nothing for a flag) instead of
   typer's Python type names (``<bool>``, ``<list[str]>``).
 """
@@ -12,7 +13,6 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Any, get_args
@@ -21,6 +21,8 @@ import typer
 from typer.core import TyperGroup
 
 CONVENTION_PARAMS = ("quiet", "verbose", "color")
+CONFIGURED_COMMANDS = ("apply", "status", "plan", "verify", "lint")
+"""Commands with a section in bhq-migrate.toml (the scan's [scan] section is read by the scan itself)."""
 log = logging.getLogger("bhq_migrate")
 
 
@@ -97,17 +99,39 @@ def configure_output(*, quiet: bool, verbose: bool, color: str) -> None:
         root.setLevel(logging.WARNING)
 
 
-def _wrap(callback: Callable[..., Any], name: str) -> Callable[..., Any]:
-    def run(**params: Any) -> Any:
-        quiet, verbose, color = (params.pop(key) for key in CONVENTION_PARAMS)
+def apply_settings(section: str, ctx: Any) -> None:
+    """Fill every option the user did not give on the command line from the configuration (environment, then
+    file): flag > environment > file > default. Errors are one line naming the file (or variable) and key."""
+    from bhq_migrate.cli.app import fail
+    from bhq_migrate.config import configured, load_section
+    from bhq_migrate.errors import ConfigError
+
+    try:
+        settings, _ = load_section(section)
+    except ConfigError as exc:
+        fail(str(exc), kind="ConfigError")
+    for name, value in configured(settings).items():
+        source = ctx.get_parameter_source(name)
+        if name in ctx.params and (source is None or source.name in ("DEFAULT", "DEFAULT_MAP")):
+            ctx.params[name] = value
+
+
+def _wrap_invoke(command: Any) -> None:
+    invoke = command.invoke
+    name = command.name or ""
+
+    def run(ctx: Any) -> Any:
+        quiet, verbose, color = (ctx.params.pop(key) for key in CONVENTION_PARAMS)
         configure_output(quiet=quiet, verbose=verbose, color=ColorMode(color).value)
+        if name in CONFIGURED_COMMANDS:
+            apply_settings(name, ctx)
         started = time.perf_counter()
         try:
-            return callback(**params)
+            return invoke(ctx)
         finally:
             log.debug("%s finished in %.3f s", name, time.perf_counter() - started)
 
-    return run
+    command.invoke = run
 
 
 def _conventional_metavars(command: Any) -> None:
@@ -137,7 +161,7 @@ def apply_conventions(command: Any) -> None:
         return
     command.params.extend(_convention_options())
     _conventional_metavars(command)
-    command.callback = _wrap(command.callback, command.name or "")
+    _wrap_invoke(command)
 
 
 class ConventionGroup(TyperGroup):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bhq_migrate.compat import tomllib
+from bhq_migrate.config import scan_environment
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Severity
 
@@ -135,8 +136,10 @@ def load_config_file(path: Path, base: ScanConfig | None = None) -> ScanConfig:
     data = _read_toml(path)
     if path.name == "pyproject.toml":
         table = data.get("tool", {}).get("bhq-migrate", {}).get("scan", {})
+    elif "scan" in data or any(isinstance(value, dict) for value in data.values()):
+        table = data.get("scan", {})  # a file with a table per command: only [scan] is the scan's
     else:
-        table = data.get("scan", data)
+        table = data  # a scan-only bhq-migrate.toml with top-level keys
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: the scan settings must be a table")
     return replace(base or ScanConfig(), **_settings_from_table(table, path))
@@ -152,4 +155,15 @@ def resolve_config(paths: list[Path], config_file: Path | None = None, **overrid
     if found is not None:
         config = load_config_file(found, config)
     log.debug("scan settings: %s", f"config file {found}" if found is not None else "defaults (no config file found)")
+    environment = scan_environment()  # BHQ_MIGRATE_SCAN_*: over the file, under the flags
+    if "fail_on" in environment:
+        try:
+            environment["fail_on"] = Severity(environment["fail_on"].lower())
+        except ValueError:
+            raise ConfigError("environment variable BHQ_MIGRATE_SCAN_FAIL_ON: must be error, warning or info, "
+                              f"not {environment['fail_on']!r}") from None
+    if environment:
+        values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                                  for key, value in environment.items()}
+        config = replace(config, **values)
     return config.with_overrides(**overrides)
