@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, output_file, stdout
-from bhq_migrate.cli.output import json_output, print_json, write_report_file
+from bhq_migrate.cli.output import json_output, print_json, print_json_array, write_report_file
 from bhq_migrate.connection import resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
@@ -20,6 +20,7 @@ from bhq_migrate.lint.context import Runner
 from bhq_migrate.lint.folders import discover
 from bhq_migrate.migrate.plan_report import PlanReport, build_plan_report
 from bhq_migrate.report.envelope import envelope
+from bhq_migrate.report.gitlab import to_gitlab
 from bhq_migrate.report.junit import findings_junit_xml
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.resources import default_plans_dir
@@ -31,6 +32,7 @@ class LintFormat(str, Enum):
     console = "console"
     json = "json"
     sarif = "sarif"
+    gitlab = "gitlab"
 
 
 class PlanFormat(str, Enum):
@@ -154,6 +156,8 @@ def lint(
                             findings=[finding.model_dump(mode="json") for finding in findings]))
     elif output_format is LintFormat.sarif:
         stdout.print_json(json.dumps(to_sarif(active, [lint_rule.rule for lint_rule in RULES])))
+    elif output_format is LintFormat.gitlab:
+        print_json_array(to_gitlab(active))
     else:
         for finding in findings:
             _print_finding(finding)

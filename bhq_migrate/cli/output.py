@@ -7,6 +7,7 @@ same exit code, so a CI job always gets one parseable object.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,11 @@ def print_json_error(kind: str, message: str, code: ExitCode, **payload: Any) ->
 
 def print_json(body: Mapping[str, Any]) -> None:
     typer.echo(dumps(body))
+
+
+def print_json_array(rows: list[dict[str, Any]]) -> None:
+    """A format whose consumer defines a bare array (GitLab Code Quality)."""
+    typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
 
 
 def write_report_file(path: Path, text: str) -> None:

@@ -10,10 +10,11 @@ import typer
 from rich.markup import escape
 
 from bhq_migrate.cli.app import app, guarded, output_file, stdout
-from bhq_migrate.cli.output import json_output, write_report_file
+from bhq_migrate.cli.output import json_output, print_json_array, write_report_file
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.report.envelope import dumps, envelope, severity_counts
+from bhq_migrate.report.gitlab import to_gitlab
 from bhq_migrate.report.junit import findings_junit_xml
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.scan import RULES, ScanConfig, ScanResult, scan
@@ -26,6 +27,7 @@ class OutputFormat(str, Enum):
     console = "console"
     json = "json"
     sarif = "sarif"
+    gitlab = "gitlab"
 
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -159,6 +161,8 @@ def scan_queries(
         sarif = to_sarif(result.findings, RULES, tool="bhq-migrate scan-queries",
                          fingerprints=[finding.fingerprint or None for finding in result.findings])
         typer.echo(json.dumps(sarif, indent=2))
+    elif output_format is OutputFormat.gitlab:
+        print_json_array(to_gitlab(result.findings, fingerprints=[f.fingerprint or None for f in result.findings]))
     else:
         print_scan_console(result)
     if note:
