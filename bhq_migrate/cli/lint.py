@@ -100,7 +100,8 @@ def lint(
     paths: list[Path] | None = typer.Argument(
         None, help="SQL files or migration folders (Prisma, Flyway, sqitch or bhq-migrate layout)."
     ),
-    output_format: LintFormat = typer.Option(LintFormat.console, "--format", "-f", help="Output format."),
+    output_format: LintFormat = typer.Option(LintFormat.console, "--format", "-f",
+                                             help="console, json, sarif or gitlab (Code Quality)."),
     runner: RunnerChoice = typer.Option(
         RunnerChoice.auto,
         "--runner",

@@ -110,7 +110,7 @@ def scan_queries(
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
     disable: list[str] = typer.Option([], "--disable", help="Rule id or name not to report (repeatable)."),
     output_format: OutputFormat = typer.Option(OutputFormat.console, "--format", "-f",
-                                               help="console, json or sarif."),
+                                               help="console, json, sarif or gitlab (Code Quality)."),
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at least this severe "
                                      "(default: error)."),
     baseline: Path = typer.Option(None, "--baseline", help="Known findings to ignore; written with the "
