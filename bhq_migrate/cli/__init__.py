@@ -2,7 +2,9 @@
 
 Each command module registers its commands on :data:`app` when imported. ``main()`` imports only the module
 of the command being run: `apply` is timed against `psql -f`, and importing tree-sitter, lark and sqlglot
-for it would be pure start-up overhead. ``--help`` (or an unknown command) loads them all.
+for it would be pure start-up overhead. ``--version`` imports neither typer nor any command module; the root
+``--help`` and shell completion list :data:`COMMANDS` (names and help texts kept here) without importing a
+command module either: the root group (``cli/app.py``) loads a command's module only when it is resolved.
 
 Nothing heavy is imported at module level: ``main()`` imports typer, rich and the command inside its
 Ctrl-C guard, so an interrupt during start-up prints ``interrupted`` and exits 130 like one at any
@@ -24,17 +26,26 @@ if TYPE_CHECKING:
 INTERRUPTED = 130
 """Exit code after Ctrl-C (128 + SIGINT); bhq_migrate.cli.app uses the same value."""
 
-COMMAND_MODULES: dict[str, str] = {
-    "apply": "migrate",
-    "status": "migrate",
-    "demo": "demo",
-    "verify": "verify",
-    "lint": "lint",
-    "plan": "lint",
-    "scan-queries": "scan",
-    "export-prisma": "prisma",
-    "audit-prisma": "prisma",
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module under bhq_migrate/cli/, the first paragraph of its help). The root --help, `bhq-migrate`
+    # alone and shell completion list the commands from here without importing any command module;
+    # tests/test_startup.py checks that each text is the command's own.
+    "apply": ("migrate", "Apply the pending plans, each in its own transaction, recorded in bhq_migrate.history."),
+    "status": ("migrate", "Show every plan as applied, pending, changed (edited since applied) or optional. "
+                          "Never writes."),
+    "demo": ("demo", "Run status, apply and verify on a throwaway PostgreSQL loaded with the pre-fix schema. "
+                     "Needs no server."),
+    "lint": ("lint", "Lint PostgreSQL migration files without a database: syntax, locks, rewrites and design rules."),
+    "plan": ("lint", "Show what `apply` would do, without writing anything: per statement the lock, the table's "
+                     "size, rewrite/scan time estimates, lint findings; and apply's pre-flight results."),
+    "export-prisma": ("prisma", "Write each plan as a Prisma migration folder DIR/<timestamp>_<name>/migration.sql."),
+    "audit-prisma": ("prisma", "Compare schema.prisma with the live catalog and name every difference."),
+    "scan-queries": ("scan", "Find Prisma queries that return soft-deleted rows, hard-delete, or skip the tenant "
+                             "filter."),
+    "verify": ("verify", "Check that the live database is in the state the applied plans promise, plus built-in "
+                         "audits."),
 }
+COMMAND_MODULES: dict[str, str] = {name: module for name, (module, _) in COMMANDS.items()}
 
 
 def load_commands(modules: Iterable[str] | None = None) -> typer.Typer:
@@ -53,9 +64,12 @@ def full_app() -> typer.Typer:
 
 def main() -> None:
     try:
+        if sys.argv[1:] == ["--version"]:  # the one answer that needs neither typer nor rich
+            sys.exit(print_version())
         command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
         module = COMMAND_MODULES.get(command or "")
-        app = load_commands([module] if module else None)
+        # Only the module of the command being run; none for --help (the root group lists COMMANDS lazily).
+        app = load_commands([module] if module else ())
         from bhq_migrate.cli.app import run_checked
 
         run_checked(app)  # a failed write to stdout is an error for every command, in one place
@@ -63,6 +77,30 @@ def main() -> None:
         sys.stderr.write("interrupted\n")
         sys.stderr.flush()
         sys.exit(INTERRUPTED)
+
+
+def print_version() -> int:
+    """``bhq-migrate --version`` without typer or rich, with the same stdout failure handling as every command
+    (``cli.app.run_checked``): closed or failing stdout is one ``error:`` line and 2, a broken pipe a quiet 141."""
+    import os
+
+    from bhq_migrate import __version__
+
+    def refuse(reason: str) -> int:
+        sys.stderr.write(f"error: cannot write to standard output: {reason}\n")
+        return 2
+
+    if sys.stdout is None:
+        return refuse("it is closed")
+    try:
+        sys.stdout.write(f"bhq-migrate {__version__}\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second failure at exit
+        return 141
+    except (OSError, ValueError) as error:
+        return refuse(error.strerror if isinstance(error, OSError) and error.strerror else str(error))
+    return 0
 
 
 def __getattr__(name: str) -> Any:
@@ -73,4 +111,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["COMMAND_MODULES", "app", "full_app", "load_commands", "main"]
+__all__ = ["COMMANDS", "COMMAND_MODULES", "app", "full_app", "load_commands", "main"]

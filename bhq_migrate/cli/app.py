@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from bhq_migrate.cli import INTERRUPTED
 from bhq_migrate.cli.conventions import ConventionGroup
-from bhq_migrate.connection import redact, register_secrets
 from bhq_migrate.errors import BhqError
 from bhq_migrate.exitcodes import ExitCode
 
@@ -40,6 +41,8 @@ class OneLineErrorGroup(TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         for word in argv:  # a URL given in the wrong place must not be echoed by click's "extra argument" text
             if "://" in word or "password" in word.lower():
+                from bhq_migrate.connection import register_secrets  # imports psycopg: only when needed
+
                 register_secrets(word)
         try:
             code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
@@ -51,6 +54,54 @@ class OneLineErrorGroup(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code)
+
+    # -- lazy commands: listed from bhq_migrate.cli.COMMANDS, imported only when one is resolved ----------------
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from bhq_migrate.cli import COMMANDS
+
+        return list(COMMANDS) + [name for name in self.commands if name not in COMMANDS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = self.commands.get(cmd_name)
+        if found is not None:
+            return found
+        from bhq_migrate.cli import COMMANDS
+
+        if cmd_name not in COMMANDS:
+            return None
+        module, help_text = COMMANDS[cmd_name]
+        if self._listing:  # help and completion only need the name and the first paragraph of its help
+            return TyperCommand(name=cmd_name, help=help_text, callback=None)
+        importlib.import_module(f"bhq_migrate.cli.{module}")
+        self.commands.update(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except _ClickException as exc:  # typer suggests from the loaded commands only: suggest from all
+            message = str(getattr(exc, "message", ""))
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if message.startswith("No such command") and "Did you mean" not in message and matches:
+                exc.message = f"{message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"  # type: ignore[attr-defined]
+            raise
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> Any:
+        self._listing = True  # completing a command name; a named command's options resolve it for real
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -71,6 +122,8 @@ def _usage_error(exc: Exception) -> int:
         return code
     message = exc.format_message()  # type: ignore[attr-defined]
     message = _EXTRA_ARGUMENTS.sub(r"extra argument(s) not accepted: \g<words>", message)
+    from bhq_migrate.connection import redact
+
     stderr.print(f"[bold red]error:[/] {escape(redact(' '.join(message.split())))}", highlight=False)
     return code
 
@@ -167,6 +220,8 @@ def _existing_folder(folder: Path) -> None:
 
 def error_line(message: str, url: str | None = None) -> None:
     """The one-line ``error: ...`` on stderr, the password redacted and the text escaped for rich."""
+    from bhq_migrate.connection import redact
+
     line = redact(" ".join(message.split()), url)
     stderr.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False)
 
@@ -177,7 +232,10 @@ def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN, url: str | None = N
     report errors."""
     from bhq_migrate.cli import output
 
-    output.print_json_error(kind, redact(" ".join(message.split()), url), code)
+    if output.json_mode():
+        from bhq_migrate.connection import redact
+
+        output.print_json_error(kind, redact(" ".join(message.split()), url), code)
     error_line(message, url)
     raise typer.Exit(int(code))
 

@@ -99,9 +99,26 @@ def configure_output(*, quiet: bool, verbose: bool, color: str) -> None:
         root.setLevel(logging.WARNING)
 
 
+def _may_be_configured() -> bool:
+    """A cheap look for any configuration: a BHQ_MIGRATE_* variable, or a config file above the working
+    directory (the same places :func:`bhq_migrate.config.find_config_file` looks)."""
+    if any(name.upper().startswith("BHQ_MIGRATE_") for name in os.environ):
+        return True
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / "bhq-migrate.toml").is_file():
+            return True
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "bhq-migrate" in pyproject.read_text(encoding="utf-8", errors="replace"):
+            return True
+    return False
+
+
 def apply_settings(section: str, ctx: Any) -> None:
     """Fill every option the user did not give on the command line from the configuration (environment, then
     file): flag > environment > file > default. Errors are one line naming the file (or variable) and key."""
+    if not _may_be_configured():
+        return  # nothing to read: don't pay for importing pydantic-settings (apply is timed against psql)
     from bhq_migrate.cli.app import fail
     from bhq_migrate.config import configured, load_section
     from bhq_migrate.errors import ConfigError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 from rich.live import Live
@@ -20,10 +20,12 @@ from bhq_migrate.connection import resolve_url
 from bhq_migrate.errors import ConfigError, PreflightFailed
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
-from bhq_migrate.migrate.runner import ApplyOptions, ApplyResult, Event, apply
 from bhq_migrate.migrate.status import StatusReport, status
 from bhq_migrate.report.envelope import envelope
 from bhq_migrate.resources import default_plans_dir
+
+if TYPE_CHECKING:  # the runner (and with it lint, pre-flight, pglast's printers) is imported by `apply` only
+    from bhq_migrate.migrate.runner import ApplyResult, Event
 
 
 class OutputFormat(str, Enum):
@@ -184,6 +186,8 @@ def apply_command(
 
     With --verify, verify after applying (and with --source, scan that code too: the gate of `verify --source`).
     """
+    from bhq_migrate.migrate.runner import ApplyOptions, apply
+
     json_output("apply", output is OutputFormat.json)
     url = guarded(lambda: resolve_url(database_url))
     options = guarded(lambda: ApplyOptions(

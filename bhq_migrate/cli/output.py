@@ -15,9 +15,12 @@ from typing import Any
 import typer
 
 from bhq_migrate.exitcodes import ExitCode
-from bhq_migrate.report.envelope import dumps, error_envelope
 
 _json_command: str | None = None
+
+
+def json_mode() -> bool:
+    return _json_command is not None
 
 
 def json_output(command: str, enabled: bool) -> None:
@@ -30,11 +33,15 @@ def print_json_error(kind: str, message: str, code: ExitCode, **payload: Any) ->
     """In JSON mode, print the error envelope and exit with ``code``; otherwise do nothing."""
     if _json_command is None:
         return
+    from bhq_migrate.report.envelope import dumps, error_envelope  # pydantic: only when JSON is printed
+
     typer.echo(dumps(error_envelope(_json_command, kind, message, **payload)))
     raise typer.Exit(int(code))
 
 
 def print_json(body: Mapping[str, Any]) -> None:
+    from bhq_migrate.report.envelope import dumps
+
     typer.echo(dumps(body))
 
 

@@ -1,12 +1,11 @@
 """``bhq-migrate lint``: PostgreSQL's own parser, a documented lock/rewrite table, and one rule per module.
 
 Library entry points: :func:`lint_paths` (standalone files), :func:`lint_plans` / :func:`lint_plan` (loaded
-plans, optionally against a live database's :class:`Catalog`), :func:`analyse_statement` (one statement's
-lock and effect).
+plans, optionally against the shared :class:`bhq_migrate.catalog.Catalog` read with parts
+:data:`CATALOG_PARTS`), :func:`analyse_statement` (one statement's lock and effect).
 """
 
 from bhq_migrate.lint.analysis import Effect, LockMode, StatementEffect, analyse_sql, analyse_statement
-from bhq_migrate.lint.catalog import Catalog, load_catalog
 from bhq_migrate.lint.context import LintOptions
 from bhq_migrate.lint.engine import (
     LintFinding,
@@ -18,10 +17,11 @@ from bhq_migrate.lint.engine import (
     lint_sources,
 )
 from bhq_migrate.lint.rules import RULES
+from bhq_migrate.lint.schema import CATALOG_PARTS
 
 __all__ = [
+    "CATALOG_PARTS",
     "RULES",
-    "Catalog",
     "Effect",
     "LintFinding",
     "LintOptions",
@@ -35,5 +35,4 @@ __all__ = [
     "lint_plans",
     "lint_plans_for_apply",
     "lint_sources",
-    "load_catalog",
 ]

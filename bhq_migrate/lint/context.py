@@ -14,9 +14,9 @@ from enum import Enum
 from pglast import ast
 from pglast.enums.parsenodes import AlterTableType
 
+from bhq_migrate.catalog.model import Catalog
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.lint.analysis import ACTIONS, Effect, StatementEffect, analyse_statement, combine
-from bhq_migrate.lint.catalog import Catalog
 from bhq_migrate.lint.schema import SchemaModel
 from bhq_migrate.lint.source import SourceFile, Unit
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-
+from bhq_migrate.catalog.model import Catalog
 from bhq_migrate.errors import ConfigError, LintRefused
 from bhq_migrate.findings import Finding, Rule, Severity
-from bhq_migrate.lint.catalog import Catalog, load_catalog
 from bhq_migrate.lint.context import Hit, LintContext, LintOptions, LintRule, Runner, build_context
 from bhq_migrate.lint.folders import discover, new_since
 from bhq_migrate.lint.rules import RULES
+from bhq_migrate.lint.schema import CATALOG_PARTS
 from bhq_migrate.lint.source import SourceFile, Unit, source_from_path, source_from_plan
 from bhq_migrate.lint.suppressions import parse_suppressions
 from bhq_migrate.plans import Plan
+
+if TYPE_CHECKING:
+    import psycopg
 
 UNSUPPRESSIBLE = frozenset({"L000", "L019"})
 
@@ -101,8 +103,9 @@ def lint_sources(
 def lint_plans(
     plans: Sequence[Plan], options: LintOptions | None = None, catalog: Catalog | None = None
 ) -> list[LintFinding]:
-    """Lint loaded plans in plan order. ``catalog`` (see :func:`~bhq_migrate.lint.catalog.load_catalog`) tells
-    which tables exist and what they hold; without it, tables the plans do not create are assumed to exist."""
+    """Lint loaded plans in plan order. ``catalog`` (the shared one, read with parts
+    :data:`~bhq_migrate.lint.schema.CATALOG_PARTS`) tells which tables exist and what they hold; without it,
+    tables the plans do not create are assumed to exist."""
     return lint_sources([source_from_plan(plan) for plan in plans], options, catalog)
 
 
@@ -154,7 +157,9 @@ def check_before_apply(conn: psycopg.Connection[Any], plans: Sequence[Plan]) -> 
     """``apply``'s lint gate against the live catalog: raises :class:`~bhq_migrate.errors.LintRefused`
     listing every error; otherwise returns the warnings and infos apply accepts (suppressed ones included,
     marked ``suppressed``) for apply to show. Read-only."""
-    findings, errors = _apply_findings(plans, load_catalog(conn))
+    from bhq_migrate.catalog import read_catalog  # psycopg only when a database is involved
+
+    findings, errors = _apply_findings(plans, read_catalog(conn, CATALOG_PARTS))
     if errors:
         raise LintRefused(f"lint found {len(errors)} error(s) in the pending plans: {'; '.join(errors)}")
     return findings

@@ -2,8 +2,9 @@
 
 Rules that compare statements with each other (redundant indexes, FK type mismatches, CHECK value sets)
 read this model instead of re-walking the AST. Without a database every table the plans do not create
-counts as existing, with unknown columns; with a :class:`~bhq_migrate.lint.catalog.Catalog` the live
-tables, column types and indexes are known too.
+counts as existing, with unknown columns; with the shared :class:`~bhq_migrate.catalog.Catalog` (parts
+``COLUMNS | INDEXES | CONSTRAINTS``, see :data:`CATALOG_PARTS`) the live tables, column types, primary keys
+and valid indexes are known too.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from pglast import ast, parser
 from pglast.enums import A_Expr_Kind, AlterTableType, BoolExprType, ConstrType, NullTestType, ObjectType
 from pglast.stream import RawStream
 
+from bhq_migrate.catalog.model import Part
 from bhq_migrate.lint.analysis import qualified_name
 from bhq_migrate.lint.source import Unit
-from bhq_migrate.lint.types import TypeRef, type_from_ast
+from bhq_migrate.lint.types import TypeRef, type_from_ast, type_from_column
 
 if TYPE_CHECKING:
-    from bhq_migrate.lint.catalog import Catalog
+    from bhq_migrate.catalog import Catalog
+
+CATALOG_PARTS = Part.COLUMNS | Part.INDEXES | Part.CONSTRAINTS
+"""What lint reads from the shared catalog: tables with column types, valid indexes, primary keys."""
 
 SOFT_DELETE_COLUMNS = frozenset({"deletedAt", "deleted_at"})
 
@@ -85,6 +90,8 @@ class ColumnInfo:
 @dataclass
 class SchemaModel:
     catalog: Catalog | None = None
+    existing_tables: set[str] = field(default_factory=set)
+    """``schema.table`` of every table the catalog has (empty without one)."""
     created_tables: dict[str, Unit] = field(default_factory=dict)
     columns: dict[tuple[str, str], ColumnInfo] = field(default_factory=dict)
     indexes: list[IndexInfo] = field(default_factory=list)
@@ -100,13 +107,22 @@ class SchemaModel:
         model = cls(catalog=catalog)
         if catalog is None:
             return model
-        for (table, column), type_ref in catalog.columns.items():
-            model.columns[(table, column)] = ColumnInfo(table, column, type_ref)
-        model.primary_keys.update(catalog.primary_keys)
-        for table, name, definition in catalog.index_definitions:
-            statement = parser.parse_sql(definition)[0].stmt
+        for (schema, name), live in catalog.tables.items():
+            table = f"{schema}.{name}"
+            model.existing_tables.add(table)
+            for column in live.columns.values():
+                model.columns[(table, column.name)] = ColumnInfo(table, column.name, type_from_column(column))
+            primary_key = catalog.primary_key((schema, name))
+            if primary_key is not None:
+                model.primary_keys[table] = primary_key.columns
+        for index in catalog.indexes.values():
+            if not index.valid:
+                continue
+            statement = parser.parse_sql(index.definition)[0].stmt
             if isinstance(statement, ast.IndexStmt):
-                model.indexes.append(_index_info(statement, None, origin="database", table=table, name=name))
+                model.indexes.append(_index_info(
+                    statement, None, origin="database", table=f"{index.table[0]}.{index.table[1]}", name=index.name
+                ))
         return model
 
     def table_existed(self, table: str, file_index: int | None = None) -> bool:
@@ -117,7 +133,7 @@ class SchemaModel:
         if first is not None and (file_index is None or first <= file_index):
             return True
         if self.catalog is not None:
-            return table in self.catalog.tables
+            return table in self.existing_tables
         return table not in self.created_tables
 
     def settle(self, next_file_index: int) -> None:
@@ -134,7 +150,7 @@ class SchemaModel:
 
     def known_tables(self) -> set[str]:
         tables = {table for table, _ in self.columns} | set(self.created_tables)
-        return tables | (self.catalog.tables if self.catalog else set())
+        return tables | self.existing_tables
 
     def apply(self, unit: Unit) -> None:
         """Record what ``unit`` adds to the schema (call in plan order)."""

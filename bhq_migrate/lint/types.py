@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from pglast import ast
 
+from bhq_migrate.catalog import Column
+
 # Spellings that parse to something other than the internal name (pglast keeps SERIAL and friends as written).
 _ALIASES = {
     "int": "int4",
@@ -98,3 +100,23 @@ def is_binary_coercible_change(old: TypeRef | None, new: TypeRef) -> bool:
         new_scale = new.modifiers[1] if len(new.modifiers) > 1 else 0
         return new.modifiers[0] >= old.modifiers[0] and new_scale == old_scale
     return old.name == new.name and old.modifiers == new.modifiers
+
+
+def _modifiers(type_name: str, typmod: int) -> tuple[int, ...]:
+    """Decode ``pg_attribute.atttypmod`` the way ``format_type`` does, for the types the rules compare."""
+    if typmod < 0:
+        return ()
+    if type_name in {"varchar", "bpchar"}:
+        return (typmod - 4,)
+    if type_name == "numeric":
+        packed = typmod - 4
+        return (packed >> 16, packed & 0xFFFF)
+    if type_name in {"timestamp", "timestamptz", "time", "timetz"}:
+        return (typmod,)
+    return ()
+
+
+def type_from_column(column: Column) -> TypeRef:
+    """A live column's type (from the shared catalog) in the shape :func:`type_from_ast` gives a plan's."""
+    base = column.type_name[1:] if column.is_array and column.type_name.startswith("_") else column.type_name
+    return TypeRef(normalise_type_name(base), _modifiers(base, column.type_modifier), is_array=column.is_array)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from importlib import resources
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import psycopg
 from psycopg.rows import class_row
@@ -64,3 +65,17 @@ def record(conn: Connection, plan: Plan, duration_ms: int) -> None:
 def accept_checksum(conn: Connection, plan: Plan) -> None:
     """Record that an operator accepted an edited, already-applied plan (``apply --accept-changed ID``)."""
     conn.execute("UPDATE bhq_migrate.history SET sha256 = %s WHERE id = %s", (plan.sha256, plan.id))
+
+
+PlanState = Literal["applied", "pending", "changed", "optional"]
+
+
+def plan_states(plans: Sequence[Plan], applied: dict[str, HistoryRow]) -> dict[str, PlanState]:
+    """Each plan's state against the history (here, not in the runner: ``status`` needs no runner)."""
+    states: dict[str, PlanState] = {}
+    for plan in plans:
+        if plan.id in applied:
+            states[plan.id] = "applied" if applied[plan.id].sha256 == plan.sha256 else "changed"
+        else:
+            states[plan.id] = "optional" if plan.optional else "pending"
+    return states

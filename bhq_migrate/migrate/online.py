@@ -44,6 +44,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 from pydantic import BaseModel
 
+from bhq_migrate.catalog import Catalog, Part, Table, read_catalog
 from bhq_migrate.errors import OnlineRetypeRefused
 from bhq_migrate.plans import Plan
 
@@ -144,37 +145,8 @@ def _is_bigint(type_name: ast.TypeName) -> bool:
     return RawStream()(type_name).lower() in ("bigint", "int8", "pg_catalog.int8")
 
 
-_COLUMNS_SQL = """
-SELECT a.attname,
-       format_type(a.atttypid, a.atttypmod),
-       a.attnotnull,
-       pg_get_expr(ad.adbin, ad.adrelid),
-       col_description(a.attrelid, a.attnum),
-       ARRAY(
-         SELECT pg_describe_object(d.classid, d.objid, d.objsubid)
-         FROM pg_catalog.pg_depend AS d
-         WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = a.attrelid
-           AND d.refobjsubid = a.attnum
-           AND NOT (d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid IS NOT DISTINCT FROM ad.oid)
-         ORDER BY 1)
-       || CASE WHEN a.attgenerated <> '' THEN ARRAY['a generated column'] ELSE '{}' END
-       || CASE WHEN a.attidentity <> '' THEN ARRAY['an identity column'] ELSE '{}' END
-       || CASE WHEN a.attacl IS NOT NULL THEN ARRAY['column privileges'] ELSE '{}' END
-FROM pg_catalog.pg_attribute AS a
-LEFT JOIN pg_catalog.pg_attrdef AS ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-WHERE a.attrelid = %(table)s::regclass AND a.attname = ANY (%(columns)s) AND NOT a.attisdropped
-"""
-
-_TABLE_SQL = """
-SELECT c.relkind::text,
-       c.relhassubclass OR EXISTS (SELECT FROM pg_catalog.pg_inherits WHERE inhrelid = c.oid),
-       CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END,
-       (SELECT a.attname FROM pg_catalog.pg_index AS i
-        JOIN pg_catalog.pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-        WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
-          AND format_type(a.atttypid, NULL) = ANY (%(key_types)s))
-FROM pg_catalog.pg_class AS c WHERE c.oid = to_regclass(%(table)s)
-"""
+_ONLINE_PARTS = Part.COLUMNS | Part.CONSTRAINTS | Part.DEPENDENTS
+"""What the online planner reads from the shared catalog about the tables it retypes."""
 
 
 def plan_online(
@@ -182,13 +154,18 @@ def plan_online(
 ) -> list[TableRetype]:
     """The tables of ``plans`` that will be retyped online; a warning for each that falls back, and why."""
     chosen: list[TableRetype] = []
-    for table, columns in bigint_retypes(plans).items():
-        qualified = sql.Identifier(*table).as_string(None)
-        row = conn.execute(_TABLE_SQL, {"table": qualified, "key_types": list(_KEY_TYPES)}).fetchone()
-        if row is None:
+    retypes = bigint_retypes(plans)
+    if not retypes:
+        return chosen
+    catalog = read_catalog(conn, _ONLINE_PARTS, schemas={schema for schema, _ in retypes}, tables=set(retypes))
+    for table, columns in retypes.items():
+        live = catalog.tables.get(table)
+        if live is None:
             continue  # missing tables are pre-flight's business
-        relkind, inherits, estimated_rows, key = row
-        found = {column.name: column for column in _read_columns(conn, table, columns)}
+        relkind, inherits = live.kind, live.has_inheritance
+        estimated_rows = live.estimated_rows if live.analyzed else None
+        key = _batch_key(catalog, live)
+        found = {column.name: column for column in _columns(catalog, live, columns)}
         pending = [found[c] for c in columns if c in found and found[c].type_name in _INTEGER_TYPES]
         if not pending:
             continue  # already bigint (e.g. after an earlier online run), or missing: nothing to do online
@@ -205,12 +182,33 @@ def plan_online(
     return chosen
 
 
-def _read_columns(conn: Connection, table: TableKey, columns: list[str]) -> list[_Column]:
-    return [
-        _Column(name, type_name, not_null, default, comment, list(blockers))
-        for name, type_name, not_null, default, comment, blockers in conn.execute(
-            _COLUMNS_SQL, {"table": sql.Identifier(*table).as_string(None), "columns": columns}).fetchall()
-    ]
+def _batch_key(catalog: Catalog, table: Table) -> str | None:
+    """The one-column integer primary key to batch the backfill by, if there is one."""
+    primary_key = catalog.primary_key(table.qname)
+    if primary_key is None or len(primary_key.columns) != 1:
+        return None
+    column = table.columns.get(primary_key.columns[0])
+    return column.name if column is not None and column.type in _KEY_TYPES else None
+
+
+def _read_columns(conn: Connection, table: TableKey, names: list[str]) -> list[_Column]:
+    catalog = read_catalog(conn, Part.COLUMNS | Part.DEPENDENTS, schemas={table[0]}, tables={table})
+    live = catalog.tables.get(table)
+    return _columns(catalog, live, names) if live is not None else []
+
+
+def _columns(catalog: Catalog, table: Table, names: list[str]) -> list[_Column]:
+    found: list[_Column] = []
+    for name in names:
+        column = table.columns.get(name)
+        if column is None:
+            continue
+        blockers = [dependent.description for dependent in catalog.dependents.get((table.qname, name), ())]
+        blockers += ["a generated column"] if column.generated else []
+        blockers += ["an identity column"] if column.identity else []
+        blockers += ["column privileges"] if column.has_privileges else []
+        found.append(_Column(name, column.type, column.not_null, column.default, column.comment, blockers))
+    return found
 
 
 def _fallback_reason(
@@ -379,17 +377,6 @@ def swap(conn: Connection, retype: TableRetype) -> None:
 
 # ---- leftovers of an interrupted online run --------------------------------------------------------------------
 
-_LEFTOVERS_SQL = """
-SELECT n.nspname, c.relname,
-       EXISTS (SELECT FROM pg_catalog.pg_trigger AS t WHERE t.tgrelid = c.oid AND t.tgname = %(trigger)s),
-       ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute AS a
-             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-               AND right(a.attname, length(%(suffix)s)) = %(suffix)s ORDER BY a.attnum)
-FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest(%(schemas)s::text[], %(tables)s::text[]))
-"""
-
-
 def drop_leftovers(conn: Connection, plans: Sequence[Plan], reported: Callable[[str], None]) -> list[str]:
     """Remove the shadow columns, trigger and function an interrupted ``--online-retype`` left on tables the
     ``plans`` retype, so that a plain ``apply`` (which rewrites the table itself) leaves no trace of them.
@@ -400,13 +387,15 @@ def drop_leftovers(conn: Connection, plans: Sequence[Plan], reported: Callable[[
     if not tables:
         return []
     dropped: list[str] = []
-    for schema, name, has_trigger, columns in conn.execute(_LEFTOVERS_SQL, {
-        "trigger": TRIGGER_NAME, "suffix": SHADOW_SUFFIX,
-        "schemas": [t[0] for t in tables], "tables": [t[1] for t in tables],
-    }).fetchall():
+    catalog = read_catalog(
+        conn, Part.COLUMNS | Part.TRIGGERS, schemas={schema for schema, _ in tables}, tables=set(tables)
+    )
+    for live in catalog.tables.values():
+        has_trigger = (live.qname, TRIGGER_NAME) in catalog.triggers
+        columns = [name for name in live.columns if name.endswith(SHADOW_SUFFIX)]
         if not has_trigger and not columns:
             continue
-        retype = TableRetype((schema, name), "")
+        retype = TableRetype(live.qname, "")
         conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(TRIGGER_NAME), retype.relation))
         conn.execute(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(retype.function))
         if columns:  # dropping a shadow column also drops its helper CHECK

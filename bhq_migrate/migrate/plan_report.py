@@ -20,11 +20,12 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel
 
+from bhq_migrate.catalog import Catalog, Table, read_catalog
 from bhq_migrate.connection import connect, describe
 from bhq_migrate.lint.analysis import Effect, display_name
-from bhq_migrate.lint.catalog import Catalog, load_catalog
 from bhq_migrate.lint.context import LintContext, LintOptions, build_context
 from bhq_migrate.lint.engine import LintFinding, run_rules
+from bhq_migrate.lint.schema import CATALOG_PARTS
 from bhq_migrate.lint.source import SourceFile, source_from_plan
 from bhq_migrate.migrate.history import read_history
 from bhq_migrate.migrate.preflight import REWRITE_BYTES_PER_SECOND, run_preflight
@@ -116,8 +117,11 @@ def _statement_plans(
         if unit.in_do_block:
             continue
         # DROP INDEX names the index; the catalog knows its table, which is what gets locked and sized.
-        table = catalog.index_tables.get(effect.object or "", effect.object)
-        size = catalog.sizes.get(table or "")
+        table = effect.object
+        live_index = catalog.indexes.get(_qname(effect.object)) if effect.object else None
+        if live_index is not None:
+            table = f"{live_index.table[0]}.{live_index.table[1]}"
+        size: Table | None = catalog.tables.get(_qname(table)) if table else None
         line, column = unit.position()
         rows.append(
             StatementPlan(
@@ -138,6 +142,12 @@ def _statement_plans(
     return rows
 
 
+def _qname(qualified: str) -> tuple[str, str]:
+    """``schema.name`` (as lint writes names) -> the catalog's key."""
+    schema, _, name = qualified.partition(".")
+    return (schema, name)
+
+
 def _describe_actions(actions: tuple[str, ...]) -> str:
     """``ALTER COLUMN TYPE x3`` for three retype clauses."""
     counts: dict[str, int] = {}
@@ -153,7 +163,7 @@ def build_plan_report(url: str, plans_dir: Path, *, with_optional: bool = False)
         conn.read_only = True
         applied = read_history(conn)
         pending = [plan for plan in plans if plan.id not in applied]
-        catalog = load_catalog(conn)
+        catalog = read_catalog(conn, CATALOG_PARTS)
         sources = [source_from_plan(plan) for plan in pending]
         context = build_context(sources, LintOptions(runner_sets_lock_timeout=True, keep_suppressed=True), catalog)
         findings = run_rules(context)

@@ -1,15 +1,15 @@
 """Pre-flight: everything that would make a pending plan fail or hurt, found before anything changes.
 
 It reads the plans' statements through PostgreSQL's own parser (pglast), works out which tables and
-columns they need, which columns they retype and which unique indexes they build, then asks the catalog
+columns they need, which columns they retype and which unique indexes they build, then asks the shared
+catalog (:mod:`bhq_migrate.catalog`: the needed tables' columns, and what depends on the retyped columns)
 in a few set-based queries. Every problem is reported at once; nothing is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, Literal, cast
 
 import psycopg
@@ -19,6 +19,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 from pydantic import BaseModel, ConfigDict
 
+from bhq_migrate.catalog import Catalog, Part, Table, read_catalog
 from bhq_migrate.plans import Plan, Statement
 
 Connection = psycopg.Connection[Any]
@@ -113,32 +114,11 @@ def _collect_index(
         needs.unique_builds.append((plan_id, statement, table, plain_columns, predicate, node.idxname or ""))
 
 
-def _sql(name: str) -> str:
-    return resources.files("bhq_migrate.migrate").joinpath("sql", name).read_text(encoding="utf-8")
-
-
-@dataclass
-class _TableFacts:
-    columns: dict[str, tuple[int, str]]
-    estimated_rows: int
-    total_bytes: int
-    heap_bytes: int
-
-
-def _table_facts(conn: Connection, tables: set[TableKey]) -> dict[TableKey, _TableFacts]:
-    facts: dict[TableKey, _TableFacts] = {}
-    if not tables:
-        return facts
-    ordered = sorted(tables)
-    rows = conn.execute(
-        cast("Any", _sql("preflight_columns.sql")),
-        {"schemas": [t[0] for t in ordered], "tables": [t[1] for t in ordered]},
-    ).fetchall()
-    for schema, table, column, type_oid, column_type, estimated_rows, total_bytes, heap_bytes in rows:
-        entry = facts.setdefault((schema, table), _TableFacts({}, estimated_rows, total_bytes, heap_bytes))
-        if column is not None:
-            entry.columns[column] = (type_oid, column_type)
-    return facts
+def _read(conn: Connection, needs: _Needs) -> Catalog:
+    """The tables the plans touch, with their columns; and, if the plans retype columns, their dependents."""
+    tables = {table for _, _, table, _ in needs.columns}
+    parts = Part.COLUMNS | (Part.DEPENDENTS if needs.retypes else Part(0))
+    return read_catalog(conn, parts, schemas={schema for schema, _ in tables}, tables=tables)
 
 
 def run_preflight(
@@ -148,14 +128,16 @@ def run_preflight(
     """Every problem the pending ``plans`` would hit on this database; reads only. Tables in ``online_tables``
     are retyped online before the plan (``apply --online-retype``), so no long rewrite is predicted for them."""
     needs = _collect(plans)
-    facts = _table_facts(conn, {table for _, _, table, _ in needs.columns})
-    problems = _missing_objects(needs, facts)
-    problems += _retype_problems(conn, needs, facts, slow_rewrite_seconds, online_tables)
-    problems += _duplicate_problems(conn, needs, facts)
+    if not needs.columns:
+        return []
+    catalog = _read(conn, needs)
+    problems = _missing_objects(needs, catalog.tables)
+    problems += _retype_problems(conn, needs, catalog, slow_rewrite_seconds, online_tables)
+    problems += _duplicate_problems(conn, needs, catalog.tables)
     return problems
 
 
-def _missing_objects(needs: _Needs, facts: dict[TableKey, _TableFacts]) -> list[PreflightProblem]:
+def _missing_objects(needs: _Needs, facts: Mapping[TableKey, Table]) -> list[PreflightProblem]:
     problems: list[PreflightProblem] = []
     reported: set[tuple[TableKey, str | None]] = set()
     for plan_id, statement, table, column in needs.columns:
@@ -177,9 +159,9 @@ def _missing_objects(needs: _Needs, facts: dict[TableKey, _TableFacts]) -> list[
 
 
 def _retype_problems(
-    conn: Connection, needs: _Needs, facts: dict[TableKey, _TableFacts], slow_seconds: float,
-    online_tables: Collection[TableKey] = (),
+    conn: Connection, needs: _Needs, catalog: Catalog, slow_seconds: float, online_tables: Collection[TableKey] = (),
 ) -> list[PreflightProblem]:
+    facts = catalog.tables
     present = [(p, s, t, c, ty) for p, s, t, c, ty in needs.retypes if t in facts and c in facts[t].columns]
     if not present:
         return []
@@ -188,22 +170,20 @@ def _retype_problems(
         (sorted({target for *_, target in present}),),
     ).fetchall())
     problems: list[PreflightProblem] = []
-    dependents = conn.execute(
-        cast("Any", _sql("preflight_dependents.sql")),
-        {"schemas": [t[0] for _, _, t, _, _ in present], "tables": [t[1] for _, _, t, _, _ in present],
-         "columns": [c for _, _, _, c, _ in present]},
-    ).fetchall()
     plan_of = {(t, c): p for p, _, t, c, _ in present}
-    for schema, table, column, dependent, kind in dependents:
-        label = "materialized view" if kind == "m" else "view"
-        problems.append(PreflightProblem(
-            plan=plan_of[((schema, table), column)], severity="error", code="dependent-view",
-            message=f'{label} {dependent} depends on {display((schema, table))}."{column}", which the plan retypes: '
-            f"ALTER COLUMN ... TYPE would fail; drop and recreate the view around the migration",
-        ))
+    for (table, column), plan_id in sorted(plan_of.items()):
+        for dependent in catalog.dependents.get((table, column), ()):
+            if dependent.view_sql is None:
+                continue  # ALTER COLUMN ... TYPE rebuilds indexes and constraints itself; views make it fail
+            label = "materialized view" if dependent.view_kind == "m" else "view"
+            problems.append(PreflightProblem(
+                plan=plan_id, severity="error", code="dependent-view",
+                message=f'{label} {dependent.view_sql} depends on {display(table)}."{column}", which the plan '
+                "retypes: ALTER COLUMN ... TYPE would fail; drop and recreate the view around the migration",
+            ))
     rewrites: dict[TableKey, tuple[str, list[str]]] = {}
     for plan_id, _statement, table, column, target in present:
-        if facts[table].columns[column][0] != target_oids.get(target) and table not in online_tables:
+        if facts[table].columns[column].type_oid != target_oids.get(target) and table not in online_tables:
             rewrites.setdefault(table, (plan_id, []))[1].append(column)
     for table, (plan_id, columns) in rewrites.items():
         table_facts = facts[table]
@@ -218,7 +198,7 @@ def _retype_problems(
     return problems
 
 
-def _duplicate_problems(conn: Connection, needs: _Needs, facts: dict[TableKey, _TableFacts]) -> list[PreflightProblem]:
+def _duplicate_problems(conn: Connection, needs: _Needs, facts: Mapping[TableKey, Table]) -> list[PreflightProblem]:
     problems: list[PreflightProblem] = []
     for plan_id, statement, table, columns, predicate, index_name in needs.unique_builds:
         if table not in facts or any(column not in facts[table].columns for column in columns):

@@ -41,6 +41,7 @@ from bhq_migrate.findings import Severity
 from bhq_migrate.lint.engine import LintFinding, check_before_apply
 from bhq_migrate.migrate import history, online
 from bhq_migrate.migrate.blockers import describe_blockers, describe_lock_holder
+from bhq_migrate.migrate.history import plan_states
 from bhq_migrate.migrate.online import OnlineRetype, TableRetype
 from bhq_migrate.migrate.preflight import PreflightProblem, run_preflight
 from bhq_migrate.plans import Plan, Statement, load_plans
@@ -77,9 +78,6 @@ class ApplyOptions(BaseModel):
     online_batch_rows: int = Field(default=20_000, ge=1)
     online_min_rows: int = Field(default=0, ge=0)
     """Tables with fewer (estimated) rows keep the plan's normal in-transaction rewrite."""
-
-
-PlanState = Literal["applied", "pending", "changed", "optional"]
 
 
 class PlanOutcome(BaseModel):
@@ -469,16 +467,6 @@ def _message(exc: psycopg.Error) -> str:
 def _first_line(statement: Statement) -> str:
     line = " ".join(statement.sql.split())
     return line if len(line) <= 90 else line[:87] + "..."
-
-
-def plan_states(plans: Sequence[Plan], applied: dict[str, history.HistoryRow]) -> dict[str, PlanState]:
-    states: dict[str, PlanState] = {}
-    for plan in plans:
-        if plan.id in applied:
-            states[plan.id] = "applied" if applied[plan.id].sha256 == plan.sha256 else "changed"
-        else:
-            states[plan.id] = "optional" if plan.optional else "pending"
-    return states
 
 
 __all__ = [

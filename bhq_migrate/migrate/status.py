@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from bhq_migrate.connection import connect, describe
 from bhq_migrate.migrate import history
-from bhq_migrate.migrate.runner import PlanState, plan_states
+from bhq_migrate.migrate.history import PlanState, plan_states
 from bhq_migrate.plans import load_plans
 from bhq_migrate.resources import default_plans_dir
 

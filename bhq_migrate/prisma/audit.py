@@ -18,9 +18,9 @@ from pathlib import Path
 import psycopg
 from pydantic import BaseModel, ConfigDict
 
+from bhq_migrate.catalog import Catalog, Column, Constraint, Index, Part, read_catalog
 from bhq_migrate.errors import PrismaSchemaError
 from bhq_migrate.findings import Finding
-from bhq_migrate.prisma.catalog import Catalog, DbColumn, DbIndex, read_catalog
 from bhq_migrate.prisma.rules import (
     COLUMN_MISSING_IN_PRISMA,
     DEFAULT_MISMATCH,
@@ -102,7 +102,13 @@ _IMPLICIT_PRECISION = {
     "time without time zone": "time(6) without time zone",
     "time with time zone": "time(6) with time zone",
 }
-_FK_ACTIONS = {"a": "NoAction", "r": "Restrict", "c": "Cascade", "n": "SetNull", "d": "SetDefault"}
+_FK_ACTIONS = {
+    "no action": "NoAction", "restrict": "Restrict", "cascade": "Cascade", "set null": "SetNull",
+    "set default": "SetDefault",
+}
+
+CATALOG_PARTS = Part.COLUMNS | Part.INDEXES | Part.CONSTRAINTS | Part.ENUMS
+"""What audit-prisma reads from the shared catalog."""
 _CLIENT_SIDE_DEFAULTS = {"uuid", "cuid", "nanoid", "ulid", "auto"}
 
 
@@ -419,12 +425,12 @@ _STRING_DEFAULT = re.compile(r"^'((?:[^']|'')*)'(?:::[\w\s\".\[\]()]+)?$")
 _NUMBER_DEFAULT = re.compile(r"^\(?(-?\d+(?:\.\d+)?)\)?(?:::[\w\s\".()]+)?$")
 
 
-def database_default(column: DbColumn) -> tuple[str, object] | None:
+def database_default(column: Column) -> tuple[str, object] | None:
     """The column's DEFAULT in the vocabulary of :func:`_expected_default`."""
-    if column.is_identity:
+    if column.identity is not None:
         return ("sequence", None)
-    expression = column.default_expression
-    if expression is None or column.is_generated:
+    expression = column.default
+    if expression is None or column.generated is not None:
         return None
     lowered = expression.lower()
     if lowered.startswith("nextval("):
@@ -482,13 +488,13 @@ def _normalise_sql(text: str) -> str:
     return re.sub(r"[\s()\"]", "", text)
 
 
-def _normalise_type(column: DbColumn) -> str:
+def _normalise_type(column: Column) -> str:
     if column.enum_name is not None:
         return f"enum {column.enum_name}" + ("[]" if column.is_array else "")
-    base = column.data_type.removesuffix("[]")
+    base = column.type.removesuffix("[]")
     base = _IMPLICIT_PRECISION.get(base, base)
     base = base.replace(", ", ",")
-    return base + ("[]" if column.data_type.endswith("[]") else "")
+    return base + ("[]" if column.type.endswith("[]") else "")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -524,7 +530,8 @@ class _Auditor:
     def run(self) -> list[PrismaFinding]:
         expectations = _Expectations(self.schema, self.default_schema)
         expected_tables = expectations.build()
-        db_tables = set(self.catalog.tables)
+        # Partitions belong to their parent table: Prisma models the parent only.
+        db_tables = {key for key, table in self.catalog.tables.items() if not table.is_partition}
         # A model with @@ignore still owns its table: Prisma keeps it, so it is not "unknown".
         claimed: set[tuple[str, str]] = {
             expectations.table_of(model) for model in self.schema.models if model.attribute("ignore") is not None
@@ -557,7 +564,8 @@ class _Auditor:
 
     def columns(self, table: ExpectedTable) -> None:
         key = (table.schema, table.name)
-        actual = {c.column_name: c for c in self.catalog.columns if (c.schema_name, c.table_name) == key}
+        live = self.catalog.tables.get(key)
+        actual: dict[str, Column] = dict(live.columns) if live is not None and not live.is_partition else {}
         model = table.model
         for expected in table.columns:
             fld = expected.field
@@ -573,7 +581,7 @@ class _Auditor:
             if expected.data_type is not None and expected.data_type != _normalise_type(column):
                 self.report(
                     TYPE_MISMATCH, fld.line, fld.column, subject,
-                    f"{where}: Prisma expects {expected.data_type}; the column is {column.data_type}",
+                    f"{where}: Prisma expects {expected.data_type}; the column is {column.type}",
                 )
             if not fld.is_list and expected.nullable == column.not_null:
                 want = "optional (NULL allowed)" if expected.nullable else "required (NOT NULL)"
@@ -596,28 +604,28 @@ class _Auditor:
                 subject = f'{table.qualified}."{name}"'
                 self.report(
                     COLUMN_MISSING_IN_PRISMA, model.line, model.column, subject,
-                    f"column {subject} ({column.data_type}) has no field in model {model.name}",
+                    f"column {subject} ({column.type}) has no field in model {model.name}",
                 )
 
     # -- indexes ------------------------------------------------------------------------------------
 
     def indexes(self, table: ExpectedTable) -> set[str]:
         """Match every expected key/index; return the names of the database indexes it accounted for."""
-        candidates = [i for i in self.catalog.indexes if (i.schema_name, i.table_name) == (table.schema, table.name)]
+        candidates = list(self.catalog.indexes_by_table.get((table.schema, table.name), ()))
         used: set[str] = set()
         for expected in table.indexes:
-            matched = self.match_index(table, expected, [i for i in candidates if i.index_name not in used])
+            matched = self.match_index(table, expected, [i for i in candidates if i.name not in used])
             if matched is not None:
-                used.add(matched.index_name)
+                used.add(matched.name)
         return used
 
-    def match_index(self, table: ExpectedTable, expected: ExpectedIndex, candidates: list[DbIndex]) -> DbIndex | None:
-        def same_shape(index: DbIndex) -> bool:
-            if index.has_expressions or tuple(index.column_names) != expected.columns:
+    def match_index(self, table: ExpectedTable, expected: ExpectedIndex, candidates: list[Index]) -> Index | None:
+        def same_shape(index: Index) -> bool:
+            if index.has_expressions or index.key_columns != expected.columns:
                 return False
             if expected.kind == "primary":
-                return index.is_primary
-            return index.is_unique == (expected.kind == "unique") and not index.is_primary
+                return index.primary
+            return index.unique == (expected.kind == "unique") and not index.primary
 
         shaped = [i for i in candidates if same_shape(i)]
         if expected.where is not None:
@@ -630,28 +638,28 @@ class _Auditor:
         subject = f'{table.qualified} index "{expected.name}"'
         columns = ", ".join(f'"{c}"' for c in expected.columns)
         if full:
-            index = next((i for i in full if i.index_name == expected.name), full[0])
-            if index.index_name != expected.name:
+            index = next((i for i in full if i.name == expected.name), full[0])
+            if index.name != expected.name:
                 self.report(
-                    NAME_DIFFERS, expected.line, expected.column, f'{table.qualified} index "{index.index_name}"',
+                    NAME_DIFFERS, expected.line, expected.column, f'{table.qualified} index "{index.name}"',
                     f'{expected.label}: Prisma expects the name "{expected.name}"; the database calls it '
-                    f'"{index.index_name}"',
-                    f'Add map: "{index.index_name}" to the attribute.',
+                    f'"{index.name}"',
+                    f'Add map: "{index.name}" to the attribute.',
                 )
-            if tuple(index.descending) != expected.descending:
+            if tuple(key.descending for key in index.keys) != expected.descending:
                 self.report(
                     INDEX_NOT_IN_DATABASE if expected.kind == "index" else UNIQUE_NOT_IN_DATABASE,
                     expected.line, expected.column, subject,
-                    f'{expected.label}: sort order differs from "{index.index_name}" ({index.definition})',
+                    f'{expected.label}: sort order differs from "{index.name}" ({index.definition})',
                 )
             return index
         if partial:
             index = partial[0]
             self.report(
                 INDEX_IS_PARTIAL_IN_DATABASE, expected.line, expected.column,
-                f'{table.qualified} index "{index.index_name}"',
+                f'{table.qualified} index "{index.name}"',
                 f'{expected.label} declares a full {"unique " if expected.kind == "unique" else ""}index on '
-                f'({columns}); the database has the partial index "{index.index_name}" WHERE {index.predicate}',
+                f'({columns}); the database has the partial index "{index.name}" WHERE {index.predicate}',
             )
             return index
         rule = INDEX_NOT_IN_DATABASE if expected.kind == "index" else UNIQUE_NOT_IN_DATABASE
@@ -666,21 +674,17 @@ class _Auditor:
     # -- foreign keys -------------------------------------------------------------------------------
 
     def foreign_keys(self, table: ExpectedTable) -> set[str]:
-        candidates = [
-            c for c in self.catalog.constraints
-            if c.constraint_type == "f" and (c.schema_name, c.table_name) == (table.schema, table.name)
-        ]
+        candidates = [c for c in self.catalog.constraints_by_table.get((table.schema, table.name), ()) if c.type == "f"]
         used: set[str] = set()
         for expected in table.foreign_keys:
             subject = f'{table.qualified} foreign key "{expected.name}"'
             match = next(
                 (
                     c for c in candidates
-                    if c.constraint_name not in used
-                    and tuple(c.column_names) == expected.columns
-                    and c.referenced_schema == expected.referenced_schema
-                    and c.referenced_table == expected.referenced_table
-                    and tuple(c.referenced_columns) == expected.referenced_columns
+                    if c.name not in used
+                    and c.columns == expected.columns
+                    and c.ref_table == (expected.referenced_schema, expected.referenced_table)
+                    and c.ref_columns == expected.referenced_columns
                 ),
                 None,
             )
@@ -690,23 +694,23 @@ class _Auditor:
                     f'{expected.label} expects foreign key "{expected.name}"; the database has none',
                 )
                 continue
-            used.add(match.constraint_name)
-            on_delete = _FK_ACTIONS.get(match.on_delete or "a", "NoAction")
-            on_update = _FK_ACTIONS.get(match.on_update or "a", "NoAction")
+            used.add(match.name)
+            on_delete = _FK_ACTIONS.get(match.on_delete or "no action", "NoAction")
+            on_update = _FK_ACTIONS.get(match.on_update or "no action", "NoAction")
             if (on_delete, on_update) != (expected.on_delete, expected.on_update):
                 self.report(
                     FOREIGN_KEY_DIFFERS, expected.line, expected.column, subject,
                     f"{expected.label}: Prisma expects onDelete: {expected.on_delete}, onUpdate: {expected.on_update}; "
-                    f'"{match.constraint_name}" has onDelete: {on_delete}, onUpdate: {on_update}',
+                    f'"{match.name}" has onDelete: {on_delete}, onUpdate: {on_update}',
                     f"Write onDelete: {on_delete}, onUpdate: {on_update} on the @relation, or change the constraint.",
                 )
-            if match.constraint_name != expected.name:
+            if match.name != expected.name:
                 self.report(
                     NAME_DIFFERS, expected.line, expected.column,
-                    f'{table.qualified} foreign key "{match.constraint_name}"',
+                    f'{table.qualified} foreign key "{match.name}"',
                     f'{expected.label}: Prisma expects the name "{expected.name}"; the database calls it '
-                    f'"{match.constraint_name}"',
-                    f'Add map: "{match.constraint_name}" to the @relation.',
+                    f'"{match.name}"',
+                    f'Add map: "{match.name}" to the @relation.',
                 )
         return used
 
@@ -729,42 +733,40 @@ class _Auditor:
         column: int,
     ) -> None:
         qualified = f'{schema_name}."{table_name}"'
-        for index in self.catalog.indexes:
-            if (index.schema_name, index.table_name) != (schema_name, table_name) or index.index_name in used_indexes:
+        for index in self.catalog.indexes_by_table.get((schema_name, table_name), ()):
+            if index.name in used_indexes:
                 continue
             if index.constraint_type == "x":
                 continue  # reported with the constraints below
-            subject = f'{qualified} index "{index.index_name}"'
+            subject = f'{qualified} index "{index.name}"'
             if index.has_expressions or (index.predicate is not None and not self.partial_indexes_supported):
                 why = "an expression index" if index.has_expressions else f"a partial index (WHERE {index.predicate})"
                 self.report(
                     NOT_EXPRESSIBLE, line, column, subject,
-                    f'"{index.index_name}" is {why}; Prisma cannot express it and leaves it alone',
+                    f'"{index.name}" is {why}; Prisma cannot express it and leaves it alone',
                 )
             else:
-                kind = "primary key" if index.is_primary else ("unique index" if index.is_unique else "index")
+                kind = "primary key" if index.primary else ("unique index" if index.unique else "index")
                 self.report(
                     UNKNOWN_TO_PRISMA, line, column, subject,
-                    f'{kind} "{index.index_name}" ({index.definition.split(" USING ")[-1]}) is not declared in '
+                    f'{kind} "{index.name}" ({index.definition.split(" USING ")[-1]}) is not declared in '
                     "schema.prisma; the next migrate dev drops it",
                 )
-        for constraint in self.catalog.constraints:
-            if (constraint.schema_name, constraint.table_name) != (schema_name, table_name):
+        for constraint in _not_index_backed(self.catalog.constraints_by_table.get((schema_name, table_name), ())):
+            if constraint.name in used_constraints:
                 continue
-            if constraint.constraint_name in used_constraints:
-                continue
-            subject = f'{qualified} constraint "{constraint.constraint_name}"'
-            if constraint.constraint_type in {"c", "x"}:
-                kind = "CHECK constraint" if constraint.constraint_type == "c" else "exclusion constraint"
+            subject = f'{qualified} constraint "{constraint.name}"'
+            if constraint.type in {"c", "x"}:
+                kind = "CHECK constraint" if constraint.type == "c" else "exclusion constraint"
                 self.report(
                     NOT_EXPRESSIBLE, line, column, subject,
-                    f'{kind} "{constraint.constraint_name}": {constraint.definition}; Prisma cannot express it and '
+                    f'{kind} "{constraint.name}": {constraint.definition}; Prisma cannot express it and '
                     "leaves it alone",
                 )
             else:
                 self.report(
                     UNKNOWN_TO_PRISMA, line, column, subject,
-                    f'foreign key "{constraint.constraint_name}" ({constraint.definition}) has no @relation in '
+                    f'foreign key "{constraint.name}" ({constraint.definition}) has no @relation in '
                     "schema.prisma; the next migrate dev drops it",
                     "Declare the relation (both sides) in schema.prisma, or drop the constraint in a plan.",
                 )
@@ -772,7 +774,7 @@ class _Auditor:
     # -- enums --------------------------------------------------------------------------------------
 
     def enums(self, expectations: _Expectations) -> None:
-        in_db = {(e.schema_name, e.enum_name): e for e in self.catalog.enums}
+        in_db = self.catalog.enums
         for enum in self.schema.enums:
             schema_attribute = enum.attribute("schema")
             schema_name = _string(schema_attribute.positional()) if schema_attribute else None
@@ -792,6 +794,11 @@ class _Auditor:
                 )
 
 
+def _not_index_backed(constraints: tuple[Constraint, ...]) -> list[Constraint]:
+    """CHECK, FOREIGN KEY and EXCLUDE constraints: primary keys and uniques are audited with their indexes."""
+    return [c for c in constraints if c.type in {"c", "f", "x"}]
+
+
 def schemas_to_audit(schema: PrismaSchema, default_schema: str = "public") -> tuple[str, ...]:
     """The datasource's ``schemas`` list, or the one default schema."""
     return schema.datasource_schemas or (default_schema,)
@@ -800,7 +807,9 @@ def schemas_to_audit(schema: PrismaSchema, default_schema: str = "public") -> tu
 def audit_catalog(schema: PrismaSchema, catalog: Catalog, default_schema: str = "public") -> AuditReport:
     """Compare a parsed schema with a catalog snapshot (pure: no database access)."""
     findings = _Auditor(schema, catalog, default_schema).run()
-    return AuditReport(schema_path=schema.path, schemas=catalog.schemas, findings=tuple(findings))
+    return AuditReport(
+        schema_path=schema.path, schemas=schemas_to_audit(schema, default_schema), findings=tuple(findings)
+    )
 
 
 def audit(conn: psycopg.Connection, schema: PrismaSchema, default_schema: str = "public") -> AuditReport:  # type: ignore[type-arg]
@@ -808,7 +817,7 @@ def audit(conn: psycopg.Connection, schema: PrismaSchema, default_schema: str = 
     schemas = schemas_to_audit(schema, default_schema)
     with conn.transaction():
         conn.execute("SET TRANSACTION READ ONLY")
-        catalog = read_catalog(conn, schemas)
+        catalog = read_catalog(conn, CATALOG_PARTS, schemas=schemas)
     return audit_catalog(schema, catalog, default_schema)
 
 

@@ -113,7 +113,7 @@ def test_cli_exit_codes_pass_fail_strict(migrated_db: str) -> None:
 
 def test_cli_writes_junit_and_prints_sarif(migrated_db: str, tmp_path: Path) -> None:
     junit = tmp_path / "out" / "verify.xml"
-    junit.parent.mkdir()  # --junit-xml does not create folders (harden-io's output_file)
+    junit.parent.mkdir()  # an output file's folder must exist (a missing one is an error, see test_bad_input)
     code, out, _ = cli(migrated_db, "--format", "sarif", "--junit-xml", str(junit))
     assert code == 0
     assert json.loads(out)["version"] == "2.1.0"

@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from psycopg import conninfo
 
+from bhq_migrate.catalog import CatalogSession
 from bhq_migrate.errors import ConnectionFailed
 from bhq_migrate.verify import snapshot as snapshot_module
 from tests.verify.conftest import execute, run_verify
@@ -36,13 +37,13 @@ def test_round_trips_do_not_grow_with_tables_or_checks(migrated_db: str) -> None
 
 def test_the_snapshot_is_read_in_one_read_only_transaction(migrated_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     sent: list[str] = []
-    original = snapshot_module.CountingConnection.execute
+    original = CatalogSession.execute
 
-    def record(self: snapshot_module.CountingConnection, query: str, params: object = None) -> object:
+    def record(self: CatalogSession, query: str, params: object = None) -> object:
         sent.append(" ".join(query.split()))
         return original(self, query, params)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(snapshot_module.CountingConnection, "execute", record)
+    monkeypatch.setattr(CatalogSession, "execute", record)
     run_verify(migrated_db)
     assert sent[0] == "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     assert sent[-1] == "ROLLBACK"

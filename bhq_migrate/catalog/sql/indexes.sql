@@ -1,10 +1,10 @@
--- Every index of the tables in scope: key columns in order (a column name, or the expression's text
--- from pg_get_indexdef for expression keys), DESC / NULLS FIRST from indoption, uniqueness, access
--- method, the partial predicate as the server renders it, validity/readiness, and the constraint it
--- backs (PRIMARY KEY / UNIQUE / EXCLUDE), if any.
-SELECT n.nspname::text                                    AS schema_name,
+-- Every index of the tables in scope: key columns in order (a column name, or the expression's text from
+-- pg_get_indexdef for expression keys), DESC / NULLS FIRST bits from indoption, INCLUDE columns, uniqueness,
+-- access method, the partial predicate and the whole definition as the server renders them, validity and
+-- readiness, and the constraint it backs (p primary key, u unique, x exclusion), if any.
+SELECT tbl.schema_name                                    AS schema_name,
        ic.relname::text                                   AS index_name,
-       tc.relname::text                                   AS table_name,
+       tbl.table_name                                     AS table_name,
        i.indisunique                                      AS is_unique,
        i.indisprimary                                     AS is_primary,
        i.indisvalid                                       AS is_valid,
@@ -32,22 +32,20 @@ SELECT n.nspname::text                                    AS schema_name,
            WHERE o.ord <= i.indnkeyatts
            ORDER BY o.ord
        )                                                  AS key_options,
-       con.conname::text                                  AS constraint_name
-FROM pg_catalog.pg_index AS i
+       ARRAY(
+           SELECT a.attname::text
+           FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+           JOIN pg_catalog.pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+           WHERE k.ord > i.indnkeyatts
+           ORDER BY k.ord
+       )                                                  AS include_columns,
+       con.conname::text                                  AS constraint_name,
+       con.contype::text                                  AS constraint_type,
+       pg_catalog.pg_get_indexdef(i.indexrelid)           AS definition
+FROM tbl
+JOIN pg_catalog.pg_index AS i ON i.indrelid = tbl.oid
 JOIN pg_catalog.pg_class AS ic ON ic.oid = i.indexrelid
-JOIN pg_catalog.pg_class AS tc ON tc.oid = i.indrelid
-JOIN pg_catalog.pg_namespace AS n ON n.oid = tc.relnamespace
 JOIN pg_catalog.pg_am AS am ON am.oid = ic.relam
 LEFT JOIN pg_catalog.pg_constraint AS con
        ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')
-WHERE tc.relkind IN ('r', 'p')
-  AND n.nspname = ANY (%(schemas)s::text[])
-  AND (%(tables)s::text[] IS NULL
-       OR tc.relname = ANY (%(tables)s::text[])
-       OR n.nspname || '.' || tc.relname = ANY (%(tables)s::text[]))
-  -- Only the tables the checks files name (the audits read everything else, set-based, in audit_*.sql).
-  AND (%(detail_schemas)s::text[] IS NULL
-       OR tc.oid = ANY (ARRAY(
-              SELECT pg_catalog.to_regclass(format('%%I.%%I', w.schema_name, w.table_name))
-              FROM unnest(%(detail_schemas)s::text[], %(detail_tables)s::text[]) AS w(schema_name, table_name))))
 ORDER BY 1, 3, 2

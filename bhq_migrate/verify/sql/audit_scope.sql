@@ -1,14 +1,9 @@
--- Shared by every audit rule: the tables in scope, their columns of interest, and their indexes, each read
--- once. The audit_vNNN.sql fragments select from these and return only what they find wrong, as
+-- Shared by every audit rule (it follows "WITH tbl AS (...),"): the tables in scope, their columns of
+-- interest, and their indexes, each read once. The audit_vNNN.sql fragments select from these and return only what they find wrong, as
 -- (rule id, JSON array of details); the engine joins them with UNION ALL into one round trip.
-WITH rel AS MATERIALIZED (
-    SELECT c.oid, n.nspname::text AS schema_name, c.relname::text AS table_name
-    FROM pg_catalog.pg_class AS c
-    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p')
-      AND n.nspname = ANY (%(schemas)s::text[])
-      AND (%(tables)s::text[] IS NULL OR c.relname = ANY (%(tables)s::text[])
-           OR n.nspname || '.' || c.relname = ANY (%(tables)s::text[]))
+rel AS MATERIALIZED (
+    -- The catalog's own scope (bhq_migrate/catalog/sql/tables.sql, in front of this as "tbl"), every table.
+    SELECT tbl.oid, tbl.schema_name, tbl.table_name FROM tbl
 ), col AS MATERIALIZED (
     -- Only the columns some rule looks at: money-named non-bigint, naive timestamps, soft-delete markers.
     -- One sequential pass over pg_attribute (a lookup per table would cost a probe per table).

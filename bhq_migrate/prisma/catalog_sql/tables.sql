@@ -1,6 +1,0 @@
--- Ordinary and partitioned tables (not partitions) in the audited schemas.
-SELECT n.nspname AS schema_name, c.relname AS table_name
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(%(schemas)s)
-ORDER BY 1, 2
