@@ -21,7 +21,7 @@ from bhq_migrate.lint.folders import discover
 from bhq_migrate.migrate.plan_report import PlanReport, build_plan_report
 from bhq_migrate.report.envelope import envelope
 from bhq_migrate.report.gitlab import to_gitlab
-from bhq_migrate.report.junit import findings_junit_xml
+from bhq_migrate.report.junit_findings import findings_junit_xml
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.resources import default_plans_dir
 

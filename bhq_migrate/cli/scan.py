@@ -15,7 +15,7 @@ from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.report.envelope import dumps, envelope, severity_counts
 from bhq_migrate.report.gitlab import to_gitlab
-from bhq_migrate.report.junit import findings_junit_xml
+from bhq_migrate.report.junit_findings import findings_junit_xml
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.scan import RULES, ScanConfig, ScanResult, scan
 from bhq_migrate.scan.baseline import read_baseline, write_baseline

@@ -79,8 +79,9 @@ def verify_command(
     baseline: BaselineOption = None,
     config_file: ScanConfigOption = None,
 ) -> None:
-    """Check that the live database is in the state the applied plans promise, plus built-in audits; with
-    --source, also scan that code for unscoped queries: one report and one exit code over schema and code.
+    """Check that the live database is in the state the applied plans promise, plus built-in audits.
+
+    With --source, also scan that code for unscoped queries: one report and one exit code over schema and code.
 
     Read-only (one READ ONLY transaction; a role with only USAGE/SELECT can run it).
     Exit codes: 0 all checks pass, 1 a check failed (or warned, with --strict) or a code finding reached

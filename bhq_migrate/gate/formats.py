@@ -12,7 +12,8 @@ from typing import Any
 
 from bhq_migrate.gate.engine import GateReport
 from bhq_migrate.report.envelope import dumps, envelope
-from bhq_migrate.report.junit import findings_suite, junit_document, verify_suites
+from bhq_migrate.report.junit import verify_suites
+from bhq_migrate.report.junit_findings import findings_suite, junit_document
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.report.verify_formats import check_rules, fingerprint, reported, to_findings, verify_payload
 from bhq_migrate.scan import RULES as SCAN_RULES
