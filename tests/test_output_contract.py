@@ -70,6 +70,12 @@ def _error(code: int, body: dict[str, object], command: str, kind: str) -> None:
     assert isinstance(error, dict) and error["kind"] == kind and error["message"]
 
 
+def test_a_usage_error_is_json_too(sql_file: Path) -> None:
+    code, body = run_json("lint", str(sql_file), "--no-such-option")
+    _error(code, body, "lint", "UsageError")
+    assert "--no-such-option" in str(body["error"])
+
+
 def test_lint(sql_file: Path) -> None:
     _success(*run_json("lint", str(sql_file)), "lint")
     _error(*run_json("lint", str(sql_file.parent / "missing.sql")), "lint", "ConfigError")

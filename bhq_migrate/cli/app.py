@@ -122,9 +122,12 @@ def _usage_error(exc: Exception) -> int:
         return code
     message = exc.format_message()  # type: ignore[attr-defined]
     message = _EXTRA_ARGUMENTS.sub(r"extra argument(s) not accepted: \g<words>", message)
+    from bhq_migrate.cli.output import emit_json_error
     from bhq_migrate.connection import redact
 
-    stderr.print(f"[bold red]error:[/] {escape(redact(' '.join(message.split())))}", highlight=False)
+    line = redact(" ".join(message.split()))
+    if not emit_json_error("UsageError", line):  # `... --format json` with a bad option: still one JSON object
+        stderr.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
     return code
 
 
@@ -135,6 +138,12 @@ def _print_interrupted() -> int:
 
 class RootGroup(ConventionGroup, OneLineErrorGroup):
     """One-line usage errors, plus --quiet/--verbose/--color and conventional metavars on every command."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:  # type: ignore[override]
+        from bhq_migrate.cli.output import json_output_from_argv
+
+        json_output_from_argv(list(sys.argv[1:] if args is None else args))  # before parsing: usage errors too
+        return super().main(args, *rest, **extra)
 
 
 app = typer.Typer(
@@ -166,9 +175,6 @@ def _root(
     Exit codes: 0 success, 1 ran but refused/failed (nothing changed), 2 could not run.
     """
     # A callback keeps the app a command group even when main() has loaded a single command's module.
-    from bhq_migrate.cli.output import json_output
-
-    json_output("", False)  # each command declares its own output mode (tests run many in one process)
 
 
 stdout = Console(highlight=False, soft_wrap=True)

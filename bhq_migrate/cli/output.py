@@ -23,6 +23,30 @@ def json_mode() -> bool:
     return _json_command is not None
 
 
+def json_output_from_argv(argv: list[str]) -> None:
+    """Set the mode from the raw arguments, before click parses them, so that a usage error of
+    ``cmd ... --format json`` is JSON too; the command confirms (or clears) it with :func:`json_output`."""
+    command = next((word for word in argv if not word.startswith("-")), "")
+    wants_json = any(
+        (word in ("--format", "-f") and index + 1 < len(argv) and argv[index + 1] == "json")
+        or word in ("--format=json", "-fjson")
+        for index, word in enumerate(argv)
+    )
+    from bhq_migrate.cli import COMMANDS
+
+    json_output(command, wants_json and command in COMMANDS)
+
+
+def emit_json_error(kind: str, message: str) -> bool:
+    """Print the error envelope when in JSON mode; True when it did (for callers that return an exit code)."""
+    if _json_command is None:
+        return False
+    from bhq_migrate.report.envelope import dumps, error_envelope
+
+    typer.echo(dumps(error_envelope(_json_command, kind, message)))
+    return True
+
+
 def json_output(command: str, enabled: bool) -> None:
     """Declare whether ``command`` prints JSON (so its errors are JSON too)."""
     global _json_command
