@@ -1,21 +1,33 @@
-"""Opening connections: one place that resolves the target, names it safely and translates errors.
+"""Opening connections: one place that resolves the target, names it safely, bounds every wait and translates
+errors.
 
 Nothing here ever prints or returns a password: :func:`describe` renders ``user@host:port/db`` and
 :func:`redact` scrubs a password out of any text (a server or driver message may echo the conninfo).
+
+Every connection runs under :class:`SessionLimits` (``lock_timeout`` and ``statement_timeout``), sent as
+startup options, so even the first catalog query of a command cannot queue forever behind somebody's
+``LOCK TABLE``. A lock or statement timeout that ends a ``with connect(...)`` block becomes one
+:class:`~bhq_migrate.errors.TimedOut` line naming the sessions in the way (exit code 2).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
 from urllib.parse import unquote
 
 import psycopg
 from psycopg import conninfo as pg_conninfo
+from psycopg import errors as pg_errors
+from psycopg.rows import TupleRow
 
 from bhq_migrate import __version__
-from bhq_migrate.errors import ConfigError, ConnectionFailed
+from bhq_migrate.errors import ConfigError, ConnectionFailed, TimedOut
 
 LIBPQ_TARGET_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]*)(?P<tail>@)", re.I)
@@ -67,8 +79,6 @@ def redact(text: str, url: str | None = None) -> str:
     unencoded ``/`` or ``@`` in a password makes libpq split the URL elsewhere, and then its "password"
     is only a fragment of the real one.
     """
-    cleaned = _URL_PASSWORD.sub(r"\g<head>***\g<tail>", text)
-    cleaned = _KV_PASSWORD.sub(r"\g<head>***", cleaned)
     secrets = set(_REGISTERED)
     for source in (url, os.environ.get("DATABASE_URL")):
         if source:
@@ -76,10 +86,14 @@ def redact(text: str, url: str | None = None) -> str:
     env_password = os.environ.get("PGPASSWORD")
     if env_password:
         secrets.add(env_password)
-    for secret in sorted(secrets, key=len, reverse=True):  # longest first: a fragment must not split a whole
+    cleaned = text
+    # The known secrets first and longest first: the patterns below cut a URL at its first "@", which would
+    # leave the rest of a password holding an "@" for the whole-secret replacement to miss.
+    for secret in sorted(secrets, key=len, reverse=True):
         if len(secret) >= _MIN_SECRET:
             cleaned = cleaned.replace(secret, "***")
-    return cleaned
+    cleaned = _URL_PASSWORD.sub(r"\g<head>***\g<tail>", cleaned)
+    return _KV_PASSWORD.sub(r"\g<head>***", cleaned)
 
 
 def register_secrets(given: str) -> None:
@@ -199,19 +213,145 @@ def describe(url: str) -> str:
     return redact(f"{user + '@' if user else ''}{host}:{port}/{dbname}", url)
 
 
-def connect(url: str, *, autocommit: bool = False, connect_timeout: int = 10) -> psycopg.Connection[tuple]:  # type: ignore[type-arg]
-    """Open a connection, turning every driver failure into a one-line, password-free ConnectionFailed."""
-    check_url(url)
+DEFAULT_LOCK_TIMEOUT = "3s"
+"""How long any statement of any command may queue for a lock (``--lock-timeout``)."""
+DEFAULT_STATEMENT_TIMEOUT = "5min"
+"""Upper bound for one statement of the read-only commands (``--statement-timeout``)."""
+APPLY_STATEMENT_TIMEOUT = "30min"
+"""apply's default: a rewrite of a large table legitimately takes minutes."""
+
+# PostgreSQL's duration syntax for these settings: a number with an optional unit (no unit = milliseconds).
+_DURATION = re.compile(r"\d+(?:\.\d+)?\s*(?:us|ms|s|min|h|d)?")
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """The two settings every bhq-migrate session runs under; "0" disables one (PostgreSQL's meaning)."""
+
+    lock_timeout: str = DEFAULT_LOCK_TIMEOUT
+    statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT
+
+    def __post_init__(self) -> None:
+        for option, value in (("--lock-timeout", self.lock_timeout), ("--statement-timeout", self.statement_timeout)):
+            if not _DURATION.fullmatch(value.strip()):
+                raise ConfigError(f"{option}: {value!r} is not a duration (use e.g. 500ms, 3s, 5min, 1h; 0 = none)")
+
+    def startup_options(self) -> str:
+        """libpq ``options``: ``-c lock_timeout=3s -c statement_timeout=5min`` (spaces removed: 5 min -> 5min)."""
+        return (f"-c lock_timeout={self.lock_timeout.replace(' ', '')} "
+                f"-c statement_timeout={self.statement_timeout.replace(' ', '')}")
+
+
+class Connection(psycopg.Connection[TupleRow]):
+    """A psycopg connection whose ``with`` block turns a lock or statement timeout into :class:`TimedOut`."""
+
+    limits: SessionLimits = SessionLimits()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc_val: BaseException | None, exc_tb: TracebackType | None
+    ) -> None:
+        translated = timeout_error(self, exc_val) if exc_val is not None else None
+        super().__exit__(exc_type, exc_val, exc_tb)
+        if translated is not None:
+            raise translated from None
+
+
+def is_timeout(exc: BaseException | None) -> bool:
+    """A ``lock_timeout`` or ``statement_timeout`` cancel (not a user's Ctrl-C, which is QueryCanceled too)."""
+    if isinstance(exc, pg_errors.LockNotAvailable):
+        return True
+    return isinstance(exc, pg_errors.QueryCanceled) and "statement timeout" in str(exc)
+
+
+def timeout_error(conn: psycopg.Connection[Any], exc: BaseException | None) -> TimedOut | None:
+    """The one-line error for a timeout ``exc`` raised on ``conn``, naming who is in the way; None otherwise."""
+    if not is_timeout(exc):
+        return None
+    limits = getattr(conn, "limits", SessionLimits())
+    if isinstance(exc, pg_errors.LockNotAvailable):
+        what = f"could not get a lock within lock_timeout={limits.lock_timeout}"
+    else:
+        what = f"a statement ran longer than statement_timeout={limits.statement_timeout}"
+    blockers = "the sessions in the way could not be read"
+    with contextlib.suppress(psycopg.Error):
+        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+            conn.rollback() if not conn.autocommit else conn.execute("ROLLBACK")
+        blockers = describe_exclusive_holders(conn)
+    return TimedOut(f"{what}; {blockers}; retry later, or raise --lock-timeout/--statement-timeout")
+
+
+SESSION_COLUMNS = """
+    a.pid,
+    coalesce(a.usename, '?') AS usename,
+    coalesce(a.state, '?') AS state,
+    coalesce(extract(epoch FROM now() - a.xact_start)::int, 0) AS xact_age_s,
+    left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 120) AS query
+"""
+"""What names a session in every blocker message: pid, user, state, transaction age, query snippet."""
+
+
+def format_sessions(rows: list[tuple[Any, ...]]) -> str:
+    """``pid 42 (user app, idle in transaction, transaction open 9 s, query: LOCK "Invoice")``; ``;``-joined."""
+    if not rows:
+        return "no session found (it may have just finished)"
+    return "; ".join(
+        f"pid {pid} (user {user}, {state}, transaction open {age} s, query: {query!s})"
+        for pid, user, state, age, query, *_ in rows
+    )
+
+
+def describe_exclusive_holders(conn: psycopg.Connection[Any]) -> str:
+    """Sessions of this database holding, or queued for, an ACCESS EXCLUSIVE table lock: the only mode that
+    stops a reader, and a queued request stops every later one. pg_locks and pg_stat_activity take no
+    table locks, so this works while the tables are locked."""
+    rows = conn.execute(
+        f"""
+        SELECT DISTINCT {SESSION_COLUMNS}, l.granted, l.relation::regclass::text AS relation
+        FROM pg_catalog.pg_locks AS l JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
+        WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid()
+          AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+        ORDER BY l.granted DESC, 1
+        """  # type: ignore[arg-type]
+    ).fetchall()
+    if not rows:
+        return "no session holds an ACCESS EXCLUSIVE lock now (it may have just finished)"
+    held = [row for row in rows if row[5]]
+    queued = [row for row in rows if not row[5]]
+    parts = []
+    if held:
+        tables = ", ".join(dict.fromkeys(str(row[6]) for row in held))
+        parts.append(f"blocked by {format_sessions(_by_pid(held))}, holding ACCESS EXCLUSIVE on {tables}")
+    if queued:
+        parts.append(f"queued behind {format_sessions(_by_pid(queued))}, waiting for ACCESS EXCLUSIVE")
+    return "; ".join(parts)
+
+
+def _by_pid(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return list({row[0]: row for row in rows}.values())
+
+
+def connect(
+    url: str, *, autocommit: bool = False, connect_timeout: int = 10, limits: SessionLimits | None = None
+) -> Connection:
+    """Open a connection under ``limits`` (default: :class:`SessionLimits`), turning every driver failure into
+    a one-line, password-free ConnectionFailed."""
+    limits = limits or SessionLimits()
+    given = pg_conninfo.conninfo_to_dict(check_url(url))  # check_url: a ConfigError quoting nothing of the URL
+    # Ours come last, so they win over the same settings in the URL's options or PGOPTIONS.
+    options = " ".join(filter(None, [str(given.get("options") or os.environ.get("PGOPTIONS") or ""),
+                                     limits.startup_options()]))
     from bhq_migrate.sqllog import cursor_factory  # --verbose: log every statement sent
 
     logged = cursor_factory()
     try:
-        conn = psycopg.connect(
+        conn = Connection.connect(
             url,
             autocommit=autocommit,
             connect_timeout=connect_timeout,
             application_name=f"bhq-migrate {__version__}",
+            options=options,
         )
+        conn.limits = limits
         if logged is not None:
             conn.cursor_factory = logged
         return conn

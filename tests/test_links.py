@@ -26,7 +26,7 @@ TEXT_SUFFIXES = {".md", ".py", ".sql", ".toml", ".sh", ".ts", ".tsx", ".js", ".p
 CHECKSUMMED = REPO_ROOT / "sql"
 
 _MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
-_RELATIVE_UP = re.compile(r"(?<![\w.])((?:\.\./)+[\w.\-/]*)")
+_RELATIVE_UP = re.compile(r"(?<![\w./$])((?:\.\./)+[\w.\-/]*)")  # a path's start, not $ORIGIN/../
 _WORKPLACE = re.compile(r"(?<![\w.])(/(?:work|root|home)/[\w.\-/]*)")
 _DOCUMENT = re.compile(r"(?<![\w\-/.])([\w\-]+\.md)\b")
 
@@ -34,7 +34,8 @@ _DOCUMENT = re.compile(r"(?<![\w\-/.])([\w\-]+\.md)\b")
 def _text_files() -> list[Path]:
     files = []
     for directory, subdirs, names in os.walk(REPO_ROOT):
-        subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info"))
+        subdirs[:] = sorted(d for d in subdirs
+                            if d not in SKIPPED_DIRS and not d.startswith(".venv") and not d.endswith(".egg-info"))
         for name in sorted(names):
             path = Path(directory) / name
             if path.suffix in TEXT_SUFFIXES or path.parent.name in {"scripts", ".ci"}:

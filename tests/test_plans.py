@@ -112,3 +112,29 @@ def test_a_plans_folder_without_plans_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("not a plan")
     with pytest.raises(BadPlan, match=r"no plans in this folder \(files named NNN_slug\.sql\)"):
         load_plans(tmp_path)
+
+
+def test_a_statement_is_parsed_once_for_the_runner_preflight_lint_and_online_planner(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pglast import parser
+
+    from bhq_migrate.lint import lint_plans
+    from bhq_migrate.migrate import online, preflight
+
+    plans = load_plans(PLANS_DIR)
+    statements = {statement.sql for plan in plans for statement in plan.statements}
+    parsed: list[str] = []
+    real = parser.parse_sql
+
+    def counting(sql: str) -> object:
+        if sql in statements:
+            parsed.append(sql)
+        return real(sql)
+
+    monkeypatch.setattr(parser, "parse_sql", counting)
+    for _ in range(2):  # every reader, twice: the second round parses nothing
+        preflight._collect(plans)
+        online.bigint_retypes(plans)
+        lint_plans(plans)  # (the runner reads statement.node too, for CREATE INDEX CONCURRENTLY)
+    assert sorted(parsed) == sorted(statement.sql for plan in plans for statement in plan.statements)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ from bhq_migrate.cli import INTERRUPTED
 from bhq_migrate.cli.conventions import ConventionGroup
 from bhq_migrate.errors import BhqError
 from bhq_migrate.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from bhq_migrate.connection import SessionLimits
 
 # typer >= 0.20 vendors click, older typer uses click itself: find its base exception the same way for both.
 _ClickException: type[Exception] = next(
@@ -187,6 +190,20 @@ T = TypeVar("T")
 
 DATABASE_URL_HELP = "PostgreSQL URL (default: $DATABASE_URL, then libpq's PG* variables)."
 
+# Every command that connects takes these two, with the same names (see connection.SessionLimits).
+LockTimeout = Annotated[str, typer.Option(
+    "--lock-timeout", help="How long any statement may wait for a table lock before giving up and naming the "
+    "blocker (PostgreSQL duration: 500ms, 3s, 1min; 0 = no limit).")]
+StatementTimeout = Annotated[str, typer.Option(
+    "--statement-timeout", help="Upper bound for any single statement (PostgreSQL duration; 0 = no limit).")]
+
+
+def session_limits(lock_timeout: str, statement_timeout: str) -> SessionLimits:
+    """The validated limits, or a one-line error naming the option."""
+    from bhq_migrate.connection import SessionLimits  # imports psycopg: only for commands that connect
+
+    return guarded(lambda: SessionLimits(lock_timeout, statement_timeout))
+
 
 def finite(value: float | None) -> float | None:
     """Option callback: NaN and infinity pass click's range checks, so reject them here (naming the option)."""
@@ -234,14 +251,14 @@ def error_line(message: str, url: str | None = None) -> None:
 
 def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN, url: str | None = None,
          kind: str = "UsageError") -> NoReturn:
-    """Print one red line to stderr (in JSON mode: the error envelope on stdout) and exit: the only way commands
-    report errors."""
+    """Print one red line to stderr (in JSON mode also the error envelope on stdout) and exit: the only way
+    commands report errors."""
     from bhq_migrate.cli import output
 
     if output.json_mode():
         from bhq_migrate.connection import redact
 
-        output.print_json_error(kind, redact(" ".join(message.split()), url), code)
+        output.emit_json_error(kind, redact(" ".join(message.split()), url))
     error_line(message, url)
     raise typer.Exit(int(code))
 
@@ -316,7 +333,7 @@ def run_checked(run: Callable[[], object]) -> None:
 
 
 def guarded(action: Callable[[], T], url: str | None = None) -> T:
-    """Run ``action``; any BhqError (or unexpected driver error) becomes a one-line error and exit code."""
+    """Run ``action``; any BhqError (or any other exception) becomes a one-line error and exit code."""
     try:
         return action()
     except BhqError as exc:
@@ -329,6 +346,12 @@ def guarded(action: Callable[[], T], url: str | None = None) -> T:
         where = f"{exc.filename}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.CANNOT_RUN, url, kind="OSError")
     except Exception as exc:  # a last resort for bugs: never show a traceback (or a password) to the user
+        from pydantic import ValidationError  # here, not at the top: --version and --help never need pydantic
+
+        if isinstance(exc, ValidationError):  # an option the CLI passed on unchecked: name it
+            error = exc.errors()[0]
+            option = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "an option"
+            fail(f"invalid value for {option}: {error['msg']}", ExitCode.CANNOT_RUN, url)
         if os.environ.get("BHQ_MIGRATE_DEBUG"):
             raise
         kind = type(exc).__name__

@@ -6,13 +6,24 @@ import json
 from collections import Counter
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, fail, guarded, output_file, stdout
+from bhq_migrate.cli.app import (
+    DATABASE_URL_HELP,
+    LockTimeout,
+    StatementTimeout,
+    app,
+    fail,
+    guarded,
+    output_file,
+    session_limits,
+    stdout,
+)
 from bhq_migrate.cli.output import json_output, print_json, print_json_array, write_report_file
-from bhq_migrate.connection import resolve_url
+from bhq_migrate.connection import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.lint import RULES, LintFinding, LintOptions, lint_paths
@@ -26,6 +37,9 @@ from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.resources import default_plans_dir
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+if TYPE_CHECKING:  # `plan` needs the runner's pre-flight and the catalog; `lint` needs neither
+    from bhq_migrate.migrate.plan_report import PlanReport
 
 
 class LintFormat(str, Enum):
@@ -45,22 +59,30 @@ def _out(renderable: object) -> None:
     stdout.print(renderable, emoji=False)
 
 
+def _out_line(markup: str, plain: str) -> None:
+    """One finding line: through rich on a terminal (colours), as plain text otherwise. A folder of a
+    thousand migrations prints thousands of lines, and rich's markup parsing of each cost more than the lint."""
+    if stdout.is_terminal:
+        _out(markup)
+    else:
+        stdout.file.write(plain + "\n")
+
+
 def _summary(findings: list[LintFinding]) -> dict[str, int]:
     counts = Counter(finding.severity.value for finding in findings)
     return {severity.value: counts.get(severity.value, 0) for severity in Severity}
 
 
 def _print_finding(finding: LintFinding, indent: str = "") -> None:
+    head = f"{indent}{finding.location()}: "
     if finding.suppressed is not None:
-        _out(
-            f"{indent}{escape(finding.location())}: [dim]accepted {finding.rule} {finding.rule_name}: "
-            f"{escape(finding.message)} (suppressed: {escape(finding.suppressed)})[/]"
-        )
+        tail = f"accepted {finding.rule} {finding.rule_name}: {finding.message} (suppressed: {finding.suppressed})"
+        _out_line(f"{escape(head)}[dim]{escape(tail)}[/]", head + tail)
         return
     style = _STYLE[finding.severity]
-    _out(
-        f"{indent}{escape(finding.location())}: [{style}]{finding.severity.value}[/] "
-        f"{finding.rule} {finding.rule_name}: {escape(finding.message)}"
+    rule = f"{finding.rule} {finding.rule_name}: {finding.message}"
+    _out_line(
+        f"{escape(head)}[{style}]{finding.severity.value}[/] {escape(rule)}", f"{head}{finding.severity.value} {rule}"
     )
 
 
@@ -223,6 +245,8 @@ def plan(
     plans_dir: Path | None = typer.Option(None, "--plans-dir", help="Plan directory (default: the shipped plans)."),
     with_optional: bool = typer.Option(False, "--with-optional", help="Include optional plans (003_hardening)."),
     output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
     """Show what `apply` would do, without writing anything: per statement the lock, the table's size,
     rewrite/scan time estimates, lint findings; and apply's pre-flight results.
@@ -232,7 +256,9 @@ def plan(
     json_output("plan", output_format is PlanFormat.json)
     url = guarded(lambda: resolve_url(database_url))
     directory = plans_dir or default_plans_dir()
-    report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional), url)
+
+    limits = session_limits(lock_timeout, statement_timeout)
+    report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional, limits=limits), url)
     if output_format is PlanFormat.json:
         print_json(envelope("plan", not report.refused, _summary(report.active_findings),
                             **report.model_dump(mode="json")))

@@ -13,10 +13,27 @@ from rich.markup import escape
 from rich.spinner import Spinner
 from rich.table import Table
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, finite, guarded, stderr, stdout
+from bhq_migrate.cli.app import (
+    DATABASE_URL_HELP,
+    LockTimeout,
+    StatementTimeout,
+    app,
+    error_line,
+    finite,
+    guarded,
+    session_limits,
+    stderr,
+    stdout,
+)
 from bhq_migrate.cli.options import BaselineOption, FailOnOption, ScanConfigOption, SourceOption
 from bhq_migrate.cli.output import json_output, print_json
-from bhq_migrate.connection import resolve_url
+from bhq_migrate.connection import (
+    APPLY_STATEMENT_TIMEOUT,
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_STATEMENT_TIMEOUT,
+    SessionLimits,
+    resolve_url,
+)
 from bhq_migrate.errors import ConfigError, PreflightFailed
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
@@ -25,7 +42,7 @@ from bhq_migrate.report.envelope import envelope
 from bhq_migrate.resources import default_plans_dir
 
 if TYPE_CHECKING:  # the runner (and with it lint, pre-flight, pglast's printers) is imported by `apply` only
-    from bhq_migrate.migrate.runner import ApplyResult, Event
+    from bhq_migrate.migrate.runner import ApplyOptions, ApplyResult, Event
 
 
 class OutputFormat(str, Enum):
@@ -148,8 +165,8 @@ def apply_command(
                                           "show what would change, then roll back.")] = False,
     single_transaction: Annotated[bool, typer.Option(
         "--single-transaction", help="All pending plans in one transaction instead of one each.")] = False,
-    lock_timeout: Annotated[str, typer.Option(help="How long one DDL statement may wait for a lock.")] = "3s",
-    statement_timeout: Annotated[str, typer.Option(help="Upper bound for any single statement.")] = "30min",
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = APPLY_STATEMENT_TIMEOUT,
     retries: Annotated[int, typer.Option(min=0, help="Retries of a plan that hit lock_timeout (with backoff).")] = 3,
     retry_backoff: Annotated[float, typer.Option(min=0, callback=finite,
                                                  help="First retry pause in seconds; doubles each time.")] = 1.0,
@@ -216,7 +233,7 @@ def apply_command(
     if output is OutputFormat.console:
         _render_apply(result)  # before verify's summary: it reads as "applied, then checked"
     if verify:
-        exit_code = _verify_after_apply(url, options.plans_dir, payload, output,
+        exit_code = _verify_after_apply(url, options, payload, output,
                                         GateSettings(source or [], fail_on, baseline, config_file))
     if output is OutputFormat.json:
         summary = {"applied": len(result.applied), "plans": len(result.outcomes), "dry_run": result.dry_run}
@@ -228,16 +245,20 @@ def apply_command(
 
 
 def _json_guarded(run: Any, url: str) -> ApplyResult:
-    """In JSON mode failures are JSON too (still with the documented exit code)."""
-    from bhq_migrate.cli.output import print_json_error
+    """In JSON mode failures are JSON on stdout too (still with the documented exit code)."""
+    from bhq_migrate.cli.output import emit_json_error
     from bhq_migrate.connection import redact
+    from bhq_migrate.errors import BhqError
 
     try:
         return run()  # type: ignore[no-any-return]
-    except PreflightFailed as error:  # the problems are the payload: a CI job shows each one
-        print_json_error(type(error).__name__, redact(str(error), url), error.exit_code,
-                         preflight=[problem.model_dump() for problem in error.problems])
-        raise  # not reached: print_json_error exits in JSON mode
+    except BhqError as error:  # the payload says what happened before: the plans applied, pre-flight's problems
+        extra: dict[str, Any] = {"applied": list(error.applied)}
+        if isinstance(error, PreflightFailed):
+            extra["preflight"] = [problem.model_dump() for problem in error.problems]
+        emit_json_error(type(error).__name__, redact(str(error), url), **extra)
+        error_line(str(error), url)  # and the one line on stderr, like every other failure
+        raise typer.Exit(int(error.exit_code)) from None
 
 
 def _needs_verify(option: str) -> None:
@@ -251,23 +272,24 @@ class GateSettings(NamedTuple):
     config_file: Path | None
 
 
-def _verify_after_apply(url: str, plans_dir: Path, payload: dict[str, Any], output: OutputFormat,
+def _verify_after_apply(url: str, options: ApplyOptions, payload: dict[str, Any], output: OutputFormat,
                         gate_settings: GateSettings) -> ExitCode:
     from bhq_migrate.report.verify_console import render_summary
     from bhq_migrate.report.verify_formats import verify_payload, verify_summary
     from bhq_migrate.verify import VerifyOptions, verify
 
-    options = VerifyOptions(plans_dir=plans_dir)
+    limits = SessionLimits(options.lock_timeout, options.statement_timeout)
+    verify_options = VerifyOptions(plans_dir=options.plans_dir, limits=limits)
     if gate_settings.sources:
         from bhq_migrate.cli.verify import print_gate_console, run_gate_for
-        from bhq_migrate.gate.formats import gate_payload
+        from bhq_migrate.report.gate_formats import gate_payload
 
-        gate = guarded(lambda: run_gate_for(url, options, *gate_settings), url)
+        gate = guarded(lambda: run_gate_for(url, verify_options, *gate_settings), url)
         payload["verify"] = {**gate_payload(gate), "ok": gate.ok, "summary": gate.summary()}
         if output is OutputFormat.console:
             print_gate_console(gate, summary_only=True)
         return ExitCode.OK if gate.ok else ExitCode.FAILED
-    report = guarded(lambda: verify(url, options), url)
+    report = guarded(lambda: verify(url, verify_options), url)
     payload["verify"] = {**verify_payload(report), "summary": verify_summary(report)}  # as `verify --format json`
     if output is OutputFormat.console:
         stdout.print(render_summary(report))
@@ -279,6 +301,8 @@ def status_command(
     database_url: DatabaseUrl = None,
     plans_dir: PlansDir = None,
     output: Format = OutputFormat.console,
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
     """Show every plan as applied, pending, changed (edited since applied) or optional. Never writes.
 
@@ -287,7 +311,8 @@ def status_command(
     """
     json_output("status", output is OutputFormat.json)
     url = guarded(lambda: resolve_url(database_url))
-    report = guarded(lambda: status(url, plans_dir), url)
+    limits = session_limits(lock_timeout, statement_timeout)
+    report = guarded(lambda: status(url, plans_dir, limits), url)
     problems = status_problems(report)
     if output is OutputFormat.json:
         states = [plan.state for plan in report.plans]

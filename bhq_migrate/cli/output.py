@@ -1,8 +1,9 @@
 """Output helpers shared by the commands: the JSON envelope (and JSON errors), report files.
 
-A command that prints JSON calls :func:`json_output` first; from then on :func:`~bhq_migrate.cli.app.fail`
-prints the error envelope (``ok: false``, ``error: {kind, message}``) on stdout instead of a red line, with the
-same exit code, so a CI job always gets one parseable object.
+A command that prints JSON calls :func:`json_output` first (the root group guesses it from the raw arguments
+even earlier, for usage errors); from then on :func:`~bhq_migrate.cli.app.fail` also prints the error envelope
+(``ok: false``, ``error: {kind, message}``) on stdout, with the same exit code, so a CI job always gets one
+parseable object.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-
-from bhq_migrate.exitcodes import ExitCode
 
 _json_command: str | None = None
 
@@ -37,13 +36,13 @@ def json_output_from_argv(argv: list[str]) -> None:
     json_output(command, wants_json and command in COMMANDS)
 
 
-def emit_json_error(kind: str, message: str) -> bool:
+def emit_json_error(kind: str, message: str, **payload: Any) -> bool:
     """Print the error envelope when in JSON mode; True when it did (for callers that return an exit code)."""
     if _json_command is None:
         return False
     from bhq_migrate.report.envelope import dumps, error_envelope
 
-    typer.echo(dumps(error_envelope(_json_command, kind, message)))
+    typer.echo(dumps(error_envelope(_json_command, kind, message, **payload)))
     return True
 
 
@@ -51,16 +50,6 @@ def json_output(command: str, enabled: bool) -> None:
     """Declare whether ``command`` prints JSON (so its errors are JSON too)."""
     global _json_command
     _json_command = command if enabled else None
-
-
-def print_json_error(kind: str, message: str, code: ExitCode, **payload: Any) -> None:
-    """In JSON mode, print the error envelope and exit with ``code``; otherwise do nothing."""
-    if _json_command is None:
-        return
-    from bhq_migrate.report.envelope import dumps, error_envelope  # pydantic: only when JSON is printed
-
-    typer.echo(dumps(error_envelope(_json_command, kind, message, **payload)))
-    raise typer.Exit(int(code))
 
 
 def print_json(body: Mapping[str, Any]) -> None:

@@ -10,9 +10,18 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, output_folder, stdout
+from bhq_migrate.cli.app import (
+    DATABASE_URL_HELP,
+    LockTimeout,
+    StatementTimeout,
+    app,
+    guarded,
+    output_folder,
+    session_limits,
+    stdout,
+)
 from bhq_migrate.cli.output import json_output, print_json
-from bhq_migrate.connection import connect, describe, resolve_url
+from bhq_migrate.connection import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, connect, describe, resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.plans import load_plans
 from bhq_migrate.prisma.audit import AuditReport, audit
@@ -75,6 +84,8 @@ def audit_prisma(
     default_schema: Annotated[
         str, typer.Option("--schema", help="PostgreSQL schema of models without @@schema (the URL's ?schema=).")
     ] = "public",
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
     """Compare schema.prisma with the live catalog and name every difference.
 
@@ -84,10 +95,11 @@ def audit_prisma(
     """
     json_output("audit-prisma", output_format is AuditFormat.json)
     url = guarded(lambda: resolve_url(database_url))
+    limits = session_limits(lock_timeout, statement_timeout)
 
     def run() -> AuditReport:
         schema = load_schema(schema_file)
-        with connect(url) as conn:
+        with connect(url, limits=limits) as conn:
             return audit(conn, schema, default_schema)
 
     report = guarded(run, url)

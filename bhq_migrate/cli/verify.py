@@ -10,10 +10,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from bhq_migrate.cli.app import DATABASE_URL_HELP, app, guarded, output_file, stdout
+from bhq_migrate.cli.app import (
+    DATABASE_URL_HELP,
+    LockTimeout,
+    StatementTimeout,
+    app,
+    guarded,
+    output_file,
+    session_limits,
+    stdout,
+)
 from bhq_migrate.cli.options import BaselineOption, FailOnOption, ScanConfigOption, SourceOption
 from bhq_migrate.cli.output import json_output, write_report_file
-from bhq_migrate.connection import resolve_url
+from bhq_migrate.connection import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, SessionLimits, resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.report.junit import to_junit_xml
@@ -74,6 +83,8 @@ def verify_command(
                                        f"default: {', '.join(DEFAULT_SOFT_DELETE_COLUMNS)}).", show_default=False)
     ] = None,
     show_passed: Annotated[bool, typer.Option("--show-passed", help="List passing checks too.")] = False,
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
     source: SourceOption = None,
     fail_on: FailOnOption = None,
     baseline: BaselineOption = None,
@@ -89,6 +100,7 @@ def verify_command(
     """
     json_output("verify", output_format is VerifyFormat.json)
     url = guarded(lambda: resolve_url(database_url))
+    limits = session_limits(lock_timeout, statement_timeout)
     options = VerifyOptions.model_validate(
         {
             key: value
@@ -101,6 +113,7 @@ def verify_command(
                 "strict": strict,
                 "money_patterns": tuple(money_pattern) if money_pattern else None,
                 "soft_delete_columns": tuple(soft_delete_column) if soft_delete_column else None,
+                "limits": limits,
             }.items()
             if value is not None
         }
@@ -134,7 +147,7 @@ def run_gate_for(url: str, options: VerifyOptions, sources: list[Path], fail_on:
 
 def _render_gate(gate: GateReport, output_format: VerifyFormat, junit_xml: Path | None, show_passed: bool,
                  bases: dict[str, Path]) -> None:
-    from bhq_migrate.gate.formats import to_gate_json, to_gate_junit, to_gate_sarif
+    from bhq_migrate.report.gate_formats import to_gate_json, to_gate_junit, to_gate_sarif
 
     if junit_xml is not None:
         write_report_file(junit_xml, to_gate_junit(gate))
@@ -165,11 +178,14 @@ def print_gate_console(gate: GateReport, *, show_passed: bool = False, summary_o
     stdout.print(verdict)
 
 
-def print_verify_summary(url: str, plans_dir: Path | None = None, checks_dir: Path | None = None) -> bool:
+def print_verify_summary(
+    url: str, plans_dir: Path | None = None, checks_dir: Path | None = None, limits: SessionLimits | None = None
+) -> bool:
     """For ``apply --verify`` and ``demo``: verify in the same invocation, print the short summary, and
     return whether it passed (the caller maps False to exit code 1). Errors go through ``guarded``."""
     options = VerifyOptions.model_validate(
-        {key: value for key, value in {"plans_dir": plans_dir, "checks_dir": checks_dir}.items() if value is not None}
+        {key: value for key, value in {"plans_dir": plans_dir, "checks_dir": checks_dir, "limits": limits}.items()
+         if value is not None}
     )
     report: VerifyReport = guarded(lambda: verify(url, options), url)
     stdout.print(render_summary(report))

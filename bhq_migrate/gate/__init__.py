@@ -1,8 +1,8 @@
 """gate: one CI verdict over schema and code (``verify --source``, ``apply --verify --source``).
 
 The only package that knows both :mod:`bhq_migrate.verify` and :mod:`bhq_migrate.scan`; they stay independent
-of each other. ``engine.py`` runs both and holds the combined :class:`GateReport`; ``formats.py`` renders it as
-JSON, SARIF and JUnit with the renderers of :mod:`bhq_migrate.report`.
+of each other (an import-linter contract in pyproject.toml). ``engine.py`` runs both and holds the combined
+:class:`GateReport`; :mod:`bhq_migrate.report.gate_formats` renders it as JSON, SARIF and JUnit.
 """
 
 from bhq_migrate.gate.engine import GateReport, run_gate

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from bhq_migrate.findings import Severity
-from bhq_migrate.report.envelope import severity_counts
 from bhq_migrate.scan import ScanConfig, ScanResult, scan
 from bhq_migrate.scan.baseline import read_baseline
 from bhq_migrate.verify import VerifyOptions, VerifyReport, verify
@@ -41,7 +40,7 @@ class GateReport:
 
     def summary(self) -> dict[str, Any]:
         """``{"schema": {passed, failed, warnings, skipped}, "code": {error, warning, info, files}}``."""
-        code: dict[str, Any] = severity_counts(self.code.findings)
+        code: dict[str, Any] = self.code.counts()
         code.update(files=self.code.files_found, fail_on=self.fail_on.value, ok=self.code_ok)
         schema: dict[str, Any] = self.schema.counts.model_dump()
         schema["ok"] = self.schema_ok

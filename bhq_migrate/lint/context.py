@@ -89,9 +89,13 @@ class LintContext:
     options: LintOptions = field(default_factory=LintOptions)
     _ordinals: dict[int, int] = field(default_factory=dict, repr=False)
     _file_order: dict[str, int] = field(default_factory=dict, repr=False)
+    _by_file: dict[str, list[AnalysedStatement]] = field(default_factory=dict, repr=False)
 
     def statements_in(self, source: SourceFile) -> Iterator[AnalysedStatement]:
-        return (statement for statement in self.statements if statement.unit.file == source.file)
+        if not self._by_file:  # one pass, not one per file: a folder of 1,000 migrations is linted as one run
+            for statement in self.statements:
+                self._by_file.setdefault(statement.unit.file, []).append(statement)
+        return iter(self._by_file.get(source.file, ()))
 
     def of_type(self, kind: type) -> Iterator[AnalysedStatement]:
         return (statement for statement in self.statements if isinstance(statement.unit.node, kind))

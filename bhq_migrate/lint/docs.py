@@ -9,9 +9,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bhq_migrate.lint.mapping import PGFENCE, SQUAWK, Mapping
 from bhq_migrate.lint.rules import RULES
 
 TABLE_START = "| id | name | severity | default | title |"
+SQUAWK_START = "| squawk rule | bhq-migrate rule | note |"
+PGFENCE_START = "| pgfence check | bhq-migrate rule | note |"
 REFERENCE_HEADING = "## Rule reference"
 
 
@@ -22,6 +25,21 @@ def rule_table() -> str:
         state = "on" if rule.enabled else "off"
         rows.append(f"| {rule.id} | `{rule.name}` | {rule.severity.value} | {state} | {rule.title} |")
     return "\n".join(rows) + "\n"
+
+
+def mapping_table(header: str, mapping: Mapping) -> str:
+    names = {lint_rule.rule.id: lint_rule.rule.name for lint_rule in RULES}
+    rows = [header, "|---|---|---|"]
+    for theirs, (ours, note) in sorted(mapping.items(), key=lambda item: (item[1][0] or "~", item[0])):
+        shown = f"{ours} `{names[ours]}`" if ours else "—"
+        rows.append(f"| `{theirs}` | {shown} | {note} |")
+    return "\n".join(rows) + "\n"
+
+
+def _replace_table(text: str, start_marker: str, table: str) -> str:
+    start = text.index(start_marker)
+    end = text.index("\n\n", start) + 1
+    return text[:start] + table + text[end:]
 
 
 def rule_reference() -> str:
@@ -38,9 +56,9 @@ def rule_reference() -> str:
 
 def render(text: str) -> str:
     """``text`` (docs/lint.md) with its rule table and rule reference regenerated."""
-    start = text.index(TABLE_START)
-    end = text.index("\n\n", start) + 1
-    text = text[:start] + rule_table() + text[end:]
+    text = _replace_table(text, TABLE_START, rule_table())
+    text = _replace_table(text, SQUAWK_START, mapping_table(SQUAWK_START, SQUAWK))
+    text = _replace_table(text, PGFENCE_START, mapping_table(PGFENCE_START, PGFENCE))
     return text[: text.index(REFERENCE_HEADING)] + rule_reference()
 
 

@@ -205,10 +205,7 @@ def _do_block_units(unit: Unit, body: str, queries: list[str]) -> Iterator[Unit]
 def _units(name: str, text: str, statements: list[tuple[Statement, int]]) -> list[Unit]:
     units: list[Unit] = []
     for statement, offset in statements:
-        raw = parser.parse_sql(statement.sql)
-        if not raw:
-            continue
-        node = raw[0].stmt
+        node = statement.node  # the plan's own parse (plans.Statement), shared with the runner and pre-flight
         unit = Unit(name, text, statement.index, statement.sql, offset, node, statement.leading_comments)
         body, language = _do_body(node) if isinstance(node, ast.DoStmt) else ("", "")
         if body and language.lower() == "plpgsql":

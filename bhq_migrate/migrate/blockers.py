@@ -7,24 +7,10 @@ from typing import Any
 import psycopg
 from pglast import ast, parse_sql
 
+from bhq_migrate.connection import SESSION_COLUMNS as _SESSION
+from bhq_migrate.connection import format_sessions as _format
+
 Connection = psycopg.Connection[Any]
-
-_SESSION = """
-    a.pid,
-    coalesce(a.usename, '?') AS usename,
-    coalesce(a.state, '?') AS state,
-    coalesce(extract(epoch FROM now() - a.xact_start)::int, 0) AS xact_age_s,
-    left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 120) AS query
-"""
-
-
-def _format(rows: list[tuple[Any, ...]]) -> str:
-    if not rows:
-        return "no session found (it may have just finished)"
-    return "; ".join(
-        f"pid {pid} (user {user}, {state}, transaction open {age} s, query: {query!s})"
-        for pid, user, state, age, query in rows
-    )
 
 
 def describe_lock_holder(conn: Connection, key: int) -> str:
@@ -56,7 +42,11 @@ def statement_tables(statement_sql: str) -> list[str]:
 
 def describe_blockers(conn: Connection, statement_sql: str) -> str:
     """Sessions holding any lock on the tables ``statement_sql`` needs."""
-    tables = statement_tables(statement_sql)
+    return describe_table_blockers(conn, statement_tables(statement_sql))
+
+
+def describe_table_blockers(conn: Connection, tables: list[str]) -> str:
+    """Sessions holding any lock on ``tables`` (quoted names, as ``to_regclass`` reads them)."""
     if not tables:
         return "an unknown session (the statement names no table)"
     rows = conn.execute(

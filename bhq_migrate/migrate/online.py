@@ -38,7 +38,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import psycopg
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.enums.parsenodes import AlterTableType
 from pglast.stream import RawStream
 from psycopg import sql
@@ -122,18 +122,17 @@ def bigint_retypes(plans: Sequence[Plan]) -> dict[TableKey, list[str]]:
     found: dict[TableKey, list[str]] = {}
     for plan in plans:
         for statement in plan.statements:
-            for raw in parse_sql(statement.sql):
-                node = raw.stmt
-                if isinstance(node, ast.CreateStmt):
-                    created.add(_key(node.relation))
-                if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
-                    continue
-                table = _key(node.relation)
-                for cmd in node.cmds or ():
-                    if (cmd.subtype == AlterTableType.AT_AlterColumnType and isinstance(cmd.def_, ast.ColumnDef)
-                            and cmd.def_.raw_default is None and table not in created
-                            and _is_bigint(cmd.def_.typeName) and cmd.name not in found.get(table, [])):
-                        found.setdefault(table, []).append(cmd.name)
+            node = statement.node  # the plan's own parse, shared with pre-flight and lint
+            if isinstance(node, ast.CreateStmt):
+                created.add(_key(node.relation))
+            if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
+                continue
+            table = _key(node.relation)
+            for cmd in node.cmds or ():
+                if (cmd.subtype == AlterTableType.AT_AlterColumnType and isinstance(cmd.def_, ast.ColumnDef)
+                        and cmd.def_.raw_default is None and table not in created
+                        and _is_bigint(cmd.def_.typeName) and cmd.name not in found.get(table, [])):
+                    found.setdefault(table, []).append(cmd.name)
     return found
 
 

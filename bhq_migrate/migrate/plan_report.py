@@ -21,7 +21,7 @@ import psycopg
 from pydantic import BaseModel
 
 from bhq_migrate.catalog import Catalog, Table, read_catalog
-from bhq_migrate.connection import connect, describe
+from bhq_migrate.connection import SessionLimits, connect, describe
 from bhq_migrate.lint.analysis import Effect, display_name
 from bhq_migrate.lint.context import LintContext, LintOptions, build_context
 from bhq_migrate.lint.engine import LintFinding, run_rules
@@ -156,10 +156,12 @@ def _describe_actions(actions: tuple[str, ...]) -> str:
     return ", ".join(f"{action} x{count}" if count > 1 else action for action, count in counts.items())
 
 
-def build_plan_report(url: str, plans_dir: Path, *, with_optional: bool = False) -> PlanReport:
+def build_plan_report(
+    url: str, plans_dir: Path, *, with_optional: bool = False, limits: SessionLimits | None = None
+) -> PlanReport:
     """Read-only: the plans ``apply`` would run from ``plans_dir`` against the database at ``url``."""
     plans = select_plans(load_plans(plans_dir), ApplyOptions(plans_dir=plans_dir, with_optional=with_optional))
-    with connect(url) as conn:
+    with connect(url, limits=limits) as conn:
         conn.read_only = True
         applied = read_history(conn)
         pending = [plan for plan in plans if plan.id not in applied]

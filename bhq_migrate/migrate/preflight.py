@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 import psycopg
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.enums.parsenodes import AlterTableType
 from pglast.stream import RawStream
 from psycopg import sql
@@ -65,14 +65,13 @@ def _collect(plans: Sequence[Plan]) -> _Needs:
     added: set[tuple[TableKey, str]] = set()
     for plan in plans:
         for statement in plan.statements:
-            for raw in parse_sql(statement.sql):
-                node = raw.stmt
-                if isinstance(node, ast.CreateStmt):
-                    created.add(_table_key(node.relation))
-                elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
-                    _collect_alter(plan.id, statement, node, created, added, needs)
-                elif isinstance(node, ast.IndexStmt):
-                    _collect_index(plan.id, statement, node, created, added, needs)
+            node = statement.node  # parsed once, shared with the runner, lint and the online planner
+            if isinstance(node, ast.CreateStmt):
+                created.add(_table_key(node.relation))
+            elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
+                _collect_alter(plan.id, statement, node, created, added, needs)
+            elif isinstance(node, ast.IndexStmt):
+                _collect_index(plan.id, statement, node, created, added, needs)
     return needs
 
 

@@ -6,8 +6,12 @@ Guarantees:
   either fully applied and recorded, or absent.
 * A session advisory lock serialises concurrent runs; the loser waits up to ``lock_wait`` then names
   the holder. History is re-read after the lock is taken, so no plan is ever applied twice.
-* ``lock_timeout`` bounds how long a DDL statement may queue (and block everyone queued behind it); a plan
-  that hits it is rolled back and retried with backoff, then fails naming the blocking session.
+* ``lock_timeout`` bounds how long any statement may queue (and block everyone queued behind it). A plan's
+  transaction first takes every table lock it needs, in a fixed order, the whole phase bounded by
+  ``lock_timeout`` (see locks.py), so no other session waits longer than that for it. A plan that hits the
+  timeout is rolled back and retried with backoff, then fails naming the blocking session. Pre-flight and
+  lint's catalog reads run in the same retry loop.
+* A failure after earlier plans committed names them: they stay applied and recorded.
 * ``dry_run`` executes everything inside one transaction that is always rolled back.
 """
 
@@ -21,14 +25,23 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
 import psycopg
-from pglast import ast, parse_sql
+from pglast import ast
 from psycopg import errors as pg_errors
 from psycopg import sql
 from pydantic import BaseModel, ConfigDict, Field
 
-from bhq_migrate.connection import connect
+from bhq_migrate.connection import (
+    APPLY_STATEMENT_TIMEOUT,
+    DEFAULT_LOCK_TIMEOUT,
+    SessionLimits,
+    connect,
+    describe_exclusive_holders,
+    is_timeout,
+    timeout_error,
+)
 from bhq_migrate.errors import (
     BadPlan,
+    BhqError,
     ConfigError,
     LockBusy,
     LockTimeout,
@@ -39,8 +52,8 @@ from bhq_migrate.errors import (
 )
 from bhq_migrate.findings import Severity
 from bhq_migrate.lint.engine import LintFinding, check_before_apply
-from bhq_migrate.migrate import history, online
-from bhq_migrate.migrate.blockers import describe_blockers, describe_lock_holder
+from bhq_migrate.migrate import history, locks, online
+from bhq_migrate.migrate.blockers import describe_blockers, describe_lock_holder, describe_table_blockers
 from bhq_migrate.migrate.history import plan_states
 from bhq_migrate.migrate.online import OnlineRetype, TableRetype
 from bhq_migrate.migrate.preflight import PreflightProblem, run_preflight
@@ -62,8 +75,8 @@ class ApplyOptions(BaseModel):
     plans_dir: Path = Field(default_factory=default_plans_dir)
     dry_run: bool = False
     single_transaction: bool = False
-    lock_timeout: str = "3s"
-    statement_timeout: str = "30min"
+    lock_timeout: str = DEFAULT_LOCK_TIMEOUT
+    statement_timeout: str = APPLY_STATEMENT_TIMEOUT
     retries: int = Field(default=3, ge=0)
     retry_backoff: float = Field(default=1.0, ge=0)
     lock_wait: float = Field(default=30.0, ge=0)
@@ -153,8 +166,9 @@ def apply(url: str, options: ApplyOptions | None = None, on_event: EventSink = _
         # roll them back; a dry run of the plans themselves is what --dry-run alone shows.
         raise ConfigError("--online-retype cannot be combined with --dry-run: its backfill commits batch by batch "
                           "and could not be rolled back; run --dry-run without --online-retype")
+    limits = SessionLimits(options.lock_timeout, options.statement_timeout)  # a bad duration is a ConfigError
     plans = select_plans(load_plans(options.plans_dir), options)  # parse errors surface before connecting
-    with connect(url, autocommit=True) as conn:
+    with connect(url, autocommit=True, limits=limits) as conn:
         try:
             _configure_session(conn, options)
             with _advisory_lock(conn, options.lock_wait, on_event):
@@ -166,8 +180,7 @@ def apply(url: str, options: ApplyOptions | None = None, on_event: EventSink = _
 
 
 def _configure_session(conn: Connection, options: ApplyOptions) -> None:
-    conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
-                 (options.lock_timeout, options.statement_timeout))
+    # lock_timeout and statement_timeout are startup options of the connection (connection.SessionLimits).
     if conn.info.server_version >= 140000:
         # If this process dies mid-statement (even SIGKILL), the server notices within a second and rolls
         # back, instead of finishing a long rewrite and holding ACCESS EXCLUSIVE for nobody.
@@ -214,24 +227,29 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
         pending = [plan for plan in plans if plan.id not in applied]
         _check_dependencies(pending, applied)
         warnings: list[str] = []
-        online_plan: list[TableRetype] = []
-        if options.online_retype:  # read-only: which tables qualify now, and why the others do not
-            online_plan = online.plan_online(conn, [p for p in pending if p.transactional], options.online_min_rows,
-                                             warnings.append)
-        problems = run_preflight(conn, pending, slow_rewrite_seconds=options.slow_rewrite_seconds,
-                                 online_tables={retype.table for retype in online_plan})
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            raise PreflightFailed.with_problems(errors)
+
+        def checks() -> tuple[list[str], list[PreflightProblem], list[LintFinding]]:
+            online_warnings: list[str] = []  # per attempt: a retried attempt must not repeat them
+            online_plan: list[TableRetype] = []
+            if options.online_retype:  # read-only: which tables qualify now, and why the others do not
+                online_plan = online.plan_online(conn, [p for p in pending if p.transactional],
+                                                 options.online_min_rows, online_warnings.append)
+            problems = run_preflight(conn, pending, slow_rewrite_seconds=options.slow_rewrite_seconds,
+                                     online_tables={retype.table for retype in online_plan})
+            errors = [p for p in problems if p.severity == "error"]
+            if errors:
+                raise PreflightFailed.with_problems(errors)
+            # Lint refuses (LintRefused) on any error; the warnings it accepts are reported.
+            return online_warnings, problems, check_before_apply(conn, pending) if options.lint else []
+
+        online_warnings, problems, findings = _catalog_reads(conn, options, on_event, checks)
+        warnings += online_warnings
         warnings += [f"{p.plan}: {p.message}" for p in problems if p.severity == "warning"]
         for warning in warnings:
             on_event(Event(kind="warning", text=warning))
-        lint_warnings: list[str] = []
-        if options.lint:  # refuses (LintRefused) on any error; the warnings it accepts are reported
-            lint_warnings = [_accepted(finding) for finding in check_before_apply(conn, pending)
-                             if finding.severity is not Severity.INFO]
-            if lint_warnings:
-                on_event(Event(kind="lint", total=len(lint_warnings), text="\n".join(lint_warnings)))
+        lint_warnings = [_accepted(finding) for finding in findings if finding.severity is not Severity.INFO]
+        if lint_warnings:
+            on_event(Event(kind="lint", total=len(lint_warnings), text="\n".join(lint_warnings)))
         outcomes = [
             PlanOutcome(id=p.id, name=p.name, status="already-applied") for p in plans if p.id in applied
         ]
@@ -240,6 +258,21 @@ def _apply_locked(conn: Connection, plans: list[Plan], options: ApplyOptions, on
     outcomes.sort(key=lambda outcome: outcome.id)
     return ApplyResult(database=database, dry_run=options.dry_run, outcomes=outcomes, warnings=warnings,
                        lint_warnings=lint_warnings, online=done_online)
+
+
+def _catalog_reads(conn: Connection, options: ApplyOptions, on_event: EventSink, work: Callable[[], T]) -> T:
+    """Online planning's, pre-flight's and lint's reads, retried like a plan: they read table data (duplicate
+    keys) and call catalog functions that take ACCESS SHARE (sizes, index definitions), so an ACCESS EXCLUSIVE
+    lock held anywhere they look makes them wait, up to lock_timeout."""
+    def attempt(_attempt: int) -> T:
+        try:
+            return work()
+        except psycopg.Error as exc:
+            if not (is_timeout(exc) or isinstance(exc, pg_errors.DeadlockDetected)):
+                raise
+            raise _LockTimedOut("", "pre-flight and lint (catalog reads)", "", blockers=describe_exclusive_holders
+                                ) from None
+    return _with_retries(conn, options, on_event, attempt, kept="nothing was changed")
 
 
 def _accepted(finding: LintFinding) -> str:
@@ -274,21 +307,55 @@ def _run_pending(
                       f"with --single-transaction")
     batches = [pending] if options.single_transaction else [[plan] for plan in pending]
     outcomes: list[PlanOutcome] = []
-    for batch in batches:
-        if len(batch) == 1 and not batch[0].transactional:
-            outcomes.append(_run_outside_transaction(conn, batch[0], options, on_event))
-            continue
-        if options.online_retype:
-            # Planned again right before the batch: an earlier plan of this run may have added the column (003
-            # retypes a column that 001 adds), and a table already swapped has nothing left to do.
-            for retype in online.plan_online(conn, batch, options.online_min_rows, warn_once):
-                done_online.append(_retype_online(conn, batch[0].id, retype, options, on_event))
+    try:
+        for batch in batches:
+            if len(batch) == 1 and not batch[0].transactional:
+                outcomes.append(_run_outside_transaction(conn, batch[0], options, on_event))
+                continue
+            if options.online_retype:
+                # Planned again right before the batch: an earlier plan of this run may have added the column (003
+                # retypes a column that 001 adds), and a table already swapped has nothing left to do.
+                for retype in online.plan_online(conn, batch, options.online_min_rows, warn_once):
+                    done_online.append(_retype_online(conn, batch[0].id, retype, options, on_event))
 
-        def run_batch(attempt: int, plans: list[Plan] = batch) -> list[PlanOutcome]:
-            return [_run_plan(conn, plan, options, on_event, attempt) for plan in plans]
+            def run_batch(attempt: int, plans: list[Plan] = batch) -> list[PlanOutcome]:
+                _lock_up_front(conn, plans, options)
+                return [_run_plan(conn, plan, options, on_event, attempt) for plan in plans]
 
-        outcomes += _with_retries(conn, options, on_event, run_batch)
+            outcomes += _with_retries(conn, options, on_event, run_batch)
+    except BhqError as error:
+        raise _naming_applied(error, outcomes) from None
+    except psycopg.Error as exc:  # a timeout outside a plan (online planning), or the connection was lost
+        raise _naming_applied(_server_failure(conn, exc), outcomes) from None
     return outcomes
+
+
+def _server_failure(conn: Connection, exc: psycopg.Error) -> BhqError:
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        return PermissionDenied(f"insufficient privileges: {_message(exc)}")
+    return timeout_error(conn, exc) or PlanFailed(f"{_message(exc)}; the plan under way rolled back")
+
+
+def _naming_applied(error: BhqError, outcomes: Sequence[PlanOutcome]) -> BhqError:
+    """The failure, plus what this run did commit: never let "rolled back" read as "nothing applied"."""
+    applied = tuple(outcome.id for outcome in outcomes if outcome.status == "applied")
+    error.applied = applied
+    tail = (f"already applied and recorded in this run: {', '.join(applied)}" if applied
+            else "no plan was applied in this run")
+    error.args = (f"{error}; {tail}", *error.args[1:])
+    return error
+
+
+def _lock_up_front(conn: Connection, plans: Sequence[Plan], options: ApplyOptions) -> None:
+    """Every table lock of this transaction, before its first statement (see locks.py)."""
+    needed = locks.resolve(conn, locks.requested_locks(plans))
+    try:
+        locks.take(conn, needed, options.lock_timeout, options.statement_timeout)
+    except psycopg.Error as exc:
+        if not (is_timeout(exc) or isinstance(exc, pg_errors.DeadlockDetected)):
+            raise
+        raise _LockTimedOut(plans[0].id, f"{plans[0].filename}: taking the transaction's table locks up front", "",
+                            tables=[lock.table for lock in needed]) from None
 
 
 def _with_retries(
@@ -305,11 +372,11 @@ def _with_retries(
                 return work(attempt)
         except _LockTimedOut as timed_out:
             if attempt > options.retries:
-                kept = kept or ("rolled back, nothing applied" if transaction else (
+                kept = kept or ("rolled back" if transaction else (
                     "earlier statements of this non-transactional plan stay applied"))
                 raise LockTimeout(
                     f"{timed_out.where}: could not get a lock within lock_timeout={options.lock_timeout} after "
-                    f"{attempt} attempt(s); {kept}; blocked by {describe_blockers(conn, timed_out.statement_sql)}"
+                    f"{attempt} attempt(s); {kept}; {timed_out.describe(conn)}"
                 ) from None
             pause = options.retry_backoff * (2 ** (attempt - 1))
             on_event(Event(kind="retry", plan=timed_out.plan_id, text=(
@@ -364,7 +431,7 @@ def _run_outside_transaction(conn: Connection, plan: Plan, options: ApplyOptions
     for statement in plan.statements:
         on_event(Event(kind="statement", plan=plan.id, statement=statement.index + 1, total=len(plan.statements),
                        text=_first_line(statement), elapsed=time.monotonic() - started))
-        for invalid in invalid_indexes_rebuilt_by(conn, statement.sql):
+        for invalid in invalid_indexes_rebuilt_by(conn, statement):
             on_event(Event(kind="warning", plan=plan.id, text=f"dropping INVALID index {invalid} left by an earlier "
                                                                f"failed build, before building it again"))
             conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.SQL(invalid)))
@@ -381,27 +448,39 @@ def _run_outside_transaction(conn: Connection, plan: Plan, options: ApplyOptions
                        attempts=1, status="applied", changes=changes)
 
 
-def invalid_indexes_rebuilt_by(conn: Connection, statement_sql: str) -> list[str]:
+def invalid_indexes_rebuilt_by(conn: Connection, statement: Statement) -> list[str]:
     """Qualified names of INVALID indexes that this ``CREATE INDEX CONCURRENTLY IF NOT EXISTS`` would keep."""
     names: list[str] = []
-    for raw in parse_sql(statement_sql):
-        node = raw.stmt
-        if isinstance(node, ast.IndexStmt) and node.concurrent and node.if_not_exists and node.idxname:
-            schema = node.relation.schemaname or "public"
-            qualified = sql.Identifier(schema, node.idxname).as_string(None)
-            row = conn.execute(
-                "SELECT NOT i.indisvalid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = to_regclass(%s)",
-                (qualified,),
-            ).fetchone()
-            if row and row[0]:
-                names.append(qualified)
+    node = statement.node  # the plan's own parse, shared with pre-flight and lint
+    if isinstance(node, ast.IndexStmt) and node.concurrent and node.if_not_exists and node.idxname:
+        schema = node.relation.schemaname or "public"
+        qualified = sql.Identifier(schema, node.idxname).as_string(None)
+        row = conn.execute(
+            "SELECT NOT i.indisvalid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = to_regclass(%s)",
+            (qualified,),
+        ).fetchone()
+        if row and row[0]:
+            names.append(qualified)
     return names
 
 
 class _LockTimedOut(Exception):
-    def __init__(self, plan_id: str, where: str, statement_sql: str) -> None:
+    """A lock wait that ended the attempt. The sessions in the way are named by ``blockers`` (e.g. every ACCESS
+    EXCLUSIVE holder), else as the holders of locks on ``tables`` (quoted names), else on the tables
+    ``statement_sql`` names."""
+
+    def __init__(self, plan_id: str, where: str, statement_sql: str, *, tables: list[str] | None = None,
+                 blockers: Callable[[Connection], str] | None = None) -> None:
         super().__init__(where)
         self.plan_id, self.where, self.statement_sql = plan_id, where, statement_sql
+        self.tables, self.blockers = tables, blockers
+
+    def describe(self, conn: Connection) -> str:
+        if self.blockers is not None:
+            return self.blockers(conn)
+        if self.tables is not None:
+            return f"blocked by {describe_table_blockers(conn, self.tables)}"
+        return f"blocked by {describe_blockers(conn, self.statement_sql)}"
 
 
 def _run_plan(conn: Connection, plan: Plan, options: ApplyOptions, on_event: EventSink, attempt: int) -> PlanOutcome:
@@ -444,7 +523,7 @@ def _execute(conn: Connection, plan: Plan, statement: Statement) -> str:
     except pg_errors.QueryCanceled as exc:
         raise PlanFailed(f"{where}: {_message(exc)} (statement_timeout?); plan {plan.id} rolled back") from None
     except psycopg.Error as exc:
-        raise PlanFailed(f"{where}: {_message(exc)}; plan {plan.id} rolled back, nothing applied") from None
+        raise PlanFailed(f"{where}: {_message(exc)}; plan {plan.id} rolled back") from None
 
 
 def _record_prisma(conn: Connection, plan: Plan, started: float) -> None:

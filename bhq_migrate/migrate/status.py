@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from bhq_migrate.connection import connect, describe
+from bhq_migrate.connection import SessionLimits, connect, describe
 from bhq_migrate.migrate import history
 from bhq_migrate.migrate.history import PlanState, plan_states
 from bhq_migrate.plans import load_plans
@@ -33,9 +33,9 @@ class StatusReport(BaseModel):
     """Ids recorded in history with no plan file (a plan deleted after it was applied)."""
 
 
-def status(url: str, plans_dir: Path | None = None) -> StatusReport:
+def status(url: str, plans_dir: Path | None = None, limits: SessionLimits | None = None) -> StatusReport:
     plans = load_plans(plans_dir or default_plans_dir())
-    with connect(url) as conn:
+    with connect(url, limits=limits) as conn:
         conn.read_only = True
         with conn.transaction():
             exists = history.history_exists(conn)

@@ -234,12 +234,12 @@ def _syntax_error(exc: UnexpectedInput, source: str, path: str) -> PrismaSchemaE
             what = "the end of the line"
         else:
             what = repr(str(token))
-        message = f"unexpected {what}; expected {_describe_expected(set(exc.expected))}"
+        message = f"syntax error at {what}; expected {_describe_expected(set(exc.expected))}"
     elif isinstance(exc, UnexpectedCharacters):
-        message = f"unexpected character {source[exc.pos_in_stream or 0]!r}"
+        message = f"syntax error: character {source[exc.pos_in_stream or 0]!r} is not allowed here"
     elif isinstance(exc, UnexpectedEOF):
         line, column = _end_position(source)
-        message = "unexpected end of the file (is a closing brace missing?)"
+        message = "syntax error at the end of the file (is a closing brace missing?)"
     else:  # pragma: no cover - lark has no other UnexpectedInput kinds
         message = str(exc).splitlines()[0]
     return PrismaSchemaError(f"{path}:{line}:{column}: {message}")

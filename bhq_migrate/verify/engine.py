@@ -8,6 +8,7 @@ unmigrated database fails and lists what is missing. When several checked plans 
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bhq_migrate.connection import describe
+from bhq_migrate.connection import SessionLimits, describe
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Severity
 from bhq_migrate.plans import Plan, load_plans
@@ -49,6 +50,8 @@ class VerifyOptions(BaseModel):
     money_patterns: tuple[str, ...] = DEFAULT_MONEY_PATTERNS
     soft_delete_columns: tuple[str, ...] = DEFAULT_SOFT_DELETE_COLUMNS
     audits: bool = True
+    limits: SessionLimits = Field(default_factory=SessionLimits)
+    """lock_timeout and statement_timeout of the session (``--lock-timeout``, ``--statement-timeout``)."""
 
 
 def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
@@ -78,7 +81,7 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
         declared_indexes=tuple(sorted({f"{exp.table[0]}.{exp.name}" for exp in everything
                                        if exp.kind == "has_index" and exp.table is not None})),
     )
-    snapshot = capture(url, options.schemas, options.tables, detail, audit_query)
+    snapshot = capture(url, options.schemas, options.tables, detail, audit_query, limits=options.limits)
     check_filters(options, snapshot)
     selected, why = select_plans(plans, snapshot.history, options.plans)
     missing_files = [plan_id for plan_id in selected if plan_id not in loaded]
@@ -90,7 +93,7 @@ def verify(url: str, options: VerifyOptions | None = None) -> VerifyReport:
     layers = [expanded[plan_id] for plan_id in selected]
     expectations = [exp for exp in merge(layers) if in_scope(exp, options.schemas, options.tables)]
 
-    file_lines: dict[str, list[str]] = {}  # per run: a checks file edited between runs is read again
+    file_lines: dict[str, tuple[str, list[int]]] = {}  # per run: a checks file edited between runs is read again
     results = [evaluate(exp, snapshot, file_lines) for exp in expectations]
     if options.audits:
         context = AuditContext(
@@ -140,7 +143,8 @@ def in_scope(exp: Expectation, schemas: tuple[str, ...], tables: tuple[str, ...]
     return not tables or exp.table[1] in tables or show(exp.table) in tables
 
 
-def evaluate(exp: Expectation, snapshot: Snapshot, file_lines: dict[str, list[str]] | None = None) -> CheckResult:
+def evaluate(exp: Expectation, snapshot: Snapshot, file_lines: dict[str, tuple[str, list[int]]] | None = None
+             ) -> CheckResult:
     verdict = EVALUATORS[exp.kind](exp, snapshot)
     return CheckResult(
         id=f"{exp.plan}/{exp.kind}/{exp.object}",
@@ -184,24 +188,39 @@ def run_audits(context: AuditContext) -> list[CheckResult]:
     return results
 
 
-def declaration_line(source: str, key_path: str, cache: dict[str, list[str]]) -> int:
+def _find_key(text: str, part: str, offset: int) -> int:
+    """Where ``text`` names the key ``part`` at or after ``offset`` (-1: nowhere). A quoted key is found with its
+    quotes; a bare one as a whole word (not inside a longer name). Plain string search over the whole file:
+    a regex per key, or a scan line by line, cost more than evaluating the checks."""
+    position = text.find(part, offset)
+    if part.startswith('"'):
+        return position
+    while position >= 0:
+        end = position + len(part)
+        before = text[position - 1] if position else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before in "_$") and not (after.isalnum() or after in "_$"):
+            return position
+        position = text.find(part, position + 1)
+    return -1
+
+
+def declaration_line(source: str, key_path: str, cache: dict[str, tuple[str, list[int]]]) -> int:
     """Best-effort 1-based line of a key path in a TOML file: the table's header, then the first later
     line naming the last key (TOML parsers keep no positions)."""
     if not source:
         return 1
     if source not in cache:
         try:
-            cache[source] = Path(source).read_text(encoding="utf-8").splitlines()
+            text = Path(source).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            cache[source] = []
-    lines = cache[source]
+            text = ""
+        cache[source] = (text, [0, *(index + 1 for index, char in enumerate(text) if char == "\n")])
+    text, line_starts = cache[source]
     parts = re.findall(r'"[^"]*"|[^."\[\]]+', key_path)
     start = 0
     for part in (part for part in parts if not part.isdigit()):  # list positions: the key's own line
-        # A quoted key is found with its quotes; a bare one as a whole word (not inside a longer name).
-        needle = re.compile(re.escape(part) if part.startswith('"') else rf"(?<![\w$]){re.escape(part)}(?![\w$])")
-        for number in range(start, len(lines)):
-            if needle.search(lines[number]):
-                start = number
-                break
+        found = _find_key(text, part, line_starts[start])
+        if found >= 0:
+            start = bisect.bisect_right(line_starts, found) - 1
     return start + 1

@@ -319,7 +319,8 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 def checks_files(directory: Path) -> dict[str, Path]:
     """Checks files by plan id."""
     if not directory.is_dir():
-        raise ConfigError(f"{directory}: checks directory does not exist")
+        state = "is not a directory" if directory.exists() else "does not exist"
+        raise ConfigError(f"{directory}: checks directory {state}")
     found: dict[str, Path] = {}
     for path in sorted(directory.glob("*.toml")):
         match = CHECKS_FILENAME.match(path.name)

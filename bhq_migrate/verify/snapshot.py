@@ -35,7 +35,7 @@ from bhq_migrate.catalog import (
     catalog_sql,
 )
 from bhq_migrate.catalog import snapshot as catalog_snapshot
-from bhq_migrate.connection import connect
+from bhq_migrate.connection import SessionLimits, connect, is_timeout
 from bhq_migrate.errors import ConnectionFailed
 
 __all__ = [
@@ -154,13 +154,15 @@ def capture(
     tables: tuple[str, ...] = (),
     detail: tuple[QName, ...] | None = None,
     audits: AuditQuery | None = None,
+    *,
+    limits: SessionLimits | None = None,
 ) -> Snapshot:
     """Open a connection and read the snapshot in one read-only transaction.
 
     ``detail``: the tables whose columns, indexes and constraints are read in full (None: every table in
     scope). ``audits``: run the audit rules' set-based queries over every table in scope.
     """
-    with connect(url, autocommit=True) as conn:
+    with connect(url, autocommit=True, limits=limits) as conn:
         return read_snapshot(conn, schemas, tables, detail, audits)
 
 
@@ -185,6 +187,8 @@ def read_snapshot(
             "on bhq_migrate.history)"
         ) from None
     except psycopg.Error as exc:
+        if is_timeout(exc):
+            raise  # the connection's `with` block names who is in the way (connection.timeout_error)
         message = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
         raise ConnectionFailed(f"reading the catalog failed: {message}") from None
     return Snapshot(catalog, history, session.round_trips, session.elapsed_ms, audit_rows)

@@ -274,6 +274,12 @@ CASES = [
         "ALTER TYPE invoice_status ADD VALUE IF NOT EXISTS 'SENT';",
         given="",
     ),
+    Case(
+        "L056",
+        "CREATE TABLE IF NOT EXISTS t (id bigint, doc json);",
+        "CREATE TABLE IF NOT EXISTS t (id bigint, doc jsonb);",
+    ),
+    Case("L008", 'DROP INDEX CONCURRENTLY "Invoice_x_idx";', 'DROP INDEX CONCURRENTLY IF EXISTS "Invoice_x_idx";'),
 ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from bhq_migrate.baseline.loader import plant_duplicate_contacts
 from bhq_migrate.errors import BadPlan, LockBusy, LockTimeout, PlanChanged, PreflightFailed
-from bhq_migrate.migrate.runner import ADVISORY_LOCK_KEY, ApplyOptions, apply
+from bhq_migrate.migrate.runner import ADVISORY_LOCK_KEY, ApplyOptions, Event, apply
 from tests.conftest import PLANS_DIR
 from tests.helpers import REPO_ROOT, column_type, query, scalar, schema_fingerprint
 
@@ -113,14 +112,20 @@ def test_lock_held_on_invoice_times_out_retries_then_names_the_blocker(baseline_
 
 
 def test_a_blocker_that_goes_away_lets_the_retry_succeed(baseline_db: str) -> None:
+    retries: list[str] = []
     with psycopg.connect(baseline_db) as blocker:
         blocker.execute('LOCK TABLE "Invoice" IN ACCESS SHARE MODE')
-        release = threading.Timer(0.4, blocker.rollback)
-        release.start()
+
+        def release_on_first_retry(event: Event) -> None:  # event-driven: no timer to lose a race under load
+            if event.kind == "retry":
+                retries.append(event.text)
+                if len(retries) == 1:
+                    blocker.rollback()
+
         result = apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR, lock_timeout="100ms", retries=5,
-                                                 retry_backoff=0.2))
-        release.join()
-    assert result.outcomes[0].status == "applied" and result.outcomes[0].attempts > 1
+                                                 retry_backoff=0.2), release_on_first_retry)
+    assert len(retries) == 1 and "001_critical_production_fixes.sql" in retries[0]
+    assert result.outcomes[0].status == "applied" and result.outcomes[0].attempts == 2
 
 
 def test_second_apply_waits_then_names_the_running_one(baseline_db: str) -> None:
@@ -157,11 +162,12 @@ def test_sigkill_during_plan_001_leaves_no_half_applied_state(empty_db: str) -> 
         load_baseline(conn)
         load_sample_data(conn, SampleSize(tenants=5, contacts=10, animals=10, invoices=600_000, payments=10))
     process = _start_apply(url)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a bound for a broken test only; the loop ends on the event
     running = 0
-    while time.monotonic() < deadline and not running:  # wait until the rewrite is under way
+    while time.monotonic() < deadline and not running and process.poll() is None:  # until the rewrite runs
         running = scalar(url, "SELECT count(*) FROM pg_stat_activity "
-                              "WHERE query LIKE 'ALTER TABLE \"Invoice\"%%' AND state = 'active'")
+                              "WHERE query LIKE 'ALTER TABLE \"Invoice\"%%' AND state = 'active' "
+                              "AND datname = current_database()")
         time.sleep(0.02)
     process.kill()
     process.wait()

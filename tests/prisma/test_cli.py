@@ -77,7 +77,7 @@ def test_malformed_schema_is_one_line_with_position_and_exit_2(tmp_path: Path) -
     broken = tmp_path / "schema.prisma"
     broken.write_text('datasource db {\n  provider = "postgresql"\n}\nmodel A {\n  id Int @id @default(\n}\n')
     line = _one_line_error(run_cli("audit-prisma", str(broken), "--database-url", "postgresql://x@127.0.0.1:1/x"), 2)
-    assert f"{broken}:6:1: unexpected" in line
+    assert f"{broken}:6:1: syntax error" in line
 
 
 def test_unreachable_database_is_one_line_without_password() -> None:

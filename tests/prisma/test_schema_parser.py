@@ -86,8 +86,8 @@ def test_datasource_and_generator_assignments() -> None:
     ("source", "position", "words"),
     [
         ("model A {\n  id Int @id\n", "3:1", "end of the file"),
-        ("model A {\n  id Int @id(\n}\n", "3:1", "unexpected"),
-        ("model A {\n  id Int @@id\n}\n", "2:11", "unexpected '@'"),
+        ("model A {\n  id Int @id(\n}\n", "3:1", "syntax error at"),
+        ("model A {\n  id Int @@id\n}\n", "2:11", "syntax error at '@'"),
         ("modle A {\n}\n", "1:1", "'modle'"),
         ("model A {\n  id Int $\n}\n", "2:10", "'$'"),
         ("model A {\n  name\n  email String\n}\n", "2:7", "end of the line"),

@@ -40,7 +40,7 @@ def failing_ids(report: VerifyReport) -> set[str]:
 @pytest.fixture(scope="session")
 def hardened_template(pg_server: TestServer, migrated_template: str) -> Iterator[str]:
     """The migrated database with the optional plan 003 applied on top, by the runner."""
-    name = pg_server.create_database(template=migrated_template, name=f"bhq_tpl_hardened_{id(pg_server) % 100000}")
+    name = pg_server.create_database(template=migrated_template, name=pg_server.unique_name("bhq_tpl_hardened"))
     apply(pg_server.url_for(name), ApplyOptions(plans_dir=PLANS_DIR, with_optional=True))
     yield name
     pg_server.drop_database(name)

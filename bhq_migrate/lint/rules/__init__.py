@@ -60,6 +60,7 @@ from bhq_migrate.lint.rules import (
     l053_drop_schema,
     l054_uncommitted_transaction,
     l055_enum_value_used_in_same_transaction,
+    l056_json_column,
 )
 
 RULES: tuple[LintRule, ...] = (
@@ -119,4 +120,5 @@ RULES: tuple[LintRule, ...] = (
     l053_drop_schema.RULE,
     l054_uncommitted_transaction.RULE,
     l055_enum_value_used_in_same_transaction.RULE,
+    l056_json_column.RULE,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pglast import ast
-from pglast.enums import AlterTableType
+from pglast.enums import AlterTableType, ObjectType
 
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.lint.context import AnalysedStatement, Hit, LintContext, LintRule
@@ -23,6 +23,9 @@ def _kind(statement: AnalysedStatement) -> str | None:
         return "CREATE SEQUENCE"
     if isinstance(node, ast.CreateExtensionStmt) and not node.if_not_exists:
         return "CREATE EXTENSION"
+    if isinstance(node, ast.DropStmt) and not node.missing_ok:
+        kinds = {ObjectType.OBJECT_TABLE: "DROP TABLE", ObjectType.OBJECT_INDEX: "DROP INDEX"}
+        return kinds.get(node.removeType)
     return None
 
 
@@ -30,7 +33,8 @@ def check(context: LintContext) -> Iterator[Hit]:
     for statement in context.statements:
         kind = _kind(statement)
         if kind is not None:
-            yield Hit(f"{kind} without IF NOT EXISTS fails when the plan runs again", statement.unit)
+            guard = "IF EXISTS" if kind.startswith("DROP") else "IF NOT EXISTS"
+            yield Hit(f"{kind} without {guard} fails when the plan runs again", statement.unit)
         node = statement.unit.node
         if not isinstance(node, ast.AlterTableStmt):
             continue
@@ -56,13 +60,14 @@ RULE = LintRule(
     Rule(
         id="L008",
         name="create-without-if-not-exists",
-        title="A CREATE (or ADD) that is not re-runnable",
+        title="A CREATE, ADD or DROP that is not re-runnable",
         severity=Severity.WARNING,
         rationale="A plan that failed half-way, or is re-applied to a database where part of it already "
         "exists, must run again cleanly. CREATE TABLE/INDEX/SCHEMA and ADD COLUMN without IF NOT "
-        "EXISTS, and a bare ADD CONSTRAINT, stop it with 'already exists'.",
-        fix="Use IF NOT EXISTS; for ADD CONSTRAINT (which has none) wrap it in `DO $$ BEGIN IF NOT EXISTS "
-        "(SELECT 1 FROM pg_constraint WHERE conrelid = 't'::regclass AND conname = 'c') THEN ALTER TABLE"
+        "EXISTS, and a bare ADD CONSTRAINT, stop it with 'already exists'; DROP TABLE/INDEX without IF "
+        "EXISTS stops it with 'does not exist'.",
+        fix="Use IF NOT EXISTS (IF EXISTS for DROP); for ADD CONSTRAINT (which has none) wrap it in `DO $$ BEGIN "
+        "IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 't'::regclass AND conname = 'c') THEN ALTER TABLE"
         " ... ADD CONSTRAINT ...; END IF; END $$;`.",
     ),
     check,

@@ -18,8 +18,9 @@ def check(context: LintContext) -> Iterator[Hit]:
             where = "AFTER" if node.newValIsAfter else "BEFORE"
             type_name = ".".join(getattr(part, "sval", "") for part in node.typeName or ())
             yield Hit(
-                f"ADD VALUE '{node.newVal}' {where} '{node.newValNeighbor}' changes the sort order of {type_name}: "
-                "ORDER BY, comparisons and range checks on the enum change meaning",
+                f"ADD VALUE '{node.newVal}' {where} '{node.newValNeighbor}' puts the new value in the middle of "
+                f"{type_name}'s order: ORDER BY and range comparisons written against the old list now include it "
+                "there",
                 statement.unit,
             )
 
@@ -30,9 +31,10 @@ RULE = LintRule(
         name="enum-value-ordering",
         title="An enum value inserted in the middle of the order",
         severity=Severity.INFO,
-        rationale="Enum values compare by their declared order. A value added BEFORE or AFTER another changes what "
-        "`status > 'DRAFT'` and ORDER BY return for existing queries, and PostgreSQL then compares "
-        "such values through a catalog lookup instead of their OIDs.",
+        rationale="Enum values compare by their declared position. A value inserted BEFORE or AFTER another lands "
+        "inside ranges (`status > 'DRAFT'`) and sorts that code written against the old list did not "
+        "expect; and once the order no longer follows the values' OIDs, PostgreSQL compares the type "
+        "through a catalog lookup. (squawk takes the opposite stance and asks for an explicit position.)",
         fix="Append new values at the end (plain ADD VALUE), and never rely on an enum's order in queries; sort "
         "by an explicit rank column if the order matters.",
     ),

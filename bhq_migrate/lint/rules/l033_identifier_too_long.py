@@ -34,7 +34,8 @@ def check(context: LintContext) -> Iterator[Hit]:
             continue  # the DO block's own text is scanned
         for offset, name in long_identifiers(statement.unit.sql):
             size = len(name.encode("utf-8"))
-            location = len(statement.unit.sql.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+            index = len(statement.unit.sql.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+            location = index
             yield Hit(
                 f'"{name[:40]}..." is {size} bytes: PostgreSQL truncates names to {MAX_BYTES} bytes, so the object '
                 "gets another name than the one written, and two such names can collide",

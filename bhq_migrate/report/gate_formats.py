@@ -1,4 +1,5 @@
-"""The gate's machine-readable reports: one JSON object, one SARIF run and one JUnit document over both halves.
+"""The machine-readable reports of the gate (:mod:`bhq_migrate.gate`): one JSON object, one SARIF run and one
+JUnit document over both halves.
 
 Scan findings keep their own rule ids (``S001``...) next to verify's (``col_type_is``, ``V001``...), so a
 code-scanning UI lists them as separate rules of one tool.
