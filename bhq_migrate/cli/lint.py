@@ -62,6 +62,8 @@ def _out(renderable: object) -> None:
 def _out_line(markup: str, plain: str) -> None:
     """One finding line: through rich on a terminal (colours), as plain text otherwise. A folder of a
     thousand migrations prints thousands of lines, and rich's markup parsing of each cost more than the lint."""
+    if stdout.quiet:  # --quiet: the plain path below bypasses rich, which would have dropped the line
+        return
     if stdout.is_terminal:
         _out(markup)
     else:
