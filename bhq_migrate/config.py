@@ -73,6 +73,8 @@ class StatusSettings(Section):
     model_config = SettingsConfigDict(env_prefix=f"{ENV_PREFIX}STATUS_")
 
     plans_dir: Path | None = None
+    lock_timeout: str | None = None
+    statement_timeout: str | None = None
 
 
 class PlanSettings(Section):
@@ -82,6 +84,8 @@ class PlanSettings(Section):
 
     plans_dir: Path | None = None
     with_optional: bool | None = None
+    lock_timeout: str | None = None
+    statement_timeout: str | None = None
 
 
 class VerifySettings(Section):
@@ -94,6 +98,8 @@ class VerifySettings(Section):
     plans_dir: Path | None = None
     checks_dir: Path | None = None
     strict: bool | None = None
+    lock_timeout: str | None = None
+    statement_timeout: str | None = None
     money_patterns: list[str] | None = None
     soft_delete_columns: list[str] | None = None
 
