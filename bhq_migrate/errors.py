@@ -71,6 +71,14 @@ class TimedOut(BhqError):
     names the sessions in the way."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during apply, after ``applied`` plans committed: they stay applied and recorded."""
+
+    def __init__(self, applied: tuple[str, ...]) -> None:
+        super().__init__()
+        self.applied = applied
+
+
 class PlanFailed(BhqError):
     """A plan failed on the server and was rolled back."""
 

@@ -230,7 +230,8 @@ def load_plan(path: Path) -> Plan:
 def load_plans(directory: Path) -> list[Plan]:
     """Every plan in ``directory``, sorted by id; no plan at all and duplicate ids are errors."""
     if not directory.is_dir():
-        raise BadPlan(f"{directory}: plans directory does not exist")
+        state = "is not a directory" if directory.exists() else "does not exist"
+        raise BadPlan(f"{directory}: plans directory {state}")
     plans = [load_plan(path) for path in sorted(directory.glob("*.sql"))]
     if not plans:  # "nothing to apply" from a mistyped folder would pass silently
         raise BadPlan(f"{directory}: no plans in this folder (files named NNN_slug.sql)")

@@ -115,8 +115,8 @@ class OneLineErrorGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            raise typer.Exit(_print_interrupted()) from None
+        except KeyboardInterrupt as exc:
+            raise typer.Exit(_print_interrupted(exc)) from None
 
 
 def _usage_error(exc: Exception) -> int:
@@ -134,8 +134,11 @@ def _usage_error(exc: Exception) -> int:
     return code
 
 
-def _print_interrupted() -> int:
-    stderr.print("interrupted", markup=False, highlight=False)
+def _print_interrupted(exc: BaseException | None = None) -> int:
+    """``interrupted``, plus the plans apply committed before the interrupt (they stay applied)."""
+    applied = getattr(exc, "applied", ())
+    tail = f"; already applied and recorded in this run: {', '.join(applied)}" if applied else ""
+    stderr.print(f"interrupted{tail}", markup=False, highlight=False)
     return INTERRUPTED
 
 
@@ -338,8 +341,8 @@ def guarded(action: Callable[[], T], url: str | None = None) -> T:
         return action()
     except BhqError as exc:
         fail(str(exc), exc.exit_code, url, kind=type(exc).__name__)
-    except KeyboardInterrupt:
-        raise typer.Exit(_print_interrupted()) from None
+    except KeyboardInterrupt as exc:
+        raise typer.Exit(_print_interrupted(exc)) from None
     except typer.Exit:
         raise
     except OSError as exc:  # a file or folder we could not read or write: name it

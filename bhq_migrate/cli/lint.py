@@ -162,7 +162,7 @@ def lint(
         _print_rules(output_format)
         raise typer.Exit(int(ExitCode.OK))
     if not paths:
-        fail("give SQL files or migration folders to lint (or --list-rules)")
+        fail("Missing argument 'PATHS...': give SQL files or migration folders to lint (or --list-rules)")
     folder = guarded(lambda: discover(paths))
     options = LintOptions(
         runner_sets_lock_timeout=runner_sets_timeouts,

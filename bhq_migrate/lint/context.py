@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from pglast import ast
+from pglast import ast, parser
 from pglast.enums.parsenodes import AlterTableType
 
 from bhq_migrate.catalog.model import Catalog
@@ -90,6 +90,7 @@ class LintContext:
     _ordinals: dict[int, int] = field(default_factory=dict, repr=False)
     _file_order: dict[str, int] = field(default_factory=dict, repr=False)
     _by_file: dict[str, list[AnalysedStatement]] = field(default_factory=dict, repr=False)
+    _clauses: dict[int, list[int]] = field(default_factory=dict, repr=False)
 
     def statements_in(self, source: SourceFile) -> Iterator[AnalysedStatement]:
         if not self._by_file:  # one pass, not one per file: a folder of 1,000 migrations is linted as one run
@@ -110,6 +111,20 @@ class LintContext:
             for cmd in node.cmds or ():
                 if cmd.subtype == subtype:
                     yield statement, cmd
+
+    def clause_location(self, statement: AnalysedStatement, cmd: ast.AlterTableCmd) -> int | None:
+        """Where ``cmd``'s clause starts in its ALTER TABLE (a ``location`` for :class:`Hit`): findings about
+        one clause of a long multi-clause statement then point at that clause's line, as squawk's do."""
+        key = id(statement.unit)
+        if key not in self._clauses:
+            self._clauses[key] = clause_starts(statement.unit.sql)
+        node = statement.unit.node
+        commands = list(node.cmds or ()) if isinstance(node, ast.AlterTableStmt) else []
+        starts = self._clauses[key]
+        index = next((n for n, candidate in enumerate(commands) if candidate is cmd), None)
+        if index is None or len(starts) != len(commands):
+            return None
+        return starts[index]
 
     def table_existed(self, table: str, unit: Unit) -> bool:
         """Did ``table`` exist, with rows, when the file of ``unit`` ran?"""
@@ -132,6 +147,25 @@ class LintContext:
         if not self._ordinals:
             self._ordinals.update({id(statement.unit): n for n, statement in enumerate(self.statements)})
         return self._ordinals.get(id(unit), -1)
+
+
+def clause_starts(sql: str) -> list[int]:
+    """Character offsets, in one ALTER TABLE statement, of each comma-separated clause (the first clause
+    counts from the statement's start). Commas inside parentheses belong to their clause."""
+    raw = sql.encode("utf-8")
+    starts, depth = [0], 0
+    try:
+        tokens = parser.scan(sql)
+    except parser.ParseError:
+        return starts
+    for token in tokens:
+        if token.name == "ASCII_40":
+            depth += 1
+        elif token.name == "ASCII_41":
+            depth -= 1
+        elif token.name == "ASCII_44" and depth == 0:
+            starts.append(len(raw[: token.end + 1].decode("utf-8", errors="ignore")))
+    return [start + len(sql[start:]) - len(sql[start:].lstrip()) for start in starts]
 
 
 def build_context(sources: Sequence[SourceFile], options: LintOptions, catalog: Catalog | None) -> LintContext:

@@ -43,6 +43,7 @@ from bhq_migrate.errors import (
     BadPlan,
     BhqError,
     ConfigError,
+    Interrupted,
     LockBusy,
     LockTimeout,
     PermissionDenied,
@@ -327,7 +328,13 @@ def _run_pending(
         raise _naming_applied(error, outcomes) from None
     except psycopg.Error as exc:  # a timeout outside a plan (online planning), or the connection was lost
         raise _naming_applied(_server_failure(conn, exc), outcomes) from None
+    except KeyboardInterrupt:  # the plan under way rolls back; the ones before it stay (exit 130 all the same)
+        raise Interrupted(_applied_ids(outcomes)) from None
     return outcomes
+
+
+def _applied_ids(outcomes: Sequence[PlanOutcome]) -> tuple[str, ...]:
+    return tuple(outcome.id for outcome in outcomes if outcome.status == "applied")
 
 
 def _server_failure(conn: Connection, exc: psycopg.Error) -> BhqError:
@@ -338,7 +345,7 @@ def _server_failure(conn: Connection, exc: psycopg.Error) -> BhqError:
 
 def _naming_applied(error: BhqError, outcomes: Sequence[PlanOutcome]) -> BhqError:
     """The failure, plus what this run did commit: never let "rolled back" read as "nothing applied"."""
-    applied = tuple(outcome.id for outcome in outcomes if outcome.status == "applied")
+    applied = _applied_ids(outcomes)
     error.applied = applied
     tail = (f"already applied and recorded in this run: {', '.join(applied)}" if applied
             else "no plan was applied in this run")

@@ -283,3 +283,27 @@ def test_apply_cli_reports_what_was_applied_in_json_and_on_the_console(
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.endswith("already applied and recorded in this run: 002")
+
+
+def test_ctrl_c_after_a_plan_committed_names_it(baseline_db: str) -> None:
+    from bhq_migrate.errors import Interrupted
+
+    def interrupt_002(event: Event) -> None:  # 001 is committed when 002 starts
+        if event.kind == "plan-start" and event.plan == "002":
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as interrupted:
+        apply(baseline_db, ApplyOptions(plans_dir=PLANS_DIR), interrupt_002)
+    assert interrupted.value.applied == ("001",)
+    assert query(baseline_db, "SELECT id FROM bhq_migrate.history ORDER BY id") == [("001",)]
+    assert scalar(baseline_db, "SELECT to_regclass('marketplace.users')") is None  # 002 rolled back
+
+
+def test_the_interrupt_line_names_the_plans_applied(capsys: pytest.CaptureFixture[str]) -> None:
+    from bhq_migrate.cli.app import _print_interrupted
+    from bhq_migrate.errors import Interrupted
+
+    assert _print_interrupted(Interrupted(("001", "002"))) == 130
+    assert _print_interrupted(KeyboardInterrupt()) == 130
+    assert capsys.readouterr().err.splitlines() == [
+        "interrupted; already applied and recorded in this run: 001, 002", "interrupted"]

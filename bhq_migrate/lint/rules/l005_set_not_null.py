@@ -14,7 +14,11 @@ from bhq_migrate.lint.context import Hit, LintContext, LintRule
 def check(context: LintContext) -> Iterator[Hit]:
     for statement, cmd in context.alter_commands(AlterTableType.AT_SetNotNull):
         table = display_name(statement.effect.object or "")
-        yield Hit(f'SET NOT NULL on "{cmd.name}" scans all of {table} under ACCESS EXCLUSIVE', statement.unit)
+        yield Hit(
+            f'SET NOT NULL on "{cmd.name}" scans all of {table} under ACCESS EXCLUSIVE',
+            statement.unit,
+            context.clause_location(statement, cmd),
+        )
 
 
 RULE = LintRule(

@@ -10,6 +10,8 @@ from pglast.enums import AlterTableType, ObjectType
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.lint.context import AnalysedStatement, Hit, LintContext, LintRule
 
+_DROPS = {AlterTableType.AT_DropColumn: "DROP COLUMN", AlterTableType.AT_DropConstraint: "DROP CONSTRAINT"}
+
 
 def _kind(statement: AnalysedStatement) -> str | None:
     node = statement.unit.node
@@ -24,7 +26,11 @@ def _kind(statement: AnalysedStatement) -> str | None:
     if isinstance(node, ast.CreateExtensionStmt) and not node.if_not_exists:
         return "CREATE EXTENSION"
     if isinstance(node, ast.DropStmt) and not node.missing_ok:
-        kinds = {ObjectType.OBJECT_TABLE: "DROP TABLE", ObjectType.OBJECT_INDEX: "DROP INDEX"}
+        kinds = {
+            ObjectType.OBJECT_TABLE: "DROP TABLE",
+            ObjectType.OBJECT_INDEX: "DROP INDEX",
+            ObjectType.OBJECT_TYPE: "DROP TYPE",
+        }
         return kinds.get(node.removeType)
     return None
 
@@ -54,6 +60,12 @@ def check(context: LintContext) -> Iterator[Hit]:
                     statement.unit,
                     getattr(cmd.def_, "location", None),
                 )
+            elif cmd.subtype in _DROPS and not cmd.missing_ok and not statement.unit.in_do_block:
+                yield Hit(
+                    f'{_DROPS[cmd.subtype]} "{cmd.name}" without IF EXISTS fails when the plan runs again',
+                    statement.unit,
+                    context.clause_location(statement, cmd),
+                )
 
 
 RULE = LintRule(
@@ -64,8 +76,8 @@ RULE = LintRule(
         severity=Severity.WARNING,
         rationale="A plan that failed half-way, or is re-applied to a database where part of it already "
         "exists, must run again cleanly. CREATE TABLE/INDEX/SCHEMA and ADD COLUMN without IF NOT "
-        "EXISTS, and a bare ADD CONSTRAINT, stop it with 'already exists'; DROP TABLE/INDEX without IF "
-        "EXISTS stops it with 'does not exist'.",
+        "EXISTS, and a bare ADD CONSTRAINT, stop it with 'already exists'; DROP TABLE/INDEX/TYPE, DROP "
+        "COLUMN and DROP CONSTRAINT without IF EXISTS stop it with 'does not exist'.",
         fix="Use IF NOT EXISTS (IF EXISTS for DROP); for ADD CONSTRAINT (which has none) wrap it in `DO $$ BEGIN "
         "IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 't'::regclass AND conname = 'c') THEN ALTER TABLE"
         " ... ADD CONSTRAINT ...; END IF; END $$;`.",

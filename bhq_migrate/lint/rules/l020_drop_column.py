@@ -18,6 +18,7 @@ def check(context: LintContext) -> Iterator[Hit]:
             f'DROP COLUMN "{cmd.name}" of {table}: application code still running selects or writes it and '
             "fails until it is deployed without the column",
             statement.unit,
+            context.clause_location(statement, cmd),
         )
 
 

@@ -18,6 +18,7 @@ def check(context: LintContext) -> Iterator[Hit]:
             f'DROP CONSTRAINT "{cmd.name}" of {table}: the guarantee it gave is gone for every row written from '
             "now on, and putting it back means validating the whole table again",
             statement.unit,
+            context.clause_location(statement, cmd),
         )
 
 

@@ -20,6 +20,7 @@ def check(context: LintContext) -> Iterator[Hit]:
             f'DROP DEFAULT on "{cmd.name}" of {table}: inserts that leave the column out now store NULL, or fail '
             "if it is NOT NULL",
             statement.unit,
+            context.clause_location(statement, cmd),
         )
 
 

@@ -17,6 +17,7 @@ def check(context: LintContext) -> Iterator[Hit]:
         yield Hit(
             f'DROP NOT NULL on "{cmd.name}" of {table}: code that reads the column may not expect NULL',
             statement.unit,
+            context.clause_location(statement, cmd),
         )
 
 

@@ -20,6 +20,7 @@ def check(context: LintContext) -> Iterator[Hit]:
                 f"EXCLUDE constraint on {display_name(statement.effect.object or '')} builds its index and checks "
                 "every row under ACCESS EXCLUSIVE; it has no NOT VALID or CONCURRENTLY form",
                 statement.unit,
+                context.clause_location(statement, cmd),
             )
 
 

@@ -25,6 +25,7 @@ def check(context: LintContext) -> Iterator[Hit]:
                 f"ADD {kind} on {display_name(statement.effect.object or '')} builds its index under ACCESS "
                 "EXCLUSIVE: the table is unreadable for the whole build",
                 statement.unit,
+                context.clause_location(statement, cmd),
             )
 
 
