@@ -340,6 +340,9 @@ def connect(
     # Ours come last, so they win over the same settings in the URL's options or PGOPTIONS.
     options = " ".join(filter(None, [str(given.get("options") or os.environ.get("PGOPTIONS") or ""),
                                      limits.startup_options()]))
+    from bhq_migrate.sqllog import cursor_factory  # --verbose: log every statement sent
+
+    logged = cursor_factory()
     try:
         conn = Connection.connect(
             url,
@@ -349,6 +352,8 @@ def connect(
             options=options,
         )
         conn.limits = limits
+        if logged is not None:
+            conn.cursor_factory = logged
         return conn
     except psycopg.OperationalError as exc:
         raise ConnectionFailed(f"cannot connect to {describe(url)}: {_reason(exc, url)}") from None

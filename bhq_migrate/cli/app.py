@@ -19,6 +19,7 @@ from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from bhq_migrate.cli import INTERRUPTED
+from bhq_migrate.cli.conventions import ConventionGroup
 from bhq_migrate.errors import BhqError
 from bhq_migrate.exitcodes import ExitCode
 
@@ -124,9 +125,12 @@ def _usage_error(exc: Exception) -> int:
         return code
     message = exc.format_message()  # type: ignore[attr-defined]
     message = _EXTRA_ARGUMENTS.sub(r"extra argument(s) not accepted: \g<words>", message)
+    from bhq_migrate.cli.output import emit_json_error
     from bhq_migrate.connection import redact
 
-    stderr.print(f"[bold red]error:[/] {escape(redact(' '.join(message.split())))}", highlight=False)
+    line = redact(" ".join(message.split()))
+    if not emit_json_error("UsageError", line):  # `... --format json` with a bad option: still one JSON object
+        stderr.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
     return code
 
 
@@ -138,13 +142,23 @@ def _print_interrupted(exc: BaseException | None = None) -> int:
     return INTERRUPTED
 
 
+class RootGroup(ConventionGroup, OneLineErrorGroup):
+    """One-line usage errors, plus --quiet/--verbose/--color and conventional metavars on every command."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:  # type: ignore[override]
+        from bhq_migrate.cli.output import json_output_from_argv
+
+        json_output_from_argv(list(sys.argv[1:] if args is None else args))  # before parsing: usage errors too
+        return super().main(args, *rest, **extra)
+
+
 app = typer.Typer(
-    cls=OneLineErrorGroup,
+    cls=RootGroup,
     name="bhq-migrate",
     help="Safe, verifiable PostgreSQL migrations for BreederHQ.\n\n"
     "Exit codes: 0 success, 1 ran but refused/failed (nothing changed), 2 could not run.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
@@ -238,8 +252,16 @@ def error_line(message: str, url: str | None = None) -> None:
     stderr.print(f"[bold red]error:[/] {escape(line)}", markup=True, highlight=False)
 
 
-def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN, url: str | None = None) -> NoReturn:
-    """Print one red line to stderr and exit: the only way commands report errors."""
+def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN, url: str | None = None,
+         kind: str = "UsageError") -> NoReturn:
+    """Print one red line to stderr (in JSON mode also the error envelope on stdout) and exit: the only way
+    commands report errors."""
+    from bhq_migrate.cli import output
+
+    if output.json_mode():
+        from bhq_migrate.connection import redact
+
+        output.emit_json_error(kind, redact(" ".join(message.split()), url))
     error_line(message, url)
     raise typer.Exit(int(code))
 
@@ -318,14 +340,14 @@ def guarded(action: Callable[[], T], url: str | None = None) -> T:
     try:
         return action()
     except BhqError as exc:
-        fail(str(exc), exc.exit_code, url)
+        fail(str(exc), exc.exit_code, url, kind=type(exc).__name__)
     except KeyboardInterrupt as exc:
         raise typer.Exit(_print_interrupted(exc)) from None
     except typer.Exit:
         raise
     except OSError as exc:  # a file or folder we could not read or write: name it
         where = f"{exc.filename}: " if exc.filename else ""
-        fail(f"{where}{exc.strerror or exc}", ExitCode.CANNOT_RUN, url)
+        fail(f"{where}{exc.strerror or exc}", ExitCode.CANNOT_RUN, url, kind="OSError")
     except Exception as exc:  # a last resort for bugs: never show a traceback (or a password) to the user
         from pydantic import ValidationError  # here, not at the top: --version and --help never need pydantic
 
@@ -338,4 +360,4 @@ def guarded(action: Callable[[], T], url: str | None = None) -> T:
         kind = type(exc).__name__
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         fail(f"internal error ({kind}: {first}); please report it (BHQ_MIGRATE_DEBUG=1 shows the traceback)",
-             ExitCode.CANNOT_RUN, url)
+             ExitCode.CANNOT_RUN, url, kind="InternalError")

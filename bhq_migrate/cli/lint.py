@@ -18,15 +18,21 @@ from bhq_migrate.cli.app import (
     app,
     fail,
     guarded,
+    output_file,
     session_limits,
     stdout,
 )
+from bhq_migrate.cli.output import json_output, print_json, print_json_array, write_report_file
 from bhq_migrate.connection import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.lint import RULES, LintFinding, LintOptions, lint_paths
 from bhq_migrate.lint.context import Runner
 from bhq_migrate.lint.folders import discover
+from bhq_migrate.migrate.plan_report import PlanReport, build_plan_report
+from bhq_migrate.report.envelope import envelope
+from bhq_migrate.report.gitlab import to_gitlab
+from bhq_migrate.report.junit_findings import findings_junit_xml
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.resources import default_plans_dir
 
@@ -40,6 +46,7 @@ class LintFormat(str, Enum):
     console = "console"
     json = "json"
     sarif = "sarif"
+    gitlab = "gitlab"
 
 
 class PlanFormat(str, Enum):
@@ -55,6 +62,8 @@ def _out(renderable: object) -> None:
 def _out_line(markup: str, plain: str) -> None:
     """One finding line: through rich on a terminal (colours), as plain text otherwise. A folder of a
     thousand migrations prints thousands of lines, and rich's markup parsing of each cost more than the lint."""
+    if stdout.quiet:  # --quiet: the plain path below bypasses rich, which would have dropped the line
+        return
     if stdout.is_terminal:
         _out(markup)
     else:
@@ -102,7 +111,7 @@ def _print_rules(output_format: LintFormat) -> None:
             {"id": r.id, "name": r.name, "title": r.title, "severity": r.severity.value, "enabled": r.enabled}
             for r in rules
         ]
-        stdout.print_json(json.dumps({"rules": payload}))
+        print_json(envelope("lint", True, {"rules": len(payload)}, rules=payload))
         return
     for r in rules:
         state = "on " if r.enabled else "off"
@@ -115,7 +124,8 @@ def lint(
     paths: list[Path] | None = typer.Argument(
         None, help="SQL files or migration folders (Prisma, Flyway, sqitch or bhq-migrate layout)."
     ),
-    output_format: LintFormat = typer.Option(LintFormat.console, "--format", "-f", help="Output format."),
+    output_format: LintFormat = typer.Option(LintFormat.console, "--format", "-f",
+                                             help="console, json, sarif or gitlab (Code Quality)."),
     runner: RunnerChoice = typer.Option(
         RunnerChoice.auto,
         "--runner",
@@ -138,12 +148,16 @@ def lint(
         help="The files run under `bhq-migrate apply`, which sets lock_timeout: skip missing-lock-timeout.",
     ),
     show_suppressed: bool = typer.Option(False, "--show-suppressed", help="Also list suppressed findings."),
+    junit_xml: Path = typer.Option(None, "--junit-xml", metavar="PATH", callback=output_file,
+                                   help="Also write a JUnit XML report here "
+                                   "(one test case per finding; errors fail)."),
 ) -> None:
     """Lint PostgreSQL migration files without a database: syntax, locks, rewrites and design rules.
 
     A folder is linted as a history, in the order its tool applies it: what earlier files created exists,
     with rows, when later files run. Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
     """
+    json_output("lint", output_format is LintFormat.json)
     if list_rules:
         _print_rules(output_format)
         raise typer.Exit(int(ExitCode.OK))
@@ -160,14 +174,15 @@ def lint(
     )
     findings = guarded(lambda: lint_paths(folder.files, options, since=since))
     active = [finding for finding in findings if finding.suppressed is None]
+    if junit_xml is not None:
+        write_report_file(junit_xml, findings_junit_xml("lint", active, Severity.ERROR))
     if output_format is LintFormat.json:
-        payload = {
-            "findings": [finding.model_dump(mode="json") for finding in findings],
-            "summary": _summary(active),
-        }
-        stdout.print_json(json.dumps(payload))
+        print_json(envelope("lint", _exit_code(active) is ExitCode.OK, _summary(active),
+                            findings=[finding.model_dump(mode="json") for finding in findings]))
     elif output_format is LintFormat.sarif:
         stdout.print_json(json.dumps(to_sarif(active, [lint_rule.rule for lint_rule in RULES])))
+    elif output_format is LintFormat.gitlab:
+        print_json_array(to_gitlab(active))
     else:
         for finding in findings:
             _print_finding(finding)
@@ -255,17 +270,16 @@ def plan(
 
     Exit codes: 0 apply would accept the plans, 1 lint errors or pre-flight problems, 2 could not run.
     """
+    json_output("plan", output_format is PlanFormat.json)
     url = guarded(lambda: resolve_url(database_url))
     directory = plans_dir or default_plans_dir()
-    from bhq_migrate.migrate.plan_report import build_plan_report
 
     limits = session_limits(lock_timeout, statement_timeout)
     report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional, limits=limits,
                                                blocking_threshold=blocking_threshold), url)
     if output_format is PlanFormat.json:
-        payload = report.model_dump(mode="json")
-        payload["summary"] = _summary(report.active_findings)
-        stdout.print_json(json.dumps(payload))
+        print_json(envelope("plan", not report.refused, _summary(report.active_findings),
+                            **report.model_dump(mode="json")))
     else:
         _print_plan_report(report)
     raise typer.Exit(int(ExitCode.FAILED if report.refused else ExitCode.OK))

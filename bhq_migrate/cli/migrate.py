@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import time
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 from rich.live import Live
@@ -19,13 +18,15 @@ from bhq_migrate.cli.app import (
     LockTimeout,
     StatementTimeout,
     app,
-    fail,
+    error_line,
     finite,
     guarded,
     session_limits,
     stderr,
     stdout,
 )
+from bhq_migrate.cli.options import BaselineOption, FailOnOption, ScanConfigOption, SourceOption
+from bhq_migrate.cli.output import json_output, print_json
 from bhq_migrate.connection import (
     APPLY_STATEMENT_TIMEOUT,
     DEFAULT_LOCK_TIMEOUT,
@@ -33,9 +34,11 @@ from bhq_migrate.connection import (
     SessionLimits,
     resolve_url,
 )
-from bhq_migrate.errors import PreflightFailed
+from bhq_migrate.errors import ConfigError, PreflightFailed
 from bhq_migrate.exitcodes import ExitCode
+from bhq_migrate.findings import Severity
 from bhq_migrate.migrate.status import StatusReport, status
+from bhq_migrate.report.envelope import envelope
 from bhq_migrate.resources import default_plans_dir
 
 if TYPE_CHECKING:  # the runner (and with it lint, pre-flight, pglast's printers) is imported by `apply` only
@@ -220,11 +223,19 @@ def apply_command(
     blocking_threshold: Annotated[float, typer.Option(
         "--blocking-threshold", min=0, help="Recommend --online when a write-blocking lock would be held longer "
         "than this many seconds (estimated from the catalog).")] = 1.0,
+    source: SourceOption = None,
+    fail_on: FailOnOption = None,
+    baseline: BaselineOption = None,
+    config_file: ScanConfigOption = None,
 ) -> None:
     """Apply the pending plans, each in its own transaction (or, with --online, as short resumable steps),
-    recorded in bhq_migrate.history."""
+    recorded in bhq_migrate.history.
+
+    With --verify, verify after applying (and with --source, scan that code too: the gate of `verify --source`).
+    """
     from bhq_migrate.migrate.runner import ApplyOptions, apply
 
+    json_output("apply", output is OutputFormat.json)
     url = guarded(lambda: resolve_url(database_url))
     options = guarded(lambda: ApplyOptions(
         plans_dir=plans_dir or default_plans_dir(), dry_run=dry_run, single_transaction=single_transaction,
@@ -246,42 +257,72 @@ def apply_command(
                     _render_preflight(error)
                 raise
 
-    result = guarded(run, url) if output is OutputFormat.console else _json_guarded(run, url)
-    payload: dict[str, Any] = {"ok": True, **result.model_dump(mode="json")}
+    result = guarded(run, url) if output is OutputFormat.console else guarded(lambda: _json_guarded(run, url), url)
+    payload: dict[str, Any] = result.model_dump(mode="json")
     exit_code = ExitCode.OK
+    if source and not verify:
+        guarded(lambda: _needs_verify("--source"))
+    if output is OutputFormat.console:
+        _render_apply(result)  # before verify's summary: it reads as "applied, then checked"
     if verify:
-        exit_code = _verify_after_apply(url, options, payload, output)
+        exit_code = _verify_after_apply(url, options, payload, output,
+                                        GateSettings(source or [], fail_on, baseline, config_file))
     if output is OutputFormat.json:
-        stdout.print_json(json.dumps(payload))
-    else:
-        _render_apply(result)
+        summary = {"applied": len(result.applied), "plans": len(result.outcomes), "dry_run": result.dry_run}
+        if "verify" in payload:
+            summary["verify"] = payload["verify"].get("summary", {}).get("schema", payload["verify"].get("counts"))
+            summary["verify_ok"] = payload["verify"]["ok"]
+        print_json(envelope("apply", exit_code is ExitCode.OK, summary, **payload))
     raise typer.Exit(int(exit_code))
 
 
 def _json_guarded(run: Any, url: str) -> ApplyResult:
     """In JSON mode failures are JSON on stdout too (still with the documented exit code)."""
+    from bhq_migrate.cli.output import emit_json_error
     from bhq_migrate.connection import redact
     from bhq_migrate.errors import BhqError
 
     try:
         return run()  # type: ignore[no-any-return]
-    except BhqError as error:
-        body: dict[str, Any] = {"ok": False, "error": redact(str(error), url), "kind": type(error).__name__,
-                                "applied": list(error.applied)}
+    except BhqError as error:  # the payload says what happened before: the plans applied, pre-flight's problems
+        extra: dict[str, Any] = {"applied": list(error.applied)}
         if isinstance(error, PreflightFailed):
-            body["preflight"] = [problem.model_dump() for problem in error.problems]
-        stdout.print_json(json.dumps(body))
-        fail(str(error), error.exit_code, url)  # and the one line on stderr, like every other failure
+            extra["preflight"] = [problem.model_dump() for problem in error.problems]
+        emit_json_error(type(error).__name__, redact(str(error), url), **extra)
+        error_line(str(error), url)  # and the one line on stderr, like every other failure
+        raise typer.Exit(int(error.exit_code)) from None
 
 
-def _verify_after_apply(url: str, options: ApplyOptions, payload: dict[str, Any], output: OutputFormat) -> ExitCode:
+def _needs_verify(option: str) -> None:
+    raise ConfigError(f"{option} needs --verify (the code is scanned by the verify step)")
+
+
+class GateSettings(NamedTuple):
+    sources: list[Path]
+    fail_on: Severity | None
+    baseline: Path | None
+    config_file: Path | None
+
+
+def _verify_after_apply(url: str, options: ApplyOptions, payload: dict[str, Any], output: OutputFormat,
+                        gate_settings: GateSettings) -> ExitCode:
     from bhq_migrate.report.verify_console import render_summary
-    from bhq_migrate.report.verify_formats import to_json
+    from bhq_migrate.report.verify_formats import verify_payload, verify_summary
     from bhq_migrate.verify import VerifyOptions, verify
 
     limits = SessionLimits(options.lock_timeout, options.statement_timeout)
-    report = guarded(lambda: verify(url, VerifyOptions(plans_dir=options.plans_dir, limits=limits)), url)
-    payload["verify"] = json.loads(to_json(report))  # the same shape as `verify --format json`
+    verify_options = VerifyOptions(plans_dir=options.plans_dir, limits=limits)
+    if gate_settings.sources:
+        from bhq_migrate.cli.verify import print_gate_console, run_gate_for
+        from bhq_migrate.report.gate_formats import gate_payload
+
+        gate = guarded(lambda: run_gate_for(url, verify_options, *gate_settings), url)
+        payload["verify"] = {**gate_payload(gate), "ok": gate.ok, "summary": gate.summary()}
+        if output is OutputFormat.console:
+            print_gate_console(gate, summary_only=True)
+        return ExitCode.OK if gate.ok else ExitCode.FAILED
+    report = guarded(lambda: verify(url, verify_options), url)
+    payload["verify"] = {**verify_payload(report), "summary": verify_summary(report)}  # as `verify --format json`
     if output is OutputFormat.console:
         stdout.print(render_summary(report))
     return ExitCode.OK if report.ok else ExitCode.FAILED
@@ -295,14 +336,36 @@ def status_command(
     lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
     statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
-    """Show every plan as applied, pending, changed (edited since applied) or optional. Never writes."""
+    """Show every plan as applied, pending, changed (edited since applied) or optional. Never writes.
+
+    Exit codes: 0 history matches the plan files, 1 an applied plan's file was edited (changed) or is missing,
+    2 could not run.
+    """
+    json_output("status", output is OutputFormat.json)
     url = guarded(lambda: resolve_url(database_url))
     limits = session_limits(lock_timeout, statement_timeout)
     report = guarded(lambda: status(url, plans_dir, limits), url)
+    problems = status_problems(report)
     if output is OutputFormat.json:
-        stdout.print_json(report.model_dump_json())
-        return
-    render_status(report)
+        states = [plan.state for plan in report.plans]
+        summary = {state: states.count(state) for state in ("applied", "pending", "changed", "optional")}
+        summary["missing"] = len(report.unknown_applied)
+        print_json(envelope("status", not problems, summary, problems=problems, **report.model_dump(mode="json")))
+    else:
+        render_status(report)
+        for problem in problems:
+            stderr.print(f"[bold red]error:[/] {escape(problem)}")
+    raise typer.Exit(int(ExitCode.FAILED if problems else ExitCode.OK))
+
+
+def status_problems(report: StatusReport) -> list[str]:
+    """Why ``status`` exits 1: history no longer matches the plan files (Flyway's ``validate`` fails too)."""
+    problems = [f"plan {plan.id} ({plan.file}) was edited after it was applied: its checksum no longer matches "
+                "history (restore it, or accept it with apply --accept-changed)"
+                for plan in report.plans if plan.state == "changed"]
+    problems += [f"plan {plan_id} is recorded in history but its file is missing from the plans directory"
+                 for plan_id in report.unknown_applied]
+    return problems
 
 
 def render_status(report: StatusReport) -> None:
@@ -324,5 +387,3 @@ def render_status(report: StatusReport) -> None:
             escape(plan.applied_by or ""),
         )
     stdout.print(table)
-    for unknown in report.unknown_applied:
-        stdout.print(f"[yellow]warning:[/] history records plan {escape(unknown)}, but no such file exists")

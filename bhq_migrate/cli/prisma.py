@@ -20,6 +20,7 @@ from bhq_migrate.cli.app import (
     session_limits,
     stdout,
 )
+from bhq_migrate.cli.output import json_output, print_json
 from bhq_migrate.connection import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, connect, describe, resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.plans import load_plans
@@ -27,6 +28,7 @@ from bhq_migrate.prisma.audit import AuditReport, audit
 from bhq_migrate.prisma.migrations import export_plans, migration_sql, prisma_checksum
 from bhq_migrate.prisma.rules import RULES, Classification
 from bhq_migrate.prisma_schema.parser import load_schema
+from bhq_migrate.report.envelope import envelope
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.resources import default_plans_dir
 
@@ -92,6 +94,7 @@ def audit_prisma(
     or expected (Prisma cannot express the object: CHECKs, partial indexes). Read-only.
     Exit codes: 0 no drift (expected differences only), 1 drift found, 2 could not run.
     """
+    json_output("audit-prisma", output_format is AuditFormat.json)
     url = guarded(lambda: resolve_url(database_url))
     limits = session_limits(lock_timeout, statement_timeout)
 
@@ -102,7 +105,7 @@ def audit_prisma(
 
     report = guarded(run, url)
     if output_format is AuditFormat.json:
-        stdout.print_json(json.dumps(_as_json(report, describe(url))))
+        print_json(_as_json(report, describe(url)))
     elif output_format is AuditFormat.sarif:
         stdout.print_json(json.dumps(to_sarif(report.findings, RULES, tool="bhq-migrate audit-prisma")))
     else:
@@ -111,14 +114,11 @@ def audit_prisma(
 
 
 def _as_json(report: AuditReport, database: str) -> dict[str, object]:
-    return {
-        "schema": report.schema_path,
-        "database": database,
-        "schemas": list(report.schemas),
-        "in_sync": report.in_sync,
-        "summary": {"drift": len(report.drift), "expected": len(report.expected)},
-        "findings": [finding.model_dump(mode="json") for finding in report.findings],
-    }
+    return envelope(
+        "audit-prisma", report.in_sync, {"drift": len(report.drift), "expected": len(report.expected)},
+        schema=report.schema_path, database=database, schemas=list(report.schemas), in_sync=report.in_sync,
+        findings=[finding.model_dump(mode="json") for finding in report.findings],
+    )
 
 
 def _print_console(report: AuditReport, database: str) -> None:

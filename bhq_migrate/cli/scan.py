@@ -10,18 +10,24 @@ import typer
 from rich.markup import escape
 
 from bhq_migrate.cli.app import app, fail, guarded, output_file, stderr, stdout
-from bhq_migrate.errors import ConfigError
+from bhq_migrate.cli.output import json_output, print_json_array, write_report_file
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
+from bhq_migrate.report.envelope import dumps, envelope, severity_counts
+from bhq_migrate.report.gitlab import to_gitlab
+from bhq_migrate.report.junit_findings import findings_junit_xml
 from bhq_migrate.report.sarif import to_sarif
-from bhq_migrate.scan import RULES, ScanConfig, ScanResult, find_config_file, load_config_file, scan
+from bhq_migrate.scan import RULES, ScanConfig, ScanResult, scan
 from bhq_migrate.scan.baseline import read_baseline, write_baseline
+from bhq_migrate.scan.config import resolve_config
+from bhq_migrate.scan.output import finding_rows
 
 
 class OutputFormat(str, Enum):
     console = "console"
     json = "json"
     sarif = "sarif"
+    gitlab = "gitlab"
 
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -34,12 +40,7 @@ def _config(
     fail_on: Severity | None, jobs: int | None, disable: list[str], allow_default_models: bool,
     exclude_tests: bool,
 ) -> ScanConfig:
-    config = ScanConfig()
-    found = config_file or find_config_file(paths[0] if paths else Path.cwd())
-    if config_file is not None and not config_file.is_file():
-        raise ConfigError(f"config file not found: {config_file}")
-    if found is not None:
-        config = load_config_file(found, config)
+    config = resolve_config(paths, config_file)
     return config.with_overrides(
         schemas=tuple(schema),
         soft_delete_fields=tuple(soft_delete_field),
@@ -66,7 +67,8 @@ def summary(result: ScanResult) -> dict[str, object]:
     }
 
 
-def _print_console(result: ScanResult) -> None:
+def print_scan_console(result: ScanResult) -> None:
+    """Findings grouped by file with the flagged line, then the counters (also the gate's code section)."""
     sources: dict[str, list[str]] = {}
     current = None
     width = max((len(f"{f.line}:{f.column}") for f in result.findings), default=0)
@@ -132,7 +134,8 @@ def scan_queries(
                                              "soft-delete filter, like activeOnly (repeatable)."),
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
     disable: list[str] = typer.Option([], "--disable", help="Rule id or name not to report (repeatable)."),
-    output_format: OutputFormat = typer.Option(OutputFormat.console, "--format", help="console, json or sarif."),
+    output_format: OutputFormat = typer.Option(OutputFormat.console, "--format", "-f",
+                                               help="console, json, sarif or gitlab (Code Quality)."),
     fail_on: Severity = typer.Option(None, "--fail-on", help="Exit 1 when a finding is at least this severe "
                                      "(default: error)."),
     baseline: Path = typer.Option(None, "--baseline", help="Known findings to ignore; written with the "
@@ -148,12 +151,16 @@ def scan_queries(
     allow_default_models: bool = typer.Option(False, "--allow-default-models", help="Accept a scan that found "
                                               "no schema (the seed plan's models are assumed) or no query on "
                                               "a soft-deletable model; without it that exits 2."),
+    junit_xml: Path = typer.Option(None, "--junit-xml", metavar="PATH", callback=output_file,
+                                   help="Also write a JUnit XML report here "
+                                   "(one test case per finding)."),
 ) -> None:
     """Find Prisma queries that return soft-deleted rows, hard-delete, or skip the tenant filter.
 
     Exit codes: 0 nothing at or above --fail-on, 1 findings (or some paths could not be read), 2 could not
     run: no schema found, nothing checked, nothing readable.
     """
+    json_output("scan-queries", output_format is OutputFormat.json)
     targets = list(paths or [Path(".")])
 
     def run() -> tuple[ScanResult, ScanConfig, str]:
@@ -170,22 +177,25 @@ def scan_queries(
         return result, config, note
 
     result, config, note = guarded(run)
+    if junit_xml is not None:
+        write_report_file(junit_xml, findings_junit_xml("scan-queries", result.findings, config.fail_on,
+                                                        result.seconds))
     if output_format is OutputFormat.json:
-        rows = [
-            {"file": f.file, "line": f.line, "column": f.column, "rule": f.rule, "name": _NAMES.get(f.rule, ""),
-             "severity": f.severity.value, "model": f.model, "method": f.method, "message": f.message,
-             "help": f.help, "fingerprint": f.fingerprint}
-            for f in result.findings
-        ]
-        typer.echo(json.dumps({"findings": rows, "summary": summary(result)}, indent=2))
+        counts = {**severity_counts(result.findings), "files": result.files_found, "fail_on": config.fail_on.value}
+        body = envelope("scan-queries", not result.failed(config.fail_on), counts,
+                        findings=finding_rows(result.findings), files_found=result.files_found,
+                        files_parsed=result.files_parsed, suppressed=result.suppressed, baselined=result.baselined,
+                        schemas=list(result.schemas), run=summary(result))
+        typer.echo(dumps(body))
     elif output_format is OutputFormat.sarif:
-        sarif = to_sarif(result.findings, RULES, tool="bhq-migrate scan-queries")
         # code-scanning UIs match alerts across runs by partialFingerprints: use the line-independent one
-        for row, finding in zip(sarif["runs"][0]["results"], result.findings, strict=True):
-            row["partialFingerprints"] = {"bhqMigrateScan/v1": finding.fingerprint}
+        sarif = to_sarif(result.findings, RULES, tool="bhq-migrate scan-queries",
+                         fingerprints=[finding.fingerprint or None for finding in result.findings])
         typer.echo(json.dumps(sarif, indent=2))
+    elif output_format is OutputFormat.gitlab:
+        print_json_array(to_gitlab(result.findings, fingerprints=[f.fingerprint or None for f in result.findings]))
     else:
-        _print_console(result)
+        print_scan_console(result)
     if note:
         typer.echo(note, err=True)
     if result.unreadable:

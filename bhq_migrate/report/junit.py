@@ -1,13 +1,15 @@
 """JUnit XML for CI test reports: one ``<testsuite>`` per plan (and one for the audit rules, one for the
-isolation probe), one ``<testcase>`` per check (probe: per table and command). A failure carries
-expected/found/fix; a warning is a passing test with the warning in ``<system-out>`` (a failure under
-``--strict``); a check skipped because its object is missing is ``<skipped>``."""
+isolation probe), one ``<testcase>`` per check (probe: per table and command; lint and scan-queries: one per
+finding). A failure carries expected/found/fix; a warning is a passing test with the warning in
+``<system-out>`` (a failure under ``--strict``); a check skipped because its object is missing is
+``<skipped>``."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+from bhq_migrate.report.junit_findings import junit_document
 from bhq_migrate.verify.results import CheckResult, Status, VerifyReport
 
 
@@ -33,18 +35,18 @@ def _unplanned_suite(result: CheckResult) -> str:
     return "probe" if result.id.startswith("probe/") else "audits"
 
 
-def to_junit_xml(report: VerifyReport) -> str:
+def verify_suites(report: VerifyReport) -> list[ET.Element]:
+    """One ``<testsuite>`` per plan, then one for the audit rules and one for the isolation probe."""
     suites: dict[str, list[CheckResult]] = defaultdict(list)
     for result in report.results:
         suites[f"plan {result.plan}" if result.plan else _unplanned_suite(result)].append(result)
-    root = ET.Element("testsuites", name="bhq-migrate verify")
-    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    elements = []
     for suite_name in sorted(suites, key=lambda name: (name in ("audits", "probe"), name)):
         results = suites[suite_name]
         failures = sum(1 for r in results if r.failed(report.strict))
         skipped = sum(1 for r in results if r.status is Status.SKIP)
-        suite = ET.SubElement(root, "testsuite", name=suite_name, tests=str(len(results)), failures=str(failures),
-                              errors="0", skipped=str(skipped))
+        suite = ET.Element("testsuite", name=suite_name, tests=str(len(results)), failures=str(failures),
+                           errors="0", skipped=str(skipped))
         for result in results:
             classname = ".".join(part for part in (suite_name.replace(" ", "_"), result.table) if part)
             case = ET.SubElement(suite, "testcase", classname=classname, name=result.id)
@@ -58,12 +60,9 @@ def to_junit_xml(report: VerifyReport) -> str:
                 ET.SubElement(case, "skipped", message=result.message)
             elif result.status is Status.WARN:
                 ET.SubElement(case, "system-out").text = "warning: " + _body(result)
-        totals["tests"] += len(results)
-        totals["failures"] += failures
-        totals["skipped"] += skipped
-    for key, value in totals.items():
-        root.set(key, str(value))
-    root.set("errors", "0")
-    root.set("time", f"{report.elapsed_ms / 1000:.3f}")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        elements.append(suite)
+    return elements
+
+
+def to_junit_xml(report: VerifyReport) -> str:
+    return junit_document("bhq-migrate verify", verify_suites(report), report.elapsed_ms / 1000)

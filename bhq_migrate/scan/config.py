@@ -8,11 +8,13 @@ underscores: ``soft-delete-fields``, ``tenant-fields``, ``clients``, ``scoping-h
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from bhq_migrate.compat import tomllib
+from bhq_migrate.config import scan_environment
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Severity
 
@@ -35,6 +37,7 @@ DEFAULT_CLIENTS: tuple[str, ...] = (
 DEFAULT_SCOPING_HELPERS: tuple[str, ...] = ("activeOnly",)
 
 CONFIG_FILE_NAME = "bhq-migrate.toml"
+log = logging.getLogger("bhq_migrate.config")
 
 
 @dataclass(frozen=True)
@@ -143,8 +146,34 @@ def load_config_file(path: Path, base: ScanConfig | None = None) -> ScanConfig:
     data = _read_toml(path)
     if path.name == "pyproject.toml":
         table = data.get("tool", {}).get("bhq-migrate", {}).get("scan", {})
+    elif "scan" in data or any(isinstance(value, dict) for value in data.values()):
+        table = data.get("scan", {})  # a file with a table per command: only [scan] is the scan's
     else:
-        table = data.get("scan", data)
+        table = data  # a scan-only bhq-migrate.toml with top-level keys
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: the scan settings must be a table")
     return replace(base or ScanConfig(), **_settings_from_table(table, path))
+
+
+def resolve_config(paths: list[Path], config_file: Path | None = None, **overrides: Any) -> ScanConfig:
+    """The settings ``scan-queries`` and ``verify --source`` use: defaults, then ``config_file`` (or the nearest
+    config above the first path), then ``overrides`` (``None``/empty keeps the file's value)."""
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file not found: {config_file}")
+    config = ScanConfig()
+    found = config_file or find_config_file(paths[0] if paths else Path.cwd())
+    if found is not None:
+        config = load_config_file(found, config)
+    log.debug("scan settings: %s", f"config file {found}" if found is not None else "defaults (no config file found)")
+    environment = scan_environment()  # BHQ_MIGRATE_SCAN_*: over the file, under the flags
+    if "fail_on" in environment:
+        try:
+            environment["fail_on"] = Severity(environment["fail_on"].lower())
+        except ValueError:
+            raise ConfigError("environment variable BHQ_MIGRATE_SCAN_FAIL_ON: must be error, warning or info, "
+                              f"not {environment['fail_on']!r}") from None
+    if environment:
+        values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                                  for key, value in environment.items()}
+        config = replace(config, **values)
+    return config.with_overrides(**overrides)

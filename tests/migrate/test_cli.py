@@ -160,5 +160,6 @@ def test_apply_verify_fails_when_the_result_is_wrong(baseline_db: str) -> None:
     result = run_cli("apply", "--database-url", baseline_db, "--plans-dir", str(plans), "--verify", "--format", "json")
     assert result.returncode == 1, result.stderr
     payload = json.loads(result.stdout)
-    assert payload["ok"] is True and payload["verify"]["ok"] is False
+    assert payload["ok"] is False, "ok is the whole command's verdict: exit code 1"
+    assert payload["summary"]["applied"] == 2 and payload["verify"]["ok"] is False
     assert "Invoice_stripe_idx" in json.dumps(payload["verify"])

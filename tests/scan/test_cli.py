@@ -46,7 +46,7 @@ def test_sarif_output_is_sarif_2_1_0(tmp_path: Path) -> None:
     results = sarif["runs"][0]["results"]
     assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results] == [
         ("S001", 2)]
-    assert len(results[0]["partialFingerprints"]["bhqMigrateScan/v1"]) == 20
+    assert len(results[0]["partialFingerprints"]["bhqMigrate/v1"]) == 20
 
 
 def test_console_report_groups_by_file_and_shows_the_line(tmp_path: Path) -> None:

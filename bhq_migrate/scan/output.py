@@ -1,0 +1,20 @@
+"""The scan's findings as plain rows (the ``findings`` of ``scan-queries --format json`` and of the gate)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from bhq_migrate.scan.model import ScanFinding
+from bhq_migrate.scan.rules import RULES
+
+_NAMES = {rule.id: rule.name for rule in RULES}
+
+
+def finding_rows(findings: Iterable[ScanFinding]) -> list[dict[str, Any]]:
+    return [
+        {"file": f.file, "line": f.line, "column": f.column, "rule": f.rule, "name": _NAMES.get(f.rule, ""),
+         "severity": f.severity.value, "model": f.model, "method": f.method, "message": f.message,
+         "help": f.help, "fingerprint": f.fingerprint}
+        for f in findings
+    ]
