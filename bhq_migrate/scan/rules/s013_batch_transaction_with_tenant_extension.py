@@ -19,7 +19,7 @@ from tree_sitter import Node
 
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan.model import FileContext, ScanFinding
-from bhq_migrate.scan.rules.s011_session_tenant_setting import TENANT_SETTING
+from bhq_migrate.scan.rules.s012_session_tenant_setting import TENANT_SETTING
 
 RULE = Rule(
     id="S013",
