@@ -64,3 +64,16 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
         [sys.executable, "-m", "bhq_migrate", *args], capture_output=True, text=True, env=full_env,
         timeout=timeout, cwd=REPO_ROOT,
     )
+
+
+SEED_SCHEMA = Path(__file__).parent / "prisma" / "fixtures" / "seed_models.prisma"
+
+
+def source_tree(root: Path, code: str, name: str = "a.ts") -> Path:
+    """``root/src/<name>`` holding ``code``, with the seed's schema.prisma beside it: a scan must find the
+    project's schema (without one it exits 2 rather than assume models)."""
+    (root / "src").mkdir(exist_ok=True)
+    (root / "src" / "schema.prisma").write_text(SEED_SCHEMA.read_text(encoding="utf-8"), encoding="utf-8")
+    path = root / "src" / name
+    path.write_text(code, encoding="utf-8")
+    return path

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bhq_migrate.cli import full_app
+from tests.helpers import source_tree
 
 app = full_app()
 runner = CliRunner()
@@ -87,8 +88,7 @@ def test_bad_values_name_the_file_or_the_variable(project: Path) -> None:
 
 
 def test_scan_settings_come_from_the_same_file_and_environment(project: Path) -> None:
-    (project / "src").mkdir()
-    (project / "src" / "a.ts").write_text(TENANT_ONLY)
+    source_tree(project, TENANT_ONLY)
     (project / "bhq-migrate.toml").write_text('[lint]\ndisable = ["L002"]\n\n[scan]\nfail-on = "warning"\n')
     assert runner.invoke(app, ["scan-queries", str(project / "src")]).exit_code == 1
     env = {"BHQ_MIGRATE_SCAN_FAIL_ON": "error"}

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from bhq_migrate.cli import full_app
 from bhq_migrate.report.envelope import output_schema
 from tests.conftest import CHECKS_DIR, PLANS_DIR
+from tests.helpers import source_tree
 from tests.prisma.test_cli import SEED_MODELS
 
 app = full_app()
@@ -52,8 +53,7 @@ def sql_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def ts_project(tmp_path: Path) -> Path:
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "a.ts").write_text("prisma.invoice.findMany({ where: { tenantId: 1 } });\n")
+    source_tree(tmp_path, "prisma.invoice.findMany({ where: { tenantId: 1 } });\n")
     return tmp_path
 
 

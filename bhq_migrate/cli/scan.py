@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from bhq_migrate.cli.app import app, fail, guarded, output_file, stderr, stdout
-from bhq_migrate.cli.output import json_output, print_json_array, write_report_file
+from bhq_migrate.cli.output import emit_json_error, json_output, print_json_array, write_report_file
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
 from bhq_migrate.report.envelope import dumps, envelope, severity_counts
@@ -177,6 +177,17 @@ def scan_queries(
         return result, config, note
 
     result, config, note = guarded(run)
+    problems = result.problems()
+    if problems and (result.nothing_read() or not config.allow_default_models):
+        # Nothing (or not enough) was checked: never a pass. The findings there are still shown, with the error.
+        if output_format is OutputFormat.json:
+            emit_json_error("NothingChecked", "; ".join(problems), findings=finding_rows(result.findings),
+                            run=summary(result))
+            json_output("scan-queries", False)  # the envelope is out; fail() adds only the stderr line
+        elif output_format is OutputFormat.console:
+            print_scan_console(result)
+        _warn_unreadable(result)
+        fail("; ".join(problems))
     if junit_xml is not None:
         write_report_file(junit_xml, findings_junit_xml("scan-queries", result.findings, config.fail_on,
                                                         result.seconds))
@@ -198,12 +209,13 @@ def scan_queries(
         print_scan_console(result)
     if note:
         typer.echo(note, err=True)
+    _warn_unreadable(result)
+    failed = result.failed(config.fail_on) or bool(result.unreadable)
+    raise typer.Exit(int(ExitCode.FAILED if failed else ExitCode.OK))
+
+
+def _warn_unreadable(result: ScanResult) -> None:
     if result.unreadable:
         shown = ", ".join(result.unreadable[:5]) + (f" and {len(result.unreadable) - 5} more"
                                                     if len(result.unreadable) > 5 else "")
         stderr.print(f"[yellow]warning:[/] could not read {escape(shown)}", highlight=False)
-    problems = result.problems()
-    if problems and (result.nothing_read() or not config.allow_default_models):
-        fail("; ".join(problems))
-    failed = result.failed(config.fail_on) or bool(result.unreadable)
-    raise typer.Exit(int(ExitCode.FAILED if failed else ExitCode.OK))

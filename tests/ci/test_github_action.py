@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.conftest import CHECKS_DIR, PLANS_DIR
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, source_tree
 
 SCRIPT = REPO_ROOT / "scripts" / "github-action.sh"
 BAD_SQL = "ALTER TABLE t ALTER COLUMN c TYPE bigint;\n"
@@ -61,8 +61,7 @@ def test_lint_annotates_the_file_writes_the_summary_and_fails(tmp_path: Path) ->
 
 
 def test_scan_findings_fail_the_step_with_error_annotations(tmp_path: Path) -> None:
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "a.ts").write_text(UNSCOPED)
+    source_tree(tmp_path, UNSCOPED)
     code, stdout, output, summary = run_action(tmp_path, "scan-queries", "src")
     assert code == 1 and "exit-code=1" in output
     assert "::error file=src/a.ts,line=1,title=S001::" in stdout
@@ -73,8 +72,7 @@ def test_verify_source_gate_annotates_code_and_titles_database_findings(migrated
     from tests.verify.conftest import execute
 
     execute(migrated_db, 'ALTER TABLE "Invoice" ALTER COLUMN "amountCents" TYPE integer')
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "a.ts").write_text(UNSCOPED)
+    source_tree(tmp_path, UNSCOPED)
     args = f"--plans-dir {PLANS_DIR} --checks-dir {CHECKS_DIR} --source src"
     code, stdout, _, summary = run_action(tmp_path, "verify", args, BHQ_DATABASE_URL=migrated_db)
     assert code == 1

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bhq_migrate.cli import full_app
+from tests.helpers import source_tree
 
 app = full_app()
 runner = CliRunner()
@@ -47,8 +48,7 @@ def test_lint_issues_have_relative_paths_and_stable_fingerprints(cwd: Path) -> N
 
 
 def test_scan_queries_issues(cwd: Path) -> None:
-    (cwd / "src").mkdir()
-    (cwd / "src" / "a.ts").write_text("prisma.invoice.findMany({ where: { tenantId: 1 } });\n")
+    source_tree(cwd, "prisma.invoice.findMany({ where: { tenantId: 1 } });\n")
     rows = issues("scan-queries", "src")
     assert [(r["check_name"], r["severity"], r["location"]) for r in rows] == [
         ("S001", "major", {"path": "src/a.ts", "lines": {"begin": 1}})]

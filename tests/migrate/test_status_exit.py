@@ -44,6 +44,7 @@ def test_status_exits_1_when_an_applied_plans_file_is_missing(baseline_db: str, 
     plans = _applied_copy(baseline_db, tmp_path)
     (plans / "002_marketplace_schema.sql").unlink()
     (plans / "003_hardening.sql").unlink()  # it depends on 002; it was never applied
+    (plans / "004_tenant_isolation.sql").unlink()  # so does 004
     result = runner.invoke(app, ["status", "-d", baseline_db, "--plans-dir", str(plans)])
     assert result.exit_code == 1, result.output
     assert "plan 002 is recorded in history but its file is missing" in result.stderr

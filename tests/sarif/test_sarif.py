@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from bhq_migrate.cli import full_app
 from tests.conftest import CHECKS_DIR, PLANS_DIR
+from tests.helpers import source_tree
 from tests.prisma.test_cli import SEED_MODELS
 from tests.verify.conftest import execute
 
@@ -60,9 +61,7 @@ def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_scan_queries_sarif_is_valid_relative_and_keeps_fingerprints_when_lines_move(cwd: Path) -> None:
-    (cwd / "src").mkdir()
-    source = cwd / "src" / "a.ts"
-    source.write_text(UNSCOPED)
+    source = source_tree(cwd, UNSCOPED)
     before = sarif("scan-queries", "src")
     assert physical_uris(before) == [{"uri": "src/a.ts", "uriBaseId": "%SRCROOT%"}]
     source.write_text("// a comment\n\nconst x = 1;\n" + UNSCOPED)
@@ -103,8 +102,7 @@ def test_verify_sarif_has_logical_locations_for_database_findings(migrated_db: s
 
 
 def test_gate_and_audit_prisma_sarif_are_valid(migrated_db: str, cwd: Path) -> None:
-    (cwd / "src").mkdir()
-    (cwd / "src" / "a.ts").write_text(UNSCOPED)
+    source_tree(cwd, UNSCOPED)
     gate = sarif("verify", "-d", migrated_db, "--plans-dir", str(PLANS_DIR), "--checks-dir", str(CHECKS_DIR),
                  "--source", "src")
     assert_relative(gate)
