@@ -33,7 +33,7 @@ from bhq_migrate.resources import default_plans_dir
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 if TYPE_CHECKING:  # `plan` needs the runner's pre-flight and the catalog; `lint` needs neither
-    from bhq_migrate.migrate.plan_report import PlanReport
+    from bhq_migrate.migrate.plan_report import PendingPlan, PlanReport
 
 
 class LintFormat(str, Enum):
@@ -190,6 +190,16 @@ def _size(total_bytes: int | None) -> str:
     return ""
 
 
+def _print_forecast(plan: PendingPlan) -> None:
+    """The lock-queue forecast: statements that would wait right now, and for whom."""
+    from bhq_migrate.migrate.forecast import forecast_lines
+
+    lines = [text for statement in plan.statements for text in forecast_lines(statement.line, statement.forecast)]
+    _out("  lock queue now:" + ("" if lines else " no other session holds or waits for a lock on these tables"))
+    for text in lines:
+        _out(f"    {escape(text)}")
+
+
 def _print_plan_report(report: PlanReport) -> None:
     _out(f"database: {escape(report.database)}")
     _out(f"applied: {escape(', '.join(report.applied)) or 'none'}")
@@ -213,6 +223,7 @@ def _print_plan_report(report: PlanReport) -> None:
         for statement in plan.statements:
             for finding in statement.findings:
                 _print_finding(finding, indent="  ")
+        _print_forecast(plan)
     if report.preflight:
         _out("\n[bold]pre-flight:[/]")
         for problem in report.preflight:

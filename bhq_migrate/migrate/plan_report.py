@@ -27,6 +27,7 @@ from bhq_migrate.lint.context import LintContext, LintOptions, build_context
 from bhq_migrate.lint.engine import LintFinding, run_rules
 from bhq_migrate.lint.schema import CATALOG_PARTS
 from bhq_migrate.lint.source import SourceFile, source_from_plan
+from bhq_migrate.migrate.forecast import LiveSession, StatementForecast, forecast_locks, read_live_sessions
 from bhq_migrate.migrate.history import read_history
 from bhq_migrate.migrate.preflight import REWRITE_BYTES_PER_SECOND, run_preflight
 from bhq_migrate.migrate.runner import ApplyOptions, select_plans
@@ -54,6 +55,8 @@ class StatementPlan(BaseModel):
     total_bytes: int | None = None
     estimated_seconds: float | None = None
     findings: list[LintFinding] = []
+    forecast: StatementForecast | None = None
+    """Who holds or waits for a conflicting lock on the statement's tables right now (forecast.py)."""
 
 
 class PendingPlan(BaseModel):
@@ -156,6 +159,12 @@ def _describe_actions(actions: tuple[str, ...]) -> str:
     return ", ".join(f"{action} x{count}" if count > 1 else action for action, count in counts.items())
 
 
+def _attach_forecasts(entries: list[PendingPlan], sessions: list[LiveSession]) -> None:
+    for entry in entries:
+        for statement in entry.statements:
+            statement.forecast = forecast_locks([(lock.table, lock.mode) for lock in statement.locks], sessions)
+
+
 def build_plan_report(
     url: str, plans_dir: Path, *, with_optional: bool = False, limits: SessionLimits | None = None
 ) -> PlanReport:
@@ -170,6 +179,7 @@ def build_plan_report(
         context = build_context(sources, LintOptions(runner_sets_lock_timeout=True, keep_suppressed=True), catalog)
         findings = run_rules(context)
         preflight = _preflight(conn, pending) if pending else []
+        live_sessions = read_live_sessions(conn) if pending else []
         conn.rollback()
     entries = []
     for plan, source in zip(pending, sources, strict=True):
@@ -185,6 +195,7 @@ def build_plan_report(
                 estimated_seconds=round(sum(s.estimated_seconds or 0 for s in statements), 2),
             )
         )
+    _attach_forecasts(entries, live_sessions)
     return PlanReport(
         database=describe(url),
         applied=sorted(applied),
