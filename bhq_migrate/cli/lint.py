@@ -200,6 +200,19 @@ def _print_forecast(plan: PendingPlan) -> None:
         _out(f"    {escape(text)}")
 
 
+def _print_trace(plan: PendingPlan) -> None:
+    """``--trace``: what PostgreSQL did with each statement on the scratch copy."""
+    from bhq_migrate.migrate.trace import MISMATCH, trace_lines
+
+    if not any(statement.trace for statement in plan.statements):
+        return
+    _out("  trace:")
+    for statement in plan.statements:
+        for text in trace_lines(statement.line, statement.trace):
+            style = "bold red" if statement.trace and statement.trace.verdict == MISMATCH else ""
+            _out(f"    [{style}]{escape(text)}[/]" if style else f"    {escape(text)}")
+
+
 def _print_plan_report(report: PlanReport) -> None:
     _out(f"database: {escape(report.database)}")
     _out(f"applied: {escape(', '.join(report.applied)) or 'none'}")
@@ -224,6 +237,7 @@ def _print_plan_report(report: PlanReport) -> None:
             for finding in statement.findings:
                 _print_finding(finding, indent="  ")
         _print_forecast(plan)
+        _print_trace(plan)
     if report.preflight:
         _out("\n[bold]pre-flight:[/]")
         for problem in report.preflight:
@@ -235,6 +249,9 @@ def _print_plan_report(report: PlanReport) -> None:
         _out("\npre-flight: no problems")
     counts = _summary(report.active_findings)
     _out(f"lint: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info")
+    if report.trace is not None:
+        verdicts = ", ".join(f"{count} {verdict}" for verdict, count in sorted(report.trace.counts.items()))
+        _out(f"trace ({escape(report.trace.method)}): {escape(verdicts) or 'no statements'}")
 
 
 @app.command()
@@ -243,6 +260,10 @@ def plan(
     plans_dir: Path | None = typer.Option(None, "--plans-dir", help="Plan directory (default: the shipped plans)."),
     with_optional: bool = typer.Option(False, "--with-optional", help="Include optional plans (003_hardening)."),
     output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),
+    trace: bool = typer.Option(False, "--trace", help="Run the statements on a scratch copy (always rolled back) "
+                               "and compare the locks and rewrites PostgreSQL reports with lint's prediction."),
+    trace_clone_max_mb: int = typer.Option(1024, "--trace-clone-max-mb", min=0, help="Clone the database for "
+                                           "--trace only up to this size; bigger ones get a schema-only copy."),
     lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
     statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
@@ -257,10 +278,16 @@ def plan(
 
     limits = session_limits(lock_timeout, statement_timeout)
     report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional, limits=limits), url)
+    if trace:
+        from bhq_migrate.migrate.trace import trace_report
+
+        report.trace = guarded(lambda: trace_report(report, url, limits=limits,
+                                                    clone_max_bytes=trace_clone_max_mb * 1024**2), url)
     if output_format is PlanFormat.json:
         payload = report.model_dump(mode="json")
         payload["summary"] = _summary(report.active_findings)
         stdout.print_json(json.dumps(payload))
     else:
         _print_plan_report(report)
-    raise typer.Exit(int(ExitCode.FAILED if report.refused else ExitCode.OK))
+    mismatch = report.trace is not None and report.trace.counts.get("Mismatch", 0) > 0
+    raise typer.Exit(int(ExitCode.FAILED if report.refused or mismatch else ExitCode.OK))

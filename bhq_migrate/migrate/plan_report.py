@@ -31,6 +31,7 @@ from bhq_migrate.migrate.forecast import LiveSession, StatementForecast, forecas
 from bhq_migrate.migrate.history import read_history
 from bhq_migrate.migrate.preflight import REWRITE_BYTES_PER_SECOND, run_preflight
 from bhq_migrate.migrate.runner import ApplyOptions, select_plans
+from bhq_migrate.migrate.trace import StatementTrace, TraceSummary
 from bhq_migrate.plans import Plan, load_plans
 
 SCAN_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND * 4
@@ -57,6 +58,8 @@ class StatementPlan(BaseModel):
     findings: list[LintFinding] = []
     forecast: StatementForecast | None = None
     """Who holds or waits for a conflicting lock on the statement's tables right now (forecast.py)."""
+    trace: StatementTrace | None = None
+    """With ``plan --trace``: what PostgreSQL did on a scratch copy, against lint's prediction (trace.py)."""
 
 
 class PendingPlan(BaseModel):
@@ -76,6 +79,7 @@ class PlanReport(BaseModel):
     findings: list[LintFinding]
     preflight: list[dict[str, Any]]
     """apply's pre-flight problems (``plan``, ``severity`` error|warning, ``code``, ``message``, ``details``)."""
+    trace: TraceSummary | None = None
 
     @property
     def active_findings(self) -> list[LintFinding]:
