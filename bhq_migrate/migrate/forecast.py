@@ -77,6 +77,8 @@ class LockForecast(BaseModel):
     touching: list[LiveSession] = []
     queued: int = 0
     """Sessions waiting for a lock on this table now (they would be in the queue with this statement)."""
+    already_held: str | None = None
+    """The mode an earlier statement of the same transactional plan took on this table (no new wait)."""
 
 
 class StatementForecast(BaseModel):
@@ -103,20 +105,29 @@ def read_live_sessions(conn: psycopg.Connection[Any]) -> list[LiveSession]:
     ]
 
 
-def forecast_locks(locks: list[tuple[str, str]], sessions: list[LiveSession]) -> StatementForecast | None:
-    """The forecast for a statement taking ``locks`` (display table name, lock mode value); None without locks."""
+def forecast_locks(
+    locks: list[tuple[str, str]], sessions: list[LiveSession], held: dict[str, LockMode] | None = None
+) -> StatementForecast | None:
+    """The forecast for a statement taking ``locks`` (display table name, lock mode value); None without locks.
+
+    ``held``: locks an earlier statement of the same transactional plan already took. A held mode whose
+    conflicts include all of the requested mode's means the statement cannot wait on that table again."""
     if not locks:
         return None
     results = []
     for table, mode_name in locks:
         mode = LockMode(mode_name)
+        earlier = (held or {}).get(table)
+        if earlier is not None and CONFLICTS[earlier] >= CONFLICTS[mode]:
+            results.append(LockForecast(table=table, mode=mode.value, would_wait=False, already_held=earlier.value))
+            continue
         on_table = [session for session in sessions if session.table == table]
         blockers: list[LiveSession] = []
         ahead: list[LiveSession] = []
         touching: list[LiveSession] = []
         for session in on_table:
-            held = lock_mode_from_pg(session.mode)
-            in_conflict = held is not None and conflicts(mode, held)
+            theirs = lock_mode_from_pg(session.mode)
+            in_conflict = theirs is not None and conflicts(mode, theirs)
             if session.granted:
                 (blockers if in_conflict else touching).append(session)
             elif in_conflict:
@@ -146,6 +157,8 @@ def forecast_lines(line: int, forecast: StatementForecast | None) -> list[str]:
         return []
     lines: list[str] = []
     for lock in forecast.locks:
+        if lock.already_held:
+            continue
         if lock.would_wait:
             lines.append(f"line {line}: {lock.mode} on {lock.table} would WAIT "
                          f"({lock.queued} session(s) already waiting on the table)")

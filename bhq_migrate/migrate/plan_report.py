@@ -22,12 +22,12 @@ from pydantic import BaseModel
 
 from bhq_migrate.catalog import Catalog, Table, read_catalog
 from bhq_migrate.connection import SessionLimits, connect, describe
-from bhq_migrate.lint.analysis import Effect, display_name
+from bhq_migrate.lint.analysis import Effect, LockMode, display_name
 from bhq_migrate.lint.context import LintContext, LintOptions, build_context
 from bhq_migrate.lint.engine import LintFinding, run_rules
 from bhq_migrate.lint.schema import CATALOG_PARTS
 from bhq_migrate.lint.source import SourceFile, source_from_plan
-from bhq_migrate.migrate.forecast import LiveSession, StatementForecast, forecast_locks, read_live_sessions
+from bhq_migrate.migrate.forecast import CONFLICTS, LiveSession, StatementForecast, forecast_locks, read_live_sessions
 from bhq_migrate.migrate.history import read_history
 from bhq_migrate.migrate.preflight import REWRITE_BYTES_PER_SECOND, run_preflight
 from bhq_migrate.migrate.runner import ApplyOptions, select_plans
@@ -165,8 +165,14 @@ def _describe_actions(actions: tuple[str, ...]) -> str:
 
 def _attach_forecasts(entries: list[PendingPlan], sessions: list[LiveSession]) -> None:
     for entry in entries:
+        held: dict[str, LockMode] = {}  # in a transactional plan, locks stay held until COMMIT
         for statement in entry.statements:
-            statement.forecast = forecast_locks([(lock.table, lock.mode) for lock in statement.locks], sessions)
+            statement.forecast = forecast_locks([(lock.table, lock.mode) for lock in statement.locks], sessions, held)
+            if entry.transactional:
+                for lock in statement.locks:
+                    mode = LockMode(lock.mode)
+                    if lock.table not in held or CONFLICTS[mode] > CONFLICTS[held[lock.table]]:
+                        held[lock.table] = mode
 
 
 def build_plan_report(

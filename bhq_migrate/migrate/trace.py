@@ -67,6 +67,8 @@ class TraceImpossible(BhqError):
 class ObservedLock(BaseModel):
     table: str
     mode: str
+    created: bool = False
+    """The relation did not exist before the statement (a table, index or sequence it created)."""
 
 
 class StatementTrace(BaseModel):
@@ -176,9 +178,9 @@ def _first(stderr: bytes) -> str:
     return lines[0] if lines else "no message"
 
 
-def _observe(conn: psycopg.Connection[Any], statement: str) -> tuple[dict[str, str], list[str], set[str]]:
-    """Run ``statement`` in an open transaction: (strongest lock per relation, rewritten relations, tables
-    that existed before). The caller rolls back."""
+def _observe(conn: psycopg.Connection[Any], statement: str) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    """Run ``statement`` in an open transaction: (strongest lock per relation, rewritten relations, relkind of
+    each relation that existed before). The caller rolls back."""
     relations = cast("Any", _sql("trace_relfilenodes.sql"))
     before = {oid: (name, node, kind) for oid, name, node, kind in conn.execute(relations)}
     conn.execute(cast("Any", statement))
@@ -190,14 +192,16 @@ def _observe(conn: psycopg.Connection[Any], statement: str) -> tuple[dict[str, s
             locks[name] = held.value
     after = {oid: node for oid, _, node, _ in conn.execute(relations)}
     rewritten = sorted(name for oid, (name, node, _) in before.items() if oid in after and after[oid] != node)
-    existing_tables = {name for name, _, kind in before.values() if kind in ("r", "p", "m")}
-    return locks, rewritten, existing_tables
+    existing = {name: kind for name, _, kind in before.values()}
+    return locks, rewritten, existing
 
 
 def _verdict(
-    statement: StatementPlan, locks: dict[str, str], rewritten: list[str], existing: set[str]
+    statement: StatementPlan, locks: dict[str, str], rewritten: list[str], relations: dict[str, str]
 ) -> StatementTrace:
-    observed = [ObservedLock(table=display_name(name), mode=mode) for name, mode in sorted(locks.items())]
+    existing = {name for name, kind in relations.items() if kind in ("r", "p", "m")}
+    observed = [ObservedLock(table=display_name(name), mode=mode, created=name not in relations)
+                for name, mode in sorted(locks.items())]
     shown_rewritten = [display_name(name) for name in rewritten]
     if statement.effect == "unknown":
         return StatementTrace(verdict=TRACE_ONLY, locks=observed, rewritten=shown_rewritten)
@@ -273,7 +277,9 @@ def trace_lines(line: int, trace: StatementTrace | None) -> list[str]:
     """Plain-text console lines for one statement's trace."""
     if trace is None:
         return []
-    locks = ", ".join(f"{lock.mode} on {lock.table}" for lock in trace.locks) or "no relation lock"
+    locks = ", ".join(f"{lock.mode} on {lock.table}" for lock in trace.locks if not lock.created) or "no lock"
+    created = sum(1 for lock in trace.locks if lock.created)
+    locks += f" (+{created} on relations it created)" if created else ""
     observed = "" if trace.verdict in (NOT_TRACED, NOT_RUN, NO_OP) else (
         f": {locks}; " + (f"rewrote {', '.join(trace.rewritten)}" if trace.rewritten else "no rewrite"))
     return [f"line {line}: {trace.verdict}{observed}"] + [f"  {reason}" for reason in trace.reasons]
