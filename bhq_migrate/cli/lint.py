@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from enum import Enum
 from pathlib import Path
@@ -45,6 +46,7 @@ class LintFormat(str, Enum):
 class PlanFormat(str, Enum):
     console = "console"
     json = "json"
+    html = "html"
 
 
 def _out(renderable: object) -> None:
@@ -262,6 +264,8 @@ def plan(
     output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),
     trace: bool = typer.Option(False, "--trace", help="Run the statements on a scratch copy (always rolled back) "
                                "and compare the locks and rewrites PostgreSQL reports with lint's prediction."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="With --format html: write the page here "
+                                       "(default: standard output)."),
     trace_clone_max_mb: int = typer.Option(1024, "--trace-clone-max-mb", min=0, help="Clone the database for "
                                            "--trace only up to this size; bigger ones get a schema-only copy."),
     lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
@@ -272,6 +276,8 @@ def plan(
 
     Exit codes: 0 apply would accept the plans, 1 lint errors or pre-flight problems, 2 could not run.
     """
+    if output is not None and output_format is not PlanFormat.html:
+        fail("--output works only with --format html")
     url = guarded(lambda: resolve_url(database_url))
     directory = plans_dir or default_plans_dir()
     from bhq_migrate.migrate.plan_report import build_plan_report
@@ -283,7 +289,15 @@ def plan(
 
         report.trace = guarded(lambda: trace_report(report, url, limits=limits,
                                                     clone_max_bytes=trace_clone_max_mb * 1024**2), url)
-    if output_format is PlanFormat.json:
+    if output_format is PlanFormat.html:
+        from bhq_migrate.migrate.plan_html import render_plan_html
+
+        page = render_plan_html(report)
+        if output is None:
+            sys.stdout.write(page)
+        else:
+            guarded(lambda: output.write_text(page, encoding="utf-8"))
+    elif output_format is PlanFormat.json:
         payload = report.model_dump(mode="json")
         payload["summary"] = _summary(report.active_findings)
         stdout.print_json(json.dumps(payload))
