@@ -144,14 +144,21 @@ class Scratch:
                 return
             except pg_errors.ObjectInUse:
                 clone_refusal = "another session connected while cloning"
+            except psycopg.Error as exc:  # no CREATEDB privilege, disk full...: say so, exit 2
+                raise TraceImpossible(f"trace not possible: cannot create a scratch database: "
+                                      f"{_first(str(exc).encode())}") from None
         self._schema_only(clone_refusal)
 
     def _schema_only(self, clone_refusal: str) -> None:
         pg_dump, psql = _binary("pg_dump"), _binary("psql")
         if pg_dump is None or psql is None:
             raise TraceImpossible(f"trace not possible: cannot clone ({clone_refusal}) and pg_dump/psql not found")
-        with self._admin() as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(self.name)))
+        try:
+            with self._admin() as admin:
+                admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(self.name)))
+        except psycopg.Error as exc:
+            raise TraceImpossible(f"trace not possible: cannot create a scratch database: "
+                                  f"{_first(str(exc).encode())}") from None
         self.created = True
         source, env = _without_password(self.url)
         target, _ = _without_password(self.scratch_url)

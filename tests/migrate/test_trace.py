@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -127,3 +128,21 @@ def test_cli_trace_json_and_console(baseline_db: str) -> None:
     assert "trace (template clone):" in console.stdout
     assert "Confirmed: ACCESS EXCLUSIVE on \"Invoice\"" in console.stdout
     assert "Mismatch" not in console.stdout
+
+
+def test_a_role_without_createdb_gets_trace_not_possible_and_exit_2(baseline_db: str) -> None:
+    role = f"bhq_trace_{uuid.uuid4().hex[:8]}"  # roles are cluster-wide: a name no parallel test shares
+    with psycopg.connect(baseline_db, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw-trace-1' NOCREATEDB")
+        admin.execute(f"GRANT pg_read_all_data TO {role}")  # plan itself reads the tables
+    params = psycopg.conninfo.conninfo_to_dict(baseline_db)
+    params.update(user=role, password="pw-trace-1")
+    url = psycopg.conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+    try:
+        result = runner.invoke(app, ["plan", "-d", url, "--trace"])
+        assert result.exit_code == 2
+        assert "trace not possible: cannot create a scratch database: permission denied" in result.output
+        assert "pw-trace-1" not in result.output
+    finally:
+        with psycopg.connect(baseline_db, autocommit=True) as admin:
+            admin.execute(f"DROP ROLE {role}")
