@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from enum import Enum
 from pathlib import Path
@@ -39,7 +40,7 @@ from bhq_migrate.resources import default_plans_dir
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 if TYPE_CHECKING:  # `plan` needs the runner's pre-flight and the catalog; `lint` needs neither
-    from bhq_migrate.migrate.plan_report import PlanReport
+    from bhq_migrate.migrate.plan_report import PendingPlan, PlanReport
 
 
 class LintFormat(str, Enum):
@@ -52,6 +53,7 @@ class LintFormat(str, Enum):
 class PlanFormat(str, Enum):
     console = "console"
     json = "json"
+    html = "html"
 
 
 def _out(renderable: object) -> None:
@@ -205,6 +207,29 @@ def _size(total_bytes: int | None) -> str:
     return ""
 
 
+def _print_forecast(plan: PendingPlan) -> None:
+    """The lock-queue forecast: statements that would wait right now, and for whom."""
+    from bhq_migrate.migrate.forecast import forecast_lines
+
+    lines = [text for statement in plan.statements for text in forecast_lines(statement.line, statement.forecast)]
+    _out("  lock queue now:" + ("" if lines else " no other session holds or waits for a lock on these tables"))
+    for text in lines:
+        _out(f"    {escape(text)}")
+
+
+def _print_trace(plan: PendingPlan) -> None:
+    """``--trace``: what PostgreSQL did with each statement on the scratch copy."""
+    from bhq_migrate.migrate.trace import MISMATCH, trace_lines
+
+    if not any(statement.trace for statement in plan.statements):
+        return
+    _out("  trace:")
+    for statement in plan.statements:
+        for text in trace_lines(statement.line, statement.trace):
+            style = "bold red" if statement.trace and statement.trace.verdict == MISMATCH else ""
+            _out(f"    [{style}]{escape(text)}[/]" if style else f"    {escape(text)}")
+
+
 def _print_plan_report(report: PlanReport) -> None:
     _out(f"database: {escape(report.database)}")
     _out(f"applied: {escape(', '.join(report.applied)) or 'none'}")
@@ -238,6 +263,8 @@ def _print_plan_report(report: PlanReport) -> None:
             states = {(plan.id, n): state for n, state in report.step_states.get(plan.id, {}).items()}
             for line in steps_lines([PlanSteps(plan=plan.id, name=plan.name, steps=plan.online_steps)], states):
                 _out(f"  {line}")
+        _print_forecast(plan)
+        _print_trace(plan)
     for recommendation in report.recommendations:
         _out(f"\n[yellow]recommendation:[/] {escape(recommendation)}")
     if report.preflight:
@@ -251,6 +278,9 @@ def _print_plan_report(report: PlanReport) -> None:
         _out("\npre-flight: no problems")
     counts = _summary(report.active_findings)
     _out(f"lint: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info")
+    if report.trace is not None:
+        verdicts = ", ".join(f"{count} {verdict}" for verdict, count in sorted(report.trace.counts.items()))
+        _out(f"trace ({escape(report.trace.method)}): {escape(verdicts) or 'no statements'}")
 
 
 @app.command()
@@ -262,6 +292,12 @@ def plan(
         1.0, "--blocking-threshold", min=0, help="Recommend apply --online when a plain apply would hold a "
         "write-blocking lock longer than this many seconds (estimated from the catalog's sizes)."),
     output_format: PlanFormat = typer.Option(PlanFormat.console, "--format", "-f", help="Output format."),
+    trace: bool = typer.Option(False, "--trace", help="Run the statements on a scratch copy (always rolled back) "
+                               "and compare the locks and rewrites PostgreSQL reports with lint's prediction."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="With --format html: write the page here "
+                                       "(default: standard output)."),
+    trace_clone_max_mb: int = typer.Option(1024, "--trace-clone-max-mb", min=0, help="Clone the database for "
+                                           "--trace only up to this size; bigger ones get a schema-only copy."),
     lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
     statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
@@ -271,15 +307,31 @@ def plan(
     Exit codes: 0 apply would accept the plans, 1 lint errors or pre-flight problems, 2 could not run.
     """
     json_output("plan", output_format is PlanFormat.json)
+    if output is not None and output_format is not PlanFormat.html:
+        fail("--output works only with --format html")
     url = guarded(lambda: resolve_url(database_url))
     directory = plans_dir or default_plans_dir()
 
     limits = session_limits(lock_timeout, statement_timeout)
     report = guarded(lambda: build_plan_report(url, directory, with_optional=with_optional, limits=limits,
                                                blocking_threshold=blocking_threshold), url)
-    if output_format is PlanFormat.json:
+    if trace:
+        from bhq_migrate.migrate.trace import trace_report
+
+        report.trace = guarded(lambda: trace_report(report, url, limits=limits,
+                                                    clone_max_bytes=trace_clone_max_mb * 1024**2), url)
+    if output_format is PlanFormat.html:
+        from bhq_migrate.migrate.plan_html import render_plan_html
+
+        page = render_plan_html(report)
+        if output is None:
+            sys.stdout.write(page)
+        else:
+            guarded(lambda: output.write_text(page, encoding="utf-8"))
+    elif output_format is PlanFormat.json:
         print_json(envelope("plan", not report.refused, _summary(report.active_findings),
                             **report.model_dump(mode="json")))
     else:
         _print_plan_report(report)
-    raise typer.Exit(int(ExitCode.FAILED if report.refused else ExitCode.OK))
+    mismatch = report.trace is not None and report.trace.counts.get("Mismatch", 0) > 0
+    raise typer.Exit(int(ExitCode.FAILED if report.refused or mismatch else ExitCode.OK))

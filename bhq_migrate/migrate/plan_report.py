@@ -22,17 +22,19 @@ from pydantic import BaseModel
 
 from bhq_migrate.catalog import Catalog, Table, read_catalog
 from bhq_migrate.connection import SessionLimits, connect, describe
-from bhq_migrate.lint.analysis import Effect, display_name
+from bhq_migrate.lint.analysis import Effect, LockMode, display_name
 from bhq_migrate.lint.context import LintContext, LintOptions, build_context
 from bhq_migrate.lint.engine import LintFinding, run_rules
 from bhq_migrate.lint.schema import CATALOG_PARTS
 from bhq_migrate.lint.source import SourceFile, source_from_plan
+from bhq_migrate.migrate.forecast import CONFLICTS, LiveSession, StatementForecast, forecast_locks, read_live_sessions
 from bhq_migrate.migrate.history import read_history, read_progress
 from bhq_migrate.migrate.online import qualify
 from bhq_migrate.migrate.online_apply import stored_steps
 from bhq_migrate.migrate.preflight import REWRITE_BYTES_PER_SECOND, run_preflight
 from bhq_migrate.migrate.runner import ApplyOptions, select_plans
 from bhq_migrate.migrate.steps import Step, blocking_holds, derive_all
+from bhq_migrate.migrate.trace import StatementTrace, TraceSummary
 from bhq_migrate.plans import Plan, load_plans
 
 SCAN_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND * 4
@@ -57,6 +59,10 @@ class StatementPlan(BaseModel):
     total_bytes: int | None = None
     estimated_seconds: float | None = None
     findings: list[LintFinding] = []
+    forecast: StatementForecast | None = None
+    """Who holds or waits for a conflicting lock on the statement's tables right now (forecast.py)."""
+    trace: StatementTrace | None = None
+    """With ``plan --trace``: what PostgreSQL did on a scratch copy, against lint's prediction (trace.py)."""
 
 
 class PendingPlan(BaseModel):
@@ -83,6 +89,7 @@ class PlanReport(BaseModel):
     """When a plain apply would hold a write-blocking lock longer than the threshold: use ``--online``."""
     step_states: dict[str, dict[int, str]] = {}
     """Plan id -> step number -> state, for plans an interrupted ``apply --online`` left in progress."""
+    trace: TraceSummary | None = None
 
     @property
     def active_findings(self) -> list[LintFinding]:
@@ -166,6 +173,18 @@ def _describe_actions(actions: tuple[str, ...]) -> str:
     return ", ".join(f"{action} x{count}" if count > 1 else action for action, count in counts.items())
 
 
+def _attach_forecasts(entries: list[PendingPlan], sessions: list[LiveSession]) -> None:
+    for entry in entries:
+        held: dict[str, LockMode] = {}  # in a transactional plan, locks stay held until COMMIT
+        for statement in entry.statements:
+            statement.forecast = forecast_locks([(lock.table, lock.mode) for lock in statement.locks], sessions, held)
+            if entry.transactional:
+                for lock in statement.locks:
+                    mode = LockMode(lock.mode)
+                    if lock.table not in held or CONFLICTS[mode] > CONFLICTS[held[lock.table]]:
+                        held[lock.table] = mode
+
+
 def build_plan_report(
     url: str, plans_dir: Path, *, with_optional: bool = False, limits: SessionLimits | None = None,
     blocking_threshold: float = 1.0,
@@ -192,6 +211,7 @@ def build_plan_report(
             f"plan {hold.plan} would hold {hold.lock} on {hold.table} for about {hold.seconds:,.1f} s (estimated "
             f"from its size in the catalog); apply --online keeps every blocking lock to a catalog change"
             for hold in blocking_holds(fresh, catalog) if hold.seconds > blocking_threshold]
+        live_sessions = read_live_sessions(conn) if pending else []
         conn.rollback()
     entries = []
     for plan, source in zip(pending, sources, strict=True):
@@ -209,6 +229,7 @@ def build_plan_report(
                 progress=in_progress[plan.id].describe() if plan.id in in_progress else None,
             )
         )
+    _attach_forecasts(entries, live_sessions)
     return PlanReport(
         database=describe(url),
         applied=sorted(applied),
