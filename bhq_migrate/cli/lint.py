@@ -153,8 +153,13 @@ def lint(
     junit_xml: Path = typer.Option(None, "--junit-xml", metavar="PATH", callback=output_file,
                                    help="Also write a JUnit XML report here "
                                    "(one test case per finding; errors fail)."),
+    database_url: str | None = typer.Option(
+        None, "--database-url", "-d", help="Also read this live database as the history (its tables and column "
+        "types); read-only. Only when given: lint never connects on its own."),
+    lock_timeout: LockTimeout = DEFAULT_LOCK_TIMEOUT,
+    statement_timeout: StatementTimeout = DEFAULT_STATEMENT_TIMEOUT,
 ) -> None:
-    """Lint PostgreSQL migration files without a database: syntax, locks, rewrites and design rules.
+    """Lint PostgreSQL migration files: syntax, locks, rewrites and design rules; no database needed.
 
     A folder is linted as a history, in the order its tool applies it: what earlier files created exists,
     with rows, when later files run. Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
@@ -174,7 +179,14 @@ def lint(
         enable=_names(enable),
         disable=_names(disable),
     )
-    findings = guarded(lambda: lint_paths(folder.files, options, since=since))
+    catalog = None
+    if database_url is not None:
+        from bhq_migrate.lint.engine import live_catalog
+
+        url = guarded(lambda: resolve_url(database_url))
+        limits = session_limits(lock_timeout, statement_timeout)
+        catalog = guarded(lambda: live_catalog(url, limits), url)
+    findings = guarded(lambda: lint_paths(folder.files, options, since=since, catalog=catalog))
     active = [finding for finding in findings if finding.suppressed is None]
     if junit_xml is not None:
         write_report_file(junit_xml, findings_junit_xml("lint", active, Severity.ERROR))

@@ -20,6 +20,8 @@ from bhq_migrate.plans import Plan
 if TYPE_CHECKING:
     import psycopg
 
+    from bhq_migrate.connection import SessionLimits
+
 UNSUPPRESSIBLE = frozenset({"L000", "L019"})
 
 
@@ -114,13 +116,19 @@ def lint_plan(plan: Plan, options: LintOptions | None = None, catalog: Catalog |
 
 
 def lint_paths(
-    paths: Iterable[Path], options: LintOptions | None = None, *, since: str | None = None
+    paths: Iterable[Path],
+    options: LintOptions | None = None,
+    *,
+    since: str | None = None,
+    catalog: Catalog | None = None,
 ) -> list[LintFinding]:
-    """``bhq-migrate lint``: .sql files and migration folders, no database.
+    """``bhq-migrate lint``: .sql files and migration folders.
 
     Folders are read by their layout (:mod:`bhq_migrate.lint.folders`). Without ``options``, the files are
     linted as a history under the runner the layout says. With ``since``, only the files added after it are
-    reported; the earlier ones are read as history.
+    reported; the earlier ones are read as history. With a live database's ``catalog`` (see
+    :func:`live_catalog`), the database is the history too: its tables exist, with their column types, and a
+    table neither it nor the files have is not assumed to exist.
     """
     folder = discover(paths)
     options = options or LintOptions(runner=folder.runner, history=True)
@@ -130,11 +138,20 @@ def lint_paths(
     # ("-- This is an empty migration."), so in a tool's folder only an entirely empty one is refused.
     if empty and (len(empty) == len(sources) or options.runner is Runner.BHQ):
         raise ConfigError(f"{empty[0]}: no SQL statement (empty or only comments)")
-    findings = lint_sources(sources, options)
+    findings = lint_sources(sources, options, catalog)
     if since is None:
         return findings
     new = {str(path) for path in new_since(folder.files, since)}
     return [finding for finding in findings if finding.file in new]
+
+
+def live_catalog(url: str, limits: SessionLimits | None = None) -> Catalog:
+    """What lint needs of a live database (:data:`CATALOG_PARTS`), read in one read-only snapshot."""
+    from bhq_migrate.catalog import read_catalog  # psycopg only when a database is involved
+    from bhq_migrate.connection import connect
+
+    with connect(url, limits=limits) as conn:
+        return read_catalog(conn, CATALOG_PARTS)
 
 
 def _apply_findings(plans: Sequence[Plan], catalog: Catalog | None) -> tuple[list[LintFinding], list[str]]:
