@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                           "Never writes."),
     "demo": ("demo", "Run status, apply and verify on a throwaway PostgreSQL loaded with the pre-fix schema. "
                      "Needs no server."),
-    "lint": ("lint", "Lint PostgreSQL migration files without a database: syntax, locks, rewrites and design rules."),
+    "lint": ("lint", "Lint PostgreSQL migration files: syntax, locks, rewrites and design rules; no database needed."),
     "plan": ("lint", "Show what `apply` would do, without writing anything: per statement the lock, the table's "
                      "size, rewrite/scan time estimates, lint findings; and apply's pre-flight results."),
     "export-prisma": ("prisma", "Write each plan as a Prisma migration folder DIR/<timestamp>_<name>/migration.sql."),
