@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pglast import ast
 
 from bhq_migrate.lint.analysis import display_name, qualified_name
@@ -24,3 +26,11 @@ def dropped_names(node: ast.DropStmt) -> list[str]:
 
 def table_label(relation: ast.RangeVar | None) -> str:
     return display_name(qualified_name(relation))
+
+
+def new_columns(node: object) -> Iterator[ast.ColumnDef]:
+    """The columns a statement defines: CREATE TABLE's, and ALTER TABLE's ADD COLUMN clauses."""
+    if isinstance(node, ast.CreateStmt):
+        yield from (element for element in node.tableElts or () if isinstance(element, ast.ColumnDef))
+    elif isinstance(node, ast.AlterTableStmt):
+        yield from (cmd.def_ for cmd in node.cmds or () if isinstance(cmd.def_, ast.ColumnDef))

@@ -9,6 +9,7 @@ from pglast.enums import ConstrType
 
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.lint.context import Hit, LintContext, LintRule
+from bhq_migrate.lint.rules._helpers import new_columns
 from bhq_migrate.lint.types import type_from_ast
 
 _SMALL = {"int4": "INTEGER", "int2": "SMALLINT"}
@@ -27,18 +28,11 @@ def _table_primary_key(node: ast.CreateStmt) -> set[str]:
     return keys
 
 
-def _columns(node: object) -> Iterator[ast.ColumnDef]:
-    if isinstance(node, ast.CreateStmt):
-        yield from (element for element in node.tableElts or () if isinstance(element, ast.ColumnDef))
-    elif isinstance(node, ast.AlterTableStmt):
-        yield from (cmd.def_ for cmd in node.cmds or () if isinstance(cmd.def_, ast.ColumnDef))
-
-
 def check(context: LintContext) -> Iterator[Hit]:
     for statement in context.statements:
         node = statement.unit.node
         primary_keys = _table_primary_key(node) if isinstance(node, ast.CreateStmt) else set()
-        for column in _columns(node):
+        for column in new_columns(node):
             if column.typeName is None:
                 continue
             type_ref = type_from_ast(column.typeName)

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pglast import ast
-
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.lint.context import Hit, LintContext, LintRule
+from bhq_migrate.lint.rules._helpers import new_columns
 from bhq_migrate.lint.types import type_from_ast
 
 
 def check(context: LintContext) -> Iterator[Hit]:
     for statement in context.statements:
         node = statement.unit.node
-        if isinstance(node, ast.CreateStmt):
-            columns = [element for element in node.tableElts or () if isinstance(element, ast.ColumnDef)]
-        elif isinstance(node, ast.AlterTableStmt):
-            columns = [cmd.def_ for cmd in node.cmds or () if isinstance(cmd.def_, ast.ColumnDef)]
-        else:
-            continue
-        for column in columns:
+        for column in new_columns(node):
             if column.typeName is not None and type_from_ast(column.typeName).serial:
                 yield Hit(
                     f'"{column.colname}" is {type_from_ast(column.typeName).display()}: an identity column says '
