@@ -272,8 +272,8 @@ def main() -> None:
             load_sample_data(conn, size)
             conn.execute("ANALYZE")
             conn.commit()
-            row = conn.execute("SELECT pg_total_relation_size('\"Invoice\"') / 1048576, count(*) FROM \"Tenant\"")
-            invoice_mb, tenants = row.fetchone() or (0, 1)
+            sizes = conn.execute("SELECT pg_total_relation_size('\"Invoice\"') / 1048576, count(*) FROM \"Tenant\"")
+            invoice_mb, tenants = sizes.fetchone() or (0, 1)
         print(f"baseline: {size.invoices:,} invoices ({invoice_mb} MiB), {size.payments:,} payments, "
               f"built in {time.monotonic() - started:.1f} s")
         expected = money(with_dbname(admin_url, template), size.payments)
