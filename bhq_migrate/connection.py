@@ -29,6 +29,11 @@ from psycopg.rows import TupleRow
 from bhq_migrate import __version__
 from bhq_migrate.errors import ConfigError, ConnectionFailed, PermissionDenied, TimedOut
 
+# Re-exported: the commands that connect take their defaults from here, as before.
+from bhq_migrate.limits import APPLY_STATEMENT_TIMEOUT as APPLY_STATEMENT_TIMEOUT
+from bhq_migrate.limits import DEFAULT_LOCK_TIMEOUT as DEFAULT_LOCK_TIMEOUT
+from bhq_migrate.limits import DEFAULT_STATEMENT_TIMEOUT as DEFAULT_STATEMENT_TIMEOUT
+
 LIBPQ_TARGET_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]*)(?P<tail>@)", re.I)
 _KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<password>'(?:[^'\\]|\\.)*'|\S+)", re.I)
@@ -212,13 +217,6 @@ def describe(url: str) -> str:
         host = f"[{host}]"
     return redact(f"{user + '@' if user else ''}{host}:{port}/{dbname}", url)
 
-
-DEFAULT_LOCK_TIMEOUT = "3s"
-"""How long any statement of any command may queue for a lock (``--lock-timeout``)."""
-DEFAULT_STATEMENT_TIMEOUT = "5min"
-"""Upper bound for one statement of the read-only commands (``--statement-timeout``)."""
-APPLY_STATEMENT_TIMEOUT = "30min"
-"""apply's default: a rewrite of a large table legitimately takes minutes."""
 
 # PostgreSQL's duration syntax for these settings: a number with an optional unit (no unit = milliseconds).
 _DURATION = re.compile(r"\d+(?:\.\d+)?\s*(?:us|ms|s|min|h|d)?")
