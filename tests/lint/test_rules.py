@@ -311,3 +311,27 @@ def test_rewrites_inside_a_do_block_count_once() -> None:
         'ALTER TABLE "Invoice" ALTER COLUMN b TYPE bigint;'
     )
     assert len([f for f in lint_sql(text) if f.rule == "L016"]) == 1
+
+
+@pytest.mark.parametrize("sql", [
+    f'CREATE TABLE "{"é" * 32}" (id bigint)',  # 64 bytes in 32 characters
+    f"CREATE TABLE {'é' * 32} (id bigint)",
+    f'CREATE TABLE "{"x" * 30}""{"y" * 33}" (id bigint)',  # an escaped quote inside the name
+    f"CREATE TABLE t (id bigint DEFAULT 'it''s \"{'z' * 70}')",  # a long quoted word inside a string: no name
+    f"COMMENT ON TABLE t IS '\"'; CREATE INDEX \"{'w' * 64}\" ON t (id)",
+    f'ALTER TABLE t RENAME TO "{"v" * 63}"',  # exactly 63 bytes: allowed
+])
+def test_long_identifiers_agree_with_the_scanner(sql: str) -> None:
+    """The pre-check that spares most statements the scanner misses nothing; names count bytes, offsets
+    characters (so a name of 32 two-byte characters is too long, and is found where it is)."""
+    from pglast import parser
+
+    from bhq_migrate.lint.rules.l033_identifier_too_long import MAX_BYTES, long_identifiers
+
+    expected = []
+    for token in parser.scan(sql):  # every token, the scanner's way (its offsets count characters)
+        text = sql[token.start : token.end + 1]
+        name = text[1:-1].replace('""', '"') if text.startswith('"') else text
+        if token.name == "IDENT" and len(name.encode("utf-8")) > MAX_BYTES:
+            expected.append((token.start, name))
+    assert list(long_identifiers(sql)) == expected
