@@ -27,7 +27,12 @@ from psycopg import errors as pg_errors
 from psycopg.rows import TupleRow
 
 from bhq_migrate import __version__
-from bhq_migrate.errors import ConfigError, ConnectionFailed, TimedOut
+from bhq_migrate.errors import ConfigError, ConnectionFailed, PermissionDenied, TimedOut
+
+# Re-exported: the commands that connect take their defaults from here, as before.
+from bhq_migrate.limits import APPLY_STATEMENT_TIMEOUT as APPLY_STATEMENT_TIMEOUT
+from bhq_migrate.limits import DEFAULT_LOCK_TIMEOUT as DEFAULT_LOCK_TIMEOUT
+from bhq_migrate.limits import DEFAULT_STATEMENT_TIMEOUT as DEFAULT_STATEMENT_TIMEOUT
 
 LIBPQ_TARGET_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]*)(?P<tail>@)", re.I)
@@ -213,13 +218,6 @@ def describe(url: str) -> str:
     return redact(f"{user + '@' if user else ''}{host}:{port}/{dbname}", url)
 
 
-DEFAULT_LOCK_TIMEOUT = "3s"
-"""How long any statement of any command may queue for a lock (``--lock-timeout``)."""
-DEFAULT_STATEMENT_TIMEOUT = "5min"
-"""Upper bound for one statement of the read-only commands (``--statement-timeout``)."""
-APPLY_STATEMENT_TIMEOUT = "30min"
-"""apply's default: a rewrite of a large table legitimately takes minutes."""
-
 # PostgreSQL's duration syntax for these settings: a number with an optional unit (no unit = milliseconds).
 _DURATION = re.compile(r"\d+(?:\.\d+)?\s*(?:us|ms|s|min|h|d)?")
 
@@ -278,6 +276,18 @@ def timeout_error(conn: psycopg.Connection[Any], exc: BaseException | None) -> T
             conn.rollback() if not conn.autocommit else conn.execute("ROLLBACK")
         blockers = describe_exclusive_holders(conn)
     return TimedOut(f"{what}; {blockers}; retry later, or raise --lock-timeout/--statement-timeout")
+
+
+def permission_denied(exc: BaseException, url: str | None = None) -> PermissionDenied | None:
+    """SQLSTATE 42501 (insufficient privilege) as one plain line: what the role may not read or change, as the
+    server names it (``permission denied for table "Invoice"``), and whom the command connected as; None for any
+    other error."""
+    if not isinstance(exc, pg_errors.InsufficientPrivilege):
+        return None
+    what = _first_line_of(exc.diag.message_primary or str(exc))
+    who = f" (connected as {describe(url)})" if url else ""
+    return PermissionDenied(f"insufficient privilege: {what}{who}; grant that privilege, or connect as a role "
+                            "that has it")
 
 
 SESSION_COLUMNS = """

@@ -1,10 +1,13 @@
-"""Small, explicit helpers for tests: catalog facts read straight from PostgreSQL."""
+"""Small, explicit helpers for tests: catalog facts read straight from PostgreSQL, and waits on events."""
 
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,47 @@ def query(url: str, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
 def scalar(url: str, sql: str, params: Any = None) -> Any:
     rows = query(url, sql, params)
     return rows[0][0] if rows else None
+
+
+WAIT_BOUND_S = 300.0
+"""How long a wait gives its event before the test fails: generous, for a busy 2-core machine; it bounds a
+broken test only, a working one ends on the event."""
+
+
+def wait_for_query(
+    url: str, sql: str, params: Any = None, *, while_running: Callable[[], bool] = lambda: True,
+    pause_s: float = 0.05, bound_s: float = WAIT_BOUND_S,
+) -> Any:
+    """Wait for a database event: the first value of ``sql``'s first row once it is truthy (a pid, a count...).
+
+    None when ``while_running()`` turns false first (the process or thread that should cause the event ended,
+    so it never will) or after ``bound_s``. Between checks the test waits inside the server (``pg_sleep`` on
+    the same connection), never in Python; each check runs in its own transaction, so pg_stat_activity and
+    pg_locks are read afresh.
+    """
+    deadline = time.monotonic() + bound_s
+    with psycopg.connect(url, autocommit=True) as conn:
+        while True:
+            row = conn.execute(sql, params).fetchone()
+            if row and row[0]:
+                return row[0]
+            if not while_running() or time.monotonic() > deadline:
+                return None
+            conn.execute("SELECT pg_sleep(%s)", (pause_s,))
+
+
+def wait_for_exit(pid: int, bound_s: float = WAIT_BOUND_S) -> bool:
+    """Wait for process ``pid`` (not necessarily a child) to end: a pidfd becomes readable when it exits.
+    False if it is still running after ``bound_s``."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:  # already gone (and reaped)
+        return True
+    try:
+        readable, _, _ = select.select([handle], [], [], bound_s)
+        return bool(readable)
+    finally:
+        os.close(handle)
 
 
 def column_type(url: str, table: str, column: str, schema: str = "public") -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,20 @@ def test_scan_settings_come_from_the_same_file_and_environment(project: Path) ->
     assert runner.invoke(app, ["scan-queries", str(project / "src")], env=env).exit_code == 0
     flag = runner.invoke(app, ["scan-queries", str(project / "src"), "--fail-on", "warning"], env=env)
     assert flag.exit_code == 1
+
+
+@pytest.mark.parametrize(("pyproject", "configured"), [
+    ('[project]\nname = "app"\ndependencies = ["bhq-migrate>=0.1"]\n', False),  # names it, configures nothing
+    ('[project]\nname = "app"\n\n[tool.bhq-migrate.lint]\ndisable = ["L002"]\n', True),
+    ('[tool]\n"bhq-migrate" = { lint = { disable = ["L002"] } }\n', True),
+    ('[project\nname = "bhq-migrate"\n', True),  # invalid TOML: the configuration loader reports it
+])
+def test_only_a_tool_table_makes_a_pyproject_a_configuration(
+    project: Path, monkeypatch: pytest.MonkeyPatch, pyproject: str, configured: bool
+) -> None:
+    from bhq_migrate.cli.conventions import _may_be_configured
+
+    for name in [name for name in os.environ if name.upper().startswith("BHQ_MIGRATE_")]:
+        monkeypatch.delenv(name)
+    (project / "pyproject.toml").write_text(pyproject)
+    assert _may_be_configured() is configured

@@ -6,13 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
 
 from bhq_migrate.embedded import EmbeddedPostgres
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, wait_for_exit
 
 
 def test_server_accepts_password_logins_and_is_removed_on_exit() -> None:
@@ -84,7 +83,5 @@ def test_sigkill_of_the_owner_takes_the_server_down() -> None:
     server_pid = int(owner.stdout.readline())
     owner.kill()
     owner.wait()
-    deadline = time.monotonic() + 120  # a bound for a broken test only: PR_SET_PDEATHSIG acts at once
-    while time.monotonic() < deadline and _alive(server_pid):
-        time.sleep(0.1)
+    assert wait_for_exit(server_pid)  # PR_SET_PDEATHSIG acts at once
     assert not _alive(server_pid)

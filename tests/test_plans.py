@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,71 @@ def test_a_statement_is_parsed_once_for_the_runner_preflight_lint_and_online_pla
         online.bigint_retypes(plans)
         lint_plans(plans)  # (the runner reads statement.node too, for CREATE INDEX CONCURRENTLY)
     assert sorted(parsed) == sorted(statement.sql for plan in plans for statement in plan.statements)
+
+
+# --- trusted_trees: pglast's trees without its per-field validation, identical to its own ---------------------
+
+VARIED_SQL = [
+    "SELECT true, false, NULL::boolean, 1.5, 'x', B'101', ARRAY[1, 2], now() AT TIME ZONE 'UTC'",
+    "CREATE UNLOGGED TABLE IF NOT EXISTS t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+    "ok boolean NOT NULL DEFAULT true, doc jsonb, total numeric(12, 2) GENERATED ALWAYS AS (id * 2) STORED)",
+    "ALTER TABLE t ADD CONSTRAINT c CHECK (ok IS NOT FALSE) NOT VALID, ALTER COLUMN id TYPE int USING id::int",
+    "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t USING btree (lower(doc->>'k') DESC NULLS LAST) "
+    "INCLUDE (ok) WHERE ok",
+    "WITH x AS (SELECT id, row_number() OVER (PARTITION BY ok ORDER BY id) AS n FROM t) "
+    "UPDATE t SET ok = NOT ok FROM x WHERE x.id = t.id AND x.n > 1 RETURNING t.*",
+    "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET ok = EXCLUDED.ok",
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1) THEN RAISE NOTICE 'x'; END IF; END $$",
+    "CREATE TYPE mood AS ENUM ('a', 'b')",
+    "GRANT SELECT ON ALL TABLES IN SCHEMA public TO PUBLIC",
+    "CREATE POLICY p ON t USING (current_setting('app.tenant', true)::int = id)",
+]
+
+
+def _same_tree(validated: object, trusted: object, where: str = "") -> list[str]:
+    """Where the two trees differ in value or in type (``==`` alone would take 1 for True)."""
+    from pglast import ast
+
+    if type(validated) is not type(trusted):
+        return [f"{where}: {type(validated).__name__} != {type(trusted).__name__}"]
+    if isinstance(validated, ast.Node):
+        return [difference for name in validated
+                for difference in _same_tree(getattr(validated, name), getattr(trusted, name), f"{where}.{name}")]
+    if isinstance(validated, tuple):
+        assert isinstance(trusted, tuple)
+        if len(validated) != len(trusted):
+            return [f"{where}: {len(validated)} != {len(trusted)} items"]
+        return [difference for index, (one, other) in enumerate(zip(validated, trusted, strict=True))
+                for difference in _same_tree(one, other, f"{where}[{index}]")]
+    return [] if validated == trusted else [f"{where}: {validated!r} != {trusted!r}"]
+
+
+def test_trusted_trees_are_pglasts_own_trees_types_included() -> None:
+    from pglast import parser
+
+    from bhq_migrate.plans import trusted_trees
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(PLANS_DIR.glob("*.sql"))]
+    texts += [path.read_text(encoding="utf-8") for path in sorted((Path(__file__).parent / "lint").rglob("*.sql"))]
+    statements = list(VARIED_SQL)
+    for text in texts:
+        with contextlib.suppress(BadPlan):  # a lint fixture may be invalid SQL on purpose
+            statements += [statement.sql for statement in split_statements(text)]
+    assert len(statements) > 100
+    for sql in statements:
+        validated = parser.parse_sql(sql)
+        with trusted_trees():
+            trusted = parser.parse_sql(sql)
+        assert _same_tree(validated, trusted) == [], sql
+
+
+def test_validation_is_back_after_trusted_trees_even_after_an_error() -> None:
+    from pglast import ast
+
+    from bhq_migrate.plans import trusted_trees
+
+    with pytest.raises(RuntimeError), trusted_trees(), trusted_trees():  # nested, as lint may be
+        ast.RangeVar(relname=5)  # accepted unchecked inside
+        raise RuntimeError
+    with pytest.raises(ValueError, match="Bad value"):
+        ast.RangeVar(relname=5)

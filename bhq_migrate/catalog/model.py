@@ -89,6 +89,8 @@ class Table:
     """``relpages`` x block size: an estimate as of the last VACUUM/ANALYZE, read without a lock."""
     total_bytes: int = 0
     """Heap, TOAST and indexes, estimated the same way."""
+    persistence: str = "p"
+    """``p`` logged (permanent), ``u`` unlogged (``pg_class.relpersistence``)."""
 
     @property
     def qname(self) -> QName:

@@ -32,7 +32,7 @@ from bhq_migrate.catalog.model import (
     Trigger,
 )
 
-_TABLE_FIELDS = 13
+_TABLE_FIELDS = 14
 """Columns of tables.sql (columns.sql repeats them ahead of each column's fields)."""
 
 
@@ -194,10 +194,10 @@ class _Builder:
     @staticmethod
     def _table(row: tuple[Any, ...], columns: Mapping[str, Column]) -> Table:
         (_oid, schema, name, kind, owner, rls_enabled, rls_forced, is_partition, has_inheritance,
-         estimated_rows, analyzed, heap_bytes, total_bytes) = row[:_TABLE_FIELDS]
+         estimated_rows, analyzed, heap_bytes, total_bytes, persistence) = row[:_TABLE_FIELDS]
         return Table(
             schema, name, columns, kind, owner, rls_enabled, rls_forced, is_partition, has_inheritance,
-            int(estimated_rows), analyzed, int(heap_bytes), int(total_bytes),
+            int(estimated_rows), analyzed, int(heap_bytes), int(total_bytes), persistence,
         )
 
     def tables_only(self, rows: list[tuple[Any, ...]]) -> None:

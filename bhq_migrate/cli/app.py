@@ -349,6 +349,12 @@ def guarded(action: Callable[[], T], url: str | None = None) -> T:
         where = f"{exc.filename}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.CANNOT_RUN, url, kind="OSError")
     except Exception as exc:  # a last resort for bugs: never show a traceback (or a password) to the user
+        if getattr(exc, "sqlstate", None) == "42501":  # psycopg's InsufficientPrivilege, from any command's reads
+            from bhq_migrate.connection import permission_denied
+
+            denied = permission_denied(exc, url)
+            if denied is not None:
+                fail(str(denied), denied.exit_code, url, kind="PermissionDenied")
         from pydantic import ValidationError  # here, not at the top: --version and --help never need pydantic
 
         if isinstance(exc, ValidationError):  # an option the CLI passed on unchecked: name it

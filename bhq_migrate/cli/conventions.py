@@ -109,9 +109,23 @@ def _may_be_configured() -> bool:
         if (folder / "bhq-migrate.toml").is_file():
             return True
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "bhq-migrate" in pyproject.read_text(encoding="utf-8", errors="replace"):
+        if pyproject.is_file() and _has_tool_table(pyproject.read_text(encoding="utf-8", errors="replace")):
             return True
     return False
+
+
+def _has_tool_table(pyproject: str) -> bool:
+    """Does this pyproject.toml have a ``[tool.bhq-migrate]`` table? A project that merely depends on
+    bhq-migrate (or is bhq-migrate) names it too, and must not pay for pydantic-settings on every run."""
+    if "bhq-migrate" not in pyproject:
+        return False
+    from bhq_migrate.compat import tomllib
+
+    try:
+        tool = tomllib.loads(pyproject).get("tool", {})
+    except tomllib.TOMLDecodeError:
+        return True  # the configuration loader names the file and the error
+    return isinstance(tool, dict) and "bhq-migrate" in tool
 
 
 def apply_settings(section: str, ctx: Any) -> None:

@@ -24,13 +24,12 @@ from bhq_migrate.cli.app import (
     stdout,
 )
 from bhq_migrate.cli.output import json_output, print_json, print_json_array, write_report_file
-from bhq_migrate.connection import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, resolve_url
 from bhq_migrate.exitcodes import ExitCode
 from bhq_migrate.findings import Severity
+from bhq_migrate.limits import DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT
 from bhq_migrate.lint import RULES, LintFinding, LintOptions, lint_paths
 from bhq_migrate.lint.context import Runner
 from bhq_migrate.lint.folders import discover
-from bhq_migrate.migrate.plan_report import PlanReport, build_plan_report
 from bhq_migrate.report.envelope import envelope
 from bhq_migrate.report.gitlab import to_gitlab
 from bhq_migrate.report.junit_findings import findings_junit_xml
@@ -39,7 +38,7 @@ from bhq_migrate.resources import default_plans_dir
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
-if TYPE_CHECKING:  # `plan` needs the runner's pre-flight and the catalog; `lint` needs neither
+if TYPE_CHECKING:  # `plan` needs the runner's pre-flight, the catalog and psycopg; `lint` (without -d) none
     from bhq_migrate.migrate.plan_report import PendingPlan, PlanReport
 
 
@@ -181,6 +180,7 @@ def lint(
     )
     catalog = None
     if database_url is not None:
+        from bhq_migrate.connection import resolve_url
         from bhq_migrate.lint.engine import live_catalog
 
         url = guarded(lambda: resolve_url(database_url))
@@ -321,6 +321,9 @@ def plan(
     json_output("plan", output_format is PlanFormat.json)
     if output is not None and output_format is not PlanFormat.html:
         fail("--output works only with --format html")
+    from bhq_migrate.connection import resolve_url
+    from bhq_migrate.migrate.plan_report import build_plan_report
+
     url = guarded(lambda: resolve_url(database_url))
     directory = plans_dir or default_plans_dir()
 

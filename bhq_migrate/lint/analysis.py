@@ -110,6 +110,9 @@ ACTIONS: dict[str, ActionFacts] = {
     "RENAME": ActionFacts(_AE, Effect.CATALOG, "catalog only"),
     "SET STATISTICS": ActionFacts(_SUE, Effect.CATALOG, "catalog only"),
     "SET TABLESPACE / LOGGED / UNLOGGED": ActionFacts(_AE, Effect.REWRITE, "copies the whole table"),
+    "SET LOGGED / UNLOGGED unchanged": ActionFacts(
+        _AE, Effect.CATALOG, "the table already has that persistence (catalog or earlier migration): nothing is copied"
+    ),
     "ALTER TABLE other": ActionFacts(_AE, Effect.CATALOG, "conservative default for other ALTER TABLE clauses"),
     # Other statements.
     "CREATE INDEX": ActionFacts(LockMode.SHARE, Effect.SCAN, "blocks writes for the whole build"),
@@ -174,6 +177,10 @@ class StatementEffect:
 
 
 ColumnTypeLookup = Callable[[str, str], "TypeRef | None"]
+PersistenceLookup = Callable[[str], "str | None"]
+"""A table's ``pg_class.relpersistence`` (``p`` logged, ``u`` unlogged), or None when it is not known."""
+
+_PERSISTENCE_SET = {AlterTableType.AT_SetLogged: "p", AlterTableType.AT_SetUnLogged: "u"}
 
 
 def qualified_name(relation: ast.RangeVar | None) -> str:
@@ -219,8 +226,14 @@ def _calls_volatile(node: object) -> bool:
     return False
 
 
-def _alter_table_action(cmd: ast.AlterTableCmd, table: str, column_type: ColumnTypeLookup | None) -> str:
+def _alter_table_action(
+    cmd: ast.AlterTableCmd, table: str, column_type: ColumnTypeLookup | None, persistence: PersistenceLookup | None
+) -> str:
     subtype = cmd.subtype
+    # PostgreSQL returns early from SET LOGGED on a logged table (and UNLOGGED on an unlogged one): no new
+    # relfilenode. Only when the persistence is known; otherwise the clause counts as the rewrite it may be.
+    if subtype in _PERSISTENCE_SET and persistence is not None and persistence(table) == _PERSISTENCE_SET[subtype]:
+        return "SET LOGGED / UNLOGGED unchanged"
     if subtype == AlterTableType.AT_AddColumn:
         column = cmd.def_
         return (
@@ -288,16 +301,19 @@ def _referenced_tables(create: ast.CreateStmt) -> list[str]:
     return tables
 
 
-def analyse_statement(node: ast.Node, column_type: ColumnTypeLookup | None = None) -> StatementEffect:
+def analyse_statement(
+    node: ast.Node, column_type: ColumnTypeLookup | None = None, persistence: PersistenceLookup | None = None
+) -> StatementEffect:
     """The :class:`StatementEffect` of one parsed statement (``RawStmt.stmt``).
 
     ``column_type(table, column)`` may supply a column's current type, so that a varchar widening is known
-    to be catalog-only; without it, every type change counts as a rewrite.
+    to be catalog-only; without it, every type change counts as a rewrite. ``persistence(table)`` may supply
+    a table's persistence, so that SET LOGGED on a logged table is known to copy nothing.
     A DO block's effect comes from its body; see :mod:`bhq_migrate.lint.source`.
     """
     if isinstance(node, ast.AlterTableStmt) and node.objtype == ObjectType.OBJECT_TABLE:
         table = qualified_name(node.relation)
-        actions = [_alter_table_action(cmd, table, column_type) for cmd in node.cmds or ()]
+        actions = [_alter_table_action(cmd, table, column_type, persistence) for cmd in node.cmds or ()]
         extra = [
             TableLock(qualified_name(cmd.def_.pktable), _SRE)
             for cmd in node.cmds or ()
@@ -354,12 +370,14 @@ def analyse_statement(node: ast.Node, column_type: ColumnTypeLookup | None = Non
     return _effect(None, ["no table"])
 
 
-def analyse_sql(sql: str, column_type: ColumnTypeLookup | None = None) -> StatementEffect:
+def analyse_sql(
+    sql: str, column_type: ColumnTypeLookup | None = None, persistence: PersistenceLookup | None = None
+) -> StatementEffect:
     """Convenience for one statement given as text."""
     raw = parser.parse_sql(sql)
     if len(raw) != 1:
         raise ValueError("analyse_sql expects exactly one statement")
-    return analyse_statement(raw[0].stmt, column_type)
+    return analyse_statement(raw[0].stmt, column_type, persistence)
 
 
 def combine(effects: Iterable[StatementEffect]) -> StatementEffect:

@@ -176,7 +176,7 @@ def build_context(sources: Sequence[SourceFile], options: LintOptions, catalog: 
         do_blocks: dict[int, int] = {}
         inside: dict[int, list[AnalysedStatement]] = {}
         for unit in source.units:
-            effect = analyse_statement(unit.node, schema.column_type)
+            effect = analyse_statement(unit.node, schema.column_type, schema.persistence_of)
             existed = bool(effect.object) and schema.table_existed(effect.object or "")
             analysed = AnalysedStatement(unit, effect, existed)
             if unit.in_do_block:

@@ -15,7 +15,7 @@ from bhq_migrate.lint.rules import RULES
 from bhq_migrate.lint.schema import CATALOG_PARTS
 from bhq_migrate.lint.source import SourceFile, Unit, source_from_path, source_from_plan
 from bhq_migrate.lint.suppressions import parse_suppressions
-from bhq_migrate.plans import Plan
+from bhq_migrate.plans import Plan, trusted_trees
 
 if TYPE_CHECKING:
     import psycopg
@@ -132,7 +132,8 @@ def lint_paths(
     """
     folder = discover(paths)
     options = options or LintOptions(runner=folder.runner, history=True)
-    sources = [source_from_path(path) for path in folder.files]
+    with trusted_trees():  # each file's trees are built here, once (see source.py)
+        sources = [source_from_path(path) for path in folder.files]
     empty = [source.file for source in sources if not source.units and not source.syntax_errors]
     # "0 errors" for empty files would be a silent pass. Prisma writes comment-only migrations itself
     # ("-- This is an empty migration."), so in a tool's folder only an entirely empty one is refused.

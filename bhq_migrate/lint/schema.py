@@ -104,6 +104,9 @@ class SchemaModel:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     checked_values: list[CheckedValues] = field(default_factory=list)
     primary_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    persistence: dict[str, str] = field(default_factory=dict)
+    """``p`` (logged) or ``u`` (unlogged) of the tables whose persistence is known: the catalog's, and those the
+    plans create or SET LOGGED / UNLOGGED."""
     deployed_from: dict[str, int] = field(default_factory=dict)
     """Tables created by files deployed earlier (see :meth:`settle`): the index of the first file for which
     each one exists and holds rows."""
@@ -116,6 +119,7 @@ class SchemaModel:
         for (schema, name), live in catalog.tables.items():
             table = f"{schema}.{name}"
             model.existing_tables.add(table)
+            model.persistence[table] = live.persistence
             for column in live.columns.values():
                 model.columns[(table, column.name)] = ColumnInfo(table, column.name, type_from_column(column))
             primary_key = catalog.primary_key((schema, name))
@@ -151,6 +155,10 @@ class SchemaModel:
         info = self.columns.get((table, column))
         return info.type if info else None
 
+    def persistence_of(self, table: str) -> str | None:
+        """``p`` or ``u`` when known (see :attr:`persistence`), else None."""
+        return self.persistence.get(table)
+
     def has_soft_delete(self, table: str) -> bool:
         return any((table, name) in self.columns for name in SOFT_DELETE_COLUMNS)
 
@@ -174,6 +182,7 @@ class SchemaModel:
     def _create_table(self, node: ast.CreateStmt, unit: Unit) -> None:
         table = qualified_name(node.relation)
         self.created_tables.setdefault(table, unit)
+        self.persistence[table] = node.relation.relpersistence or "p"
         for element in node.tableElts or ():
             if isinstance(element, ast.ColumnDef):
                 self._add_column(table, element, unit)
@@ -241,6 +250,10 @@ class SchemaModel:
                     existing.type = new_type
             elif cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint):
                 self._add_constraint(table, cmd.def_, unit, None)
+            elif cmd.subtype == AlterTableType.AT_SetLogged:
+                self.persistence[table] = "p"
+            elif cmd.subtype == AlterTableType.AT_SetUnLogged:
+                self.persistence[table] = "u"
 
 
 def _quote(identifier: str) -> str:

@@ -112,6 +112,18 @@ def test_varchar_widening_is_catalog_only_when_the_old_type_is_known() -> None:
     assert analyse_sql(sql).effect is Effect.REWRITE  # unknown old type: the conservative answer
 
 
+@pytest.mark.parametrize(("clause", "unchanged_for"), [("SET LOGGED", "p"), ("SET UNLOGGED", "u")])
+def test_set_logged_or_unlogged_copies_the_table_unless_it_already_has_that_persistence(
+    clause: str, unchanged_for: str
+) -> None:
+    sql = f"ALTER TABLE t {clause}"
+    changed_for = "u" if unchanged_for == "p" else "p"
+    assert analyse_sql(sql).effect is Effect.REWRITE  # persistence unknown: the conservative answer
+    assert analyse_sql(sql, persistence=lambda table: changed_for).effect is Effect.REWRITE
+    unchanged = analyse_sql(sql, persistence=lambda table: unchanged_for)
+    assert (unchanged.effect, unchanged.lock_mode) == (Effect.CATALOG, LockMode.ACCESS_EXCLUSIVE)
+
+
 def test_varchar_narrowing_rewrites() -> None:
     sql = "ALTER TABLE t ALTER COLUMN c TYPE VARCHAR(10)"
     assert analyse_sql(sql, lambda table, column: TypeRef("varchar", (50,))).effect is Effect.REWRITE

@@ -28,6 +28,12 @@ def test_live_column_types_tell_a_catalog_only_retype_from_a_rewrite(baseline_db
     assert [f.severity.value for f in live] == ["info"] and "catalog only" in live[0].message
 
 
+def test_live_persistence_tells_a_no_op_set_logged_from_a_copy(baseline_db: str, tmp_path: Path) -> None:
+    path = _file(tmp_path, 'ALTER TABLE "Invoice" SET LOGGED;\n')  # the pre-fix "Invoice" is a logged table
+    assert "L052" in {f.rule for f in lint_paths([path])}  # persistence unknown offline: it may copy the table
+    assert "L052" not in {f.rule for f in lint_paths([path], catalog=live_catalog(baseline_db))}
+
+
 def test_a_table_the_database_lacks_is_not_assumed_to_exist(baseline_db: str, tmp_path: Path) -> None:
     path = _file(tmp_path, INDEX_ON_MISSING)
     assert "L003" in {f.rule for f in lint_paths([path])}

@@ -22,6 +22,8 @@ class Case:
     passes: str
     given: str = ""
     runner: Runner = Runner.BHQ
+    history: bool = False
+    """Lint ``given`` and the case as migrations deployed one after another (LintOptions.history)."""
 
 
 CASES = [
@@ -255,10 +257,12 @@ CASES = [
         'ALTER TABLE "Invoice" ADD CONSTRAINT u UNIQUE USING INDEX "Invoice_number_key";',
     ),
     Case("L051", "CREATE DOMAIN cents AS bigint CHECK (VALUE >= 0);", "CREATE DOMAIN cents AS bigint;"),
-    Case(
+    Case(  # the earlier migration tells lint the table is unlogged: SET LOGGED copies it, SET UNLOGGED is a no-op
         "L052",
-        'ALTER TABLE "Invoice" SET LOGGED;',
-        "CREATE TABLE IF NOT EXISTS t (id bigint);\nALTER TABLE t SET UNLOGGED;",
+        "ALTER TABLE audit_log SET LOGGED;",
+        "ALTER TABLE audit_log SET UNLOGGED;",
+        given="CREATE UNLOGGED TABLE IF NOT EXISTS audit_log (id bigint);",
+        history=True,
     ),
     Case("L053", "DROP SCHEMA marketplace CASCADE;", "CREATE SCHEMA IF NOT EXISTS marketplace;"),
     Case(
@@ -290,14 +294,14 @@ def test_every_rule_has_a_case() -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.rule)
 def test_rule_flags_its_failing_case(case: Case) -> None:
     texts = (case.given, case.fail) if case.given else (case.fail,)
-    findings = lint_sql(*texts, options=LintOptions(enable=("all",), runner=case.runner))
+    findings = lint_sql(*texts, options=LintOptions(enable=("all",), runner=case.runner, history=case.history))
     assert case.rule in {f.rule for f in findings if f.file == f"plan{len(texts)}.sql"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.rule)
 def test_rule_accepts_its_passing_case(case: Case) -> None:
     texts = (case.given, case.passes) if case.given else (case.passes,)
-    findings = lint_sql(*texts, options=LintOptions(enable=("all",), runner=case.runner))
+    findings = lint_sql(*texts, options=LintOptions(enable=("all",), runner=case.runner, history=case.history))
     assert case.rule not in {finding.rule for finding in findings}
 
 
@@ -307,3 +311,27 @@ def test_rewrites_inside_a_do_block_count_once() -> None:
         'ALTER TABLE "Invoice" ALTER COLUMN b TYPE bigint;'
     )
     assert len([f for f in lint_sql(text) if f.rule == "L016"]) == 1
+
+
+@pytest.mark.parametrize("sql", [
+    f'CREATE TABLE "{"é" * 32}" (id bigint)',  # 64 bytes in 32 characters
+    f"CREATE TABLE {'é' * 32} (id bigint)",
+    f'CREATE TABLE "{"x" * 30}""{"y" * 33}" (id bigint)',  # an escaped quote inside the name
+    f"CREATE TABLE t (id bigint DEFAULT 'it''s \"{'z' * 70}')",  # a long quoted word inside a string: no name
+    f"COMMENT ON TABLE t IS '\"'; CREATE INDEX \"{'w' * 64}\" ON t (id)",
+    f'ALTER TABLE t RENAME TO "{"v" * 63}"',  # exactly 63 bytes: allowed
+])
+def test_long_identifiers_agree_with_the_scanner(sql: str) -> None:
+    """The pre-check that spares most statements the scanner misses nothing; names count bytes, offsets
+    characters (so a name of 32 two-byte characters is too long, and is found where it is)."""
+    from pglast import parser
+
+    from bhq_migrate.lint.rules.l033_identifier_too_long import MAX_BYTES, long_identifiers
+
+    expected = []
+    for token in parser.scan(sql):  # every token, the scanner's way (its offsets count characters)
+        text = sql[token.start : token.end + 1]
+        name = text[1:-1].replace('""', '"') if text.startswith('"') else text
+        if token.name == "IDENT" and len(name.encode("utf-8")) > MAX_BYTES:
+            expected.append((token.start, name))
+    assert list(long_identifiers(sql)) == expected

@@ -8,7 +8,6 @@ never on timers, and measures waits with the waiting session's own lock_timeout.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -24,7 +23,7 @@ from bhq_migrate.migrate import locks
 from bhq_migrate.migrate.runner import ApplyOptions, Event, apply
 from bhq_migrate.plans import load_plans
 from tests.conftest import PLANS_DIR
-from tests.helpers import column_type, query, run_cli, scalar
+from tests.helpers import column_type, query, run_cli, scalar, wait_for_query
 
 # Generous: a bound only stops a broken test from hanging; no test passes or fails by reaching it.
 BOUND_S = 120
@@ -169,12 +168,11 @@ LOCK_TIMEOUT_S = 1
 MARGIN_S = 3
 
 
-def _apply_holds_or_waits(url: str) -> bool:
-    """apply's backend holds ACCESS EXCLUSIVE on some table, or waits for a lock."""
-    return bool(scalar(url, """
-        SELECT count(*) FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
-        WHERE a.application_name LIKE 'bhq-migrate%%' AND a.datname = current_database()
-          AND l.locktype = 'relation' AND (NOT l.granted OR l.mode = 'AccessExclusiveLock')"""))
+APPLY_HOLDS_OR_WAITS = """
+    SELECT count(*) FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+    WHERE a.application_name LIKE 'bhq-migrate%%' AND a.datname = current_database()
+      AND l.locktype = 'relation' AND (NOT l.granted OR l.mode = 'AccessExclusiveLock')"""
+"""Non-zero when apply's backend holds ACCESS EXCLUSIVE on some table, or waits for a lock."""
 
 
 def _read(url: str, table: str, outcome: dict[str, str]) -> None:
@@ -206,10 +204,8 @@ def test_readers_of_both_tables_never_wait_longer_than_lock_timeout(
         applying = threading.Thread(target=run_apply)
         applying.start()
         outcome: dict[str, str] = {}
-        seen = False
-        while not seen and applying.is_alive():  # bounded by apply itself: it gives up after its retries
-            seen = _apply_holds_or_waits(baseline_db)
-            time.sleep(0.02)  # poll interval only
+        # Ends on the event, or with apply itself: it gives up after its retries.
+        seen = bool(wait_for_query(baseline_db, APPLY_HOLDS_OR_WAITS, while_running=applying.is_alive))
         readers = [threading.Thread(target=_read, args=(baseline_db, table, outcome))
                    for table in ("Invoice", "Payment")]
         for reader in readers:

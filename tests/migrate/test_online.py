@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from typing import Any
 
 import psycopg
@@ -18,7 +17,7 @@ from bhq_migrate.migrate.online import SHADOW_SUFFIX, TRIGGER_NAME
 from bhq_migrate.migrate.runner import ApplyOptions, Event, apply
 from bhq_migrate.verify import VerifyOptions, verify
 from tests.conftest import PLANS_DIR
-from tests.helpers import REPO_ROOT, column_type, query, scalar
+from tests.helpers import REPO_ROOT, column_type, query, scalar, wait_for_query
 
 MONEY = {"Invoice": ("amountCents", "balanceCents", "depositCents"), "Payment": ("amountCents",)}
 BATCH = 50  # the small sample has 200 invoices and 100 payments: several batches per table
@@ -169,23 +168,19 @@ def _kill_during_backfill(url: str) -> None:
              "--online-retype", "--online-batch-rows", str(BATCH), "--lock-timeout", "60s"],
             cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-        waiting_pid = None
-        deadline = time.monotonic() + 300  # a bound for a broken test only; the loop ends on the event
-        while waiting_pid is None and time.monotonic() < deadline and process.poll() is None:
-            waiting_pid = scalar(url, "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                      "AND datname = current_database() "
-                                      "AND query LIKE 'UPDATE \"public\".\"Invoice\"%%'")
-            time.sleep(0.05)
+        waiting_pid = wait_for_query(url, "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                          "AND datname = current_database() "
+                                          "AND query LIKE 'UPDATE \"public\".\"Invoice\"%%'",
+                                     while_running=lambda: process.poll() is None)
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
         _out, err = process.communicate()
         assert waiting_pid is not None, f"apply never reached the Invoice backfill: {err}"
         gate.execute("SELECT pg_advisory_unlock(%s)", (GATE_KEY,))
-    deadline = time.monotonic() + 10  # client_connection_check_interval ends it within a second or so
-    while scalar(url, "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (waiting_pid,)):
-        if time.monotonic() > deadline:
-            query(url, "SELECT pg_terminate_backend(%s)", (waiting_pid,))
-        time.sleep(0.05)
+    gone = "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = %s"
+    if not wait_for_query(url, gone, (waiting_pid,), bound_s=10):  # client_connection_check_interval: ~1 s
+        query(url, "SELECT pg_terminate_backend(%s)", (waiting_pid,))
+        assert wait_for_query(url, gone, (waiting_pid,))
     query(url, 'DROP TRIGGER test_gate ON "Invoice"; DROP FUNCTION test_gate()')
 
 

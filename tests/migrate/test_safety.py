@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
@@ -15,7 +14,7 @@ from bhq_migrate.baseline.loader import plant_duplicate_contacts
 from bhq_migrate.errors import BadPlan, LockBusy, LockTimeout, PlanChanged, PreflightFailed
 from bhq_migrate.migrate.runner import ADVISORY_LOCK_KEY, ApplyOptions, Event, apply
 from tests.conftest import PLANS_DIR
-from tests.helpers import REPO_ROOT, column_type, query, scalar, schema_fingerprint
+from tests.helpers import REPO_ROOT, column_type, query, scalar, schema_fingerprint, wait_for_query
 
 
 @pytest.fixture
@@ -162,13 +161,10 @@ def test_sigkill_during_plan_001_leaves_no_half_applied_state(empty_db: str) -> 
         load_baseline(conn)
         load_sample_data(conn, SampleSize(tenants=5, contacts=10, animals=10, invoices=600_000, payments=10))
     process = _start_apply(url)
-    deadline = time.monotonic() + 300  # a bound for a broken test only; the loop ends on the event
-    running = 0
-    while time.monotonic() < deadline and not running and process.poll() is None:  # until the rewrite runs
-        running = scalar(url, "SELECT count(*) FROM pg_stat_activity "
-                              "WHERE query LIKE 'ALTER TABLE \"Invoice\"%%' AND state = 'active' "
-                              "AND datname = current_database()")
-        time.sleep(0.02)
+    running = wait_for_query(url, "SELECT count(*) FROM pg_stat_activity "  # until the rewrite runs
+                                  "WHERE query LIKE 'ALTER TABLE \"Invoice\"%%' AND state = 'active' "
+                                  "AND datname = current_database()",
+                             while_running=lambda: process.poll() is None, pause_s=0.02)
     process.kill()
     process.wait()
     assert running, "apply never reached the Invoice rewrite"

@@ -19,13 +19,6 @@ from tests.lint.test_rules import CASES
 
 runner = CliRunner()
 
-KNOWN_MISMATCHES = {
-    "L052": "SET LOGGED on a table that is already logged is a no-op in PostgreSQL (no new relfilenode); lint "
-            "predicts a rewrite because it does not read the table's persistence. The trace is right.",
-}
-"""Rules whose failing example traces as Mismatch on the baseline schema, with why: each is a lint imprecision
-the trace found. The test fails if one of these starts to trace Confirmed (then remove it here) or a new one
-appears."""
 
 
 def _scratch_databases(url: str) -> list[str]:
@@ -100,23 +93,36 @@ TRACEABLE = [case for case in CASES if case.rule != "L000"]
 
 
 @pytest.mark.parametrize("case", TRACEABLE, ids=lambda case: case.rule)
-def test_every_rule_failing_example_traces_confirmed_or_says_why(
+def test_every_rule_failing_example_traces_without_mismatch(
     baseline_db: str, tmp_path: Path, case: object
 ) -> None:
     texts = (case.given, case.fail) if case.given else (case.fail,)  # type: ignore[attr-defined]
     plans = _plan(tmp_path, *texts)
     report = build_plan_report(baseline_db, plans)
     trace_report(report, baseline_db)
-    verdicts = []
     for plan in report.pending:
         for statement in plan.statements:
             assert statement.trace is not None
-            verdicts.append(statement.trace.verdict)
-            if case.rule not in KNOWN_MISMATCHES:  # type: ignore[attr-defined]
-                assert statement.trace.verdict != MISMATCH, (statement.sql, statement.trace.reasons)
+            assert statement.trace.verdict != MISMATCH, (statement.sql, statement.trace.reasons)
             if statement.trace.verdict == NOT_RUN:
                 assert statement.trace.reasons  # the error explains why it can't run on the baseline schema
-    assert (MISMATCH in verdicts) == (case.rule in KNOWN_MISMATCHES)  # type: ignore[attr-defined]
+
+
+def test_set_logged_traces_confirmed_whether_it_copies_the_table_or_not(baseline_db: str, tmp_path: Path) -> None:
+    example = next(case for case in CASES if case.rule == "L052")  # its failing example, after its given plan
+    plans = _plan(tmp_path, example.given, example.fail + '\nALTER TABLE "Invoice" SET LOGGED;')
+    report = build_plan_report(baseline_db, plans)
+    trace_report(report, baseline_db)
+    copies, already_logged = report.pending[1].statements
+    # Plan 001 created the table UNLOGGED: SET LOGGED copies it, as lint predicts and PostgreSQL does.
+    assert copies.effect == "rewrite"
+    assert copies.trace is not None and copies.trace.verdict == CONFIRMED, copies.trace
+    assert copies.trace.rewritten == ["audit_log"]
+    # The catalog says "Invoice" is logged already: ACCESS EXCLUSIVE, nothing copied, and nothing for L052.
+    assert (already_logged.effect, already_logged.lock_mode) == ("catalog", "ACCESS EXCLUSIVE")
+    assert already_logged.trace is not None and already_logged.trace.verdict == CONFIRMED, already_logged.trace
+    assert already_logged.trace.rewritten == []
+    assert "L052" not in {finding.rule for finding in already_logged.findings}
 
 
 def test_cli_trace_json_and_console(baseline_db: str) -> None:

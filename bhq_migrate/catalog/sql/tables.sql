@@ -5,7 +5,7 @@
 --   detail_*       NULL, or the exact (schema, table) pairs to read (looked up with to_regclass: no scan)
 -- Sizes are the planner's estimates from pg_class (relpages, as of the last VACUUM/ANALYZE/CREATE INDEX)
 -- rather than pg_relation_size(), which opens the table under ACCESS SHARE and so queues behind any
--- ACCESS EXCLUSIVE lock a migration holds.
+-- ACCESS EXCLUSIVE lock a migration holds. persistence is pg_class.relpersistence: p (logged) or u (unlogged).
 SELECT c.oid                                                            AS oid,
        n.nspname::text                                                  AS schema_name,
        c.relname::text                                                  AS table_name,
@@ -26,7 +26,8 @@ SELECT c.oid                                                            AS oid,
                     FROM pg_catalog.pg_index AS i
                     JOIN pg_catalog.pg_class AS ic ON ic.oid = i.indexrelid
                     WHERE i.indrelid = c.oid), 0)
-       ) * current_setting('block_size')::bigint                        AS total_bytes
+       ) * current_setting('block_size')::bigint                        AS total_bytes,
+       c.relpersistence::text                                           AS persistence
 FROM pg_catalog.pg_class AS c
 JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')

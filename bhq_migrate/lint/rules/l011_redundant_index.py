@@ -29,8 +29,11 @@ def covers(wider: IndexInfo, narrower: IndexInfo) -> bool:
 
 def check(context: LintContext) -> Iterator[Hit]:
     indexes = context.schema.indexes
+    by_table: dict[str, list[IndexInfo]] = {}  # a folder's history has hundreds of indexes: compare per table
+    for index in indexes:
+        by_table.setdefault(index.table, []).append(index)
     for narrower in indexes:
-        for wider in indexes:
+        for wider in by_table[narrower.table]:
             if not covers(wider, narrower):
                 continue
             if covers(narrower, wider) and context.ordinal(narrower.unit) < context.ordinal(wider.unit):

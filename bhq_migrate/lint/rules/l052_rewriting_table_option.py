@@ -16,6 +16,7 @@ _REWRITES = {
     AlterTableType.AT_SetLogged: "SET LOGGED",
     AlterTableType.AT_SetUnLogged: "SET UNLOGGED",
 }
+_UNCHANGED = "SET LOGGED / UNLOGGED unchanged"
 
 
 def check(context: LintContext) -> Iterator[Hit]:
@@ -24,9 +25,10 @@ def check(context: LintContext) -> Iterator[Hit]:
         assert isinstance(node, ast.AlterTableStmt)
         if not statement.table_existed:
             continue
-        for cmd in node.cmds or ():
+        # One action per clause (analysis.ACTIONS): a SET LOGGED / UNLOGGED the table already has is "unchanged".
+        for cmd, action in zip(node.cmds or (), statement.effect.actions, strict=True):
             clause = _REWRITES.get(cmd.subtype)
-            if clause is not None:
+            if clause is not None and action != _UNCHANGED:
                 yield Hit(
                     f"{clause} copies all of {display_name(statement.effect.object or '')} under ACCESS EXCLUSIVE",
                     statement.unit,
@@ -40,7 +42,9 @@ RULE = LintRule(
         title="SET TABLESPACE, SET LOGGED or SET UNLOGGED on an existing table",
         severity=Severity.WARNING,
         rationale="Each of these writes a full new copy of the table (and for SET LOGGED, all of it to the WAL) "
-        "while holding ACCESS EXCLUSIVE.",
+        "while holding ACCESS EXCLUSIVE. SET LOGGED on a table that is already logged, or SET UNLOGGED on one that "
+        "is already unlogged, copies nothing and is not reported when the table's persistence is known: from the "
+        "database (`lint -d`, `plan`) or from the migration that created the table or last changed it.",
         fix="Do it in a maintenance window, or move the data online with logical replication or pg_repack.",
     ),
     check,
