@@ -5,10 +5,12 @@ Usage::
 
     python bench/online_apply.py [--invoices 2000000] [--payments 1000000] [--rate 200] [--rounds 1]
                                  [--baseline-seconds 15] [--variants psql,apply,online-retype,online]
+                                 [--online-args '--online-batch-ms 20'] [--db-setting NAME=VALUE ...]
+                                 [--reuse-baseline]
 
-Builds the pre-fix baseline once in a throwaway cluster (or on $BHQ_BENCH_DATABASE_URL, which needs CREATEDB) and
-clones it per run with CREATE DATABASE ... TEMPLATE. During every run (and during the baseline, which runs the
-load alone for --baseline-seconds):
+Builds the pre-fix baseline once in a throwaway cluster (or on $BHQ_BENCH_DATABASE_URL, which needs CREATEDB;
+with --reuse-baseline it is kept there for the next run) and clones it per run with CREATE DATABASE ...
+TEMPLATE. During every run (and during the baseline, which runs the load alone for --baseline-seconds):
 
 * a load generator schedules transactions at a fixed rate (open loop: a transaction's latency counts from the
   moment it was due, so a stall also delays the ones queued behind it), a mix of 40 % payment inserts (their
@@ -232,10 +234,14 @@ def server() -> Iterator[str]:
         yield pg.url
 
 
-def clone(admin_url: str, template: str, name: str) -> str:
+def clone(admin_url: str, template: str, name: str, settings: list[str] | None = None) -> str:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+        for setting in settings or ():  # --db-setting: for every session of the run, the load's too
+            key, _, value = setting.partition("=")
+            conn.execute(sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                sql.Identifier(name), sql.Identifier(key.strip()), sql.Literal(value.strip())))
         conn.execute("CHECKPOINT")
     return with_dbname(admin_url, name)
 
@@ -297,6 +303,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--baseline-seconds", type=float, default=15.0)
     parser.add_argument("--variants", default="psql,apply,online-retype,online")
+    parser.add_argument("--db-setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="ALTER DATABASE ... SET on each run's database (baseline's too), e.g. "
+                             "max_parallel_maintenance_workers=0")
+    parser.add_argument("--reuse-baseline", action="store_true",
+                        help="with $BHQ_BENCH_DATABASE_URL: keep the baseline database between runs and reuse it")
     parser.add_argument("--online-args", default="", help="extra apply arguments for the online variant, e.g. "
                                                            "'--online-batch-ms 20'")
     args = parser.parse_args()
@@ -310,20 +321,29 @@ def main() -> None:
           f"{' '.join(sys.argv)}", flush=True)
     with server() as admin_url:
         template = "bench_online_baseline"
-        drop(admin_url, template)
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
         size = SampleSize.scaled(args.invoices, args.payments)
-        started = time.monotonic()
-        with psycopg.connect(with_dbname(admin_url, template)) as conn:
-            load_baseline(conn)
-            load_sample_data(conn, size)
-            conn.execute("ANALYZE")
-            conn.commit()
-            sizes = conn.execute("SELECT pg_total_relation_size('\"Invoice\"') / 1048576, count(*) FROM \"Tenant\"")
-            invoice_mb, tenants = sizes.fetchone() or (0, 1)
-        print(f"baseline: {size.invoices:,} invoices ({invoice_mb} MiB), {size.payments:,} payments, "
-              f"built in {time.monotonic() - started:.1f} s")
+        if args.reuse_baseline and _exists(admin_url, template):
+            with psycopg.connect(with_dbname(admin_url, template)) as conn:
+                found = conn.execute('SELECT (SELECT count(*) FROM "Invoice"), (SELECT count(*) FROM "Payment"), '
+                                     "(SELECT count(*) FROM \"Tenant\")").fetchone() or (0, 0, 1)
+            if found[:2] != (size.invoices, size.payments):
+                raise SystemExit(f"--reuse-baseline: {template} holds {found[0]:,} invoices and {found[1]:,} payments")
+            tenants = found[2]
+            print(f"baseline: {size.invoices:,} invoices, {size.payments:,} payments, reused", flush=True)
+        else:
+            drop(admin_url, template)
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
+            started = time.monotonic()
+            with psycopg.connect(with_dbname(admin_url, template)) as conn:
+                load_baseline(conn)
+                load_sample_data(conn, size)
+                conn.execute("ANALYZE")
+                conn.commit()
+                sizes = conn.execute("SELECT pg_total_relation_size('\"Invoice\"') / 1048576, count(*) FROM \"Tenant\"")
+                invoice_mb, tenants = sizes.fetchone() or (0, 1)
+            print(f"baseline: {size.invoices:,} invoices ({invoice_mb} MiB), {size.payments:,} payments, "
+                  f"built in {time.monotonic() - started:.1f} s", flush=True)
         expected = money(with_dbname(admin_url, template), size.payments)
         tool = [sys.executable, "-m", "bhq_migrate", "apply", "--no-progress"]
         commands: dict[str, Any] = {
@@ -335,19 +355,26 @@ def main() -> None:
         wanted = [v for v in args.variants.split(",") if v]
         runs: list[Run] = []
         for round_number in range(args.rounds):
-            url = clone(admin_url, template, "bench_online_run")
+            url = clone(admin_url, template, "bench_online_run", args.db_setting)
             runs.append(measured("baseline (no migration)", url, None, args, int(tenants), expected, size.payments))
             print(f"  baseline: {row(runs[-1])}", flush=True)
             for variant in wanted:
-                url = clone(admin_url, template, "bench_online_run")
+                url = clone(admin_url, template, "bench_online_run", args.db_setting)
                 runs.append(measured(variant, url, commands[variant](url), args, int(tenants), expected,
                                      size.payments))
                 print(f"  {variant}: {runs[-1].wall_s:.1f} s; {row(runs[-1])}", flush=True)
                 diagnose(runs[-1])
             print(f"round {round_number + 1}/{args.rounds} done; load average {os.getloadavg()}", flush=True)
         drop(admin_url, "bench_online_run")
-        drop(admin_url, template)
+        if not args.reuse_baseline:
+            drop(admin_url, template)
     report(runs)
+
+
+def _exists(admin_url: str, name: str) -> bool:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        return conn.execute("SELECT EXISTS (SELECT FROM pg_database WHERE datname = %s)", (name,)).fetchone() == (
+            True,)
 
 
 def row(run: Run) -> str:
