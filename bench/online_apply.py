@@ -384,7 +384,7 @@ def row(run: Run) -> str:
             f"{run.load.failed:>6}  {run.verified}")
 
 
-def diagnose(run: Run, slowest: int = 5, phases: int = 16) -> None:
+def diagnose(run: Run, slowest: int = 5, top: int = 16) -> None:
     """Where a migration's time went (phases from the sampled activity) and what the load saw during each."""
     if not run.timeline:
         return
@@ -398,8 +398,8 @@ def diagnose(run: Run, slowest: int = 5, phases: int = 16) -> None:
         at = bisect.bisect_right(times, due) - 1
         for name in run.timeline[at][1] if at >= 0 else ():
             during.setdefault(name, []).append(latency)
-    print(f"    longest {phases} phases of {run.variant} (seconds; load p99 / longest latency while each ran):")
-    for name, spent in sorted(seconds.items(), key=lambda item: -item[1])[:phases]:
+    print(f"    longest {top} phases of {run.variant} (seconds; load p99 / longest latency while each ran):")
+    for name, spent in sorted(seconds.items(), key=lambda item: -item[1])[:top]:
         lat = sorted(during.get(name, []))
         p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else 0.0
         print(f"      {spent:7.2f} s  p99 {p99:6.3f}  max {max(lat, default=0.0):6.3f}  {name}")
