@@ -286,14 +286,13 @@ ProgressSink = Callable[[str, int, int], None]
 
 def retype_online(
     conn: Connection, retype: TableRetype, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink,
-    *, batch_ms: float = 0.0, after_swap: Callable[[], None] | None = None, analyze: bool = False,
-    label: str = "", clear_way: Callable[[], None] | None = None,
+    *, batch_ms: float = 0.0, after_swap: Callable[[], None] | None = None, label: str = "",
+    clear_way: Callable[[], None] | None = None,
 ) -> OnlineRetype:
     """All four steps for one table. ``batch_ms`` > 0 sizes the backfill batches by time (``batch_rows`` is then
-    the first batch); ``after_swap`` runs once the swap has committed; ``analyze`` refreshes the statistics of
-    the swapped columns (the planner would otherwise know nothing about them until autovacuum comes by);
-    ``clear_way`` runs before each part that takes a lock stronger than the backfill's ROW EXCLUSIVE (install,
-    check, validate, swap, analyze), e.g. to cancel an autovacuum that would make it wait."""
+    the first batch); ``after_swap`` runs once the swap has committed; ``clear_way`` runs before each part that
+    takes a lock stronger than the backfill's ROW EXCLUSIVE (install, check, validate, swap), e.g. to cancel an
+    autovacuum that would make it wait. (``apply --online`` then vacuums and analyzes the table.)"""
     started = time.monotonic()
     clear = clear_way or (lambda: None)
     names = ", ".join(f'"{c.name}"' for c in retype.columns)
@@ -325,11 +324,6 @@ def retype_online(
     checkpoints.reached(f"{label} swapped")
     if after_swap is not None:
         after_swap()
-    if analyze:
-        clear()
-        columns = sql.SQL(", ").join(sql.Identifier(c.name) for c in retype.columns)
-        retrying(lambda: conn.execute(sql.SQL("ANALYZE {} ({})").format(retype.relation, columns)),
-                 f"online retype of {retype.display} (analyze)")
     return OnlineRetype(table=retype.display, columns=[c.name for c in retype.columns], rows_backfilled=rows,
                         batches=batches, swap_attempts=attempts[0],
                         duration_ms=int((time.monotonic() - started) * 1000))

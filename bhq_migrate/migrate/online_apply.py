@@ -354,20 +354,47 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
     def after_swap() -> None:
         _after_swap(plan, step.table or "", key, options, on_event, run)
 
+    clear_way = _clear_way(conn, plan.id, _step_tables(step), on_event)
     if retype is None:  # swapped by an earlier run that stopped before marking the step done
         if state == "started":
             after_swap()
-            retrying(lambda: conn.execute(sql.SQL("ANALYZE {} ({})").format(
-                sql.Identifier(*key), sql.SQL(", ").join(sql.Identifier(c) for c in step.columns))), "analyze")
+            _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
     else:
         done = online.retype_online(conn, retype, options.online_batch_rows, retrying, report,
-                                    batch_ms=options.online_batch_ms, after_swap=after_swap, analyze=True,
-                                    label=f"{plan.id}/{step.number}",
-                                    clear_way=_clear_way(conn, plan.id, _step_tables(step), on_event))
+                                    batch_ms=options.online_batch_ms, after_swap=after_swap,
+                                    label=f"{plan.id}/{step.number}", clear_way=clear_way)
+        _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
         run.retyped.append(done.model_copy(update={"plan": plan.id}))
         report(f"{done.table}: {', '.join(done.columns)} now bigint ({done.rows_backfilled:,} rows copied in "
                f"{done.batches} batch(es), {done.duration_ms / 1000:.2f} s)", 0, 0)
     history.mark_step(conn, plan.id, step.number, "done")
+
+
+def _vacuum_analyze(conn: Connection, plan: Plan, step: Step, total: int, options: ApplyOptions,
+                    on_event: EventSink, clear_way: Callable[[], None]) -> None:
+    """After the swap: ``VACUUM (ANALYZE)`` of the table, with statistics for the swapped columns.
+
+    The backfill left a dead version of every row, and their index entries: until a vacuum removes them, every
+    index scan of the application visits both versions, and every later step's scan (the concurrent builds,
+    the validations) reads them too. Autovacuum would get there, throttled, and each later step on the table
+    cancels it (_clear_way). Run here, at full speed, it takes SHARE UPDATE EXCLUSIVE, which blocks no reader or
+    writer; ``TRUNCATE false`` keeps it from taking ACCESS EXCLUSIVE to cut the table's empty tail."""
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in step.columns)
+    statement = sql.SQL("VACUUM (ANALYZE, TRUNCATE false) {} ({})").format(
+        sql.Identifier(step.schema_name, step.table_name), columns)
+
+    def attempt(_attempt: int) -> None:
+        try:
+            conn.execute(statement)
+        except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
+            raise _LockTimedOut(plan.id, _where(plan, step, total), statement.as_string(conn)) from None
+        except psycopg.Error as exc:
+            raise _failed(plan, step, total, exc) from None
+
+    clear_way()
+    with _patient(conn, options):
+        _with_retries(conn, options, on_event, attempt, transaction=False)
+    checkpoints.reached(f"{plan.id}/{step.number} vacuumed")
 
 
 def _after_swap(plan: Plan, table: str, key: tuple[str, str], options: ApplyOptions, on_event: EventSink,
