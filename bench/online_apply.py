@@ -165,8 +165,8 @@ def phase(activity: str) -> str:
     text = " ".join(re.sub(r" \[\w+\]$", "", activity).split())
     if text.startswith("autovacuum:"):
         return text.split(" (")[0]
-    if match := re.search(r'INDEX CONCURRENTLY (?:IF NOT EXISTS )?("[^"]+"|\S+)', text):
-        return f"index {match.group(1)}" + waiting
+    if match := re.search(r'INDEX CONCURRENTLY (?:IF (?:NOT )?EXISTS )?("[^"]+"(?:\."[^"]+")?|\S+)', text):
+        return f"{'drop index' if text.upper().startswith('DROP') else 'index'} {match.group(1)}" + waiting
     if match := re.match(r'UPDATE ("[^"]+"(?:\."[^"]+")?) SET "\w+__bhq_new"', text):
         return f"backfill {match.group(1)}" + waiting
     if match := re.search(r"VALIDATE CONSTRAINT (\S+)", text):
