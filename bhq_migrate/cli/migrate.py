@@ -216,7 +216,7 @@ def apply_command(
         "--online-batch-rows).")] = 50.0,
     online_maintenance_work_mem: Annotated[str, typer.Option(
         "--online-maintenance-work-mem", help="With --online: maintenance_work_mem for the session's index builds "
-        "and validations, when the server's setting is lower (e.g. 256MB, 1GB).")] = "256MB",
+        "and vacuums, when the server's setting is lower (e.g. 256MB, 1GB).")] = "256MB",
     allow_blocking: Annotated[bool, typer.Option(
         "--allow-blocking", help="With --online: run statements it cannot make non-blocking as they are, instead "
         "of refusing.")] = False,

@@ -111,7 +111,6 @@ class ApplyOptions(BaseModel):
     blocking_threshold: float = Field(default=1.0, ge=0)
     """Recommend --online when a plain apply would hold a write-blocking lock longer than this (seconds)."""
 
-
     @field_validator("online_maintenance_work_mem")
     @classmethod
     def _memory_size(cls, value: str) -> str:
