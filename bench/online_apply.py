@@ -5,10 +5,12 @@ Usage::
 
     python bench/online_apply.py [--invoices 2000000] [--payments 1000000] [--rate 200] [--rounds 1]
                                  [--baseline-seconds 15] [--variants psql,apply,online-retype,online]
+                                 [--online-args '--online-batch-ms 20'] [--db-setting NAME=VALUE ...]
+                                 [--reuse-baseline]
 
-Builds the pre-fix baseline once in a throwaway cluster (or on $BHQ_BENCH_DATABASE_URL, which needs CREATEDB) and
-clones it per run with CREATE DATABASE ... TEMPLATE. During every run (and during the baseline, which runs the
-load alone for --baseline-seconds):
+Builds the pre-fix baseline once in a throwaway cluster (or on $BHQ_BENCH_DATABASE_URL, which needs CREATEDB;
+with --reuse-baseline it is kept there for the next run) and clones it per run with CREATE DATABASE ...
+TEMPLATE. During every run (and during the baseline, which runs the load alone for --baseline-seconds):
 
 * a load generator schedules transactions at a fixed rate (open loop: a transaction's latency counts from the
   moment it was due, so a stall also delays the ones queued behind it), a mix of 40 % payment inserts (their
@@ -21,14 +23,22 @@ load alone for --baseline-seconds):
 Reported per variant: wall time, longest ACCESS EXCLUSIVE hold per table, longest latency, p99, transactions
 completed and failed, ratios to the baseline. After each migration the end state is checked: `verify` passes,
 and the money sums of the rows that existed before the run are unchanged. Results go in bench/RESULTS.md by hand.
+
+Where the time and the stalls come from: the watcher also samples what bhq-migrate's sessions and autovacuum are
+running (pg_stat_activity). For each migration it prints its phases (backfill of a table, each index build,
+each validation, ...) with the seconds each ran, the load's p99 and longest latency while each ran, and the
+slowest transactions with what was running when they were due.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import contextlib
 import os
 import random
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -57,6 +67,8 @@ WORKERS = 8
 @dataclass
 class Load:
     latencies: list[float] = field(default_factory=list)
+    samples: list[tuple[float, float, str]] = field(default_factory=list)
+    """(due, latency, kind) per completed transaction, for the phase diagnosis."""
     failed: int = 0
     errors: dict[str, int] = field(default_factory=dict)
 
@@ -95,10 +107,11 @@ class LoadGenerator(threading.Thread):
             try:
                 if conn is None:
                     conn = psycopg.connect(self.url, autocommit=True)
-                self._transaction(conn, rng)
+                kind = self._transaction(conn, rng)
                 latency = time.monotonic() - due
                 with self.lock:
                     self.load.latencies.append(latency)
+                    self.load.samples.append((due, latency, kind))
             except psycopg.Error as exc:
                 with self.lock:
                     self.load.failed += 1
@@ -110,19 +123,21 @@ class LoadGenerator(threading.Thread):
         if conn is not None:
             conn.close()
 
-    def _transaction(self, conn: psycopg.Connection[Any], rng: random.Random) -> None:
+    def _transaction(self, conn: psycopg.Connection[Any], rng: random.Random) -> str:
         pick = rng.random()
         invoice = rng.randint(1, self.invoices)
         if pick < 0.4:
             conn.execute('INSERT INTO "Payment" ("tenantId", "invoiceId", "amountCents", "status", "updatedAt") '
                          "VALUES (%s, %s, %s, 'pending', now())", (1, invoice, rng.randint(100, 10_000)), prepare=True)
-        elif pick < 0.7:
+            return "insert"
+        if pick < 0.7:
             conn.execute('UPDATE "Invoice" SET "status" = %s, "updatedAt" = now() WHERE "id" = %s',
                          (rng.choice(("sent", "paid", "overdue")), invoice), prepare=True)
-        else:
-            conn.execute('SELECT "id", "invoiceNumber", "status", "amountCents", "balanceCents" FROM "Invoice" '
-                         'WHERE "tenantId" = %s ORDER BY "createdAt" DESC LIMIT 20',
-                         (rng.randint(1, self.tenants),), prepare=True).fetchall()
+            return "update"
+        conn.execute('SELECT "id", "invoiceNumber", "status", "amountCents", "balanceCents" FROM "Invoice" '
+                     'WHERE "tenantId" = %s ORDER BY "createdAt" DESC LIMIT 20',
+                     (rng.randint(1, self.tenants),), prepare=True).fetchall()
+        return "read"
 
     def run(self) -> None:
         self.started = time.monotonic()
@@ -133,13 +148,43 @@ class LoadGenerator(threading.Thread):
             worker.join()
 
 
+WATCH_SQL = """
+SELECT (SELECT array_agg(l.relation::bigint) FROM pg_catalog.pg_locks AS l
+        WHERE l.locktype = 'relation' AND l.granted AND l.mode = 'AccessExclusiveLock'
+          AND l.relation = ANY (%(oids)s)),
+       (SELECT array_agg(left(a.query, 200) || coalesce(' [' || a.wait_event_type || ']', ''))
+        FROM pg_catalog.pg_stat_activity AS a
+        WHERE a.pid <> pg_backend_pid() AND a.state = 'active'
+          AND (a.application_name LIKE 'bhq-migrate%%' OR a.backend_type = 'autovacuum worker'))
+"""
+
+
+def phase(activity: str) -> str:
+    """A short name for what a bhq-migrate session or autovacuum is doing (one sampled query)."""
+    waiting = " (waiting for a lock)" if activity.endswith("[Lock]") else ""
+    text = " ".join(re.sub(r" \[\w+\]$", "", activity).split())
+    if text.startswith("autovacuum:"):
+        return text.split(" (")[0]
+    if match := re.search(r'INDEX CONCURRENTLY (?:IF (?:NOT )?EXISTS )?("[^"]+"(?:\."[^"]+")?|\S+)', text):
+        return f"{'drop index' if text.upper().startswith('DROP') else 'index'} {match.group(1)}" + waiting
+    if match := re.match(r'UPDATE ("[^"]+"(?:\."[^"]+")?) SET "\w+__bhq_new"', text):
+        return f"backfill {match.group(1)}" + waiting
+    if match := re.search(r"VALIDATE CONSTRAINT (\S+)", text):
+        return f"validate {match.group(1)}" + waiting
+    if text.upper().startswith("ANALYZE"):
+        return "analyze " + text.split()[1] + waiting
+    return text[:60] + waiting
+
+
 class LockWatcher(threading.Thread):
-    """Samples pg_locks; keeps the longest continuous ACCESS EXCLUSIVE hold per table."""
+    """Samples pg_locks and pg_stat_activity: keeps the longest continuous ACCESS EXCLUSIVE hold per table, and a
+    timeline of what bhq-migrate's sessions and autovacuum were running."""
 
     def __init__(self, url: str) -> None:
         super().__init__(daemon=True)
         self.url, self.stop = url, threading.Event()
         self.longest: dict[str, float] = dict.fromkeys(TABLES, 0.0)
+        self.timeline: list[tuple[float, tuple[str, ...]]] = []
 
     def run(self) -> None:
         with psycopg.connect(self.url, autocommit=True) as conn:
@@ -148,10 +193,10 @@ class LockWatcher(threading.Thread):
                 "AND c.relnamespace = 'public'::regnamespace", (list(TABLES),))}
             since: dict[str, float] = {}
             while not self.stop.is_set():
-                held = {oids[row[0]] for row in conn.execute(
-                    "SELECT relation::bigint FROM pg_locks WHERE locktype = 'relation' AND granted "
-                    "AND mode = 'AccessExclusiveLock' AND relation = ANY (%s)", (list(oids),)) if row[0] in oids}
+                locked, activity = conn.execute(WATCH_SQL, {"oids": list(oids)}).fetchone() or (None, None)
+                held = {oids[oid] for oid in locked or () if oid in oids}
                 now = time.monotonic()
+                self.timeline.append((now, tuple(sorted({phase(a) for a in activity or ()}))))
                 for table in TABLES:
                     if table in held:
                         since.setdefault(table, now)
@@ -168,6 +213,8 @@ class Run:
     exclusive: dict[str, float]
     load: Load
     verified: str = ""
+    timeline: list[tuple[float, tuple[str, ...]]] = field(default_factory=list)
+    started: float = 0.0
 
     def percentile(self, q: float) -> float:
         ordered = sorted(self.load.latencies)
@@ -187,10 +234,14 @@ def server() -> Iterator[str]:
         yield pg.url
 
 
-def clone(admin_url: str, template: str, name: str) -> str:
+def clone(admin_url: str, template: str, name: str, settings: list[str] | None = None) -> str:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+        for setting in settings or ():  # --db-setting: for every session of the run, the load's too
+            key, _, value = setting.partition("=")
+            conn.execute(sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                sql.Identifier(name), sql.Identifier(key.strip()), sql.Literal(value.strip())))
         conn.execute("CHECKPOINT")
     return with_dbname(admin_url, name)
 
@@ -234,7 +285,7 @@ def measured(variant: str, url: str, command: list[str] | None, args: argparse.N
     load.join()
     if result is not None and result.returncode != 0:
         raise SystemExit(f"{variant} failed: {result.stderr.strip()[-800:]}")
-    run = Run(variant, wall, watcher.longest, load.load)
+    run = Run(variant, wall, watcher.longest, load.load, timeline=watcher.timeline, started=started)
     if command is not None:
         checked = subprocess.run([sys.executable, "-m", "bhq_migrate", "verify", "--database-url", url],
                                  capture_output=True, text=True, check=False)
@@ -252,6 +303,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--baseline-seconds", type=float, default=15.0)
     parser.add_argument("--variants", default="psql,apply,online-retype,online")
+    parser.add_argument("--db-setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="ALTER DATABASE ... SET on each run's database (baseline's too), e.g. "
+                             "max_parallel_maintenance_workers=0")
+    parser.add_argument("--reuse-baseline", action="store_true",
+                        help="with $BHQ_BENCH_DATABASE_URL: keep the baseline database between runs and reuse it")
+    parser.add_argument("--online-args", default="", help="extra apply arguments for the online variant, e.g. "
+                                                           "'--online-batch-ms 20'")
     args = parser.parse_args()
     psql = shutil.which("psql")
     if psql is None:
@@ -259,46 +317,64 @@ def main() -> None:
     plans = [plan for plan in load_plans(default_plans_dir()) if not plan.optional]
     combined = Path(os.environ.get("TMPDIR", "/tmp")) / "bhq_bench_online_plans.sql"
     combined.write_text("\n".join(plan.text for plan in plans))
-    print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; load average {os.getloadavg()}")
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; load average {os.getloadavg()}; "
+          f"{' '.join(sys.argv)}", flush=True)
     with server() as admin_url:
         template = "bench_online_baseline"
-        drop(admin_url, template)
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
         size = SampleSize.scaled(args.invoices, args.payments)
-        started = time.monotonic()
-        with psycopg.connect(with_dbname(admin_url, template)) as conn:
-            load_baseline(conn)
-            load_sample_data(conn, size)
-            conn.execute("ANALYZE")
-            conn.commit()
-            sizes = conn.execute("SELECT pg_total_relation_size('\"Invoice\"') / 1048576, count(*) FROM \"Tenant\"")
-            invoice_mb, tenants = sizes.fetchone() or (0, 1)
-        print(f"baseline: {size.invoices:,} invoices ({invoice_mb} MiB), {size.payments:,} payments, "
-              f"built in {time.monotonic() - started:.1f} s")
+        if args.reuse_baseline and _exists(admin_url, template):
+            with psycopg.connect(with_dbname(admin_url, template)) as conn:
+                found = conn.execute('SELECT (SELECT count(*) FROM "Invoice"), (SELECT count(*) FROM "Payment"), '
+                                     "(SELECT count(*) FROM \"Tenant\")").fetchone() or (0, 0, 1)
+            if found[:2] != (size.invoices, size.payments):
+                raise SystemExit(f"--reuse-baseline: {template} holds {found[0]:,} invoices and {found[1]:,} payments")
+            tenants = found[2]
+            print(f"baseline: {size.invoices:,} invoices, {size.payments:,} payments, reused", flush=True)
+        else:
+            drop(admin_url, template)
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
+            started = time.monotonic()
+            with psycopg.connect(with_dbname(admin_url, template)) as conn:
+                load_baseline(conn)
+                load_sample_data(conn, size)
+                conn.execute("ANALYZE")
+                conn.commit()
+                sizes = conn.execute("SELECT pg_total_relation_size('\"Invoice\"') / 1048576, count(*) FROM \"Tenant\"")
+                invoice_mb, tenants = sizes.fetchone() or (0, 1)
+            print(f"baseline: {size.invoices:,} invoices ({invoice_mb} MiB), {size.payments:,} payments, "
+                  f"built in {time.monotonic() - started:.1f} s", flush=True)
         expected = money(with_dbname(admin_url, template), size.payments)
         tool = [sys.executable, "-m", "bhq_migrate", "apply", "--no-progress"]
         commands: dict[str, Any] = {
             "psql": lambda url: [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(combined), url],
             "apply": lambda url: [*tool, "--database-url", url, "--lock-timeout", "30s"],
             "online-retype": lambda url: [*tool, "--database-url", url, "--lock-timeout", "30s", "--online-retype"],
-            "online": lambda url: [*tool, "--database-url", url, "--online"],
+            "online": lambda url: [*tool, "--database-url", url, "--online", *shlex.split(args.online_args)],
         }
         wanted = [v for v in args.variants.split(",") if v]
         runs: list[Run] = []
         for round_number in range(args.rounds):
-            url = clone(admin_url, template, "bench_online_run")
+            url = clone(admin_url, template, "bench_online_run", args.db_setting)
             runs.append(measured("baseline (no migration)", url, None, args, int(tenants), expected, size.payments))
             print(f"  baseline: {row(runs[-1])}", flush=True)
             for variant in wanted:
-                url = clone(admin_url, template, "bench_online_run")
+                url = clone(admin_url, template, "bench_online_run", args.db_setting)
                 runs.append(measured(variant, url, commands[variant](url), args, int(tenants), expected,
                                      size.payments))
                 print(f"  {variant}: {runs[-1].wall_s:.1f} s; {row(runs[-1])}", flush=True)
+                diagnose(runs[-1])
             print(f"round {round_number + 1}/{args.rounds} done; load average {os.getloadavg()}", flush=True)
         drop(admin_url, "bench_online_run")
-        drop(admin_url, template)
+        if not args.reuse_baseline:
+            drop(admin_url, template)
     report(runs)
+
+
+def _exists(admin_url: str, name: str) -> bool:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        return conn.execute("SELECT EXISTS (SELECT FROM pg_database WHERE datname = %s)", (name,)).fetchone() == (
+            True,)
 
 
 def row(run: Run) -> str:
@@ -306,6 +382,32 @@ def row(run: Run) -> str:
     return (f"{run.variant:<24} {run.wall_s:>7.2f} " + " ".join(f"{run.exclusive[t]:>12.3f}" for t in TABLES)
             + f" {run.longest:>9.3f} {run.percentile(0.99):>7.3f} {len(run.load.latencies):>6} "
             f"{run.load.failed:>6}  {run.verified}")
+
+
+def diagnose(run: Run, slowest: int = 5, top: int = 16) -> None:
+    """Where a migration's time went (phases from the sampled activity) and what the load saw during each."""
+    if not run.timeline:
+        return
+    times = [t for t, _ in run.timeline]
+    seconds: dict[str, float] = {}
+    for (t, phases), (t_next, _) in zip(run.timeline, run.timeline[1:], strict=False):
+        for name in phases:
+            seconds[name] = seconds.get(name, 0.0) + (t_next - t)
+    during: dict[str, list[float]] = {}
+    for due, latency, _kind in run.load.samples:
+        at = bisect.bisect_right(times, due) - 1
+        for name in run.timeline[at][1] if at >= 0 else ():
+            during.setdefault(name, []).append(latency)
+    print(f"    longest {top} phases of {run.variant} (seconds; load p99 / longest latency while each ran):")
+    for name, spent in sorted(seconds.items(), key=lambda item: -item[1])[:top]:
+        lat = sorted(during.get(name, []))
+        p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else 0.0
+        print(f"      {spent:7.2f} s  p99 {p99:6.3f}  max {max(lat, default=0.0):6.3f}  {name}")
+    print(f"    {slowest} slowest transactions (due at s after the migration started):")
+    for due, latency, kind in sorted(run.load.samples, key=lambda s: -s[1])[:slowest]:
+        at = bisect.bisect_right(times, due) - 1
+        active = ", ".join(run.timeline[at][1]) if at >= 0 else ""
+        print(f"      {latency:6.3f} s {kind:<6} at {due - run.started:7.2f}: {active or '-'}")
 
 
 def report(runs: list[Run]) -> None:

@@ -214,6 +214,9 @@ def apply_command(
     online_batch_ms: Annotated[float, typer.Option(
         "--online-batch-ms", min=0, help="With --online: target duration of one backfill batch (0: fixed "
         "--online-batch-rows).")] = 50.0,
+    online_maintenance_work_mem: Annotated[str, typer.Option(
+        "--online-maintenance-work-mem", help="With --online: maintenance_work_mem for the session's index builds "
+        "and vacuums, when the server's setting is lower (e.g. 256MB, 1GB).")] = "256MB",
     allow_blocking: Annotated[bool, typer.Option(
         "--allow-blocking", help="With --online: run statements it cannot make non-blocking as they are, instead "
         "of refusing.")] = False,
@@ -244,7 +247,8 @@ def apply_command(
         only=tuple(only or ()), record_prisma=record_prisma, lint=not no_lint, online_retype=online_retype,
         online_batch_rows=online_batch_rows, online_min_rows=online_min_rows, online=online_mode,
         online_lock_timeout=online_lock_timeout, online_batch_ms=online_batch_ms, allow_blocking=allow_blocking,
-        after_swap=after_swap, blocking_threshold=blocking_threshold,
+        online_maintenance_work_mem=online_maintenance_work_mem, after_swap=after_swap,
+        blocking_threshold=blocking_threshold,
     ))
 
     def run() -> ApplyResult:

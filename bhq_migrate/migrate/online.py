@@ -5,11 +5,15 @@ A plain ``ALTER TABLE ... ALTER COLUMN ... TYPE bigint`` rewrites the whole tabl
 plan's transaction, in steps that each hold a lock for milliseconds:
 
 1. one short transaction adds a nullable ``"<col>__bhq_new" bigint`` per column (catalog only) and a
-   ``BEFORE INSERT OR UPDATE`` trigger that copies every new or changed value into its shadow column;
+   ``BEFORE INSERT OR UPDATE`` trigger that copies every new or changed value into its shadow column. Its
+   ``WHEN`` clause skips rows whose shadow values already match (the backfill's own updates, and application
+   updates that leave the columns alone): the condition is evaluated in C, the PL/pgSQL call it avoids costs
+   a function call and a copy of the whole row, for each of the millions of rows the backfill writes;
 2. a backfill copies the existing rows by primary-key range, one short transaction per batch, and only rows
    whose shadow value differs (``IS DISTINCT FROM``), so a re-run after a crash resumes where it stopped;
-3. for NOT NULL columns a ``CHECK (shadow IS NOT NULL) NOT VALID`` is added and validated (the validation
-   scans under SHARE UPDATE EXCLUSIVE, which does not block reads or writes);
+3. for NOT NULL columns one ``CHECK (shadow_a IS NOT NULL AND shadow_b IS NOT NULL ...) NOT VALID`` per table
+   is added and validated: one scan of the table whatever the number of columns (the validation scans under
+   SHARE UPDATE EXCLUSIVE, which does not block reads or writes);
 4. one short transaction swaps: drop the trigger, drop the old column, rename the shadow, restore the
    default, comment and NOT NULL (PostgreSQL 12+ proves NOT NULL from the validated CHECK without a scan),
    drop the helper CHECK. Nothing in it reads the table's rows.
@@ -119,6 +123,11 @@ class TableRetype:
     @property
     def function(self) -> sql.Identifier:
         return sql.Identifier(self.table[0], f"{self.table[1]}{FUNCTION_SUFFIX}"[:MAX_IDENTIFIER])
+
+    @property
+    def check_name(self) -> str:
+        """The helper CHECK proving the NOT NULL shadow columns (one per table, see step 3)."""
+        return f"{self.table[1]}{NOT_NULL_SUFFIX}"[:MAX_IDENTIFIER]
 
 
 def shadow(column: str) -> str:
@@ -233,7 +242,9 @@ def _columns(catalog: Catalog, table: Table, names: list[str]) -> list[_Column]:
         column = table.columns.get(name)
         if column is None:
             continue
-        blockers = [dependent.description for dependent in catalog.dependents.get((table.qname, name), ())]
+        # The copy trigger's WHEN clause depends on the column: it is the retype's own, dropped by the swap.
+        blockers = [dependent.description for dependent in catalog.dependents.get((table.qname, name), ())
+                    if not dependent.description.startswith(f"trigger {TRIGGER_NAME} on ")]
         blockers += ["a generated column"] if column.generated else []
         blockers += ["an identity column"] if column.identity else []
         blockers += ["column privileges"] if column.has_privileges else []
@@ -275,15 +286,18 @@ ProgressSink = Callable[[str, int, int], None]
 
 def retype_online(
     conn: Connection, retype: TableRetype, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink,
-    *, batch_ms: float = 0.0, after_swap: Callable[[], None] | None = None, analyze: bool = False,
-    label: str = "",
+    *, batch_ms: float = 0.0, after_swap: Callable[[], None] | None = None, label: str = "",
+    clear_way: Callable[[], None] | None = None,
 ) -> OnlineRetype:
     """All four steps for one table. ``batch_ms`` > 0 sizes the backfill batches by time (``batch_rows`` is then
-    the first batch); ``after_swap`` runs once the swap has committed; ``analyze`` refreshes the statistics of
-    the swapped columns (the planner would otherwise know nothing about them until autovacuum comes by)."""
+    the first batch); ``after_swap`` runs once the swap has committed; ``clear_way`` runs before each part that
+    takes a lock stronger than the backfill's ROW EXCLUSIVE (install, check, validate, swap), e.g. to cancel an
+    autovacuum that would make it wait. (``apply --online`` then vacuums and analyzes the table.)"""
     started = time.monotonic()
+    clear = clear_way or (lambda: None)
     names = ", ".join(f'"{c.name}"' for c in retype.columns)
     progress(f"{retype.display}: shadow bigint column(s) and copy trigger for {names}", 0, 0)
+    clear()
     retrying(lambda: install(conn, retype), f"online retype of {retype.display} (install)")
     checkpoints.reached(f"{label} installed")
     if batch_ms > 0:
@@ -292,9 +306,10 @@ def retype_online(
     not_null = [c for c in retype.columns if c.not_null]
     if not_null:
         progress(f"{retype.display}: validating NOT NULL of the shadow column(s)", 0, 0)
-        retrying(lambda: add_not_null_checks(conn, retype, not_null), f"online retype of {retype.display} (check)")
-        for column in not_null:  # VALIDATE takes SHARE UPDATE EXCLUSIVE: reads and writes go on
-            retrying(partial(_validate, conn, retype, column), f"online retype of {retype.display} (validate)")
+        clear()
+        retrying(lambda: add_not_null_check(conn, retype, not_null), f"online retype of {retype.display} (check)")
+        clear()  # VALIDATE takes SHARE UPDATE EXCLUSIVE: reads and writes go on
+        retrying(partial(_validate, conn, retype), f"online retype of {retype.display} (validate)")
         checkpoints.reached(f"{label} not-null validated")
     progress(f"{retype.display}: swapping the columns", 0, 0)
     attempts = [0]
@@ -304,14 +319,11 @@ def retype_online(
         swap(conn, retype)
         checkpoints.reached(f"{label} swap before commit")
 
+    clear()
     retrying(swap_attempt, f"online retype of {retype.display} (swap)")
     checkpoints.reached(f"{label} swapped")
     if after_swap is not None:
         after_swap()
-    if analyze:
-        columns = sql.SQL(", ").join(sql.Identifier(c.name) for c in retype.columns)
-        retrying(lambda: conn.execute(sql.SQL("ANALYZE {} ({})").format(retype.relation, columns)),
-                 f"online retype of {retype.display} (analyze)")
     return OnlineRetype(table=retype.display, columns=[c.name for c in retype.columns], rows_backfilled=rows,
                         batches=batches, swap_attempts=attempts[0],
                         duration_ms=int((time.monotonic() - started) * 1000))
@@ -329,9 +341,13 @@ def install(conn: Connection, retype: TableRetype) -> None:
         "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}"
     ).format(retype.function, sql.Literal(body)))
     conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(TRIGGER_NAME), retype.relation))
+    # Skipped when every shadow already holds its column's value (see the module doc): the result is the same.
+    stale = sql.SQL(" OR ").join(
+        sql.SQL("NEW.{} IS DISTINCT FROM NEW.{}").format(sql.Identifier(shadow(c.name)), sql.Identifier(c.name))
+        for c in retype.columns)
     conn.execute(sql.SQL(
-        "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()"
-    ).format(sql.Identifier(TRIGGER_NAME), retype.relation, retype.function))
+        "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW WHEN ({}) EXECUTE FUNCTION {}()"
+    ).format(sql.Identifier(TRIGGER_NAME), retype.relation, stale, retype.function))
 
 
 # Time-sized batches stay within these bounds, and grow or shrink by at most this factor per batch, so one
@@ -391,24 +407,25 @@ def _copy_batch(conn: Connection, update: sql.Composed, start: int, stop: int, l
     return copied
 
 
-def add_not_null_checks(conn: Connection, retype: TableRetype, columns: Sequence[_Column]) -> None:
-    """Step 3a: NOT VALID, so adding it only touches the catalog (a brief ACCESS EXCLUSIVE, no scan)."""
+def add_not_null_check(conn: Connection, retype: TableRetype, columns: Sequence[_Column]) -> None:
+    """Step 3a: one CHECK for all the NOT NULL columns, so that validating it scans the table once; NOT VALID,
+    so adding it only touches the catalog (a brief ACCESS EXCLUSIVE, no scan)."""
     existing = {row[0] for row in conn.execute(
         "SELECT conname FROM pg_catalog.pg_constraint WHERE conrelid = %s::regclass",
         (retype.relation.as_string(conn),)).fetchall()}
-    for column in columns:
-        name = _check_name(column)
-        if name not in existing:
-            conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID").format(
-                retype.relation, sql.Identifier(name), sql.Identifier(shadow(column.name))))
+    if retype.check_name not in existing:
+        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({}) NOT VALID").format(
+            retype.relation, sql.Identifier(retype.check_name), sql.SQL(" AND ").join(
+                sql.SQL("{} IS NOT NULL").format(sql.Identifier(shadow(c.name))) for c in columns)))
 
 
-def _validate(conn: Connection, retype: TableRetype, column: _Column) -> None:
+def _validate(conn: Connection, retype: TableRetype) -> None:
     conn.execute(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
-        retype.relation, sql.Identifier(_check_name(column))))
+        retype.relation, sql.Identifier(retype.check_name)))
 
 
-def _check_name(column: _Column) -> str:
+def _column_check_name(column: _Column) -> str:
+    """The one-CHECK-per-column name of earlier versions: a run they left half-done may still have them."""
     return (column.name + NOT_NULL_SUFFIX)[:MAX_IDENTIFIER]
 
 
@@ -440,13 +457,15 @@ def swap(conn: Connection, retype: TableRetype) -> None:
             conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(
                 retype.relation, old, sql.SQL(column.default)))  # type: ignore[arg-type]  # pg_get_expr output
         if column.not_null:
-            # PostgreSQL 12+: the validated CHECK (x IS NOT NULL) proves it, so SET NOT NULL does not scan.
+            # PostgreSQL 12+: the validated CHECK (... x IS NOT NULL ...) proves it, so SET NOT NULL does not scan.
             conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL").format(retype.relation, old))
         conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(
-            retype.relation, sql.Identifier(_check_name(column))))
+            retype.relation, sql.Identifier(_column_check_name(column))))
         if column.comment is not None:
             conn.execute(sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(
                 retype.relation, old, sql.Literal(column.comment)))
+    conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}").format(
+        retype.relation, sql.Identifier(retype.check_name)))
 
 
 # ---- leftovers of an interrupted online run --------------------------------------------------------------------

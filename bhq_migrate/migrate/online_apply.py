@@ -88,6 +88,7 @@ def run_plan(
     on_event(Event(kind="plan-start", plan=plan.id, total=total, text=plan.name))
     online_options = options.model_copy(update={"lock_timeout": options.online_lock_timeout})
     conn.execute("SELECT set_config('lock_timeout', %s, false)", (online_options.lock_timeout,))
+    _raise_maintenance_work_mem(conn, options.online_maintenance_work_mem)
     try:
         _run_steps(conn, plan, plan_steps, states, online_options, on_event, run, started)
     finally:
@@ -105,6 +106,16 @@ def run_plan(
                        attempts=1, status="applied", changes=[s.summary() for s in plan_steps.steps])
 
 
+def _raise_maintenance_work_mem(conn: Connection, wanted: str) -> None:
+    """The session's maintenance_work_mem up to ``wanted`` for its index builds, never down from the server's.
+
+    Only this session's setting, for the rest of its life (the apply): a sort that fits does not spill to disk,
+    which shortens each concurrent build, and so the time the table carries a build's extra work."""
+    conn.execute("SELECT set_config('maintenance_work_mem', %(wanted)s, false) "
+                 "WHERE pg_catalog.pg_size_bytes(current_setting('maintenance_work_mem')) "
+                 "< pg_catalog.pg_size_bytes(%(wanted)s)", {"wanted": wanted.replace(" ", "")})
+
+
 def _run_steps(conn: Connection, plan: Plan, plan_steps: PlanSteps, states: dict[int, str], options: ApplyOptions,
                on_event: EventSink, run: OnlineRun, started: float) -> None:
     total = len(plan_steps.steps)
@@ -118,23 +129,44 @@ def _run_steps(conn: Connection, plan: Plan, plan_steps: PlanSteps, states: dict
         on_event(Event(kind="statement", plan=plan.id, statement=step.number, total=total, text=step.summary(),
                        elapsed=time.monotonic() - started))
         runner = _RUNNERS[step.kind]
+        tables = _step_tables(step)
+        clear_way = _clear_way(conn, plan.id, tables, on_event)
+        if step.kind != "retype":  # the retype clears the way itself, only before its parts that need it
+            clear_way()
+        checkpoints.reached(f"{label} way cleared")
         runner(conn, plan, step, total, states.get(step.number, "pending"), options,
-               _yielding_vacuum(conn, step, on_event), run)
+               _yielding_vacuum(conn, tables, on_event), run)
         checkpoints.reached(f"{label} done")
 
 
-def _yielding_vacuum(conn: Connection, step: Step, on_event: EventSink) -> EventSink:
-    """Passes events on; before each retry of ``step``, cancels an autovacuum in its way (see
-    blockers.cancel_autovacuum): the retry comes after the failed attempt's rollback, so the session is free."""
+def _step_tables(step: Step) -> list[str]:
     tables = [sql.Identifier(step.schema_name, step.table_name).as_string(None)] if step.table_name else []
     for statement in step.sql:
         tables += statement_tables(statement)
+    return tables
 
-    def sink(event: Event) -> None:
-        if event.kind == "retry" and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+
+def _clear_way(conn: Connection, plan_id: str, tables: list[str], on_event: EventSink) -> Callable[[], None]:
+    """Cancels a (non-wraparound) autovacuum holding a lock on ``tables`` (blockers.cancel_autovacuum), called
+    before a step, or a part of a retype, takes a lock that conflicts with it (every lock a step takes but the
+    backfill's ROW EXCLUSIVE does). PostgreSQL itself cancels such an autovacuum, but only once a lock request
+    has waited ``deadlock_timeout`` (1 s): a catalog step would meanwhile make every query on the table queue
+    behind it for its whole lock_timeout, and a concurrent build would wait that second for nothing."""
+    def clear() -> None:
+        if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             for text in cancel_autovacuum(conn, tables):
-                on_event(Event(kind="warning", plan=event.plan, text=f"autovacuum in the way: {text}"))
+                on_event(Event(kind="warning", plan=plan_id, text=f"autovacuum in the way: {text}"))
+
+    return clear
+
+
+def _yielding_vacuum(conn: Connection, tables: list[str], on_event: EventSink) -> EventSink:
+    """Passes events on; before each retry of a step, cancels an autovacuum in its way (see _clear_way): the
+    retry comes after the failed attempt's rollback, so the session is free."""
+    def sink(event: Event) -> None:
         on_event(event)
+        if event.kind == "retry":
+            _clear_way(conn, event.plan, tables, on_event)()
 
     return sink
 
@@ -322,19 +354,47 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
     def after_swap() -> None:
         _after_swap(plan, step.table or "", key, options, on_event, run)
 
+    clear_way = _clear_way(conn, plan.id, _step_tables(step), on_event)
     if retype is None:  # swapped by an earlier run that stopped before marking the step done
         if state == "started":
             after_swap()
-            retrying(lambda: conn.execute(sql.SQL("ANALYZE {} ({})").format(
-                sql.Identifier(*key), sql.SQL(", ").join(sql.Identifier(c) for c in step.columns))), "analyze")
+            _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
     else:
         done = online.retype_online(conn, retype, options.online_batch_rows, retrying, report,
-                                    batch_ms=options.online_batch_ms, after_swap=after_swap, analyze=True,
-                                    label=f"{plan.id}/{step.number}")
+                                    batch_ms=options.online_batch_ms, after_swap=after_swap,
+                                    label=f"{plan.id}/{step.number}", clear_way=clear_way)
+        _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
         run.retyped.append(done.model_copy(update={"plan": plan.id}))
         report(f"{done.table}: {', '.join(done.columns)} now bigint ({done.rows_backfilled:,} rows copied in "
                f"{done.batches} batch(es), {done.duration_ms / 1000:.2f} s)", 0, 0)
     history.mark_step(conn, plan.id, step.number, "done")
+
+
+def _vacuum_analyze(conn: Connection, plan: Plan, step: Step, total: int, options: ApplyOptions,
+                    on_event: EventSink, clear_way: Callable[[], None]) -> None:
+    """After the swap: ``VACUUM (ANALYZE)`` of the table, with statistics for the swapped columns.
+
+    The backfill left a dead version of every row, and their index entries: until a vacuum removes them, every
+    index scan of the application visits both versions, and every later step's scan (the concurrent builds,
+    the validations) reads them too. Autovacuum would get there, throttled, and each later step on the table
+    cancels it (_clear_way). Run here, at full speed, it takes SHARE UPDATE EXCLUSIVE, which blocks no reader or
+    writer; ``TRUNCATE false`` keeps it from taking ACCESS EXCLUSIVE to cut the table's empty tail."""
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in step.columns)
+    statement = sql.SQL("VACUUM (ANALYZE, TRUNCATE false) {} ({})").format(
+        sql.Identifier(step.schema_name, step.table_name), columns)
+
+    def attempt(_attempt: int) -> None:
+        try:
+            conn.execute(statement)
+        except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
+            raise _LockTimedOut(plan.id, _where(plan, step, total), statement.as_string(conn)) from None
+        except psycopg.Error as exc:
+            raise _failed(plan, step, total, exc) from None
+
+    clear_way()
+    with _patient(conn, options):
+        _with_retries(conn, options, on_event, attempt, transaction=False)
+    checkpoints.reached(f"{plan.id}/{step.number} vacuumed")
 
 
 def _after_swap(plan: Plan, table: str, key: tuple[str, str], options: ApplyOptions, on_event: EventSink,

@@ -18,6 +18,7 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -28,7 +29,7 @@ import psycopg
 from pglast import ast
 from psycopg import errors as pg_errors
 from psycopg import sql
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bhq_migrate.connection import (
     APPLY_STATEMENT_TIMEOUT,
@@ -99,6 +100,9 @@ class ApplyOptions(BaseModel):
     """How long an online catalog step may wait for its lock (and so how long others queue behind it)."""
     online_batch_ms: float = Field(default=50.0, ge=0)
     """--online: target duration of one backfill batch; 0 keeps online_batch_rows fixed."""
+    online_maintenance_work_mem: str = "256MB"
+    """--online: the session's maintenance_work_mem for its index builds, if the server's is lower (a sort that
+    fits in memory is not spilled to disk; PostgreSQL's default, 64MB, spills a 2M-row index build)."""
     allow_blocking: bool = False
     """--online: run statements that cannot be made non-blocking as they are, instead of refusing."""
     after_swap: str | None = None
@@ -106,6 +110,16 @@ class ApplyOptions(BaseModel):
     after_swap_timeout: float = Field(default=600.0, gt=0)
     blocking_threshold: float = Field(default=1.0, ge=0)
     """Recommend --online when a plain apply would hold a write-blocking lock longer than this (seconds)."""
+
+    @field_validator("online_maintenance_work_mem")
+    @classmethod
+    def _memory_size(cls, value: str) -> str:
+        if not _MEMORY.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not a memory size (use e.g. 256MB, 1GB)")
+        return value.strip()
+
+
+_MEMORY = re.compile(r"\d+\s*(?:kB|MB|GB|TB)")
 
 
 class PlanOutcome(BaseModel):

@@ -15,7 +15,8 @@ kind           from                                        lock while it runs
 ``validate``   ADD CONSTRAINT CHECK/FK (after the          SHARE UPDATE EXCLUSIVE (FK: also ROW SHARE on the
                ``NOT VALID`` add), VALIDATE CONSTRAINT     referenced table), own transaction
 ``retype``     INT -> BIGINT ``ALTER COLUMN ... TYPE``     ROW EXCLUSIVE per backfill batch; ACCESS EXCLUSIVE for
-                                                           the catalog-only install and swap (see online.py)
+                                                           the catalog-only install and swap (see online.py);
+                                                           SHARE UPDATE EXCLUSIVE for the VACUUM ANALYZE after
 ``blocking``   anything else on an existing table          the statement's own, for as long as it runs: refused
                (rewrite, full scan under a write-blocking  unless ``--allow-blocking``
                lock, dynamic SQL)
@@ -284,7 +285,7 @@ def _alter_table(
                         table_name=key[1], columns=columns, lines=[line], effect=Effect.REWRITE,
                         changes_result_types=True,
                         description=f"{', '.join(columns)} -> bigint: shadow column(s), copy trigger, backfill in "
-                                    f"time-sized batches, short swap, ANALYZE")
+                                    f"time-sized batches, short swap, VACUUM ANALYZE")
             # The retype step does what the statement says. Running the statement after it would change nothing
             # but would take ACCESS EXCLUSIVE once more and discard the statistics ANALYZE just gathered.
             return

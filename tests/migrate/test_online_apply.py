@@ -20,6 +20,7 @@ from bhq_migrate.catalog import Catalog, Part, Table
 from bhq_migrate.errors import BlockingRefused, DuplicateKeys, LockTimeout, PlanChanged
 from bhq_migrate.migrate import checkpoints
 from bhq_migrate.migrate.online import next_batch_rows
+from bhq_migrate.migrate.online_apply import _raise_maintenance_work_mem
 from bhq_migrate.migrate.plan_report import build_plan_report
 from bhq_migrate.migrate.runner import ApplyOptions, apply
 from bhq_migrate.migrate.status import status
@@ -461,6 +462,25 @@ def test_online_cli_rejects_bad_combinations(baseline_db: str) -> None:
     assert both.returncode == 2 and "--online-retype" in both.stderr
     single = run_cli("apply", "--online", "--single-transaction", env={"DATABASE_URL": baseline_db})
     assert single.returncode == 2 and "--single-transaction" in single.stderr
+    memory = run_cli("apply", "--online", "--online-maintenance-work-mem", "lots", env={"DATABASE_URL": baseline_db})
+    assert memory.returncode == 2 and "--online-maintenance-work-mem: " in memory.stderr
+    assert "not a memory size" in memory.stderr
+    assert "Traceback" not in memory.stderr and len(memory.stderr.strip().splitlines()) == 1
+
+
+def test_index_builds_get_the_online_maintenance_work_mem_but_never_less_than_the_servers(baseline_db: str) -> None:
+    with psycopg.connect(baseline_db, autocommit=True) as conn:
+        conn.execute("SET maintenance_work_mem = '64MB'")
+        _raise_maintenance_work_mem(conn, "256 MB")
+        assert scalar_of(conn, "SHOW maintenance_work_mem") == "256MB"
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        _raise_maintenance_work_mem(conn, "256MB")
+        assert scalar_of(conn, "SHOW maintenance_work_mem") == "1GB"
+
+
+def scalar_of(conn: psycopg.Connection[Any], sql_text: str) -> Any:
+    row = conn.execute(sql_text).fetchone()  # type: ignore[arg-type]
+    return row[0] if row else None
 
 
 def test_the_optional_plans_dynamic_do_block_is_named_and_refused_without_allow_blocking(migrated_db: str) -> None:
