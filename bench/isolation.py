@@ -1,22 +1,24 @@
 """What does plan 004 (row-level security) cost the application? Tenant reads and writes, with and without it.
 
-    .venv/bin/python bench/isolation.py [--invoices 200000] [--requests 400] [--rounds 5]
+    .venv/bin/python bench/isolation.py [--invoices 200000] [--requests 400] [--rounds 5] [--with-fn]
 
 Copy the printed block into bench/RESULTS.md.
 
 1. A throwaway PostgreSQL (``BHQ_BENCH_DATABASE_URL`` if set, else a local embedded cluster) gets the pre-fix
-   schema with ``SampleSize.scaled(invoices)`` rows and plans 001+002; that database is cloned twice: ``plain``
-   (as is) and ``rls`` (plan 004 applied); ``rls_fn`` is ``rls`` with the policies calling
-   ``public.current_tenant_id()`` instead of spelling out its expression (what 004 avoids: a function with a
-   ``SET search_path`` clause is never inlined). All get the same application role: DML grants, not an owner,
-   no BYPASSRLS.
+   schema with ``SampleSize.scaled(invoices)`` rows and plans 001+002 (``plain``); clones of it: ``plain_b``
+   (as is: the A/A control, whose ratio to ``plain`` is the noise floor of the run) and ``rls`` (plan 004
+   applied); with ``--with-fn``, ``rls_fn`` is ``rls`` with the policies calling ``public.current_tenant_id()``
+   instead of spelling out its expression (what 004 avoids: a function with a ``SET search_path`` clause is
+   never inlined). All get the same application role: DML grants, not an owner, no BYPASSRLS.
 2. Each request runs as that role, exactly as the Prisma extension sends it: BEGIN; set_config('app.tenant_id',
    t, true); the query; COMMIT. The queries name the tenant themselves, as the application does today; under RLS
    the policy adds its own condition. Only the query is timed (client-side, psycopg's prepared statements after
    five runs, as in production).
-3. Each request runs on every database back to back, in a shuffled order, so a busy machine slows all alike;
-   per operation, p50 and p99 of each variant and the ratio to plain; the reported ratio is the median over
-   rounds.
+3. Each request runs on every database back to back, in a shuffled order, so a busy machine slows all alike.
+   Connections are opened afresh (and warmed up, untimed) every ``--reconnect-every`` requests, so one backend
+   that the scheduler treats badly does not weigh on a whole round. Per operation: p50 and p99 of each variant
+   and their ratio to ``plain``, and the median of the per-request paired ratios (each request's time on the
+   variant over its time on ``plain``, measured back to back); the reported figures are medians over rounds.
 4. EXPLAIN (as the role, tenant set) of each read on ``rls``: the tenant indexes are still used.
 
 Target (issue 13): RLS latency <= 1.10x the latency without it.
@@ -46,7 +48,7 @@ from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_d
 from bhq_migrate.migrate.runner import ApplyOptions, apply  # noqa: E402
 
 APP_ROLE = "bhq_bench_app"
-DATABASES = ("bhq_bench_iso_plain", "bhq_bench_iso_rls", "bhq_bench_iso_rls_fn")
+DATABASES = ("bhq_bench_iso_plain", "bhq_bench_iso_plain_b", "bhq_bench_iso_rls", "bhq_bench_iso_rls_fn")
 PLANS = REPO / "sql"
 
 # operation -> (SQL, parameter builder from (tenant, invoice id of that tenant, random))
@@ -74,7 +76,7 @@ def load_average() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
-def prepare(admin: str, invoices: int) -> dict[str, str]:
+def prepare(admin: str, invoices: int, with_fn: bool) -> dict[str, str]:
     with psycopg.connect(admin, autocommit=True) as conn:
         for name in DATABASES:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
@@ -90,18 +92,21 @@ def prepare(admin: str, invoices: int) -> dict[str, str]:
         conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")  # type: ignore[arg-type]
         conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")  # type: ignore[arg-type]
     with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE bhq_bench_iso_plain_b TEMPLATE bhq_bench_iso_plain")
         conn.execute("CREATE DATABASE bhq_bench_iso_rls TEMPLATE bhq_bench_iso_plain")
-    rls = url_for(admin, "bhq_bench_iso_rls")
+    variants = {"plain": plain, "plain_b": url_for(admin, "bhq_bench_iso_plain_b")}
+    rls = variants["rls"] = url_for(admin, "bhq_bench_iso_rls")
     apply(rls, ApplyOptions(plans_dir=PLANS, only=("004",)))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("CREATE DATABASE bhq_bench_iso_rls_fn TEMPLATE bhq_bench_iso_rls")
-    rls_fn = url_for(admin, "bhq_bench_iso_rls_fn")
-    with psycopg.connect(rls_fn, autocommit=True) as conn:
-        for (table,) in conn.execute("SELECT polrelid::regclass::text FROM pg_policy WHERE polname = 'tenant_isolation'"
-                                     ).fetchall():
-            conn.execute(f'ALTER POLICY tenant_isolation ON {table} USING ("tenantId" = public.current_tenant_id()) '  # type: ignore[arg-type]
-                         'WITH CHECK ("tenantId" = public.current_tenant_id())')
-    variants = {"plain": plain, "rls": rls, "rls_fn": rls_fn}
+    if with_fn:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE bhq_bench_iso_rls_fn TEMPLATE bhq_bench_iso_rls")
+        rls_fn = variants["rls_fn"] = url_for(admin, "bhq_bench_iso_rls_fn")
+        with psycopg.connect(rls_fn, autocommit=True) as conn:
+            for (table,) in conn.execute("SELECT polrelid::regclass::text FROM pg_policy "
+                                         "WHERE polname = 'tenant_isolation'").fetchall():
+                conn.execute(f'ALTER POLICY tenant_isolation ON {table} '  # type: ignore[arg-type]
+                             'USING ("tenantId" = public.current_tenant_id()) '
+                             'WITH CHECK ("tenantId" = public.current_tenant_id())')
     for url in variants.values():  # the same statistics for every planner
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute('VACUUM ANALYZE "Invoice", "Payment", "Contact"')
@@ -114,36 +119,60 @@ def invoices_by_tenant(url: str) -> dict[int, list[int]]:
     return {tenant: ids for tenant, ids in rows}
 
 
-def run_round(variants: dict[str, str], requests: int, targets: dict[int, list[int]],
-              seed: int) -> dict[str, dict[str, list[float]]]:
+def connect(variants: dict[str, str], targets: dict[int, list[int]]) -> dict[str, psycopg.Connection[Any]]:
+    """Fresh connections as the app role, each warmed up (every operation six times, so psycopg has prepared
+    it and the server has chosen its plan), in a transaction rolled back: nothing of it is timed or kept."""
+    conns = {variant: psycopg.connect(url) for variant, url in variants.items()}
+    tenant = sorted(targets)[0]
+    rng = random.Random(0)
+    for conn in conns.values():
+        conn.execute(f"SET ROLE {APP_ROLE}")  # type: ignore[arg-type]
+        conn.commit()
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
+        for _ in range(6):
+            for statement, params in OPERATIONS.values():
+                conn.execute(statement, params(tenant, targets[tenant][0], rng))  # type: ignore[arg-type]
+        conn.rollback()
+    return conns
+
+
+def run_round(variants: dict[str, str], requests: int, targets: dict[int, list[int]], seed: int,
+              reconnect_every: int) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, list[float]]]]:
     """Every request runs on every variant back to back, in a shuffled order: on a busy machine each pair of
-    samples sees the same load (blocks of requests per variant were dominated by load swings)."""
+    samples sees the same load (blocks of requests per variant were dominated by load swings).
+    Returns the timings (ms) and the paired ratios to plain, per variant and operation."""
     rng = random.Random(seed)
     tenants = sorted(targets)
     timings: dict[str, dict[str, list[float]]] = {v: {name: [] for name in OPERATIONS} for v in variants}
-    conns = {variant: psycopg.connect(url) for variant, url in variants.items()}
+    paired: dict[str, dict[str, list[float]]] = {v: {name: [] for name in OPERATIONS} for v in variants}
+    conns: dict[str, psycopg.Connection[Any]] = {}
+    order = list(variants)
     try:
-        for conn in conns.values():
-            conn.execute(f"SET ROLE {APP_ROLE}")  # type: ignore[arg-type]
-            conn.commit()
-        order = list(variants)
-        for _ in range(requests):
+        for request in range(requests):
+            if request % reconnect_every == 0:
+                for conn in conns.values():
+                    conn.close()
+                conns = connect(variants, targets)
             for name, (statement, params) in OPERATIONS.items():
                 tenant = rng.choice(tenants)
                 invoice = rng.choice(targets[tenant])
                 values = params(tenant, invoice, rng)
                 rng.shuffle(order)
+                taken: dict[str, float] = {}
                 for variant in order:
                     conn = conns[variant]
                     conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
                     started = time.perf_counter()
                     conn.execute(statement, values)  # type: ignore[arg-type]
-                    timings[variant][name].append((time.perf_counter() - started) * 1000)
+                    taken[variant] = (time.perf_counter() - started) * 1000
                     conn.commit()
+                for variant, ms in taken.items():
+                    timings[variant][name].append(ms)
+                    paired[variant][name].append(ms / taken["plain"])
     finally:
         for conn in conns.values():
             conn.close()
-    return timings
+    return timings, paired
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -172,29 +201,36 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=400, help="requests per operation per round")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--reconnect-every", type=int, default=50, help="requests per set of connections")
+    parser.add_argument("--with-fn", action="store_true", help="also rls_fn (policies calling the function)")
     args = parser.parse_args()
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; before: {load_average()}")
     with server() as admin:
-        variants = prepare(admin, args.invoices)
+        variants = prepare(admin, args.invoices, args.with_fn)
         targets = invoices_by_tenant(variants["plain"])
-        run_round(variants, 50, targets, seed=999)  # warm every cache before measuring
-        ratios: dict[tuple[str, str], list[tuple[float, float]]] = {}
-        print(f"{'round':<6}{'operation':<26}{'variant':<8}{'p50 ms':>9}{'p99 ms':>9}{'x p50':>8}{'x p99':>8}")
+        run_round(variants, 50, targets, seed=999, reconnect_every=50)  # warm every cache before measuring
+        ratios: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+        print(f"{'round':<6}{'operation':<26}{'variant':<8}{'p50 ms':>9}{'p99 ms':>9}{'x p50':>8}{'x p99':>8}"
+              f"{'x pair':>8}")
         for number in range(1, args.rounds + 1):
-            measured = run_round(variants, args.requests, targets, seed=number)
+            measured, paired = run_round(variants, args.requests, targets, seed=number,
+                                         reconnect_every=args.reconnect_every)
             for name in OPERATIONS:
                 base = measured["plain"][name]
                 for variant, by_operation in measured.items():
                     timings = by_operation[name]
                     p50, p99 = percentile(timings, 0.5), percentile(timings, 0.99)
                     x50, x99 = p50 / percentile(base, 0.5), p99 / percentile(base, 0.99)
-                    ratios.setdefault((name, variant), []).append((x50, x99))
-                    print(f"{number:<6}{name:<26}{variant:<8}{p50:>9.3f}{p99:>9.3f}{x50:>8.2f}{x99:>8.2f}")
-        print("\nmedian over rounds of the ratio to plain (target for rls: <= 1.10):")
-        for (name, variant), values in ratios.items():
+                    pair = statistics.median(paired[variant][name])
+                    ratios.setdefault((name, variant), []).append((x50, x99, pair))
+                    print(f"{number:<6}{name:<26}{variant:<8}{p50:>9.3f}{p99:>9.3f}{x50:>8.2f}{x99:>8.2f}"
+                          f"{pair:>8.2f}")
+        print("\nmedian over rounds of the ratio to plain (target for rls: <= 1.10; plain_b is the A/A noise floor):")
+        for (name, variant), values in sorted(ratios.items(), key=lambda item: (item[0][0], item[0][1])):
             if variant != "plain":
-                print(f"  {name:<26} {variant:<7} p50 x{statistics.median(v[0] for v in values):.2f}  "
-                      f"p99 x{statistics.median(v[1] for v in values):.2f}")
+                print(f"  {name:<26} {variant:<8} p50 x{statistics.median(v[0] for v in values):.2f}  "
+                      f"p99 x{statistics.median(v[1] for v in values):.2f}  "
+                      f"paired x{statistics.median(v[2] for v in values):.2f}")
         tenant = sorted(targets)[0]
         print("\nEXPLAIN as the app role with the tenant set, on the rls database:")
         print("\n".join(explain(variants["rls"], tenant, targets[tenant][0])))

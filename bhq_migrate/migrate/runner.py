@@ -212,6 +212,7 @@ def apply(url: str, options: ApplyOptions | None = None, on_event: EventSink = _
     limits = SessionLimits(options.lock_timeout, options.statement_timeout)  # a bad duration is a ConfigError
     plans = select_plans(load_plans(options.plans_dir), options)  # parse errors surface before connecting
     with connect(url, autocommit=True, limits=limits) as conn:
+        conn.add_notice_handler(partial(_server_warning, on_event))
         try:
             _configure_session(conn, options)
             with _advisory_lock(conn, options.lock_wait, on_event):
@@ -220,6 +221,13 @@ def apply(url: str, options: ApplyOptions | None = None, on_event: EventSink = _
             raise PermissionDenied(f"insufficient privileges: {_message(exc)}") from None
         except (pg_errors.InvalidParameterValue, pg_errors.InvalidTextRepresentation) as exc:
             raise ConfigError(f"invalid setting: {_message(exc)}") from None
+
+
+def _server_warning(on_event: EventSink, diagnostic: psycopg.errors.Diagnostic) -> None:
+    """A plan's RAISE WARNING (plan 004: a role it may not create) reaches the user as a warning. NOTICEs stay
+    quiet: the server sends one for every IF [NOT] EXISTS that skips, which a re-run is full of."""
+    if diagnostic.severity_nonlocalized == "WARNING":
+        on_event(Event(kind="warning", text=f"server: {diagnostic.message_primary or ''}"))
 
 
 def _configure_session(conn: Connection, options: ApplyOptions) -> None:

@@ -1,21 +1,23 @@
 """Plan 004 (tenant isolation) on the baseline with sample data, as the app role (no owner, no BYPASSRLS).
 
-004 finds its tables in the catalog (dynamic SQL the coverage test cannot read), so what its loops do is
-checked here: every "tenantId" table has RLS enabled and forced with one fail-closed policy, and every
-foreign key between tenant tables has its same-tenant composite twin.
+Checked here as a whole: every "tenantId" table has RLS enabled and forced with one fail-closed policy, and
+every foreign key between tenant tables has its same-tenant composite twin; a table or key the plan does not
+name is refused by its pre-flight. Under ``apply --online``: tests/migrate/test_isolation_online.py.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
 from bhq_migrate.errors import PlanFailed
-from bhq_migrate.migrate.runner import ApplyOptions, apply
+from bhq_migrate.migrate.runner import ApplyOptions, Event, apply
 from bhq_migrate.plans import load_plans
 from tests.conftest import APP_ROLE, PLANS_DIR
 from tests.helpers import query, scalar, schema_fingerprint
@@ -170,17 +172,53 @@ def test_the_plan_runs_again_without_changing_anything(isolated_db: str) -> None
     assert (schema_fingerprint(isolated_db), query(isolated_db, POLICIES)) == before
 
 
-def test_a_tenant_table_added_later_is_covered_by_the_loops(migrated_db: str) -> None:
+def test_a_tenant_table_or_key_the_plan_does_not_name_is_refused_and_listed(migrated_db: str) -> None:
+    # 004 names its tables (so --online can build its indexes concurrently); one it does not know would be left
+    # without row-level security: the pre-flight refuses instead of isolating partially.
     with psycopg.connect(migrated_db, autocommit=True) as conn:
         conn.execute('CREATE TABLE "Litter" (id serial PRIMARY KEY, "tenantId" int NOT NULL, '
                      '"motherId" int REFERENCES "Animal"(id))')
-    apply(migrated_db, ApplyOptions(plans_dir=PLANS_DIR, only=("004",)))
-    flags = "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'Litter'"
-    assert query(migrated_db, flags) == [(True, True)]
-    twin = "SELECT count(*) FROM pg_constraint WHERE conname = 'Litter_tenantId_motherId_fkey'"
-    assert scalar(migrated_db, twin) == 1
-    assert scalar(migrated_db, """SELECT count(*) FROM pg_index WHERE indexrelid = '"Animal_tenantId_id_key"'::regclass
-                                  AND indisunique""") == 1
+        conn.execute('ALTER TABLE "Animal" ADD COLUMN "sireId" int REFERENCES "Animal"(id)')  # a self-reference
+    before = schema_fingerprint(migrated_db)
+    with pytest.raises(PlanFailed) as failed:
+        apply(migrated_db, ApplyOptions(plans_dir=PLANS_DIR, only=("004",)))
+    assert ('pre-flight: plan 004 does not cover foreign key "Animal".Animal_sireId_fkey; '
+            'foreign key "Litter".Litter_motherId_fkey; table "Litter"') in str(failed.value)
+    assert schema_fingerprint(migrated_db) == before
+    assert scalar(migrated_db, "SELECT count(*) FROM pg_policy") == 0
+    assert scalar(migrated_db, "SELECT count(*) FROM bhq_migrate.history WHERE id = '004'") == 0
+
+
+def test_a_role_that_may_not_create_the_bypass_role_applies_004_and_is_warned(migrated_db: str, tmp_path: Path
+                                                                                ) -> None:
+    owner = "bhq_plan_owner"  # cluster-wide, created once: owns the tenant tables, no SUPERUSER, no BYPASSRLS
+    bypass = f"bhq_bypass_{uuid.uuid4().hex[:10]}"  # a name no test created: the plan must not create it either
+    plans = tmp_path / "sql"
+    plans.mkdir()
+    for plan in PLANS_DIR.glob("*.sql"):
+        (plans / plan.name).write_text(plan.read_text(encoding="utf-8").replace("bhq_tenant_bypass", bypass),
+                                       encoding="utf-8")
+    with psycopg.connect(migrated_db, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (owner,)).fetchone():
+            conn.execute(f'CREATE ROLE "{owner}" NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE')  # type: ignore[arg-type]
+        for table in TENANT_TABLES:
+            conn.execute(f'ALTER TABLE "{table}" OWNER TO "{owner}"')  # type: ignore[arg-type]
+        for statement in ("GRANT CREATE ON SCHEMA public TO {}", "GRANT ALL ON SCHEMA bhq_migrate TO {}",
+                          "GRANT ALL ON ALL TABLES IN SCHEMA bhq_migrate TO {}",
+                          "GRANT ALL ON ALL SEQUENCES IN SCHEMA bhq_migrate TO {}"):
+            conn.execute(statement.format(f'"{owner}"'))  # type: ignore[arg-type]
+    events: list[Event] = []
+    with pytest.MonkeyPatch.context() as patch:  # every connection of this apply runs as the owner
+        patch.setenv("PGOPTIONS", f"-c role={owner}")
+        result = apply(migrated_db, ApplyOptions(plans_dir=plans, only=("004",)), on_event=events.append)
+    assert [outcome.id for outcome in result.applied] == ["004"]
+    warnings = [event.text for event in events if event.kind == "warning"]
+    assert [text for text in warnings if bypass in text] == [
+        f"server: {bypass} not created: role {owner} may not create a BYPASSRLS role; a superuser can create it "
+        'and grant it DML on the tenant tables (README.md, "Tenant isolation")']
+    assert scalar(migrated_db, "SELECT count(*) FROM pg_roles WHERE rolname = %s", (bypass,)) == 0
+    policies = "SELECT count(*) FROM pg_policy WHERE polname = 'tenant_isolation'"
+    assert scalar(migrated_db, policies) == len(TENANT_TABLES)
 
 
 def test_with_optional_leaves_the_explicit_plan_004_out(migrated_db: str) -> None:

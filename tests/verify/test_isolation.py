@@ -79,6 +79,10 @@ BREAKAGES = [
                  id="V011-unique-without-tenant"),
     pytest.param(['ALTER TABLE "Animal" ADD COLUMN "ownerId" int REFERENCES "Contact"(id)'],
                  {"V012/public.Animal.Animal_ownerId_fkey"}, id="V012-single-column-fk"),
+    pytest.param(['CREATE UNIQUE INDEX "Contact_id_tenantId_key" ON "Contact" (id, "tenantId")',
+                  'ALTER TABLE "Invoice" ADD CONSTRAINT "Invoice_swapped_fkey" FOREIGN KEY ("tenantId", '
+                  '"clientPartyId") REFERENCES "Contact" (id, "tenantId") NOT VALID'],  # "tenantId" -> the contact's id
+                 {"V012/public.Invoice.Invoice_swapped_fkey"}, id="V012-tenant-column-not-paired"),
     pytest.param([f'ALTER ROLE "{APP_ROLE}" SUPERUSER'], {f"V013/role {APP_ROLE} (superuser)"}, id="V013-superuser"),
     pytest.param([f'ALTER ROLE "{APP_ROLE}" BYPASSRLS'], {f"V013/role {APP_ROLE} (bypassrls)"}, id="V013-bypassrls"),
     pytest.param([f'ALTER TABLE "Animal" OWNER TO "{APP_ROLE}"'], {f"V013/role {APP_ROLE} (owner)"}, id="V013-owner"),
