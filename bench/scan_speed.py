@@ -12,7 +12,11 @@ Both measurements run in this one process run, on the same file list (sources fo
 discovery: node_modules, build output and generated clients skipped):
   * parse-all: read and tree-sitter-parse every file in one process, nothing else;
   * scan: the full `scan()` (pre-filter, parse, analyse, suppressions, fingerprints) on every core.
-The target is scan <= 0.6 x parse-all. Each is repeated and the best time kept (warm file cache for both).
+The target is scan <= 0.6 x parse-all. Each is repeated; the best and the median are reported (warm file
+cache for both). The scan keeps what it needs from the schema in a cache keyed by the schema files' content
+(bhq_migrate/scan/schema_cache.py). Each round times the scan twice: once with an empty cache folder ("cold", as
+on a first run or a fresh CI machine: the schema is parsed) and once with that folder filled ("warm", as when a
+developer scans again). Neither touches the user's own cache. The exit code follows the cold scan's best time.
 """
 
 from __future__ import annotations
@@ -22,13 +26,15 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bhq_migrate.scan import ScanConfig, scan
+from bhq_migrate.scan import ScanConfig, ScanResult, scan
 from bhq_migrate.scan.parser import parse
+from bhq_migrate.scan.schema_cache import CACHE_DIR_VARIABLE
 from bhq_migrate.scan.sources import iter_sources
 
 
@@ -45,6 +51,13 @@ def parse_all(paths: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - started, total_bytes
 
 
+def timed_scan(root: Path, config: ScanConfig, cache_folder: Path) -> tuple[float, ScanResult]:
+    os.environ[CACHE_DIR_VARIABLE] = str(cache_folder)
+    started = time.perf_counter()
+    result = scan([root], config)
+    return time.perf_counter() - started, result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", nargs="?", default=os.environ.get("BHQ_SCAN_BENCH_REPO"))
@@ -58,28 +71,42 @@ def main() -> int:
     files = [source.path for source in iter_sources([root])]
     config = ScanConfig(tenant_fields=tuple(args.tenant_field) or ("tenantId",))
 
-    parse_times, scan_times = [], []
-    result = None
-    for _ in range(args.repeat):
-        seconds, total_bytes = parse_all(files)
-        parse_times.append(seconds)
-        started = time.perf_counter()
-        result = scan([root], config)
-        scan_times.append(time.perf_counter() - started)
-    assert result is not None
-    best_parse, best_scan = min(parse_times), min(scan_times)
+    load_before = os.getloadavg()
+    parse_times: list[float] = []
+    cold_times: list[float] = []
+    warm_times: list[float] = []
+    results: list[ScanResult] = []
+    with tempfile.TemporaryDirectory(prefix="scan-speed-") as scratch:
+        for round_number in range(args.repeat):
+            seconds, total_bytes = parse_all(files)
+            parse_times.append(seconds)
+            cache_folder = Path(scratch) / f"cache-{round_number}"
+            for times in (cold_times, warm_times):  # the cold scan fills the folder the warm one reads
+                seconds, result = timed_scan(root, config, cache_folder)
+                times.append(seconds)
+                results.append(result)
+    load_after = os.getloadavg()
+    found = {(len(r.findings), r.files_parsed, r.checked) for r in results}
+    if len(found) != 1:
+        print(f"error: the scans disagree (findings, files parsed, sites checked): {sorted(found)}", file=sys.stderr)
+        return 2
+    result = results[-1]
+    best_parse = min(parse_times)
     cores = os.cpu_count() or 1
-    print(f"| machine | {platform.python_implementation()} {platform.python_version()}, {cores} cores |")
+    print(f"| machine | {platform.python_implementation()} {platform.python_version()}, {cores} cores; load average "
+          f"{load_before[0]:.2f} at the start, {load_after[0]:.2f} at the end |")
     print("|---|---|")
-    print(f"| codebase | {root.name}: {len(files)} source files, {total_bytes / 1e6:.1f} MB |")
-    print(f"| parse-all (1 process, every file) | {best_parse:.2f} s ({len(files) / best_parse:.0f} files/s) |")
-    print(f"| scan-queries (all cores, pre-filter) | {best_scan:.2f} s ({len(files) / best_scan:.0f} files/s); "
+    print(f"| codebase | {root.name}: {len(files)} source files, {total_bytes / 1e6:.1f} MB; "
           f"{result.files_parsed} files parsed, {len(result.findings)} findings |")
-    print(f"| ratio scan / parse-all | best {best_scan / best_parse:.2f}, median "
-          f"{statistics.median(scan_times) / statistics.median(parse_times):.2f} (target <= 0.60) |")
+    print(f"| parse-all (1 process, every file) | {best_parse:.2f} s ({len(files) / best_parse:.0f} files/s) |")
+    for label, times in (("cold", cold_times), ("warm", warm_times)):
+        print(f"| scan-queries, schema cache {label} | {min(times):.2f} s ({len(files) / min(times):.0f} files/s); "
+              f"ratio best {min(times) / best_parse:.2f}, median "
+              f"{statistics.median(times) / statistics.median(parse_times):.2f} (target <= 0.60) |")
     print(f"| all runs (s) | parse-all {', '.join(f'{t:.2f}' for t in parse_times)}; "
-          f"scan {', '.join(f'{t:.2f}' for t in scan_times)} |")
-    return 0 if best_scan <= 0.6 * best_parse else 1
+          f"scan cold {', '.join(f'{t:.2f}' for t in cold_times)}; "
+          f"scan warm {', '.join(f'{t:.2f}' for t in warm_times)} |")
+    return 0 if min(cold_times) <= 0.6 * best_parse else 1
 
 
 if __name__ == "__main__":

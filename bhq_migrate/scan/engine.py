@@ -8,11 +8,15 @@ initializer. Files that cannot hold a finding (no call of a Prisma or raw-SQL me
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import multiprocessing.context
 import os
 import re
+import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +68,9 @@ from bhq_migrate.scan.wrappers import Wrapper, mentions, wrapper_at, wrapper_cal
 
 # Below this many candidate files one process is faster than starting a pool.
 PARALLEL_THRESHOLD = 64
+# Files sent to a worker at a time: small, so that the workers finish together (a few files are much slower
+# to analyse than the rest), yet large enough that sending them costs little.
+CHUNK = 32
 
 
 # Per-file reasons for not analysing a file, as counted in ScanResult.skipped (stable keys, in the JSON).
@@ -219,15 +226,14 @@ def analyse_source(source: SourceFile) -> FileOutcome:
     assert _WORKER_STATE is not None
     config, catalogs, fallback, pattern = _WORKER_STATE
     try:
-        size = source.path.stat().st_size
-        if size > config.max_file_bytes:
-            with source.path.open("rb") as handle:
-                head = handle.read(200_000)
-            if not pattern.search(head):
-                return FileOutcome(skipped=NO_PRISMA_CALL)
-            return FileOutcome(_skipped(source, f"skipped: file is {size} bytes (limit {config.max_file_bytes})"),
-                               skipped=TOO_LARGE)
-        content = source.path.read_bytes()
+        with open(source.path, "rb") as handle:  # one open and one fstat: this runs for every file found
+            size = os.fstat(handle.fileno()).st_size
+            if size > config.max_file_bytes:
+                if not pattern.search(handle.read(200_000)):
+                    return FileOutcome(skipped=NO_PRISMA_CALL)
+                return FileOutcome(_skipped(source, f"skipped: file is {size} bytes (limit {config.max_file_bytes})"),
+                                   skipped=TOO_LARGE)
+            content = handle.read()
     except OSError as exc:
         if source.path.is_symlink() and not source.path.exists():
             return FileOutcome()  # a dangling symlink is not a source file
@@ -399,12 +405,11 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
         disabled.add(rule.id)
     catalogs = build_catalogs(roots, config)
     walk = WalkReport()
-    sources = list(iter_sources(roots, config.exclude, walk, config.exclude_tests))
+    sources, outcomes = _run(iter_sources(roots, config.exclude, walk, config.exclude_tests), config, catalogs)
     findings: list[ScanFinding] = []
     parsed = suppressed = checked = 0
     skipped = Counter(walk.skipped)
     unreadable = list(walk.unreadable)
-    outcomes = _run(sources, config, catalogs)
     test_files: set[str] = set()
     for source, outcome in zip(sources, outcomes, strict=True):
         parsed += outcome.parsed
@@ -460,13 +465,32 @@ def _once_per_relation(findings: list[ScanFinding]) -> list[ScanFinding]:
     return kept
 
 
-def _run(sources: list[SourceFile], config: ScanConfig,
-         catalogs: list[ModelCatalog]) -> list[FileOutcome]:
+def _run(found: Iterable[SourceFile], config: ScanConfig,
+         catalogs: list[ModelCatalog]) -> tuple[list[SourceFile], list[FileOutcome]]:
+    """Analyse every source ``found``, in order. With a pool, the workers start on the first files while this
+    process is still walking the tree (the walk is a generator), so the walk no longer runs on its own."""
     jobs = config.jobs or os.cpu_count() or 1
+    walk = iter(found)
+    sources = list(itertools.islice(walk, PARALLEL_THRESHOLD))
     if jobs <= 1 or len(sources) < PARALLEL_THRESHOLD:
+        sources.extend(walk)
         _init_worker(config, catalogs)
-        return [analyse_source(source) for source in sources]
-    chunk = max(8, len(sources) // (jobs * 8))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+        return sources, [analyse_source(source) for source in sources]
+
+    def rest_of_walk() -> Iterator[SourceFile]:
+        for source in walk:
+            sources.append(source)
+            yield source
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
                              initargs=(config, catalogs)) as pool:
-        return list(pool.map(analyse_source, sources, chunksize=chunk))
+        outcomes = list(pool.map(analyse_source, itertools.chain(list(sources), rest_of_walk()), chunksize=CHUNK))
+    return sources, outcomes
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """fork where it is safe (Linux): a worker starts as a copy of this process, with every module already
+    imported and the settings already in memory, instead of importing the scan again (spawn, forkserver)."""
+    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
