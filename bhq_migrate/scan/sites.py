@@ -54,6 +54,14 @@ def _transaction_names(source: bytes) -> Iterator[tuple[int, int]]:
             yield start, match.start() + len(b"transaction")
 
 
+def client_type_spans(source: bytes) -> Iterator[tuple[int, int]]:
+    """Where :data:`~bhq_migrate.scan.prisma_api.CLIENT_TYPE` matches in ``source`` (its leading ``\\b`` checked by
+    hand)."""
+    for match in _CLIENT_TYPE_BYTES.finditer(source):
+        if _after(source, match.start(), _WORD_BYTES):
+            yield match.start(), match.end()
+
+
 _PARAMETERS = frozenset({"required_parameter", "optional_parameter"})
 
 
@@ -128,10 +136,8 @@ def find_sites(root: Node, source: bytes) -> Sites:
             function = parent.child_by_field_name("function")
             if function is not None and function.id == name.id:
                 sites.transactions.append(parent)
-    for match in _CLIENT_TYPE_BYTES.finditer(source):
-        if not _after(source, match.start(), _WORD_BYTES):  # the leading \b of CLIENT_TYPE
-            continue
-        node = _node_at(root, match.start(), match.end())
+    for start, end in client_type_spans(source):
+        node = _node_at(root, start, end)
         if node is None:
             continue
         parameter = next((a for a in ancestors(node) if a.type in _PARAMETERS), None)
