@@ -258,10 +258,18 @@ def analyse_source(source: SourceFile) -> FileOutcome:
     suppressions, problems = parse_suppressions(content, source.display)
     findings, outcome.suppressed = apply_suppressions(findings, suppressions)
     findings = sorted([*findings, *problems], key=lambda f: (f.line, f.column, f.rule))
+    outcome.findings = _fingerprinted(findings, content)
+    return outcome
+
+
+def _fingerprinted(findings: list[ScanFinding], content: bytes) -> list[ScanFinding]:
+    """The findings with their fingerprints, which hash their line's text (most files have no finding: then
+    the file is not decoded and split at all)."""
+    if not findings:
+        return findings
     lines = content.decode("utf-8", errors="replace").splitlines()
     line_text = {(f.file, f.line): lines[f.line - 1] if 0 < f.line <= len(lines) else "" for f in findings}
-    outcome.findings = baseline_module.fingerprint_findings(findings, line_text)
-    return outcome
+    return baseline_module.fingerprint_findings(findings, line_text)
 
 
 def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
@@ -325,9 +333,7 @@ def analyse_wrapper_callers(source: SourceFile, wrappers: list[Wrapper], pattern
         return outcome
     suppressions, _problems = parse_suppressions(content, source.display)
     findings, outcome.suppressed = apply_suppressions(_merge_reviews(findings), suppressions)
-    lines = content.decode("utf-8", errors="replace").splitlines()
-    line_text = {(f.file, f.line): lines[f.line - 1] if 0 < f.line <= len(lines) else "" for f in findings}
-    outcome.findings = baseline_module.fingerprint_findings(findings, line_text)
+    outcome.findings = _fingerprinted(findings, content)
     return outcome
 
 
