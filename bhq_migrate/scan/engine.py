@@ -16,14 +16,14 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tree_sitter import Node
 
-from bhq_migrate.errors import ConfigError
+from bhq_migrate.errors import BhqError, ConfigError
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
 from bhq_migrate.scan.clients import (
@@ -39,11 +39,13 @@ from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
 from bhq_migrate.scan.models import (
     DEFAULT_SOURCE,
     ModelCatalog,
+    cached_catalog,
     catalog_for,
     default_catalog,
     discover_schemas,
     load_catalog,
     merged_catalog,
+    schema_size,
 )
 from bhq_migrate.scan.parser import first_error, parse
 from bhq_migrate.scan.prisma_api import ALL_METHODS, RAW_AND_SQL
@@ -68,6 +70,8 @@ from bhq_migrate.scan.wrappers import Wrapper, mentions, wrapper_at, wrapper_cal
 
 # Below this many candidate files one process is faster than starting a pool.
 PARALLEL_THRESHOLD = 64
+# A schema smaller than this is parsed faster than a helper process starts (lark reads about 1 MB/s).
+HELPER_MIN_SCHEMA_BYTES = 32_000
 # Files sent to a worker at a time: small, so that the workers finish together (a few files are much slower
 # to analyse than the rest), yet large enough that sending them costs little.
 CHUNK = 32
@@ -153,10 +157,33 @@ class ScanResult:
 def build_catalogs(paths: Sequence[Path], config: ScanConfig) -> list[ModelCatalog]:
     """The explicit schemas, else every schema discovered for the paths, else the seed plan's defaults
     (which :meth:`ScanResult.problems` reports)."""
+    return _parsed_catalogs(_schema_paths(paths, config), config)
+
+
+def _parsed_catalogs(schemas: list[Path], config: ScanConfig) -> list[ModelCatalog]:
+    catalogs = _catalogs(schemas, config, load_catalog)
+    assert catalogs is not None  # load_catalog returns a catalog or raises
+    return catalogs
+
+
+def _schema_paths(paths: Sequence[Path], config: ScanConfig) -> list[Path]:
     schemas = list(config.schemas)
     if not schemas and config.discover_schemas:
         schemas = discover_schemas(paths)
-    catalogs = [load_catalog(Path(s), config.soft_delete_fields, config.tenant_fields) for s in schemas]
+    return [Path(s) for s in schemas]
+
+
+_CatalogLoader = Callable[[Path, tuple[str, ...], tuple[str, ...]], "ModelCatalog | None"]
+
+
+def _catalogs(schemas: list[Path], config: ScanConfig, load: _CatalogLoader) -> list[ModelCatalog] | None:
+    """The catalogs of ``schemas`` as ``load`` gives them (``None`` when it gives none for one of them)."""
+    catalogs = []
+    for schema in schemas:
+        catalog = load(schema, config.soft_delete_fields, config.tenant_fields)
+        if catalog is None:
+            return None
+        catalogs.append(catalog)
     if not catalogs:
         catalogs = [default_catalog(config.default_soft_delete_models, config.soft_delete_fields,
                                     config.tenant_fields)]
@@ -409,9 +436,10 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
         if rule is None:
             raise ConfigError(f"unknown rule to disable: {reference!r}")
         disabled.add(rule.id)
-    catalogs = build_catalogs(roots, config)
     walk = WalkReport()
-    sources, outcomes = _run(iter_sources(roots, config.exclude, walk, config.exclude_tests), config, catalogs)
+    found = iter_sources(roots, config.exclude, walk, config.exclude_tests)
+    catalogs, walked = _catalogs_while_walking(roots, config, found)
+    sources, outcomes = _run(itertools.chain(walked, found), config, catalogs)
     findings: list[ScanFinding] = []
     parsed = suppressed = checked = 0
     skipped = Counter(walk.skipped)
@@ -492,6 +520,41 @@ def _run(found: Iterable[SourceFile], config: ScanConfig,
                              initargs=(config, catalogs)) as pool:
         outcomes = list(pool.map(analyse_source, itertools.chain(list(sources), rest_of_walk()), chunksize=CHUNK))
     return sources, outcomes
+
+
+def _catalogs_while_walking(roots: list[Path], config: ScanConfig,
+                            found: Iterator[SourceFile]) -> tuple[list[ModelCatalog], list[SourceFile]]:
+    """The catalogs, and the sources walked while they were being made.
+
+    From the schema cache they take milliseconds. Otherwise (a first run, an edited schema) the schema is parsed
+    in a helper process while this one walks the tree, instead of one after the other with a core idle: for a
+    large schema the two take about as long. An error in the schema is raised as if it had been parsed here.
+    """
+    schemas = _schema_paths(roots, config)
+    catalogs = _catalogs(schemas, config, cached_catalog)
+    if catalogs is not None:
+        return catalogs, []
+    if (config.jobs or os.cpu_count() or 1) <= 1 or sum(map(schema_size, schemas)) < HELPER_MIN_SCHEMA_BYTES:
+        return _parsed_catalogs(schemas, config), []
+    walked: list[SourceFile] = []
+    with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as helper:
+        parsing = helper.submit(_parsed_catalogs, schemas, config)
+        try:
+            for source in found:
+                walked.append(source)
+                if len(walked) % PARALLEL_THRESHOLD == 0 and parsing.done():
+                    break
+        except Exception:
+            schema_error = parsing.exception()
+            if isinstance(schema_error, BhqError):  # reported first, as when the schema was read before the walk
+                raise schema_error from None
+            raise
+        try:
+            return parsing.result(), walked
+        except BhqError:
+            raise
+        except Exception:  # the helper failed (killed, or an error of its own): do it here, as without it
+            return _parsed_catalogs(schemas, config), walked
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:

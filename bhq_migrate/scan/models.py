@@ -169,6 +169,33 @@ def load_catalog(schema: Path, soft_delete_fields: tuple[str, ...], tenant_field
                         root=project_root_for(schema).resolve())
 
 
+def schema_size(schema: Path) -> int:
+    """The bytes of the schema's files (0 when they cannot be read: parsing will say why)."""
+    try:
+        return sum(path.stat().st_size for path in _schema_files(schema)) if schema.exists() else 0
+    except OSError:
+        return 0
+
+
+def cached_catalog(schema: Path, soft_delete_fields: tuple[str, ...],
+                   tenant_fields: tuple[str, ...]) -> ModelCatalog | None:
+    """What :func:`load_catalog` returns, when the schema's models are in the cache; else ``None`` (also for a
+    schema that :func:`load_catalog` would reject: it says why)."""
+    if not schema.exists():
+        return None
+    files = _schema_files(schema)
+    key = schema_cache.cache_key(files) if files else None
+    cached = schema_cache.load(key) if key is not None else None
+    if cached is None:
+        return None
+    try:
+        models = _models_from_data(cached)
+    except (ValueError, TypeError):
+        return None
+    return ModelCatalog(models, soft_delete_fields, tenant_fields, source=str(schema),
+                        root=project_root_for(schema).resolve())
+
+
 def _schema_models(schema: Path, files: list[Path]) -> dict[str, Model]:
     """The models of the schema made of ``files``: from the cache when these very files (same paths, same
     bytes) were parsed by this very code before (:mod:`bhq_migrate.scan.schema_cache`), else parsed."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bhq_migrate.errors import PrismaSchemaError
-from bhq_migrate.scan import ScanConfig, scan, schema_cache
+from bhq_migrate.scan import ScanConfig, engine, scan, schema_cache
 from bhq_migrate.scan.models import load_catalog
 from tests.scan.helpers import project
 
@@ -158,3 +158,32 @@ def test_every_file_of_the_cached_code_is_part_of_the_key() -> None:
 
     for package, name in schema_cache._CODE_FILES:
         assert resources.files(package).joinpath(name).is_file(), (package, name)
+
+
+def _many_files(root: Path, schema: str) -> Path:
+    """More files than the worker pool's threshold, so that the schema is parsed while the tree is walked."""
+    return project(root, {f"src/f{i}.ts": READ if i % 2 else "export const x = 1;\n" for i in range(150)}, schema)
+
+
+def test_a_schema_parsed_during_the_walk_gives_what_one_process_gives(tmp_path: Path, cache: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "HELPER_MIN_SCHEMA_BYTES", 0)  # every schema, however small, goes to the helper
+    root = _many_files(tmp_path / "app", SOFT)
+    parallel = scan([root], ScanConfig(jobs=2))  # cold: nothing cached yet
+    assert len(entries(cache)) == 1
+    serial = scan([root], ScanConfig(jobs=1))  # warm
+    assert parallel.findings == serial.findings and parallel.files_found == serial.files_found == 150
+    assert {f.rule for f in parallel.findings} == {"S001"} and len(parallel.findings) == 75
+
+
+def test_a_schema_error_found_during_the_walk_is_the_same_one_line_error(tmp_path: Path, cache: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "HELPER_MIN_SCHEMA_BYTES", 0)
+    root = _many_files(tmp_path / "app", "model Invoice {\n  id Int @id\n  deletedAt DateTime?\n")
+    errors = []
+    for jobs in (1, 2):
+        with pytest.raises(PrismaSchemaError) as raised:
+            scan([root], ScanConfig(jobs=jobs))
+        errors.append(str(raised.value))
+    assert errors[0] == errors[1] and "schema.prisma:4:1: syntax error" in errors[0]
+    assert entries(cache) == []
