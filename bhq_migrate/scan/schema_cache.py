@@ -50,8 +50,13 @@ def cache_folder() -> Path | None:
     configured = os.environ.get(CACHE_DIR_VARIABLE)
     if configured is not None:
         return None if configured.strip().lower() in (DISABLED, "") else Path(configured) / _FOLDER
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "bhq-migrate" / _FOLDER
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):  # the XDG spec: a relative value is ignored
+        return Path(xdg) / "bhq-migrate" / _FOLDER
+    try:
+        return Path.home() / ".cache" / "bhq-migrate" / _FOLDER
+    except (RuntimeError, KeyError, OSError):  # no home folder: no cache
+        return None
 
 
 @cache

@@ -187,3 +187,18 @@ def test_a_schema_error_found_during_the_walk_is_the_same_one_line_error(tmp_pat
         errors.append(str(raised.value))
     assert errors[0] == errors[1] and "schema.prisma:4:1: syntax error" in errors[0]
     assert entries(cache) == []
+
+
+def test_without_a_home_folder_the_scan_runs_without_a_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(schema_cache.CACHE_DIR_VARIABLE, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    monkeypatch.chdir(tmp_path)
+    root = project(tmp_path / "app", {"src/q.ts": READ}, schema=SOFT)
+    assert schema_cache.cache_folder() is None
+    assert rules(root) == ["S001"]
+    assert not (tmp_path / "relative").exists()
