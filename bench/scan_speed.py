@@ -12,7 +12,11 @@ Both measurements run in this one process run, on the same file list (sources fo
 discovery: node_modules, build output and generated clients skipped):
   * parse-all: read and tree-sitter-parse every file in one process, nothing else;
   * scan: the full `scan()` (pre-filter, parse, analyse, suppressions, fingerprints) on every core.
-The target is scan <= 0.6 x parse-all. Each is repeated and the best time kept (warm file cache for both).
+The target is scan <= 0.6 x parse-all. Each is repeated; the best and the median are reported (warm file
+cache for both). The scan keeps what it needs from the schema in a cache keyed by the schema files' content
+(bhq_migrate/scan/schema_cache.py). Each round times the scan twice: once with an empty cache folder ("cold", as
+on a first run or a fresh CI machine: the schema is parsed) and once with that folder filled ("warm", as when a
+developer scans again). Neither touches the user's own cache. The exit code follows the cold scan's best time.
 """
 
 from __future__ import annotations
@@ -20,20 +24,30 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bhq_migrate.scan import ScanConfig, scan
+from bhq_migrate.scan import ScanConfig, ScanResult, scan
 from bhq_migrate.scan.parser import parse
+from bhq_migrate.scan.schema_cache import CACHE_DIR_VARIABLE
 from bhq_migrate.scan.sources import iter_sources
 
 
-def parse_all(paths: list[Path]) -> tuple[float, int]:
-    started = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the scan's workers): the work done, which a
+    shared machine's load stretches far less than the wall-clock time."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def parse_all(paths: list[Path]) -> tuple[float, float, int]:
+    cpu, started = cpu_seconds(), time.perf_counter()
     total_bytes = 0
     for path in paths:
         try:
@@ -42,7 +56,14 @@ def parse_all(paths: list[Path]) -> tuple[float, int]:
             continue
         total_bytes += len(content)
         parse(content, path.suffix)
-    return time.perf_counter() - started, total_bytes
+    return time.perf_counter() - started, cpu_seconds() - cpu, total_bytes
+
+
+def timed_scan(root: Path, config: ScanConfig, cache_folder: Path) -> tuple[float, float, ScanResult]:
+    os.environ[CACHE_DIR_VARIABLE] = str(cache_folder)
+    cpu, started = cpu_seconds(), time.perf_counter()
+    result = scan([root], config)
+    return time.perf_counter() - started, cpu_seconds() - cpu, result
 
 
 def main() -> int:
@@ -58,28 +79,48 @@ def main() -> int:
     files = [source.path for source in iter_sources([root])]
     config = ScanConfig(tenant_fields=tuple(args.tenant_field) or ("tenantId",))
 
-    parse_times, scan_times = [], []
-    result = None
-    for _ in range(args.repeat):
-        seconds, total_bytes = parse_all(files)
-        parse_times.append(seconds)
-        started = time.perf_counter()
-        result = scan([root], config)
-        scan_times.append(time.perf_counter() - started)
-    assert result is not None
-    best_parse, best_scan = min(parse_times), min(scan_times)
+    load_before = os.getloadavg()
+    parse_times: list[float] = []
+    cold_times: list[float] = []
+    warm_times: list[float] = []
+    cpu: dict[str, list[float]] = {"parse": [], "cold": [], "warm": []}
+    results: list[ScanResult] = []
+    with tempfile.TemporaryDirectory(prefix="scan-speed-") as scratch:
+        for round_number in range(args.repeat):
+            seconds, cpu_used, total_bytes = parse_all(files)
+            parse_times.append(seconds)
+            cpu["parse"].append(cpu_used)
+            cache_folder = Path(scratch) / f"cache-{round_number}"
+            for label, times in (("cold", cold_times), ("warm", warm_times)):  # cold fills the folder warm reads
+                seconds, cpu_used, result = timed_scan(root, config, cache_folder)
+                times.append(seconds)
+                cpu[label].append(cpu_used)
+                results.append(result)
+    load_after = os.getloadavg()
+    found = {(len(r.findings), r.files_parsed, r.checked) for r in results}
+    if len(found) != 1:
+        print(f"error: the scans disagree (findings, files parsed, sites checked): {sorted(found)}", file=sys.stderr)
+        return 2
+    result = results[-1]
+    best_parse = min(parse_times)
     cores = os.cpu_count() or 1
-    print(f"| machine | {platform.python_implementation()} {platform.python_version()}, {cores} cores |")
+    print(f"| machine | {platform.python_implementation()} {platform.python_version()}, {cores} cores; load average "
+          f"{load_before[0]:.2f} at the start, {load_after[0]:.2f} at the end |")
     print("|---|---|")
-    print(f"| codebase | {root.name}: {len(files)} source files, {total_bytes / 1e6:.1f} MB |")
-    print(f"| parse-all (1 process, every file) | {best_parse:.2f} s ({len(files) / best_parse:.0f} files/s) |")
-    print(f"| scan-queries (all cores, pre-filter) | {best_scan:.2f} s ({len(files) / best_scan:.0f} files/s); "
+    print(f"| codebase | {root.name}: {len(files)} source files, {total_bytes / 1e6:.1f} MB; "
           f"{result.files_parsed} files parsed, {len(result.findings)} findings |")
-    print(f"| ratio scan / parse-all | best {best_scan / best_parse:.2f}, median "
-          f"{statistics.median(scan_times) / statistics.median(parse_times):.2f} (target <= 0.60) |")
+    print(f"| parse-all (1 process, every file) | {best_parse:.2f} s ({len(files) / best_parse:.0f} files/s) |")
+    for label, times in (("cold", cold_times), ("warm", warm_times)):
+        print(f"| scan-queries, schema cache {label} | {min(times):.2f} s ({len(files) / min(times):.0f} files/s); "
+              f"ratio best {min(times) / best_parse:.2f}, median "
+              f"{statistics.median(times) / statistics.median(parse_times):.2f} (target <= 0.60) |")
+    print(f"| CPU time, every process (median) | parse-all {statistics.median(cpu['parse']):.2f} s; scan cold "
+          f"{statistics.median(cpu['cold']):.2f} s, warm {statistics.median(cpu['warm']):.2f} s (ratio "
+          f"{statistics.median(cpu['warm']) / statistics.median(cpu['parse']):.2f}) |")
     print(f"| all runs (s) | parse-all {', '.join(f'{t:.2f}' for t in parse_times)}; "
-          f"scan {', '.join(f'{t:.2f}' for t in scan_times)} |")
-    return 0 if best_scan <= 0.6 * best_parse else 1
+          f"scan cold {', '.join(f'{t:.2f}' for t in cold_times)}; "
+          f"scan warm {', '.join(f'{t:.2f}' for t in warm_times)} |")
+    return 0 if min(cold_times) <= 0.6 * best_parse else 1
 
 
 if __name__ == "__main__":

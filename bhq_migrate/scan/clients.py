@@ -36,7 +36,7 @@ from bhq_migrate.scan.prisma_api import (
 )
 from bhq_migrate.scan.project import MAX_HOPS, Module, ProjectIndex
 from bhq_migrate.scan.scoping import Resolver
-from bhq_migrate.scan.sites import Sites, declarators_mentioning
+from bhq_migrate.scan.sites import Sites, client_type_spans, declarators_mentioning
 
 __all__ = ["DYNAMIC", "READ_METHODS", "collect_bindings", "delegate_model", "first_argument", "is_client",
            "prisma_call"]
@@ -258,7 +258,6 @@ def _bind_declarator(declarator: Node, ctx: FileContext) -> None:
 
 
 _ALIAS_TYPEOF = re.compile(rb"\btype\s+([A-Za-z_$][\w$]*)\s*=\s*(?:ReturnType<\s*)?typeof\s+([A-Za-z_$][\w$]*)")
-_TYPE_WORDS = re.compile(CLIENT_TYPE.pattern.encode())
 
 
 def _client_functions(ctx: FileContext) -> set[str]:
@@ -291,8 +290,8 @@ def _client_functions(ctx: FileContext) -> set[str]:
 def _collect_type_aliases(ctx: FileContext) -> None:
     """``type DB = PrismaClient | Prisma.TransactionClient``, ``interface Db extends PrismaClient``,
     ``type Client = typeof prisma``: local names of a client type."""
-    for match in _TYPE_WORDS.finditer(ctx.source):
-        node = ctx.root.named_descendant_for_byte_range(match.start(), match.end())
+    for start, end in client_type_spans(ctx.source):
+        node = ctx.root.named_descendant_for_byte_range(start, end)
         for depth, ancestor in enumerate(ancestors(node) if node is not None else ()):
             if depth > 6 or ancestor.type in ("statement_block", "program", "class_body"):
                 break

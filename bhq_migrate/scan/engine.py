@@ -8,18 +8,22 @@ initializer. Files that cannot hold a finding (no call of a Prisma or raw-SQL me
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import multiprocessing.context
 import os
 import re
+import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tree_sitter import Node
 
-from bhq_migrate.errors import ConfigError
+from bhq_migrate.errors import BhqError, ConfigError
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
 from bhq_migrate.scan.clients import (
@@ -35,11 +39,13 @@ from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
 from bhq_migrate.scan.models import (
     DEFAULT_SOURCE,
     ModelCatalog,
+    cached_catalog,
     catalog_for,
     default_catalog,
     discover_schemas,
     load_catalog,
     merged_catalog,
+    schema_size,
 )
 from bhq_migrate.scan.parser import first_error, parse
 from bhq_migrate.scan.prisma_api import ALL_METHODS, RAW_AND_SQL
@@ -64,6 +70,11 @@ from bhq_migrate.scan.wrappers import Wrapper, mentions, wrapper_at, wrapper_cal
 
 # Below this many candidate files one process is faster than starting a pool.
 PARALLEL_THRESHOLD = 64
+# A schema smaller than this is parsed faster than a helper process starts (lark reads about 1 MB/s).
+HELPER_MIN_SCHEMA_BYTES = 32_000
+# Files sent to a worker at a time: small, so that the workers finish together (a few files are much slower
+# to analyse than the rest), yet large enough that sending them costs little.
+CHUNK = 32
 
 
 # Per-file reasons for not analysing a file, as counted in ScanResult.skipped (stable keys, in the JSON).
@@ -146,10 +157,33 @@ class ScanResult:
 def build_catalogs(paths: Sequence[Path], config: ScanConfig) -> list[ModelCatalog]:
     """The explicit schemas, else every schema discovered for the paths, else the seed plan's defaults
     (which :meth:`ScanResult.problems` reports)."""
+    return _parsed_catalogs(_schema_paths(paths, config), config)
+
+
+def _parsed_catalogs(schemas: list[Path], config: ScanConfig) -> list[ModelCatalog]:
+    catalogs = _catalogs(schemas, config, load_catalog)
+    assert catalogs is not None  # load_catalog returns a catalog or raises
+    return catalogs
+
+
+def _schema_paths(paths: Sequence[Path], config: ScanConfig) -> list[Path]:
     schemas = list(config.schemas)
     if not schemas and config.discover_schemas:
         schemas = discover_schemas(paths)
-    catalogs = [load_catalog(Path(s), config.soft_delete_fields, config.tenant_fields) for s in schemas]
+    return [Path(s) for s in schemas]
+
+
+_CatalogLoader = Callable[[Path, tuple[str, ...], tuple[str, ...]], "ModelCatalog | None"]
+
+
+def _catalogs(schemas: list[Path], config: ScanConfig, load: _CatalogLoader) -> list[ModelCatalog] | None:
+    """The catalogs of ``schemas`` as ``load`` gives them (``None`` when it gives none for one of them)."""
+    catalogs = []
+    for schema in schemas:
+        catalog = load(schema, config.soft_delete_fields, config.tenant_fields)
+        if catalog is None:
+            return None
+        catalogs.append(catalog)
     if not catalogs:
         catalogs = [default_catalog(config.default_soft_delete_models, config.soft_delete_fields,
                                     config.tenant_fields)]
@@ -219,15 +253,14 @@ def analyse_source(source: SourceFile) -> FileOutcome:
     assert _WORKER_STATE is not None
     config, catalogs, fallback, pattern = _WORKER_STATE
     try:
-        size = source.path.stat().st_size
-        if size > config.max_file_bytes:
-            with source.path.open("rb") as handle:
-                head = handle.read(200_000)
-            if not pattern.search(head):
-                return FileOutcome(skipped=NO_PRISMA_CALL)
-            return FileOutcome(_skipped(source, f"skipped: file is {size} bytes (limit {config.max_file_bytes})"),
-                               skipped=TOO_LARGE)
-        content = source.path.read_bytes()
+        with open(source.path, "rb") as handle:  # one open and one fstat: this runs for every file found
+            size = os.fstat(handle.fileno()).st_size
+            if size > config.max_file_bytes:
+                if not pattern.search(handle.read(200_000)):
+                    return FileOutcome(skipped=NO_PRISMA_CALL)
+                return FileOutcome(_skipped(source, f"skipped: file is {size} bytes (limit {config.max_file_bytes})"),
+                                   skipped=TOO_LARGE)
+            content = handle.read()
     except OSError as exc:
         if source.path.is_symlink() and not source.path.exists():
             return FileOutcome()  # a dangling symlink is not a source file
@@ -252,10 +285,18 @@ def analyse_source(source: SourceFile) -> FileOutcome:
     suppressions, problems = parse_suppressions(content, source.display)
     findings, outcome.suppressed = apply_suppressions(findings, suppressions)
     findings = sorted([*findings, *problems], key=lambda f: (f.line, f.column, f.rule))
+    outcome.findings = _fingerprinted(findings, content)
+    return outcome
+
+
+def _fingerprinted(findings: list[ScanFinding], content: bytes) -> list[ScanFinding]:
+    """The findings with their fingerprints, which hash their line's text (most files have no finding: then
+    the file is not decoded and split at all)."""
+    if not findings:
+        return findings
     lines = content.decode("utf-8", errors="replace").splitlines()
     line_text = {(f.file, f.line): lines[f.line - 1] if 0 < f.line <= len(lines) else "" for f in findings}
-    outcome.findings = baseline_module.fingerprint_findings(findings, line_text)
-    return outcome
+    return baseline_module.fingerprint_findings(findings, line_text)
 
 
 def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
@@ -319,9 +360,7 @@ def analyse_wrapper_callers(source: SourceFile, wrappers: list[Wrapper], pattern
         return outcome
     suppressions, _problems = parse_suppressions(content, source.display)
     findings, outcome.suppressed = apply_suppressions(_merge_reviews(findings), suppressions)
-    lines = content.decode("utf-8", errors="replace").splitlines()
-    line_text = {(f.file, f.line): lines[f.line - 1] if 0 < f.line <= len(lines) else "" for f in findings}
-    outcome.findings = baseline_module.fingerprint_findings(findings, line_text)
+    outcome.findings = _fingerprinted(findings, content)
     return outcome
 
 
@@ -397,14 +436,14 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
         if rule is None:
             raise ConfigError(f"unknown rule to disable: {reference!r}")
         disabled.add(rule.id)
-    catalogs = build_catalogs(roots, config)
     walk = WalkReport()
-    sources = list(iter_sources(roots, config.exclude, walk, config.exclude_tests))
+    found = iter_sources(roots, config.exclude, walk, config.exclude_tests)
+    catalogs, walked = _catalogs_while_walking(roots, config, found)
+    sources, outcomes = _run(itertools.chain(walked, found), config, catalogs)
     findings: list[ScanFinding] = []
     parsed = suppressed = checked = 0
     skipped = Counter(walk.skipped)
     unreadable = list(walk.unreadable)
-    outcomes = _run(sources, config, catalogs)
     test_files: set[str] = set()
     for source, outcome in zip(sources, outcomes, strict=True):
         parsed += outcome.parsed
@@ -460,13 +499,67 @@ def _once_per_relation(findings: list[ScanFinding]) -> list[ScanFinding]:
     return kept
 
 
-def _run(sources: list[SourceFile], config: ScanConfig,
-         catalogs: list[ModelCatalog]) -> list[FileOutcome]:
+def _run(found: Iterable[SourceFile], config: ScanConfig,
+         catalogs: list[ModelCatalog]) -> tuple[list[SourceFile], list[FileOutcome]]:
+    """Analyse every source ``found``, in order. With a pool, the workers start on the first files while this
+    process is still walking the tree (the walk is a generator), so the walk no longer runs on its own."""
     jobs = config.jobs or os.cpu_count() or 1
+    walk = iter(found)
+    sources = list(itertools.islice(walk, PARALLEL_THRESHOLD))
     if jobs <= 1 or len(sources) < PARALLEL_THRESHOLD:
+        sources.extend(walk)
         _init_worker(config, catalogs)
-        return [analyse_source(source) for source in sources]
-    chunk = max(8, len(sources) // (jobs * 8))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+        return sources, [analyse_source(source) for source in sources]
+
+    def rest_of_walk() -> Iterator[SourceFile]:
+        for source in walk:
+            sources.append(source)
+            yield source
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
                              initargs=(config, catalogs)) as pool:
-        return list(pool.map(analyse_source, sources, chunksize=chunk))
+        outcomes = list(pool.map(analyse_source, itertools.chain(list(sources), rest_of_walk()), chunksize=CHUNK))
+    return sources, outcomes
+
+
+def _catalogs_while_walking(roots: list[Path], config: ScanConfig,
+                            found: Iterator[SourceFile]) -> tuple[list[ModelCatalog], list[SourceFile]]:
+    """The catalogs, and the sources walked while they were being made.
+
+    From the schema cache they take milliseconds. Otherwise (a first run, an edited schema) the schema is parsed
+    in a helper process while this one walks the tree, instead of one after the other with a core idle: for a
+    large schema the two take about as long. An error in the schema is raised as if it had been parsed here.
+    """
+    schemas = _schema_paths(roots, config)
+    catalogs = _catalogs(schemas, config, cached_catalog)
+    if catalogs is not None:
+        return catalogs, []
+    if (config.jobs or os.cpu_count() or 1) <= 1 or sum(map(schema_size, schemas)) < HELPER_MIN_SCHEMA_BYTES:
+        return _parsed_catalogs(schemas, config), []
+    walked: list[SourceFile] = []
+    with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as helper:
+        parsing = helper.submit(_parsed_catalogs, schemas, config)
+        try:
+            for source in found:
+                walked.append(source)
+                if len(walked) % PARALLEL_THRESHOLD == 0 and parsing.done():
+                    break
+        except Exception:
+            schema_error = parsing.exception()
+            if isinstance(schema_error, BhqError):  # reported first, as when the schema was read before the walk
+                raise schema_error from None
+            raise
+        try:
+            return parsing.result(), walked
+        except BhqError:
+            raise
+        except Exception:  # the helper failed (killed, or an error of its own): do it here, as without it
+            return _parsed_catalogs(schemas, config), walked
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """fork where it is safe (Linux): a worker starts as a copy of this process, with every module already
+    imported and the settings already in memory, instead of importing the scan again (spawn, forkserver)."""
+    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()

@@ -18,6 +18,7 @@ from pathlib import Path
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.prisma_schema.parser import Field as SchemaField
 from bhq_migrate.prisma_schema.parser import PrismaSchema, load_schema, load_schema_files
+from bhq_migrate.scan import schema_cache
 from bhq_migrate.scan.workspace import find_workspace
 
 DEFAULT_SOURCE = "<defaults>"
@@ -164,9 +165,85 @@ def load_catalog(schema: Path, soft_delete_fields: tuple[str, ...], tenant_field
     files = _schema_files(schema)
     if not files:
         raise ConfigError(f"schema folder {schema} holds no .prisma file")
-    parsed = load_schema(files[0]) if len(files) == 1 and files[0] == schema else load_schema_files(files, str(schema))
-    return ModelCatalog(models_from_schema(parsed), soft_delete_fields, tenant_fields, source=str(schema),
+    return ModelCatalog(_schema_models(schema, files), soft_delete_fields, tenant_fields, source=str(schema),
                         root=project_root_for(schema).resolve())
+
+
+def schema_size(schema: Path) -> int:
+    """The bytes of the schema's files (0 when they cannot be read: parsing will say why)."""
+    try:
+        return sum(path.stat().st_size for path in _schema_files(schema)) if schema.exists() else 0
+    except OSError:
+        return 0
+
+
+def cached_catalog(schema: Path, soft_delete_fields: tuple[str, ...],
+                   tenant_fields: tuple[str, ...]) -> ModelCatalog | None:
+    """What :func:`load_catalog` returns, when the schema's models are in the cache; else ``None`` (also for a
+    schema that :func:`load_catalog` would reject: it says why)."""
+    if not schema.exists():
+        return None
+    files = _schema_files(schema)
+    key = schema_cache.cache_key(files) if files else None
+    cached = schema_cache.load(key) if key is not None else None
+    if cached is None:
+        return None
+    try:
+        models = _models_from_data(cached)
+    except (ValueError, TypeError):
+        return None
+    return ModelCatalog(models, soft_delete_fields, tenant_fields, source=str(schema),
+                        root=project_root_for(schema).resolve())
+
+
+def _schema_models(schema: Path, files: list[Path]) -> dict[str, Model]:
+    """The models of the schema made of ``files``: from the cache when these very files (same paths, same
+    bytes) were parsed by this very code before (:mod:`bhq_migrate.scan.schema_cache`), else parsed."""
+    key = schema_cache.cache_key(files)
+    cached = schema_cache.load(key) if key is not None else None
+    if cached is not None:
+        try:
+            return _models_from_data(cached)
+        except (ValueError, TypeError):
+            pass  # not what _models_to_data writes: parse instead
+    parsed = load_schema(files[0]) if len(files) == 1 and files[0] == schema else load_schema_files(files, str(schema))
+    models = models_from_schema(parsed)
+    if key is not None:
+        schema_cache.store(key, _models_to_data(models))
+    return models
+
+
+def _models_to_data(models: dict[str, Model]) -> list[object]:
+    return [[m.name, m.table, [[f.name, f.type, f.is_list, f.column, list(f.relation_fields)]
+                               for f in m.fields.values()]] for m in models.values()]
+
+
+def _models_from_data(data: object) -> dict[str, Model]:
+    """The models :func:`_models_to_data` wrote; ValueError on any other shape."""
+    models: dict[str, Model] = {}
+    for entry in _list(data):
+        name, table, fields = _list(entry)
+        model = Model(name=_str(name), table=_str(table))
+        for field_entry in _list(fields):
+            field_name, type_name, is_list, column, relation_fields = _list(field_entry)
+            if not isinstance(is_list, bool):
+                raise ValueError("malformed cache entry")
+            model.fields[_str(field_name)] = ModelField(_str(field_name), _str(type_name), is_list, _str(column),
+                                                        tuple(_str(r) for r in _list(relation_fields)))
+        models[model.name] = model
+    return models
+
+
+def _list(value: object) -> list[object]:
+    if not isinstance(value, list):
+        raise ValueError("malformed cache entry")
+    return value
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("malformed cache entry")
+    return value
 
 
 def default_catalog(

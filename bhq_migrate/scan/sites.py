@@ -10,7 +10,7 @@ files for each pattern), with work proportional to the hits.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -26,8 +26,42 @@ from bhq_migrate.scan.prisma_api import (
 
 _METHOD_NAMES = sorted(ALL_METHODS | RAW_AND_SQL | TRANSACTION_METHODS)
 _CALLED_METHOD = re.compile(rb"\.\s*(" + b"|".join(re.escape(n.encode()) for n in _METHOD_NAMES) + rb")\b")
-_TRANSACTION_FUNCTION = re.compile(rb"(?<![\w$.])(\$?transaction)\s*\(")
-_CLIENT_TYPE_BYTES = re.compile(CLIENT_TYPE.pattern.encode())
+# A regex that starts with a lookbehind or ``\b`` gets no fast scan for its first bytes from Python's re: it
+# tries every position, and on real code that cost more than the rest of the file's analysis. So these start
+# with their literal and the byte before a match is checked by hand (:func:`_after`). The matches are the same:
+# a rejected match holds only identifier bytes, so no match the lookbehind would accept can start inside it.
+_TRANSACTION_FUNCTION = re.compile(rb"transaction\s*\(")
+_CLIENT_TYPE_BYTES = re.compile(CLIENT_TYPE.pattern.removeprefix(r"\b").encode())
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_IDENTIFIER_BYTES = _WORD_BYTES | {ord("$")}
+_MEMBER_BYTES = _IDENTIFIER_BYTES | {ord(".")}
+_IDENTIFIER = re.compile(rb"[\w$]+")
+
+
+def _after(source: bytes, start: int, rejected: frozenset[int]) -> bool:
+    """The byte before ``start`` is not one of ``rejected`` (a lookbehind ``(?<![...])``)."""
+    return start == 0 or source[start - 1] not in rejected
+
+
+def _transaction_names(source: bytes) -> Iterator[tuple[int, int]]:
+    """Where ``(?<![\\w$.])(\\$?transaction)\\s*\\(`` matches, as group 1's span: ``transaction(`` and
+    ``$transaction(``, not after an identifier byte or a dot."""
+    for match in _TRANSACTION_FUNCTION.finditer(source):
+        start = match.start()
+        if start and source[start - 1] == ord("$"):
+            start -= 1
+        if _after(source, start, _MEMBER_BYTES):
+            yield start, match.start() + len(b"transaction")
+
+
+def client_type_spans(source: bytes) -> Iterator[tuple[int, int]]:
+    """Where :data:`~bhq_migrate.scan.prisma_api.CLIENT_TYPE` matches in ``source`` (its leading ``\\b`` checked by
+    hand)."""
+    for match in _CLIENT_TYPE_BYTES.finditer(source):
+        if _after(source, match.start(), _WORD_BYTES):
+            yield match.start(), match.end()
+
+
 _PARAMETERS = frozenset({"required_parameter", "optional_parameter"})
 
 
@@ -95,15 +129,15 @@ def find_sites(root: Node, source: bytes) -> Sites:
             if fluent is not None and fluent.id not in seen:
                 seen.add(fluent.id)
                 sites.fluent.append(fluent)
-    for match in _TRANSACTION_FUNCTION.finditer(source):
-        name = _node_at(root, match.start(1), match.end(1))
+    for start, end in _transaction_names(source):
+        name = _node_at(root, start, end)
         parent = name.parent if name is not None else None
         if name is not None and name.type == "identifier" and parent is not None and parent.type == "call_expression":
             function = parent.child_by_field_name("function")
             if function is not None and function.id == name.id:
                 sites.transactions.append(parent)
-    for match in _CLIENT_TYPE_BYTES.finditer(source):
-        node = _node_at(root, match.start(), match.end())
+    for start, end in client_type_spans(source):
+        node = _node_at(root, start, end)
         if node is None:
             continue
         parameter = next((a for a in ancestors(node) if a.type in _PARAMETERS), None)
@@ -122,10 +156,15 @@ def declarators_mentioning(root: Node, source: bytes, names: Iterable[str]) -> l
     words = sorted({name for name in names if name})
     if not words:
         return []
-    pattern = re.compile(rb"(?<![\w$])(" + b"|".join(re.escape(w.encode()) for w in words) + rb")(?![\w$])")
+    alternatives = b"|".join(re.escape(w.encode()) for w in words)
+    # identifiers only (the usual case): the lookbehind is checked by hand, as for _TRANSACTION_FUNCTION
+    by_hand = all(_IDENTIFIER.fullmatch(w.encode()) for w in words)
+    pattern = re.compile((b"" if by_hand else rb"(?<![\w$])") + b"(" + alternatives + rb")(?![\w$])")
     found: list[Node] = []
     seen: set[int] = set()
     for match in pattern.finditer(source):
+        if by_hand and not _after(source, match.start(1), _IDENTIFIER_BYTES):
+            continue
         node = _node_at(root, match.start(1), match.end(1))
         if node is None or node.type in ("comment", "string_fragment", "string", "template_string"):
             continue

@@ -18,7 +18,7 @@ import fnmatch
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,12 +122,14 @@ class IgnoreRules:
     def __init__(self, specs: tuple[_Spec, ...] = ()) -> None:
         self.specs = specs
 
-    def descend(self, directory: Path) -> IgnoreRules:
-        """The rules inside ``directory``: these plus its own ignore files."""
-        spec = _read_spec(directory)
+    def descend(self, directory: Path, names: Collection[str] | None = None) -> IgnoreRules:
+        """The rules inside ``directory``: these plus its own ignore files. ``names`` (the folder's
+        listing, when the caller has it) spares opening ignore files that are not there."""
+        present = IGNORE_FILES if names is None else tuple(n for n in IGNORE_FILES if n in names)
+        spec = _read_spec(directory, present) if present else None
         return IgnoreRules((*self.specs, _Spec(directory, spec))) if spec is not None else self
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    def ignored(self, path: Path | str, is_dir: bool) -> bool:
         """Git's answer: the deepest ignore file with a matching pattern decides (``!`` re-includes)."""
         text = str(path)
         for spec in reversed(self.specs):
@@ -137,9 +139,9 @@ class IgnoreRules:
         return False
 
 
-def _read_spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
+def _read_spec(directory: Path, names: tuple[str, ...] = IGNORE_FILES) -> pathspec.GitIgnoreSpec | None:
     lines: list[str] = []
-    for name in IGNORE_FILES:
+    for name in names:
         try:
             lines.extend((directory / name).read_text(encoding="utf-8", errors="replace").splitlines())
         except OSError:
@@ -181,19 +183,34 @@ def iter_sources(paths: Iterable[Path], exclude: tuple[str, ...] = (),
         yield from _walk(root, rules_above(root).descend(root), exclude, report, seen_dirs, cwd, exclude_tests)
 
 
+def _join(folder: str, name: str) -> str:
+    """``folder/name`` for a relative folder (``.`` is the folder itself) or a displayed one."""
+    if folder == ".":
+        return name
+    return folder + name if folder.endswith("/") else f"{folder}/{name}"
+
+
 def _walk(root: Path, root_rules: IgnoreRules, exclude: tuple[str, ...], report: WalkReport,
           seen_dirs: set[tuple[int, int]], cwd: Path, exclude_tests: bool) -> Iterator[SourceFile]:
-    rules_by_dir: dict[Path, IgnoreRules] = {root: root_rules}
+    # Paths stay strings in this loop (a Path is made only for a file that is yielded): for a few thousand
+    # files, pathlib's joins and relative_to() cost more than everything else the walk does.
+    root_text = str(root)
+    root_prefix = root_text if root_text.endswith(os.sep) else root_text + os.sep
+    # A folder's rules are made when it is visited, from its listing: its parent's rules plus its own files.
+    parent_rules: dict[str, IgnoreRules] = {}
 
     def unreadable(error: OSError) -> None:
-        name = error.filename if isinstance(error.filename, str) else str(root)
+        name = error.filename if isinstance(error.filename, str) else root_text
         report.unreadable.append(_display(Path(name), cwd))
 
-    for directory, subdirs, files in os.walk(root, followlinks=True, onerror=unreadable):
-        here = Path(directory)
-        rules = rules_by_dir.pop(here, None) or IgnoreRules()
+    for directory, subdirs, files in os.walk(root_text, followlinks=True, onerror=unreadable):
+        if directory == root_text:
+            rules = root_rules
+        else:
+            inherited = parent_rules.pop(directory, None)
+            rules = inherited.descend(Path(directory), files) if inherited is not None else IgnoreRules()
         try:
-            stat = here.stat()
+            stat = os.stat(directory)
         except OSError:
             subdirs[:] = []
             continue
@@ -206,11 +223,12 @@ def _walk(root: Path, root_rules: IgnoreRules, exclude: tuple[str, ...], report:
             report.skipped[GENERATED_CLIENT] += 1
             subdirs[:] = []
             continue
-        relative_dir = here.relative_to(root).as_posix()
+        relative_dir = "." if directory == root_text else directory[len(root_prefix):].replace(os.sep, "/")
+        shown_dir = _display(Path(directory), cwd)
         kept = []
         for name in sorted(subdirs):
-            rel = name if relative_dir == "." else f"{relative_dir}/{name}"
-            child = here / name
+            rel = _join(relative_dir, name)
+            child = os.path.join(directory, name)
             reason = (DEPENDENCIES if name in DEPENDENCY_DIRS else EXCLUDED if _excluded(rel, exclude)
                       else IGNORED if rules.ignored(child, is_dir=True) else None)
             if reason is not None:
@@ -218,7 +236,7 @@ def _walk(root: Path, root_rules: IgnoreRules, exclude: tuple[str, ...], report:
                     report.skipped[reason] += 1
                 continue
             kept.append(name)
-            rules_by_dir[child] = rules.descend(child)
+            parent_rules[child] = rules
         subdirs[:] = kept
         for name in sorted(files):
             suffix = os.path.splitext(name)[1]
@@ -227,11 +245,11 @@ def _walk(root: Path, root_rules: IgnoreRules, exclude: tuple[str, ...], report:
             if name.endswith(".d.ts") or name.endswith(".min.js"):
                 report.skipped[DECLARATIONS] += 1
                 continue
-            rel = name if relative_dir == "." else f"{relative_dir}/{name}"
-            path = here / name
+            rel = _join(relative_dir, name)
             if _excluded(rel, exclude):
                 report.skipped[EXCLUDED] += 1
                 continue
+            path = os.path.join(directory, name)
             if rules.ignored(path, is_dir=False):
                 report.skipped[IGNORED] += 1
                 continue
@@ -241,7 +259,7 @@ def _walk(root: Path, root_rules: IgnoreRules, exclude: tuple[str, ...], report:
                 continue
             # No per-file resolve(): the (device, inode) set on folders already stops second routes,
             # and realpath on every file costs more than parsing the ones that matter.
-            yield SourceFile(path, _display(path, cwd), test_code)
+            yield SourceFile(Path(path), _join(shown_dir, name), test_code)
 
 
 def looks_generated(head: bytes) -> bool:

@@ -99,3 +99,18 @@ def test_empty_and_binary_files_do_not_stop_the_scan(tmp_path: Path) -> None:
                        "src/a.ts": BAD_READ})
     result = scan([tmp_path], ScanConfig(jobs=1))
     assert {(Path(f.file).name, f.rule) for f in result.findings} == {("binary.ts", "S008"), ("a.ts", "S001")}
+
+
+def test_a_parallel_scan_streaming_the_walk_reports_exactly_what_one_process_does(tmp_path: Path) -> None:
+    # more files than the pool's threshold and chunks, spread over folders, some ignored, some test code
+    files: dict[str, str | bytes] = {".gitignore": "generated/\n*.skip.ts\n"}
+    for i in range(240):
+        folder = ("src/a", "src/b/c", "generated", "tests", "src/d")[i % 5]
+        suffix = ".skip.ts" if i % 17 == 0 else ".ts"
+        files[f"{folder}/f{i}{suffix}"] = BAD_READ if i % 4 else "export const x = 1;\n"
+    project(tmp_path, files)
+    serial = scan([tmp_path], ScanConfig(jobs=1))
+    parallel = scan([tmp_path], ScanConfig(jobs=2))
+    fields = ("findings", "files_found", "files_parsed", "checked", "skipped", "in_test_code", "unreadable")
+    assert {name: getattr(parallel, name) for name in fields} == {name: getattr(serial, name) for name in fields}
+    assert serial.files_found > 150 and serial.skipped
