@@ -8,6 +8,7 @@ fragment still counts. A bare ``Prisma.sql`` template is checked only when it is
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -416,6 +417,7 @@ _NOT_A_STATEMENT = (exp.Alias, exp.Column, exp.Identifier, exp.Literal, exp.Bina
                     exp.Null, exp.Star)
 
 
+_SQLGLOT_LOG = logging.getLogger("sqlglot")
 _POSITION = re.compile(r"\s*Line \d+, Col: -?\d+\.?")
 
 
@@ -437,10 +439,14 @@ def _in_words(exc: Exception, sql: str) -> str:
 def analyse_sql(sql: str, catalog: ModelCatalog) -> list[SqlIssue]:
     """Problems in one raw SQL string: reads/updates of soft-deletable tables without ``IS NULL`` on the
     soft-delete column (for that table or its alias), DELETEs from them, and SQL that does not parse."""
+    previous = _SQLGLOT_LOG.level
+    _SQLGLOT_LOG.setLevel(logging.ERROR)  # "contains unsupported syntax" warnings would reach the user's stderr
     try:
         statements = [s for s in sqlglot.parse(sql, read="postgres") if s is not None]
     except (SqlglotError, ValueError, RecursionError) as exc:
         return [SqlIssue("unparsed", "", None, "", _in_words(exc, sql))]
+    finally:
+        _SQLGLOT_LOG.setLevel(previous)
     issues: list[SqlIssue] = []
     for statement in statements:
         if isinstance(statement, _NOT_A_STATEMENT):  # sqlglot is lenient: "SELEC x" parses as an alias

@@ -5,7 +5,10 @@ and no message shows the parser's internals."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from bhq_migrate.scan import ScanConfig, scan
 from tests.scan.helpers import FIXTURES, expected_markers, scan_one
@@ -39,3 +42,13 @@ def test_an_unscoped_join_element_still_fails_and_a_scoped_one_passes(tmp_path: 
               "${Prisma.join([Prisma.sql`i.id = ${a}`, Prisma.raw('i.\"deletedAt\" IS NULL')], ' AND ')}`;\n")
     result = scan_one(tmp_path, source)
     assert [(f.line, f.rule) for f in result.findings] == [(2, "S004")]
+
+
+def test_sql_the_parser_only_half_knows_logs_no_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """sqlglot warns "contains unsupported syntax" through logging, which would reach the user's stderr."""
+    source = ('export const f = () => prisma.$executeRaw`ALTER TABLE "Invoice" REPLICA IDENTITY FULL`;\n'
+              "export const g = () => prisma.invoice.findMany({ where: { tenantId: 1 } });\n")
+    with caplog.at_level(logging.DEBUG):
+        result = scan_one(tmp_path, source)
+    assert [(f.line, f.rule) for f in result.findings] == [(2, "S001")]
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("sqlglot")] == []
