@@ -154,3 +154,27 @@ def test_the_cli_flag_and_the_config_file_key_declare_unscoped_helpers(tmp_path:
     both = run_cli("--scoping-helper", "scoped", "--unscoped-helper", "scoped")
     assert both.exit_code == 2 and len(both.stderr.strip().splitlines()) == 1
     assert "scoped" in both.stderr and "Traceback" not in both.output
+
+
+def test_the_environment_declares_unscoped_helpers_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bhq_migrate.scan.config import resolve_config
+
+    monkeypatch.setenv("BHQ_MIGRATE_SCAN_UNSCOPED_HELPERS", '["commentArgs"]')
+    config = resolve_config([ROOT])
+    assert config.unscoped_helpers == ("commentArgs",)
+    result = scan([ROOT], config.with_overrides(jobs=1))
+    assert ("src/tasks/search.ts", 10, "S001") in where(result)
+
+
+def test_a_cause_shared_by_many_files_is_one_finding_in_parallel_scans_too(tmp_path: Path) -> None:
+    from tests.scan.helpers import project
+
+    source = ('import { invoiceWhere } from "@acme/where";\n'
+              "export const f = (t: number) => prisma.invoice.findMany({ where: invoiceWhere(t) });\n")
+    project(tmp_path, {f"src/f{i:02}.ts": source for i in range(70)})
+    serial = scan([tmp_path], ScanConfig(jobs=1)).findings
+    parallel = scan([tmp_path], ScanConfig(jobs=2)).findings
+    assert parallel == serial
+    assert [(Path(f.file).name, f.line, f.rule, len(f.sites)) for f in serial] == [("f00.ts", 2, "S007", 70)]
+    assert "70 queries cannot be checked for one reason, helper invoiceWhere" in serial[0].message
+    assert serial[0].message.count(".ts:2") == 10 and "and 60 more" in serial[0].message
