@@ -89,8 +89,8 @@ def noted_cause() -> ReviewCause | None:
     return _CAUSES.first
 
 
-def _note(cause: ReviewCause) -> None:
-    if _CAUSES.first is None:
+def _note(cause: ReviewCause, replace: bool = False) -> None:
+    if _CAUSES.first is None or replace:
         _CAUSES.first = cause
 
 
@@ -360,8 +360,6 @@ class Resolver:
                 self._note_parameter(scope, name)
                 return Verdict.UNKNOWN
             function_name, exported = named
-            if exported:  # callers elsewhere pass it too: the parameter is the cause, whatever callers here pass
-                self._note_parameter(scope, name)
             verdicts: list[Verdict] = []
             for call in self._calls_to(function_name):
                 if scope.start_byte <= call.start_byte < scope.end_byte:
@@ -380,8 +378,8 @@ class Resolver:
                 return Verdict.UNSCOPED
             if verdicts and not exported and all(v is Verdict.SCOPED for v in verdicts):
                 return Verdict.SCOPED
-            if not verdicts:  # never called here: passed as a callback, or called from elsewhere
-                self._note_parameter(scope, name)
+            # exported: callers elsewhere pass it too, so the parameter is the cause whatever callers here pass
+            self._note_parameter(scope, name, replace=exported)
             return Verdict.UNKNOWN
         self._note_import(parameter)
         return Verdict.UNKNOWN
@@ -422,7 +420,7 @@ class Resolver:
         if entry is not None and entry[1] != "*":
             _note_helper(name, f"imported from '{entry[0]}'")
 
-    def _note_parameter(self, function: Node, name: str) -> None:
+    def _note_parameter(self, function: Node, name: str, replace: bool = False) -> None:
         line = function.start_point[0] + 1
         named = self._function_name(function)
         if named is None:
@@ -434,7 +432,7 @@ class Resolver:
         where = self.module.path if self.module is not None else ""
         _note(ReviewCause(kind="parameter", name=name, origin=owner,
                           key=f"parameter:{where}:{function.start_byte}:{name}",
-                          identity=f"parameter:{named[0] if named is not None else ''}:{name}"))
+                          identity=f"parameter:{named[0] if named is not None else ''}:{name}"), replace)
 
     def _note_unbound(self, identifier: Node) -> None:
         """An identifier with no value in sight: an import the scan could not follow, or a parameter."""
@@ -852,7 +850,8 @@ class Resolver:
         return Lookup.UNKNOWN
 
     def reset(self) -> None:
-        """Forget call bindings and blame: called before each Prisma call is checked."""
+        """Forget call bindings, blame and the noted cause: called before each Prisma call is checked."""
+        clear_cause()
         self.blame = None
         self.frames = dict(self.base_frames)
         if self.index is not None:

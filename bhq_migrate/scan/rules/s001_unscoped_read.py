@@ -183,9 +183,7 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
     keys = _soft_test(ctx, model)
     if keys:
         resolver.reset()
-        clear_cause()
         verdict = _where_verdict(call.args, keys, resolver)
-        cause = noted_cause() if verdict is Verdict.UNKNOWN else None
         what = (f"{call.fluent_from.name}.{call.method}() relation read" if call.fluent_from
                 else f"{model.accessor}.{call.method}()")
         if verdict is Verdict.UNSCOPED and _or_names_key(call.args, keys[0], resolver):
@@ -201,7 +199,7 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
         elif verdict is Verdict.UNKNOWN:
             yield ctx.finding(s007_needs_review.RULE, call.anchor,
                               f"{what}: cannot tell whether the where excludes deleted {model.name} rows",
-                              model=model.name, method=call.method, cause=cause)
+                              model=model.name, method=call.method, cause=noted_cause())
     yield from _nested(call, ctx, resolver, call.args, model, 0)
     where = resolver.lookup(call.args, "where") if call.args is not None else Lookup.ABSENT
     if not isinstance(where, Lookup) and call.fluent_from is None:
