@@ -384,83 +384,6 @@ class Resolver:
         self._note_import(parameter)
         return Verdict.UNKNOWN
 
-    # ---- causes of "unknown" ------------------------------------------------------------------------------
-    def _import_origin(self, name: str) -> str | None:
-        """``imported from 'spec'`` when ``name`` is imported in this resolver's module."""
-        if self.module is None:
-            return None
-        entry = self.module.ensure_indexed().imports.get(name)
-        return f"imported from '{entry[0]}'" if entry is not None else None
-
-    def _note_call(self, call: Node) -> None:
-        """A call the scan could not follow: an imported helper, a namespace's function, or an inherited
-        ``this.method``; a call of anything else (a local object's method) names no settleable cause."""
-        callee = unwrap(call.child_by_field_name("function"))
-        if callee is None:
-            return
-        if callee.type == "identifier":
-            name, origin = text(callee), self._import_origin(text(callee))
-        elif callee.type == "member_expression":
-            obj = unwrap(callee.child_by_field_name("object"))
-            name = text(callee.child_by_field_name("property"))
-            if obj is None:
-                return
-            origin = ("a method not found in this class" if obj.type == "this"
-                      else self._import_origin(text(obj)) if obj.type == "identifier" else None)
-        else:
-            return
-        if origin is not None and name:
-            _note_helper(name, origin)
-
-    def _note_import(self, identifier: Node) -> None:
-        """An imported value the scan could not follow (``where: DEFAULT_WHERE`` from a package); not a
-        namespace (``filters`` of ``filters.X``), which no flag can settle."""
-        name = text(identifier)
-        entry = self.module.ensure_indexed().imports.get(name) if self.module is not None else None
-        if entry is not None and entry[1] != "*":
-            _note_helper(name, f"imported from '{entry[0]}'")
-
-    def _note_parameter(self, function: Node, name: str, replace: bool = False) -> None:
-        line = function.start_point[0] + 1
-        named = self._function_name(function)
-        if named is None:
-            owner = f"of the function at line {line}"
-        else:
-            kind = ("method" if function.type == "method_definition" else "exported function" if named[1]
-                    else "function")
-            owner = f"of {kind} {named[0]}() (line {line})"
-        where = self.module.path if self.module is not None else ""
-        _note(ReviewCause(kind="parameter", name=name, origin=owner,
-                          key=f"parameter:{where}:{function.start_byte}:{name}",
-                          identity=f"parameter:{named[0] if named is not None else ''}:{name}"), replace)
-
-    def _note_unbound(self, identifier: Node) -> None:
-        """An identifier with no value in sight: an import the scan could not follow, or a parameter."""
-        name = text(identifier)
-        for scope in self._enclosing_scopes(identifier):
-            if scope.type != "program" and self._is_parameter(scope, name):
-                self._note_parameter(scope, name)
-                return
-        self._note_import(identifier)
-
-    def declared_args(self, args: Node | None) -> Verdict | None:
-        """Args built by a declared helper the scan could not follow (``findMany(buildArgs(x))`` with
-        ``--scoping-helper buildArgs`` or ``--unscoped-helper buildArgs``): its verdict for the soft-delete key."""
-        args = unwrap(args)
-        if args is not None and args.type == "identifier":
-            args = self.definition(args)
-        if args is None or args.type != "call_expression" or self._callee(args) is not None:
-            return None
-        return self._declared_verdict(self._callee_name(args))
-
-    def _declared_verdict(self, name: str) -> Verdict | None:
-        """A name the user declared: ``--scoping-helper`` scopes, ``--unscoped-helper`` does not."""
-        if name in self.helpers:
-            return Verdict.SCOPED
-        if name in self.unscoped_helpers:
-            return Verdict.UNSCOPED
-        return None
-
     # ---- across calls and modules -------------------------------------------------------------------------
     def _peer(self, module: Module) -> Resolver:
         """The resolver of another module (one per module and scan process, kept by the index)."""
@@ -620,6 +543,83 @@ class Resolver:
                 return None
             caller, args = frame
             return caller, unwrap(args[index]) if index < len(args) else None
+        return None
+
+    # ---- causes of "unknown" ------------------------------------------------------------------------------
+    def _import_origin(self, name: str) -> str | None:
+        """``imported from 'spec'`` when ``name`` is imported in this resolver's module."""
+        if self.module is None:
+            return None
+        entry = self.module.ensure_indexed().imports.get(name)
+        return f"imported from '{entry[0]}'" if entry is not None else None
+
+    def _note_call(self, call: Node) -> None:
+        """A call the scan could not follow: an imported helper, a namespace's function, or an inherited
+        ``this.method``; a call of anything else (a local object's method) names no settleable cause."""
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None:
+            return
+        if callee.type == "identifier":
+            name, origin = text(callee), self._import_origin(text(callee))
+        elif callee.type == "member_expression":
+            obj = unwrap(callee.child_by_field_name("object"))
+            name = text(callee.child_by_field_name("property"))
+            if obj is None:
+                return
+            origin = ("a method not found in this class" if obj.type == "this"
+                      else self._import_origin(text(obj)) if obj.type == "identifier" else None)
+        else:
+            return
+        if origin is not None and name:
+            _note_helper(name, origin)
+
+    def _note_import(self, identifier: Node) -> None:
+        """An imported value the scan could not follow (``where: DEFAULT_WHERE`` from a package); not a
+        namespace (``filters`` of ``filters.X``), which no flag can settle."""
+        name = text(identifier)
+        entry = self.module.ensure_indexed().imports.get(name) if self.module is not None else None
+        if entry is not None and entry[1] != "*":
+            _note_helper(name, f"imported from '{entry[0]}'")
+
+    def _note_parameter(self, function: Node, name: str, replace: bool = False) -> None:
+        line = function.start_point[0] + 1
+        named = self._function_name(function)
+        if named is None:
+            owner = f"of the function at line {line}"
+        else:
+            kind = ("method" if function.type == "method_definition" else "exported function" if named[1]
+                    else "function")
+            owner = f"of {kind} {named[0]}() (line {line})"
+        where = self.module.path if self.module is not None else ""
+        _note(ReviewCause(kind="parameter", name=name, origin=owner,
+                          key=f"parameter:{where}:{function.start_byte}:{name}",
+                          identity=f"parameter:{named[0] if named is not None else ''}:{name}"), replace)
+
+    def _note_unbound(self, identifier: Node) -> None:
+        """An identifier with no value in sight: an import the scan could not follow, or a parameter."""
+        name = text(identifier)
+        for scope in self._enclosing_scopes(identifier):
+            if scope.type != "program" and self._is_parameter(scope, name):
+                self._note_parameter(scope, name)
+                return
+        self._note_import(identifier)
+
+    def declared_args(self, args: Node | None) -> Verdict | None:
+        """Args built by a declared helper the scan could not follow (``findMany(buildArgs(x))`` with
+        ``--scoping-helper buildArgs`` or ``--unscoped-helper buildArgs``): its verdict for the soft-delete key."""
+        args = unwrap(args)
+        if args is not None and args.type == "identifier":
+            args = self.definition(args)
+        if args is None or args.type != "call_expression" or self._callee(args) is not None:
+            return None
+        return self._declared_verdict(self._callee_name(args))
+
+    def _declared_verdict(self, name: str) -> Verdict | None:
+        """A name the user declared: ``--scoping-helper`` scopes, ``--unscoped-helper`` does not."""
+        if name in self.helpers:
+            return Verdict.SCOPED
+        if name in self.unscoped_helpers:
+            return Verdict.UNSCOPED
         return None
 
     # ---- verdicts --------------------------------------------------------------------------------------
