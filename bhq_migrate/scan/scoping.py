@@ -553,6 +553,15 @@ class Resolver:
         entry = self.module.ensure_indexed().imports.get(name)
         return f"imported from '{entry[0]}'" if entry is not None else None
 
+    @staticmethod
+    def clear_cause() -> None:
+        clear_cause()
+
+    @staticmethod
+    def noted_cause() -> ReviewCause | None:
+        """What the last "unknown" verdict depended on (see :func:`noted_cause`)."""
+        return noted_cause()
+
     def _note_call(self, call: Node) -> None:
         """A call the scan could not follow: an imported helper, a namespace's function, or an inherited
         ``this.method``; a call of anything else (a local object's method) names no settleable cause."""

@@ -22,7 +22,7 @@ from bhq_migrate.scan.models import Model
 from bhq_migrate.scan.parser import text, unwrap
 from bhq_migrate.scan.prisma_api import CREATE_METHODS, READ_METHODS
 from bhq_migrate.scan.rules import s007_needs_review, s011_soft_deleted_relation
-from bhq_migrate.scan.scoping import Lookup, Resolver, Verdict, clear_cause, noted_cause, property_key
+from bhq_migrate.scan.scoping import Lookup, Resolver, Verdict, property_key
 
 RULE = Rule(
     id="S001",
@@ -199,7 +199,7 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
         elif verdict is Verdict.UNKNOWN:
             yield ctx.finding(s007_needs_review.RULE, call.anchor,
                               f"{what}: cannot tell whether the where excludes deleted {model.name} rows",
-                              model=model.name, method=call.method, cause=noted_cause())
+                              model=model.name, method=call.method, cause=resolver.noted_cause())
     yield from _nested(call, ctx, resolver, call.args, model, 0)
     where = resolver.lookup(call.args, "where") if call.args is not None else Lookup.ABSENT
     if not isinstance(where, Lookup) and call.fluent_from is None:
@@ -241,7 +241,7 @@ def _nested(call: PrismaCall, ctx: FileContext, resolver: Resolver, args: Node |
                 if warning is not None:
                     yield warning
             if keys and ctx.catalog.list_relation_target(model, relation_name) is not None:
-                clear_cause()
+                resolver.clear_cause()
                 verdict = _where_verdict(nested_args, keys, resolver)
                 if verdict is Verdict.UNSCOPED:
                     yield ctx.finding(
@@ -255,6 +255,7 @@ def _nested(call: PrismaCall, ctx: FileContext, resolver: Resolver, args: Node |
                         s007_needs_review.RULE, key_node,
                         f"{clause} of {model.name}.{relation_name}: cannot tell whether deleted {target.name} "
                         f"rows are excluded",
-                        model=target.name, method=f"{call.method}.{clause}.{relation_name}", cause=noted_cause(),
+                        model=target.name, method=f"{call.method}.{clause}.{relation_name}",
+                        cause=resolver.noted_cause(),
                     )
             yield from _nested(call, ctx, resolver, nested_args, target, depth + 1)
