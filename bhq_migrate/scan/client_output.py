@@ -146,16 +146,28 @@ def schemas_for_client_imports(starts: list[Path], candidates: Callable[[Path], 
     seen_targets: set[Path] = set()
     for source in _sources(starts):
         for specifier in _specifiers(source):
-            for target in _targets(source, specifier, workspace, resolve):
+            try:
+                targets = _targets(source, specifier, workspace, resolve)
+            except (OSError, ValueError):  # a specifier no path can hold (a NUL byte, a name too long)
+                continue
+            for target in targets:
                 if target in seen_targets:
                     continue
                 seen_targets.add(target)
-                package = _package_of(target, root)
-                if package is not None and any(start.is_relative_to(package) for start in starts):
-                    package = None  # the scanned package itself (or the repository's root package)
-                for schema, outputs in schemas:
-                    if schema not in found and _matches(target, package, schema, outputs):
-                        found.append(schema)
+                try:
+                    _match_target(target, root, starts, schemas, found)
+                except (OSError, ValueError):
+                    continue
         if len(found) == len(schemas):
             break
     return found
+
+
+def _match_target(target: Path, root: Path, starts: list[Path], schemas: list[tuple[Path, list[Path]]],
+                  found: list[Path]) -> None:
+    package = _package_of(target, root)
+    if package is not None and any(start.is_relative_to(package) for start in starts):
+        package = None  # the scanned package itself (or the repository's root package)
+    for schema, outputs in schemas:
+        if schema not in found and _matches(target, package, schema, outputs):
+            found.append(schema)

@@ -80,3 +80,17 @@ def test_without_a_workspace_the_repository_root_bounds_the_search(tmp_path: Pat
     assert discover_schemas([tmp_path / "services" / "api"]) == [(tmp_path / "db" / "schema.prisma").resolve()]
     result = scan([tmp_path / "services" / "api"], ScanConfig(jobs=1))
     assert [(Path(f.file).name, f.line, f.rule) for f in result.findings] == [("a.ts", 3, "S001")]
+
+
+def test_odd_import_specifiers_and_unreadable_folders_never_stop_discovery(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "schema.prisma").write_text(
+        'generator client {\n  provider = "prisma-client-js"\n  output   = "../gen"\n}\n'
+        "model Invoice {\n  id Int @id\n  deletedAt DateTime?\n}\n")
+    source = tmp_path / "app" / "a.ts"
+    source.parent.mkdir()
+    source.write_bytes(b'import x from "./\x00nul";\nimport y from "' + b"../" * 90 + b'x";\n'
+                       b'import z from "' + b"a" * 290 + b'";\nimport { PrismaClient } from "../gen";\n'
+                       b"export const all = () => new PrismaClient().invoice.findMany();\n")
+    assert discover_schemas([tmp_path / "app"]) == [(tmp_path / "db" / "schema.prisma").resolve()]
