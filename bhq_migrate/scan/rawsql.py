@@ -96,6 +96,8 @@ _EXPECTS_VALUE = re.compile(
     re.IGNORECASE)
 # After one of these a hole is a whole condition: a fragment in practice (``WHERE ${filters}``), not a value.
 _EXPECTS_CONDITION = re.compile(r"\b(?:where|and|or|on|having)\s*$", re.IGNORECASE)
+# ... except the AND of ``BETWEEN ${low} AND ${high}``, which takes a value.
+_BETWEEN_AND = re.compile(r"\bbetween\s+(?:(?!\band\b).)+\band\s*$", re.IGNORECASE | re.DOTALL)
 
 
 def _in_clause_position(before: str) -> bool:
@@ -113,7 +115,8 @@ def _hole_sql(hole: Node, resolver: Resolver, counter: list[int], depth: int, be
         if len(counter) > 1:
             counter[1] += 1  # the caller turns a verdict that depends on this clause into a review
         return " "  # a clause we cannot read (a filter built elsewhere): neutral, so the rest is still checked
-    if _EXPECTS_CONDITION.search(before.rstrip()) and _names_a_fragment(expression, resolver):
+    if (_EXPECTS_CONDITION.search(before.rstrip()) and not _BETWEEN_AND.search(before.rstrip())
+            and _names_a_fragment(expression, resolver)):
         if len(counter) > 1:
             counter[1] += 1
         return " TRUE "  # a whole condition we cannot read: neutral, and the verdict becomes a review

@@ -52,3 +52,12 @@ def test_sql_the_parser_only_half_knows_logs_no_warning(tmp_path: Path, caplog: 
         result = scan_one(tmp_path, source)
     assert [(f.line, f.rule) for f in result.findings] == [(2, "S001")]
     assert [r.getMessage() for r in caplog.records if r.name.startswith("sqlglot")] == []
+
+
+def test_a_value_after_between_and_is_a_value_not_a_condition(tmp_path: Path) -> None:
+    source = ("export const f = (from: Date, to: Date) => prisma.$queryRaw`SELECT * FROM \"Invoice\" i "
+              "WHERE i.\"createdAt\" BETWEEN ${from} AND ${to}`;\n"
+              "export const g = (filter: unknown) => prisma.$queryRaw`SELECT * FROM \"Invoice\" i "
+              "WHERE i.\"total\" > 0 AND ${filter}`;\n")
+    result = scan_one(tmp_path, source)
+    assert [(f.line, f.rule) for f in result.findings] == [(1, "S004"), (2, "S007")]
