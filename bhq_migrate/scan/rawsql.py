@@ -208,8 +208,13 @@ def _join_sql(call: Node, resolver: Resolver, counter: list[int], depth: int) ->
     elements = _join_elements(unwrap(args[0]), resolver, separator)
     if elements is None:
         return None
+    if not elements:
+        return None  # Prisma.join throws on an empty array: that path never runs
     parts = []
     for element in elements[:_MAX_JOINED]:
+        if element is None:
+            parts.append("TRUE")  # a condition pushed only sometimes: neutral in an AND
+            continue
         fragment = _fragment_sql(element, resolver, counter, depth + 1)
         if fragment is None:
             counter[0] += 1
@@ -223,15 +228,16 @@ _CONDITIONAL = frozenset({"if_statement", "for_statement", "for_in_statement", "
                           "arrow_function", "function_expression"})
 
 
-def _join_elements(values: Node | None, resolver: Resolver, separator: str) -> list[Node] | None:
+def _join_elements(values: Node | None, resolver: Resolver, separator: str) -> list[Node | None] | None:
     """The values ``Prisma.join`` receives: an array literal; a local array with the elements the same
-    function pushes onto it (a push under a condition adds a condition only when the separator is ``AND``,
-    where leaving it out can only hide a filter, never invent one); or ``xs.map(x => fragment)``."""
+    function pushes onto it (a push under a condition is read only when the separator is ``AND``, as ``None``,
+    a neutral ``TRUE``: leaving its condition out can only hide a filter, never invent one); or
+    ``xs.map(x => fragment)``."""
     if values is None:
         return None
     if values.type == "array":
-        elements = [child for child in values.named_children if child.type != "comment"]
-        return None if any(e.type == "spread_element" for e in elements) else elements
+        elements: list[Node | None] = [child for child in values.named_children if child.type != "comment"]
+        return None if any(e is not None and e.type == "spread_element" for e in elements) else elements
     if values.type == "call_expression":
         callee = unwrap(values.child_by_field_name("function"))
         args = _call_arguments(values)
@@ -240,7 +246,7 @@ def _join_elements(values: Node | None, resolver: Resolver, separator: str) -> l
                 != "map" or callback is None or callback.type not in ("arrow_function", "function_expression")):
             return None
         returned = Resolver._returned(callback)
-        return returned if len(returned) == 1 else None
+        return [returned[0]] if len(returned) == 1 else None
     if values.type != "identifier":
         return None
     array = resolver.definition(values)
@@ -259,8 +265,7 @@ def _join_elements(values: Node | None, resolver: Resolver, separator: str) -> l
     for push, conditional in _pushes(scope, text(values), declarator.end_byte) if scope is not None else []:
         if conditional and separator.strip().upper() != "AND":
             return None  # an optional element under OR or a comma: the statement cannot be read
-        if not conditional:
-            listed.extend(_call_arguments(push))
+        listed.extend([None] if conditional else _call_arguments(push))
     return listed
 
 
@@ -430,13 +435,24 @@ def _in_words(exc: Exception, sql: str) -> str:
     if errors:
         first = errors[0]
         line = first.get("line")
-        what = str(first.get("description") or "unexpected text").rstrip(".")
+        what = _plain(str(first.get("description") or "unexpected text").lower()).rstrip(".")
         near = str(first.get("highlight") or "").strip()
         where = f" at line {line} of the statement" if isinstance(line, int) and 0 < line <= sql.count("\n") + 1 \
             else ""
-        return f"the SQL could not be read{where}: {what.lower()}" + (f" near {near[:40]!r}" if near else "")
+        return f"the SQL could not be read{where}: {what}" + (f" near {near[:40]!r}" if near else "")
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return "the SQL could not be read: " + _POSITION.sub("", first)[:160]
+    return "the SQL could not be read: " + _plain(_POSITION.sub("", first))[:160]
+
+
+# sqlglot names its own classes in some messages: "required keyword: 'expression' missing for
+# <class 'sqlglot.expressions.core.and'>"; say "an incomplete AND" instead.
+_MISSING_PART = re.compile(r"required keyword: '\w+' missing for <class '[\w.]*?(\w+)'>", re.IGNORECASE)
+_CLASS = re.compile(r"<class '[\w.]*?(\w+)'>")
+
+
+def _plain(message: str) -> str:
+    message = _MISSING_PART.sub(lambda m: f"an incomplete {m.group(1).upper()}", message)
+    return _CLASS.sub(lambda m: m.group(1).upper(), message)
 
 
 def analyse_sql(sql: str, catalog: ModelCatalog) -> list[SqlIssue]:
