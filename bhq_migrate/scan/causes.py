@@ -18,12 +18,27 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import replace
 
+from bhq_migrate.errors import ConfigError
+from bhq_migrate.scan.config import DEFAULT_SCOPING_HELPERS, ScanConfig
 from bhq_migrate.scan.model import ReviewCause, ReviewSite, ScanFinding
 from bhq_migrate.scan.rules import s007_needs_review
 
 SHOWN_SITES = 10
 """Call sites named in the message (all of them are in ``sites``, the JSON and the SARIF related locations)."""
+
+
+def declared_helpers(config: ScanConfig) -> ScanConfig:
+    """The settings with the helpers checked: a name declared both as a scoping and as an unscoped helper is an
+    error, except a default scoping helper (``activeOnly``), which ``--unscoped-helper`` takes out."""
+    unscoped = set(config.unscoped_helpers)
+    both = sorted((set(config.scoping_helpers) - set(DEFAULT_SCOPING_HELPERS)) & unscoped)
+    if both:
+        raise ConfigError(f"declared both as a scoping and as an unscoped helper: {', '.join(both)}")
+    if unscoped & set(config.scoping_helpers):
+        config = replace(config, scoping_helpers=tuple(h for h in config.scoping_helpers if h not in unscoped))
+    return config
 
 
 def settle_hint(cause: ReviewCause, soft_delete_field: str = "deletedAt") -> str:

@@ -22,7 +22,7 @@ from tree_sitter import Node
 from bhq_migrate.errors import ConfigError
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
-from bhq_migrate.scan.causes import group_by_cause
+from bhq_migrate.scan.causes import declared_helpers, group_by_cause
 from bhq_migrate.scan.clients import (
     DYNAMIC,
     collect_bindings,
@@ -400,9 +400,7 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
         if rule is None:
             raise ConfigError(f"unknown rule to disable: {reference!r}")
         disabled.add(rule.id)
-    both = sorted(set(config.scoping_helpers) & set(config.unscoped_helpers))
-    if both:
-        raise ConfigError(f"declared both as a scoping and as an unscoped helper: {', '.join(both)}")
+    config = declared_helpers(config)
     catalogs = build_catalogs(roots, config)
     walk = WalkReport()
     sources = list(iter_sources(roots, config.exclude, walk, config.exclude_tests))

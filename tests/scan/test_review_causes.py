@@ -178,3 +178,13 @@ def test_a_cause_shared_by_many_files_is_one_finding_in_parallel_scans_too(tmp_p
     assert [(Path(f.file).name, f.line, f.rule, len(f.sites)) for f in serial] == [("f00.ts", 2, "S007", 70)]
     assert "70 queries cannot be checked for one reason, helper invoiceWhere" in serial[0].message
     assert serial[0].message.count(".ts:2") == 10 and "and 60 more" in serial[0].message
+
+
+def test_a_default_scoping_helper_declared_unscoped_stops_scoping(tmp_path: Path) -> None:
+    from tests.scan.helpers import scan_one
+
+    source = "prisma.invoice.findMany({ where: activeOnly({ tenantId: 1 }) });\n"
+    assert scan_one(tmp_path, source).findings == []
+    declared = scan_one(tmp_path, source, config=ScanConfig(jobs=1, unscoped_helpers=("activeOnly",)))
+    assert [(f.line, f.rule, f.severity.value) for f in declared.findings] == [
+        (1, "S001", "error"), (1, "S007", "info")]  # the tenant check no longer looks into activeOnly's argument
