@@ -388,7 +388,7 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
          baseline_fingerprints: set[str] | None = None) -> ScanResult:
     """Scan ``paths`` (files or folders). Raises :class:`~bhq_migrate.errors.ConfigError` for bad settings;
     never for bad source files."""
-    config = config or ScanConfig()
+    config = declared_helpers(config or ScanConfig())
     started = time.perf_counter()
     roots = [Path(p) for p in paths]
     for root in roots:
@@ -400,7 +400,6 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
         if rule is None:
             raise ConfigError(f"unknown rule to disable: {reference!r}")
         disabled.add(rule.id)
-    config = declared_helpers(config)
     catalogs = build_catalogs(roots, config)
     walk = WalkReport()
     sources = list(iter_sources(roots, config.exclude, walk, config.exclude_tests))
