@@ -123,6 +123,7 @@ class ScanEnv(Section):
     tenant_fields: list[str] | None = None
     clients: list[str] | None = None
     scoping_helpers: list[str] | None = None
+    unscoped_helpers: list[str] | None = None
     exclude: list[str] | None = None
     schemas: list[Path] | None = None
     default_soft_delete_models: list[str] | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -16,10 +17,11 @@ from bhq_migrate.findings import Severity
 from bhq_migrate.report.envelope import dumps, envelope, severity_counts
 from bhq_migrate.report.gitlab import to_gitlab
 from bhq_migrate.report.junit_findings import findings_junit_xml
-from bhq_migrate.report.sarif import to_sarif
+from bhq_migrate.report.sarif import artifact_location, to_sarif
 from bhq_migrate.scan import RULES, ScanConfig, ScanResult, scan
 from bhq_migrate.scan.baseline import read_baseline, write_baseline
 from bhq_migrate.scan.config import resolve_config
+from bhq_migrate.scan.model import ScanFinding
 from bhq_migrate.scan.output import finding_rows
 
 
@@ -38,7 +40,7 @@ def _config(
     paths: list[Path], config_file: Path | None, schema: list[Path], soft_delete_field: list[str],
     tenant_field: list[str], client: list[str], scoping_helper: list[str], exclude: list[str],
     fail_on: Severity | None, jobs: int | None, disable: list[str], allow_default_models: bool,
-    exclude_tests: bool,
+    exclude_tests: bool, unscoped_helper: list[str],
 ) -> ScanConfig:
     config = resolve_config(paths, config_file)
     return config.with_overrides(
@@ -47,6 +49,8 @@ def _config(
         tenant_fields=tuple(tenant_field),
         clients=tuple(dict.fromkeys([*config.clients, *client])) if client else None,
         scoping_helpers=tuple(dict.fromkeys([*config.scoping_helpers, *scoping_helper])) if scoping_helper else None,
+        unscoped_helpers=tuple(dict.fromkeys([*config.unscoped_helpers, *unscoped_helper])) if unscoped_helper
+        else None,
         exclude=tuple([*config.exclude, *exclude]) if exclude else None,
         fail_on=fail_on,
         jobs=jobs,
@@ -132,6 +136,9 @@ def scan_queries(
                                      "'this.repo.prisma' (repeatable)."),
     scoping_helper: list[str] = typer.Option([], "--scoping-helper", help="Extra helper that adds the "
                                              "soft-delete filter, like activeOnly (repeatable)."),
+    unscoped_helper: list[str] = typer.Option([], "--unscoped-helper", help="Helper (or imported value) that "
+                                              "does NOT add the soft-delete filter: queries whose where it builds "
+                                              "become unscoped reads instead of 'needs review' (repeatable)."),
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
     disable: list[str] = typer.Option([], "--disable", help="Rule id or name not to report (repeatable)."),
     output_format: OutputFormat = typer.Option(OutputFormat.console, "--format", "-f",
@@ -165,7 +172,7 @@ def scan_queries(
 
     def run() -> tuple[ScanResult, ScanConfig, str]:
         config = _config(targets, config_file, schema, soft_delete_field, tenant_field, client, scoping_helper,
-                         exclude, fail_on, jobs, disable, allow_default_models, exclude_tests)
+                         exclude, fail_on, jobs, disable, allow_default_models, exclude_tests, unscoped_helper)
         note = ""
         if baseline is not None and baseline.exists() and not update_baseline:
             return scan(targets, config, read_baseline(baseline)), config, note
@@ -202,6 +209,7 @@ def scan_queries(
         # code-scanning UIs match alerts across runs by partialFingerprints: use the line-independent one
         sarif = to_sarif(result.findings, RULES, tool="bhq-migrate scan-queries",
                          fingerprints=[finding.fingerprint or None for finding in result.findings])
+        add_related_sites(sarif, result.findings)
         typer.echo(json.dumps(sarif, indent=2))
     elif output_format is OutputFormat.gitlab:
         print_json_array(to_gitlab(result.findings, fingerprints=[f.fingerprint or None for f in result.findings]))
@@ -212,6 +220,21 @@ def scan_queries(
     _warn_unreadable(result)
     failed = result.failed(config.fail_on) or bool(result.unreadable)
     raise typer.Exit(int(ExitCode.FAILED if failed else ExitCode.OK))
+
+
+def add_related_sites(sarif: dict[str, Any], findings: list[ScanFinding]) -> None:
+    """A "needs review" that stands for several call sites (one cause) lists them as SARIF related
+    locations, so a code-scanning UI links every query the one decision settles."""
+    results = sarif["runs"][0]["results"]
+    for result, finding in zip(results, findings, strict=True):
+        if len(finding.sites) < 2:
+            continue
+        result["relatedLocations"] = [
+            {"id": number, "physicalLocation": {"artifactLocation": artifact_location(site.file, Path.cwd()),
+                                                "region": {"startLine": site.line, "startColumn": site.column}},
+             "message": {"text": f"{site.model}.{site.method}()" if site.model and site.method else "call site"}}
+            for number, site in enumerate(finding.sites, start=1)
+        ]
 
 
 def _warn_unreadable(result: ScanResult) -> None:

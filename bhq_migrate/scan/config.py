@@ -2,8 +2,8 @@
 
 A project can keep its settings in ``[tool.bhq-migrate.scan]`` of its ``pyproject.toml`` or in a
 ``bhq-migrate.toml`` (top-level keys, or a ``[scan]`` table). Keys use the option names with dashes or
-underscores: ``soft-delete-fields``, ``tenant-fields``, ``clients``, ``scoping-helpers``, ``exclude``,
-``schemas``, ``fail-on``, ``disable``, ``default-soft-delete-models``.
+underscores: ``soft-delete-fields``, ``tenant-fields``, ``clients``, ``scoping-helpers``, ``unscoped-helpers``,
+``exclude``, ``schemas``, ``fail-on``, ``disable``, ``default-soft-delete-models``.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class ScanConfig:
     tenant_fields: tuple[str, ...] = ("tenantId",)
     clients: tuple[str, ...] = DEFAULT_CLIENTS
     scoping_helpers: tuple[str, ...] = DEFAULT_SCOPING_HELPERS
+    unscoped_helpers: tuple[str, ...] = ()
+    """Helpers (or imported values) declared not to add the soft-delete filter: a where built by one is unscoped."""
     exclude: tuple[str, ...] = ()
     schemas: tuple[Path, ...] = ()
     default_soft_delete_models: tuple[str, ...] = DEFAULT_SOFT_DELETE_MODELS
@@ -75,6 +77,7 @@ _LIST_KEYS = {
     "tenant_fields",
     "clients",
     "scoping_helpers",
+    "unscoped_helpers",
     "exclude",
     "default_soft_delete_models",
     "disable",

@@ -26,6 +26,7 @@ from tree_sitter import Node
 from bhq_migrate.errors import BhqError, ConfigError
 from bhq_migrate.findings import Rule, Severity
 from bhq_migrate.scan import baseline as baseline_module
+from bhq_migrate.scan.causes import declared_helpers, group_by_cause
 from bhq_migrate.scan.clients import (
     DYNAMIC,
     collect_bindings,
@@ -320,7 +321,8 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
     ctx.client_names |= imported_clients(index, module,
                                          receiver_names(sites.calls, frozenset(config.clients)))
     collect_bindings(ctx, sites)
-    resolver = Resolver(tree.root_node, config.scoping_helpers, index, module)
+    resolver = Resolver(tree.root_node, config.scoping_helpers, index, module,
+                        unscoped_helpers=config.unscoped_helpers)
     for node in [*sites.calls, *sites.fluent]:
         findings.extend(_check_call(node, ctx, resolver, outcome))
     for file_check in FILE_CHECKS:
@@ -348,7 +350,8 @@ def analyse_wrapper_callers(source: SourceFile, wrappers: list[Wrapper], pattern
             return outcome
         ctx = FileContext(display=source.display, source=content, root=module.root,
                           catalog=catalog_for(catalogs, source.path, fallback), config=config, path=source.path)
-        resolver = Resolver(module.root, config.scoping_helpers, index, module)
+        resolver = Resolver(module.root, config.scoping_helpers, index, module,
+                            unscoped_helpers=config.unscoped_helpers)
         calls = wrapper_calls(ctx, module, resolver, index, wrappers)
         findings: list[ScanFinding] = []
         for call, wrapper_resolver in calls:
@@ -424,7 +427,7 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
          baseline_fingerprints: set[str] | None = None) -> ScanResult:
     """Scan ``paths`` (files or folders). Raises :class:`~bhq_migrate.errors.ConfigError` for bad settings;
     never for bad source files."""
-    config = config or ScanConfig()
+    config = declared_helpers(config or ScanConfig())
     started = time.perf_counter()
     roots = [Path(p) for p in paths]
     for root in roots:
@@ -472,7 +475,7 @@ def scan(paths: Iterable[Path | str], config: ScanConfig | None = None,
                                     message="skipped: cannot read this folder", help=rule.fix))
     findings = [f for f in findings if f.rule not in disabled]
     findings.sort(key=lambda f: (f.file, f.line, f.column, f.rule))
-    findings = _once_per_relation(findings)
+    findings = group_by_cause(_once_per_relation(findings), config.soft_delete_fields[0])
     baselined = 0
     if baseline_fingerprints is not None:
         findings, baselined = baseline_module.filter_baseline(findings, baseline_fingerprints)

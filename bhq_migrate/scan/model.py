@@ -6,11 +6,46 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
 from tree_sitter import Node
 
 from bhq_migrate.findings import Finding, Rule, Severity
 from bhq_migrate.scan.config import ScanConfig
 from bhq_migrate.scan.models import Model, ModelCatalog
+
+
+class ReviewCause(BaseModel):
+    """The one thing a "needs review" verdict depends on, when the scan can name it: a helper (or imported
+    value) it could not follow, or a parameter of a function callable from elsewhere. Findings with the same
+    ``key`` are reported once, with their call sites (:mod:`bhq_migrate.scan.causes`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    """``helper`` (a call or imported name the scan could not follow) or ``parameter``."""
+    name: str
+    """The helper's name as called (what ``--scoping-helper``/``--unscoped-helper`` take), or the parameter's."""
+    origin: str
+    """In words, where it comes from: ``imported from '@acme/where'``, ``of exported function list() (line 3)``."""
+    key: str
+    """What groups findings: the helper's name, or the parameter's file, function and name."""
+    identity: str = ""
+    """``key`` without positions or absolute paths (the helper's name; the function's and parameter's names),
+    for a fingerprint that survives code moving; the grouped finding adds its displayed file."""
+    settle: str = ""
+    """How to settle every query that depends on it at once (set when the findings are grouped)."""
+
+
+class ReviewSite(BaseModel):
+    """One call site that a grouped "needs review" finding stands for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    line: int
+    column: int
+    model: str | None = None
+    method: str | None = None
 
 
 class ScanFinding(Finding):
@@ -22,6 +57,10 @@ class ScanFinding(Finding):
     model: str | None = None
     method: str | None = None
     fingerprint: str = ""
+    cause: ReviewCause | None = None
+    """For S007: what the verdict depends on, when the scan can name it."""
+    sites: tuple[ReviewSite, ...] = ()
+    """For S007 with a cause: every call site that depends on it (this finding points at the first)."""
 
 
 @dataclass
@@ -70,6 +109,7 @@ class FileContext:
         model: str | None = None,
         method: str | None = None,
         severity: Severity | None = None,
+        cause: ReviewCause | None = None,
     ) -> ScanFinding:
         row, column = node.start_point
         return ScanFinding(
@@ -82,6 +122,7 @@ class FileContext:
             help=rule.fix,
             model=model,
             method=method,
+            cause=cause,
         )
 
 

@@ -19,6 +19,8 @@ from bhq_migrate.errors import ConfigError
 from bhq_migrate.prisma_schema.parser import Field as SchemaField
 from bhq_migrate.prisma_schema.parser import PrismaSchema, load_schema, load_schema_files
 from bhq_migrate.scan import schema_cache
+from bhq_migrate.scan.client_output import schemas_for_client_imports
+from bhq_migrate.scan.project import ProjectIndex
 from bhq_migrate.scan.workspace import find_workspace
 
 DEFAULT_SOURCE = "<defaults>"
@@ -326,7 +328,9 @@ def discover_schemas(paths: Iterable[Path]) -> list[Path]:
        entry), skipping dependencies and generated clients;
     2. else the enclosing project's, searching upwards but not past the repository root;
     3. else those of the workspace packages the scanned package depends on (``"@acme/db": "workspace:*"``
-       in its ``package.json``, transitively), for one package of a monorepo whose schema sits in a sibling.
+       in its ``package.json``, transitively), for one package of a monorepo whose schema sits in a sibling;
+    4. else the repository's schemas whose generated client the scanned sources import: by its generator
+       ``output`` path, or through the package that holds it (:mod:`bhq_migrate.scan.client_output`).
     """
     found: list[Path] = []
     seen: set[Path] = set()
@@ -348,7 +352,15 @@ def discover_schemas(paths: Iterable[Path]) -> list[Path]:
                 continue
             for package in workspace.dependencies(owner[1]):
                 _schemas_under(package, found, seen)
+    if not found:
+        found = schemas_for_client_imports(starts, _repository_schemas, ProjectIndex().resolve)
     return sorted(found)
+
+
+def _repository_schemas(root: Path) -> list[Path]:
+    found: list[Path] = []
+    _schemas_under(root, found, set())
+    return found
 
 
 def merged_catalog(catalogs: list[ModelCatalog]) -> ModelCatalog:

@@ -20,6 +20,7 @@ from typing import Any
 
 from tree_sitter import Node
 
+from bhq_migrate.scan.model import ReviewCause
 from bhq_migrate.scan.parser import ancestors, text, unwrap
 from bhq_migrate.scan.project import MAX_HOPS, Module, ProjectIndex
 
@@ -68,6 +69,35 @@ def _combine_all(verdicts: list[Verdict]) -> Verdict:
     return Verdict.UNKNOWN
 
 
+class _CauseLog:
+    """The first :class:`ReviewCause` noted since :func:`clear_cause`. One per scan process, not per resolver:
+    a verdict is worked out across the resolvers of several modules (imports, callers' frames)."""
+
+    first: ReviewCause | None = None
+
+
+_CAUSES = _CauseLog()
+
+
+def clear_cause() -> None:
+    """Forget the noted cause: called before a verdict whose cause is wanted."""
+    _CAUSES.first = None
+
+
+def noted_cause() -> ReviewCause | None:
+    """What the last "unknown" verdict depended on, when the scan could name it."""
+    return _CAUSES.first
+
+
+def _note(cause: ReviewCause, replace: bool = False) -> None:
+    if _CAUSES.first is None or replace:
+        _CAUSES.first = cause
+
+
+def _note_helper(name: str, origin: str) -> None:
+    _note(ReviewCause(kind="helper", name=name, origin=origin, key=f"helper:{name}", identity=f"helper:{name}"))
+
+
 def property_key(node: Node) -> str | None:
     """The static key of a pair (``deletedAt``, ``"deletedAt"``, ``["deletedAt"]``); ``None`` when computed
     at run time (``[fieldKeyType]``)."""
@@ -88,9 +118,11 @@ class Resolver:
     """Follows identifiers, helper calls and spreads within one file."""
 
     def __init__(self, root: Node, scoping_helpers: tuple[str, ...], index: ProjectIndex | None = None,
-                 module: Module | None = None, hops: int = 0) -> None:
+                 module: Module | None = None, hops: int = 0, unscoped_helpers: tuple[str, ...] = ()) -> None:
         self.root = root
         self.helpers = frozenset(scoping_helpers)
+        self.unscoped_helpers = frozenset(unscoped_helpers)
+        """Helpers declared not to add the soft-delete filter (``--unscoped-helper``): their result never scopes."""
         self.index = index
         self.module = module
         self.hops = hops
@@ -325,6 +357,7 @@ class Resolver:
             index = self._parameter_index(scope, name)
             named = self._function_name(scope)
             if index is None or named is None:
+                self._note_parameter(scope, name)
                 return Verdict.UNKNOWN
             function_name, exported = named
             verdicts: list[Verdict] = []
@@ -345,7 +378,10 @@ class Resolver:
                 return Verdict.UNSCOPED
             if verdicts and not exported and all(v is Verdict.SCOPED for v in verdicts):
                 return Verdict.SCOPED
+            # exported: callers elsewhere pass it too, so the parameter is the cause whatever callers here pass
+            self._note_parameter(scope, name, replace=exported)
             return Verdict.UNKNOWN
+        self._note_import(parameter)
         return Verdict.UNKNOWN
 
     # ---- across calls and modules -------------------------------------------------------------------------
@@ -355,7 +391,8 @@ class Resolver:
         peers: dict[Any, Resolver] = self.index.peers
         peer = peers.get(module.path)
         if peer is None or peer.module is not module:
-            peer = Resolver(module.root, tuple(self.helpers), self.index, module, self.hops + 1)
+            peer = Resolver(module.root, tuple(self.helpers), self.index, module, self.hops + 1,
+                            tuple(self.unscoped_helpers))
             peers[module.path] = peer
         return peer
 
@@ -508,6 +545,92 @@ class Resolver:
             return caller, unwrap(args[index]) if index < len(args) else None
         return None
 
+    # ---- causes of "unknown" ------------------------------------------------------------------------------
+    def _import_origin(self, name: str) -> str | None:
+        """``imported from 'spec'`` when ``name`` is imported in this resolver's module."""
+        if self.module is None:
+            return None
+        entry = self.module.ensure_indexed().imports.get(name)
+        return f"imported from '{entry[0]}'" if entry is not None else None
+
+    @staticmethod
+    def clear_cause() -> None:
+        clear_cause()
+
+    @staticmethod
+    def noted_cause() -> ReviewCause | None:
+        """What the last "unknown" verdict depended on (see :func:`noted_cause`)."""
+        return noted_cause()
+
+    def _note_call(self, call: Node) -> None:
+        """A call the scan could not follow: an imported helper, a namespace's function, or an inherited
+        ``this.method``; a call of anything else (a local object's method) names no settleable cause."""
+        callee = unwrap(call.child_by_field_name("function"))
+        if callee is None:
+            return
+        if callee.type == "identifier":
+            name, origin = text(callee), self._import_origin(text(callee))
+        elif callee.type == "member_expression":
+            obj = unwrap(callee.child_by_field_name("object"))
+            name = text(callee.child_by_field_name("property"))
+            if obj is None:
+                return
+            origin = ("a method not found in this class" if obj.type == "this"
+                      else self._import_origin(text(obj)) if obj.type == "identifier" else None)
+        else:
+            return
+        if origin is not None and name:
+            _note_helper(name, origin)
+
+    def _note_import(self, identifier: Node) -> None:
+        """An imported value the scan could not follow (``where: DEFAULT_WHERE`` from a package); not a
+        namespace (``filters`` of ``filters.X``), which no flag can settle."""
+        name = text(identifier)
+        entry = self.module.ensure_indexed().imports.get(name) if self.module is not None else None
+        if entry is not None and entry[1] != "*":
+            _note_helper(name, f"imported from '{entry[0]}'")
+
+    def _note_parameter(self, function: Node, name: str, replace: bool = False) -> None:
+        line = function.start_point[0] + 1
+        named = self._function_name(function)
+        if named is None:
+            owner = f"of the function at line {line}"
+        else:
+            kind = ("method" if function.type == "method_definition" else "exported function" if named[1]
+                    else "function")
+            owner = f"of {kind} {named[0]}() (line {line})"
+        where = self.module.path if self.module is not None else ""
+        _note(ReviewCause(kind="parameter", name=name, origin=owner,
+                          key=f"parameter:{where}:{function.start_byte}:{name}",
+                          identity=f"parameter:{named[0] if named is not None else ''}:{name}"), replace)
+
+    def _note_unbound(self, identifier: Node) -> None:
+        """An identifier with no value in sight: an import the scan could not follow, or a parameter."""
+        name = text(identifier)
+        for scope in self._enclosing_scopes(identifier):
+            if scope.type != "program" and self._is_parameter(scope, name):
+                self._note_parameter(scope, name)
+                return
+        self._note_import(identifier)
+
+    def declared_args(self, args: Node | None) -> Verdict | None:
+        """Args built by a declared helper the scan could not follow (``findMany(buildArgs(x))`` with
+        ``--scoping-helper buildArgs`` or ``--unscoped-helper buildArgs``): its verdict for the soft-delete key."""
+        args = unwrap(args)
+        if args is not None and args.type == "identifier":
+            args = self.definition(args)
+        if args is None or args.type != "call_expression" or self._callee(args) is not None:
+            return None
+        return self._declared_verdict(self._callee_name(args))
+
+    def _declared_verdict(self, name: str) -> Verdict | None:
+        """A name the user declared: ``--scoping-helper`` scopes, ``--unscoped-helper`` does not."""
+        if name in self.helpers:
+            return Verdict.SCOPED
+        if name in self.unscoped_helpers:
+            return Verdict.UNSCOPED
+        return None
+
     # ---- verdicts --------------------------------------------------------------------------------------
     def where_verdict(self, node: Node | None, test: KeyTest, depth: int = 0,
                       helper_scopes: bool = True) -> Verdict:
@@ -552,10 +675,13 @@ class Resolver:
                 args = node.child_by_field_name("arguments")
                 first = args.named_children[0] if args is not None and args.named_children else None
                 return self.where_verdict(first, test, depth + 1, helper_scopes)
+            if helper_scopes and name in self.unscoped_helpers:
+                return Verdict.UNSCOPED
             target = self._callee(node)
             if target is None:
                 callbacks = _chain_callbacks(node)
                 if not callbacks:
+                    self._note_call(node)
                     return Verdict.UNKNOWN
                 # match(x).with(p, v => ({ id: v.id })).otherwise(...): the value is what a callback returns
                 return _combine_all([self.where_verdict(r, test, depth + 1, helper_scopes)
@@ -581,6 +707,9 @@ class Resolver:
                 imported = self.imported_value(node)
                 if imported is not None:
                     return imported[0].where_verdict(imported[1], test, depth + 1, helper_scopes)
+                declared = self._declared_verdict(text(node)) if helper_scopes else None
+                if declared is not None and self._import_origin(text(node)) is not None:
+                    return declared  # an imported value the user settled (--scoping-helper/--unscoped-helper)
                 return self.from_callers(
                     node, lambda argument: self.where_verdict(argument, test, depth + 1, helper_scopes), depth
                 )
@@ -703,11 +832,15 @@ class Resolver:
                         return destructured
                     return destructured[0].locate(destructured[1], key, depth + 1)
                 imported = self.imported_value(node)
-                return Lookup.UNKNOWN if imported is None else imported[0].locate(imported[1], key, depth + 1)
+                if imported is None:
+                    self._note_unbound(node)
+                    return Lookup.UNKNOWN
+                return imported[0].locate(imported[1], key, depth + 1)
             return self.locate(value, key, depth + 1)
         if kind == "call_expression":
             target = self._callee(node)
             if target is None:
+                self._note_call(node)
                 return Lookup.UNKNOWN
             resolver, function = target
             results = resolver._returned(function)
@@ -726,7 +859,8 @@ class Resolver:
         return Lookup.UNKNOWN
 
     def reset(self) -> None:
-        """Forget call bindings and blame: called before each Prisma call is checked."""
+        """Forget call bindings, blame and the noted cause: called before each Prisma call is checked."""
+        clear_cause()
         self.blame = None
         self.frames = dict(self.base_frames)
         if self.index is not None:

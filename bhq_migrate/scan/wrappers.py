@@ -138,7 +138,8 @@ def wrapper_calls(ctx: FileContext, module: Module, resolver: Resolver, index: P
             inner = _node_at(owner.root, wrapper.call_start, {"call_expression"})
             if model is None or inner is None:
                 continue
-            wrapper_resolver = Resolver(owner.root, tuple(resolver.helpers), index, owner, resolver.hops + 1)
+            wrapper_resolver = Resolver(owner.root, tuple(resolver.helpers), index, owner, resolver.hops + 1,
+                                        tuple(resolver.unscoped_helpers))
             wrapper_resolver.base_frames[function.id] = (resolver, args)
             found.append((PrismaCall(call, model, wrapper.method, unwrap(args[wrapper.model_param]) or call,
                                      first_argument(inner)), wrapper_resolver))

@@ -73,10 +73,15 @@ def test_gitignore_of_the_repository_root_applies_when_scanning_a_subfolder(tmp_
     assert [Path(f.file).name for f in result.findings] == ["a.ts"]
 
 
-def test_without_the_workspace_dependency_no_schema_is_found_and_the_cli_exits_2(tmp_path: Path) -> None:
+def test_without_the_workspace_dependency_or_an_import_no_schema_is_found_and_the_cli_exits_2(
+        tmp_path: Path) -> None:
     copy = tmp_path / "mono"
     shutil.copytree(MONOREPO, copy)
     (copy / "packages" / "web" / "package.json").write_text('{ "name": "@mono/web" }\n')
+    # the import of the db package alone still leads to its schema (tests/scan/test_client_output.py)
+    assert scan([copy / "packages" / "web"], ScanConfig(jobs=1)).schemas == [
+        str((copy / "packages" / "db" / "prisma" / "schema.prisma").resolve())]
+    (copy / "packages" / "web" / "src" / "pages" / "links.ts").unlink()
     result = run(str(copy / "packages" / "web"))
     assert result.exit_code == 2, result.output
     assert "no schema.prisma found" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -61,3 +61,10 @@ def test_parse_errors_are_said_in_words_without_parser_internals() -> None:
         ("Invoice",), ("deletedAt",), ("tenantId",)))
     assert issues and issues[0].kind == "unparsed"
     assert "Col:" not in issues[0].detail and "could not be read" in issues[0].detail
+
+
+def test_sqlglot_class_names_never_reach_the_message() -> None:
+    issues = analyse_sql('SELECT * FROM "Invoice" WHERE a = $1 AND  GROUP BY x', CATALOG)
+    assert [issue.kind for issue in issues] == ["unparsed"]
+    assert "<class" not in issues[0].detail and "sqlglot" not in issues[0].detail
+    assert "an incomplete AND near 'GROUP BY'" in issues[0].detail

@@ -55,7 +55,7 @@ def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver,
     if where is Lookup.ABSENT:
         return Verdict.UNSCOPED
     if where is Lookup.UNKNOWN:
-        return Verdict.UNKNOWN
+        return resolver.declared_args(args) or Verdict.UNKNOWN
     assert not isinstance(where, Lookup)
     owner, node = where  # owner: another module's resolver when an imported function built the args
     return owner.where_verdict(node, lambda key, _value: key in keys)
@@ -74,7 +74,11 @@ def _or_names_key(args: Node | None, key: str, resolver: Resolver) -> bool:
 def _counts(call: PrismaCall, ctx: FileContext, resolver: Resolver, value: Node | None,
             model: Model) -> Iterator[ScanFinding]:
     """``_count: { select: { items: true | { where } } }``: a count of a soft-deletable relation counts deleted
-    rows unless its own where excludes them."""
+    rows unless its own where excludes them. ``_count: true`` counts every list relation, none filtered."""
+    counted_all = unwrap(value)
+    if counted_all is not None and counted_all.type == "true":
+        yield from _count_all(call, ctx, counted_all, model)
+        return
     selected = resolver.lookup(value, "select")
     selected_node = unwrap(selected) if not isinstance(selected, Lookup) else None
     if selected_node is None or selected_node.type != "object":
@@ -94,6 +98,22 @@ def _counts(call: PrismaCall, ctx: FileContext, resolver: Resolver, value: Node 
                               f"_count of {model.name}.{relation_name} counts soft-deleted {target.name} rows "
                               f"(no {keys[0]} filter in its where)",
                               model=target.name, method=f"{call.method}._count.{relation_name}")
+
+
+def _count_all(call: PrismaCall, ctx: FileContext, node: Node, model: Model) -> Iterator[ScanFinding]:
+    """``_count: true``: one finding naming the soft-deletable list relations it counts unfiltered."""
+    counted: list[str] = []
+    field = ""
+    for name in model.fields:
+        target = ctx.catalog.list_relation_target(model, name)
+        keys = _soft_test(ctx, target) if target is not None else ()
+        if keys:
+            counted.append(name)
+            field = field or keys[0]
+    if counted:
+        yield ctx.finding(RULE, node, f"_count: true counts every relation of {model.name}, soft-deleted rows "
+                          f"included ({', '.join(counted)}); select each with its own where: {{ {field}: null }}",
+                          model=model.name, method=f"{call.method}._count")
 
 
 _RELATION_FILTERS = ("some", "every", "none")
@@ -146,8 +166,14 @@ def caller_note(resolver: Resolver) -> str:
 def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[ScanFinding]:
     model = call.model
     if call.fluent_from is not None:
-        # Only a list relation can be filtered; a to-one relation read follows its parent's filter.
+        # Only a list relation can be filtered; a to-one relation read returns the related row whatever its
+        # soft-delete field says (S011, once per relation field).
         if ctx.catalog.list_relation_target(call.fluent_from, call.method) is None:
+            if _soft_test(ctx, model):
+                warning = s011_soft_deleted_relation.finding(call, ctx, call.anchor, call.fluent_from, call.method,
+                                                             model)
+                if warning is not None:
+                    yield warning
             return
     elif call.method not in READ_METHODS:
         # a write's include/select returns existing related rows too (a create's only new ones)
@@ -173,7 +199,7 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
         elif verdict is Verdict.UNKNOWN:
             yield ctx.finding(s007_needs_review.RULE, call.anchor,
                               f"{what}: cannot tell whether the where excludes deleted {model.name} rows",
-                              model=model.name, method=call.method)
+                              model=model.name, method=call.method, cause=resolver.noted_cause())
     yield from _nested(call, ctx, resolver, call.args, model, 0)
     where = resolver.lookup(call.args, "where") if call.args is not None else Lookup.ABSENT
     if not isinstance(where, Lookup) and call.fluent_from is None:
@@ -215,6 +241,7 @@ def _nested(call: PrismaCall, ctx: FileContext, resolver: Resolver, args: Node |
                 if warning is not None:
                     yield warning
             if keys and ctx.catalog.list_relation_target(model, relation_name) is not None:
+                resolver.clear_cause()
                 verdict = _where_verdict(nested_args, keys, resolver)
                 if verdict is Verdict.UNSCOPED:
                     yield ctx.finding(
@@ -229,5 +256,6 @@ def _nested(call: PrismaCall, ctx: FileContext, resolver: Resolver, args: Node |
                         f"{clause} of {model.name}.{relation_name}: cannot tell whether deleted {target.name} "
                         f"rows are excluded",
                         model=target.name, method=f"{call.method}.{clause}.{relation_name}",
+                        cause=resolver.noted_cause(),
                     )
             yield from _nested(call, ctx, resolver, nested_args, target, depth + 1)

@@ -2,7 +2,9 @@
 not readable).
 
 Problem: tree-sitter recovers from syntax errors, but queries near the error may be missed; skipped files
-are not checked at all. Reported for information; the scan goes on.
+are not checked at all. Valid TypeScript that the grammar cannot read (JSX text with ``&``) is reported the
+same way, as "could not be parsed", never as a syntax error of the project. Reported for information; the
+scan goes on.
 
 Solution: fix the syntax, or exclude generated/bundled files with ``--exclude``.
 """
@@ -15,5 +17,6 @@ RULE = Rule(
     title="Source file did not parse cleanly or was skipped",
     severity=Severity.INFO,
     rationale="Queries in a file that does not parse (or is too large or minified to scan) may be missed.",
-    fix="Fix the syntax error, or exclude generated or bundled files with --exclude.",
+    fix="If it is a syntax error, fix it; if it is valid TypeScript the grammar cannot read (JSX text with '&'), "
+    "review the queries near that line by hand; exclude generated or bundled files with --exclude.",
 )
