@@ -38,8 +38,8 @@ from bhq_migrate.scan.project import MAX_HOPS, Module, ProjectIndex
 from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sites import Sites, declarators_mentioning
 
-__all__ = ["DYNAMIC", "READ_METHODS", "collect_bindings", "delegate_model", "first_argument", "is_client",
-           "prisma_call"]
+__all__ = ["DYNAMIC", "READ_METHODS", "client_type_text", "collect_bindings", "delegate_model", "first_argument",
+           "imported_client_types", "is_client", "prisma_call"]
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -159,9 +159,12 @@ def collect_bindings(ctx: FileContext, sites: Sites) -> None:
         if text(prop) not in TRANSACTION_METHODS:
             continue
         args = node.child_by_field_name("arguments")
-        first = args.named_children[0] if args is not None and args.named_children else None
-        if first is not None and first.type in ("arrow_function", "function_expression", "function"):
-            for name in _parameter_names(first)[:1]:
+        # the callback: first argument of $transaction(async (tx) => ...), later in a project helper's
+        # $transaction(prisma, "name", async (tx) => ...)
+        callback = next((a for a in (args.named_children if args is not None else [])
+                         if a.type in ("arrow_function", "function_expression", "function")), None)
+        if callback is not None:
+            for name in _parameter_names(callback)[:1]:
                 ctx.client_names.add(text(name))
     for node in [*sites.parameters, *_parameters_typed_by_alias(ctx)]:
         annotation = node.child_by_field_name("type")
@@ -392,7 +395,66 @@ def imported_clients(index: ProjectIndex, module: Module, receivers: set[str]) -
             if node.end_byte - node.start_byte <= _MAX_CLIENT_TEXT and (
                     _CONSTRUCTED_CLIENT.search(text(node)) or _returns_client(there, node)):
                 found.add(receiver)
+            elif _annotated_client(index, there, node):
+                found.add(receiver)  # export const $replica: ReplicaClient = singleton(...)
             break
+    return found
+
+
+def _annotated_client(index: ProjectIndex, module: Module, value: Node) -> bool:
+    """Is the ``const`` whose value is ``value`` declared with a client type (``: PrismaClient``, or an
+    alias of it, local or imported)?"""
+    declarator = value.parent
+    annotation = declarator.child_by_field_name("type") if declarator is not None and \
+        declarator.type == "variable_declarator" else None
+    return annotation is not None and client_type_text(index, module, text(annotation))
+
+
+_TYPE_NAME = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*)")
+
+
+def client_type_text(index: ProjectIndex, module: Module, type_text: str, hops: int = 0) -> bool:
+    """Does a type written in ``module`` name a client type: ``PrismaClient``, ``Prisma.TransactionClient``,
+    or a type alias or interface of them, declared in ``module`` or imported (through re-exports and
+    workspace packages, at most :data:`~bhq_migrate.scan.project.MAX_HOPS` aliases deep)?"""
+    if CLIENT_TYPE.search(type_text):
+        return True
+    if hops >= MAX_HOPS or len(type_text) > _MAX_CLIENT_TEXT:
+        return False
+    module.ensure_indexed()
+    for name in dict.fromkeys(_TYPE_NAME.findall(type_text)):
+        if name in module.types:
+            there, declaration = module, module.types[name]
+        elif name in module.imports:
+            found = index.imported(module, name, types=True)
+            if found is None:
+                continue
+            there, declaration = found
+        else:
+            continue
+        value = declaration.child_by_field_name("value") or declaration
+        if client_type_text(index, there, text(value), hops + 1):
+            return True
+    return False
+
+
+def imported_client_types(index: ProjectIndex, module: Module, receivers: set[str]) -> set[str]:
+    """Imported names of a client type (``import type { DbClient } from "~/db"`` where ``DbClient`` is
+    ``PrismaClient | Prisma.TransactionClient``) that annotate a receiver of ``receiver.model.method(``
+    (a parameter, field or variable: ``db: DbClient``). Other imports are never resolved."""
+    found: set[str] = set()
+    imports = module.ensure_indexed().imports
+    names = {receiver.rpartition(".")[2] for receiver in receivers}
+    if not names or not imports:
+        return found
+    pattern = re.compile(rb"(?<![\w$])(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names))
+                         + rb")\??\s*:\s*([A-Za-z_$][\w$]*)")
+    for match in pattern.finditer(module.source):
+        local = match.group(1).decode()
+        if local in found or local not in imports or imports[local][1] == "*" or CLIENT_TYPE.fullmatch(local):
+            continue
+        if client_type_text(index, module, local):
+            found.add(local)
     return found
 
 
@@ -440,7 +502,7 @@ def receiver_names(calls: list[Node], known: frozenset[str]) -> set[str]:
         elif target.type == "member_expression":
             obj = unwrap(target.child_by_field_name("object"))
             prop = target.child_by_field_name("property")
-            if obj is not None and obj.type == "identifier" and prop is not None:
+            if obj is not None and obj.type in ("identifier", "this") and prop is not None:
                 chain = f"{text(obj)}.{text(prop)}"
                 if chain not in known:
                     names.add(chain)

@@ -26,6 +26,7 @@ from bhq_migrate.scan.clients import (
     DYNAMIC,
     collect_bindings,
     configured_names,
+    imported_client_types,
     imported_clients,
     prisma_call,
     receiver_names,
@@ -276,8 +277,9 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
     sites = find_sites(tree.root_node, content)
     index = _project_index()
     module = index.add(source.path, content, tree)
-    ctx.client_names |= imported_clients(index, module,
-                                         receiver_names(sites.calls, frozenset(config.clients)))
+    receivers = receiver_names(sites.calls, frozenset(config.clients))
+    ctx.client_types |= imported_client_types(index, module, receivers)
+    ctx.client_names |= imported_clients(index, module, receivers)
     collect_bindings(ctx, sites)
     resolver = Resolver(tree.root_node, config.scoping_helpers, index, module)
     for node in [*sites.calls, *sites.fluent]:
