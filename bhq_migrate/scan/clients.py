@@ -39,7 +39,7 @@ from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sites import Sites, declarators_mentioning
 
 __all__ = ["DYNAMIC", "READ_METHODS", "client_type_text", "collect_bindings", "delegate_model", "first_argument",
-           "imported_client_types", "is_client", "prisma_call"]
+           "imported_client_types", "inherited_client_fields", "is_client", "prisma_call", "project_clients"]
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -341,6 +341,14 @@ def _collect_client_fields(ctx: FileContext) -> None:
         for depth, ancestor in enumerate(ancestors(node) if node is not None else ()):
             if depth > 8 or ancestor.type in ("statement_block", "program", "class_body"):
                 break
+            if ancestor.type == "method_definition":
+                # get #client(): PrismaClient { ... }: a getter typed as a client reads like a field
+                name = ancestor.child_by_field_name("name")
+                returned = ancestor.child_by_field_name("return_type")
+                if name is not None and returned is not None and any(c.type == "get" for c in ancestor.children) \
+                        and is_client_type(text(returned), ctx):
+                    ctx.client_fields.add(text(name))
+                break
             if ancestor.type in ("public_field_definition", "property_signature"):
                 name = ancestor.child_by_field_name("name")
                 annotation = ancestor.child_by_field_name("type")
@@ -401,6 +409,15 @@ def imported_clients(index: ProjectIndex, module: Module, receivers: set[str]) -
     return found
 
 
+def project_clients(ctx: FileContext, index: ProjectIndex, module: Module, sites: Sites) -> None:
+    """What the project index says about this file's receivers of queries: imported client type aliases,
+    client fields inherited from a base class, and imported clients."""
+    receivers = receiver_names(sites.calls, frozenset(ctx.config.clients))
+    ctx.client_types |= imported_client_types(index, module, receivers)
+    ctx.client_fields |= inherited_client_fields(index, module, receivers)
+    ctx.client_names |= imported_clients(index, module, receivers)
+
+
 def _annotated_client(index: ProjectIndex, module: Module, value: Node) -> bool:
     """Is the ``const`` whose value is ``value`` declared with a client type (``: PrismaClient``, or an
     alias of it, local or imported)?"""
@@ -447,8 +464,9 @@ def imported_client_types(index: ProjectIndex, module: Module, receivers: set[st
     names = {receiver.rpartition(".")[2] for receiver in receivers}
     if not names or not imports:
         return found
+    # db: DbClient, db?: DbClient, get #db(): DbClient
     pattern = re.compile(rb"(?<![\w$])(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names))
-                         + rb")\??\s*:\s*([A-Za-z_$][\w$]*)")
+                         + rb")\??\s*(?:\(\s*\))?\s*:\s*([A-Za-z_$][\w$]*)")
     for match in pattern.finditer(module.source):
         local = match.group(1).decode()
         if local in found or local not in imports or imports[local][1] == "*" or CLIENT_TYPE.fullmatch(local):
@@ -456,6 +474,69 @@ def imported_client_types(index: ProjectIndex, module: Module, receivers: set[st
         if client_type_text(index, module, local):
             found.add(local)
     return found
+
+
+_CLASSES = frozenset({"class_declaration", "abstract_class_declaration"})
+
+
+def inherited_client_fields(index: ProjectIndex, module: Module, receivers: set[str]) -> set[str]:
+    """Fields a class of this file inherits that hold a client: ``this._replica`` in ``class A extends
+    BasePresenter`` where the base class (in this file or imported, through at most
+    :data:`~bhq_migrate.scan.project.MAX_HOPS` bases) declares ``constructor(protected readonly _replica:
+    DbClient = $replica)``, a typed field or a getter typed as a client. Only fields used as a receiver of a
+    query (``receivers``) are looked for."""
+    wanted = {receiver.split(".", 1)[1] for receiver in receivers if receiver.startswith("this.")}
+    found: set[str] = set()
+    if not wanted:
+        return found
+    for statement in module.root.named_children:
+        node = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
+        if node is None or node.type not in _CLASSES:
+            continue
+        there, current = module, node
+        for _ in range(MAX_HOPS):
+            base = _base_class(current)
+            target: tuple[Module, Node] | None = None
+            if base is not None:
+                declared = there.ensure_indexed().declarations.get(base)
+                target = (there, declared) if declared is not None else index.imported(there, base)
+            if target is None or target[1].type not in _CLASSES:
+                break
+            there, current = target
+            found |= {name for name, type_text in _typed_members(current)
+                      if name in wanted and client_type_text(index, there, type_text)}
+    return found
+
+
+def _base_class(node: Node) -> str | None:
+    heritage = next((c for c in node.children if c.type == "class_heritage"), None)
+    extends = next((c for c in heritage.children if c.type == "extends_clause"), None) if heritage else None
+    value = extends.child_by_field_name("value") if extends is not None else None
+    return text(value) if value is not None and value.type == "identifier" else None
+
+
+def _typed_members(node: Node) -> list[tuple[str, str]]:
+    """(name, type) of a class's typed fields, getters and constructor parameter properties."""
+    body = node.child_by_field_name("body")
+    members: list[tuple[str, str]] = []
+    for member in body.named_children if body is not None else []:
+        name = member.child_by_field_name("name")
+        if member.type == "public_field_definition":
+            annotation = member.child_by_field_name("type")
+            if name is not None and annotation is not None:
+                members.append((text(name), text(annotation)))
+        elif member.type == "method_definition" and name is not None and text(name) == "constructor":
+            params = member.child_by_field_name("parameters")
+            for param in params.named_children if params is not None else []:
+                pattern, annotation = param.child_by_field_name("pattern"), param.child_by_field_name("type")
+                if pattern is not None and annotation is not None and any(
+                        c.type in ("accessibility_modifier", "readonly") for c in param.children):
+                    members.append((text(pattern), text(annotation)))
+        elif member.type == "method_definition" and name is not None and any(c.type == "get" for c in member.children):
+            returned = member.child_by_field_name("return_type")
+            if returned is not None:
+                members.append((text(name), text(returned)))
+    return members
 
 
 def _property_of(target: tuple[Module, Node], name: str) -> tuple[Module, Node] | None:

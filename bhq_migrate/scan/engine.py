@@ -26,10 +26,8 @@ from bhq_migrate.scan.clients import (
     DYNAMIC,
     collect_bindings,
     configured_names,
-    imported_client_types,
-    imported_clients,
     prisma_call,
-    receiver_names,
+    project_clients,
 )
 from bhq_migrate.scan.config import ScanConfig
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
@@ -277,9 +275,7 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
     sites = find_sites(tree.root_node, content)
     index = _project_index()
     module = index.add(source.path, content, tree)
-    receivers = receiver_names(sites.calls, frozenset(config.clients))
-    ctx.client_types |= imported_client_types(index, module, receivers)
-    ctx.client_names |= imported_clients(index, module, receivers)
+    project_clients(ctx, index, module, sites)
     collect_bindings(ctx, sites)
     resolver = Resolver(tree.root_node, config.scoping_helpers, index, module)
     for node in [*sites.calls, *sites.fluent]:

@@ -140,7 +140,8 @@ def _index_export(module: Module, statement: Node) -> None:
                 module.exports["default"] = "default"
         else:
             default = next((c for c in statement.named_children
-                            if c.type in ("function_declaration", "class_declaration")), None)
+                            if c.type in ("function_declaration", "class_declaration", "abstract_class_declaration")),
+                           None)
             if default is not None:
                 _index_declaration(module, default, exported=True)
                 name = default.child_by_field_name("name")
@@ -168,7 +169,8 @@ def _index_declaration(module: Module, node: Node, exported: bool) -> None:
             module.types[text(name)] = node
             if exported:
                 module.exports[text(name)] = text(name)
-    elif node.type in ("function_declaration", "generator_function_declaration", "class_declaration"):
+    elif node.type in ("function_declaration", "generator_function_declaration", "class_declaration",
+                       "abstract_class_declaration"):
         name = node.child_by_field_name("name")
         if name is not None:
             module.declarations[text(name)] = node
