@@ -6,7 +6,8 @@ Each ``LABELS.tsv`` holds one call site on a soft-deletable model per line: ``pa
 ``path`` relative to the tree, ``line`` where a finding would point (the model accessor, or a wrapper
 call's model argument), ``P`` when the site really returns soft-deleted rows or hard-deletes on some path,
 ``N`` otherwise. Lines starting with ``#`` are comments (the first ones name the repository and commit);
-``# package: DIR`` names the labelled folder.
+``# package: DIR`` names the labelled folder with its subfolders, ``# folder: DIR`` one whose files directly
+in it only are labelled.
 
 The whole tree is scanned once (so that wrappers and callers elsewhere are seen); a site counts as found when
 an S001 or S002 is on its line, as a false positive when it is labelled ``N`` and one is, and "needs review"
@@ -27,13 +28,13 @@ COUNTED = frozenset({"S001", "S002"})
 REVIEW = "S007"
 
 
-def read_labels(path: Path) -> tuple[dict[tuple[str, int], tuple[str, str]], list[str]]:
-    """The labels of one file, and the folders it labels."""
+def read_labels(path: Path) -> tuple[dict[tuple[str, int], tuple[str, str]], list[tuple[str, bool]]]:
+    """The labels of one file, and the folders it labels (folder, with its subfolders?)."""
     labels: dict[tuple[str, int], tuple[str, str]] = {}
-    packages: list[str] = []
+    packages: list[tuple[str, bool]] = []
     for raw in path.read_text().splitlines():
-        if raw.startswith("# package:"):
-            packages.append(raw.split(":", 1)[1].strip().rstrip("/") + "/")
+        if raw.startswith(("# package:", "# folder:")):
+            packages.append((raw.split(":", 1)[1].strip().rstrip("/"), raw.startswith("# package:")))
         if not raw.strip() or raw.startswith("#"):
             continue
         parts = raw.split("\t")
@@ -44,7 +45,12 @@ def read_labels(path: Path) -> tuple[dict[tuple[str, int], tuple[str, str]], lis
     return labels, packages
 
 
-def report(name: str, labels: dict[tuple[str, int], tuple[str, str]], packages: list[str],
+def in_packages(file: str, packages: list[tuple[str, bool]]) -> bool:
+    parent = str(Path(file).parent)
+    return any(parent == folder or (recursive and parent.startswith(folder + "/")) for folder, recursive in packages)
+
+
+def report(name: str, labels: dict[tuple[str, int], tuple[str, str]], packages: list[tuple[str, bool]],
            rules_at: dict[tuple[str, int], set[str]]) -> tuple[int, int, int, int]:
     """Print every miss, false positive and unlabelled finding; return (sites, true positives, misses,
     false positives)."""
@@ -66,13 +72,12 @@ def report(name: str, labels: dict[tuple[str, int], tuple[str, str]], packages: 
             review += 1
             print(f"  S007 on a negative  {file}:{line}  {note}")
     for (file, line), rules in sorted(rules_at.items()):
-        if any(file.startswith(p) for p in packages) and (file, line) not in labels and rules & {*COUNTED, REVIEW}:
+        if in_packages(file, packages) and (file, line) not in labels and rules & {*COUNTED, REVIEW}:
             print(f"  UNLABELLED  {file}:{line}  {sorted(rules)}")
-    positives = tp + fn
-    recall = tp / positives if positives else 1.0
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    print(f"{name}: sites {len(labels)}  positives {positives}  found {tp}  false positives {fp}  "
-          f"S007 on labelled sites {review}  recall {recall:.2f}  precision {precision:.2f}")
+    recall = f"{tp / (tp + fn):.2f}" if tp + fn else "n/a"
+    precision = f"{tp / (tp + fp):.2f}" if tp + fp else "n/a"
+    print(f"{name}: sites {len(labels)}  positives {tp + fn}  found {tp}  false positives {fp}  "
+          f"S007 on labelled sites {review}  recall {recall}  precision {precision}")
     return len(labels), tp, fn, fp
 
 
@@ -81,10 +86,13 @@ def main() -> None:
     parser.add_argument("tree", type=Path)
     parser.add_argument("labels", type=Path, nargs="+")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--schema", type=Path, action="append", default=[],
+                        help="the schema(s) to use instead of those the scan discovers")
     args = parser.parse_args()
     label_files = [(path.name, *read_labels(path)) for path in args.labels]
+    schemas = tuple(path.resolve() for path in args.schema)
     os.chdir(args.tree.resolve())  # findings are displayed relative to the current folder, like the labels
-    result = scan([Path(".")], ScanConfig(jobs=args.jobs))
+    result = scan([Path(".")], ScanConfig(jobs=args.jobs, schemas=schemas))
     rules_at: dict[tuple[str, int], set[str]] = defaultdict(set)
     for finding in result.findings:
         rules_at[(Path(finding.file).as_posix(), finding.line)].add(finding.rule)
@@ -94,8 +102,10 @@ def main() -> None:
         for i, value in enumerate(report(name, labels, packages, rules_at)):
             totals[i] += value
     sites, tp, fn, fp = totals
+    recall = f"{tp / (tp + fn):.2f}" if tp + fn else "n/a (no positive)"
+    precision = f"{tp / (tp + fp):.2f}" if tp + fp else "n/a (nothing reported)"
     print(f"all: sites {sites}  positives {tp + fn}  found {tp}  false positives {fp}  "
-          f"recall {tp / max(tp + fn, 1):.2f}  precision {tp / max(tp + fp, 1):.2f}")
+          f"recall {recall}  precision {precision}")
 
 
 if __name__ == "__main__":
