@@ -537,6 +537,9 @@ class Callers:
     """Every use found is a call (no file over the bound, no use as a value)."""
 
 
+_DYNAMIC_IMPORT = re.compile(rb"(?<![\w$.])(?:require|import)\s*\(")
+
+
 def _callers(index: ProjectIndex, path: Path, name: str, function: Node) -> Callers:
     root = project_root(path)
     files = index.project_files.get(root)
@@ -554,19 +557,34 @@ def _callers(index: ProjectIndex, path: Path, name: str, function: Node) -> Call
             continue
         module = index.module(candidate)
         if module is None:
+            complete = False  # mentions the name, cannot be read: it may call the function
             continue
         module.ensure_indexed()
+        binds_name = False
         for local, (specifier, imported) in list(module.imports.items()):
             if imported == "*":
                 target = index.resolve(candidate, specifier)
-                resolved = index.export(target, name) if target is not None else None
+                if target is None:
+                    # ns.name(...) through a namespace the index cannot resolve: maybe this function
+                    if re.search(rb"(?<![\w$])" + re.escape(f"{local}.{name}".encode()) + rb"(?![\w$])",
+                                 module.source):
+                        complete = False
+                    continue
+                resolved = index.export(target, name)
             elif imported in (name, "default"):
                 resolved = index.imported(module, local)
+                if resolved is None and imported == name:
+                    complete = False  # import { name } from a module the index cannot resolve: maybe this one
+                    continue
             else:
                 continue
+            binds_name = binds_name or imported == name
             if resolved is None or resolved[0].path != path or resolved[1].start_byte != function.start_byte:
                 continue
+            binds_name = True
             calls, escapes = _calls_named(module.root, local, imported == "*", name)
             complete = complete and not escapes
             found.extend((module, call) for call in calls)
+        if not binds_name and _DYNAMIC_IMPORT.search(module.source):
+            complete = False  # require(...) / import(...): a caller the index does not see may be here
     return Callers(found, complete)
