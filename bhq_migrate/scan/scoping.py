@@ -14,6 +14,7 @@ filter (``{ contact: { deletedAt: null } }``) does not scope the top-level model
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -959,9 +960,10 @@ def pinned_row_field(value: Node | None, accessor: str, soft_keys: tuple[str, ..
     """``row.id`` (or a ``const`` holding it), where ``row`` is a ``const`` holding a row known to be live:
     the awaited result of ``<client>.<accessor>.create({ data: {...} })`` whose data does not set a
     soft-delete key, or of a single-row read of the same model that ``live_read`` accepts (its where
-    excludes deleted rows). Returns the field of the row it reads (``id``): a where pinning a unique field
-    to that value matches only that row, which was not soft-deleted a moment before. (A concurrent soft
-    delete between the two statements is not modelled.)"""
+    excludes deleted rows), with no mention of a soft-delete key between the two (no ``update`` that sets it).
+    Returns the field of the row it reads (``id``): a where pinning a unique field to that value matches only
+    that row, which was not soft-deleted a moment before. (A concurrent soft delete between the two
+    statements is not modelled.)"""
     value = unwrap(value)
     if value is not None and value.type == "identifier":
         value = _const_binding(value)
@@ -981,6 +983,8 @@ def pinned_row_field(value: Node | None, accessor: str, soft_keys: tuple[str, ..
     if delegate is None or delegate.type != "member_expression" or \
             text(delegate.child_by_field_name("property")) != accessor:
         return None
+    if _mentioned_between(origin, value, soft_keys):
+        return None  # the row may have been soft-deleted since (an update setting deletedAt in between)
     if method in _SINGLE_READS:
         return text(field) if live_read(origin) else None
     if method not in _CREATE_CALLS:
@@ -991,6 +995,16 @@ def pinned_row_field(value: Node | None, accessor: str, soft_keys: tuple[str, ..
     if data is None or any(_pair_value(data, key) is not None for key in soft_keys):
         return None  # the data is not a literal (it may set the key), or it sets it
     return text(field)
+
+
+def _mentioned_between(first: Node, second: Node, keys: tuple[str, ...]) -> bool:
+    """Is one of ``keys`` written anywhere between the end of ``first`` and the start of ``second``?"""
+    scope = next((a for a in ancestors(second) if a.start_byte <= first.start_byte and a.end_byte >= first.end_byte),
+                 None)
+    if scope is None or scope.text is None:
+        return True
+    between = scope.text[first.end_byte - scope.start_byte: second.start_byte - scope.start_byte]
+    return any(re.search(rb"(?<![\w$])" + re.escape(key.encode()) + rb"(?![\w$])", between) for key in keys)
 
 
 def _static_object(node: Node | None) -> Node | None:
