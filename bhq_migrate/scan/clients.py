@@ -38,8 +38,8 @@ from bhq_migrate.scan.project import MAX_HOPS, Module, ProjectIndex
 from bhq_migrate.scan.scoping import Resolver
 from bhq_migrate.scan.sites import Sites, client_type_spans, declarators_mentioning
 
-__all__ = ["DYNAMIC", "READ_METHODS", "collect_bindings", "delegate_model", "first_argument", "is_client",
-           "prisma_call"]
+__all__ = ["DYNAMIC", "READ_METHODS", "client_type_text", "collect_bindings", "delegate_model", "first_argument",
+           "imported_client_types", "inherited_client_fields", "is_client", "prisma_call", "project_clients"]
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -159,9 +159,12 @@ def collect_bindings(ctx: FileContext, sites: Sites) -> None:
         if text(prop) not in TRANSACTION_METHODS:
             continue
         args = node.child_by_field_name("arguments")
-        first = args.named_children[0] if args is not None and args.named_children else None
-        if first is not None and first.type in ("arrow_function", "function_expression", "function"):
-            for name in _parameter_names(first)[:1]:
+        # the callback: first argument of $transaction(async (tx) => ...), later in a project helper's
+        # $transaction(prisma, "name", async (tx) => ...)
+        callback = next((a for a in (args.named_children if args is not None else [])
+                         if a.type in ("arrow_function", "function_expression", "function")), None)
+        if callback is not None:
+            for name in _parameter_names(callback)[:1]:
                 ctx.client_names.add(text(name))
     for node in [*sites.parameters, *_parameters_typed_by_alias(ctx)]:
         annotation = node.child_by_field_name("type")
@@ -337,6 +340,14 @@ def _collect_client_fields(ctx: FileContext) -> None:
         for depth, ancestor in enumerate(ancestors(node) if node is not None else ()):
             if depth > 8 or ancestor.type in ("statement_block", "program", "class_body"):
                 break
+            if ancestor.type == "method_definition":
+                # get #client(): PrismaClient { ... }: a getter typed as a client reads like a field
+                name = ancestor.child_by_field_name("name")
+                returned = ancestor.child_by_field_name("return_type")
+                if name is not None and returned is not None and any(c.type == "get" for c in ancestor.children) \
+                        and is_client_type(text(returned), ctx):
+                    ctx.client_fields.add(text(name))
+                break
             if ancestor.type in ("public_field_definition", "property_signature"):
                 name = ancestor.child_by_field_name("name")
                 annotation = ancestor.child_by_field_name("type")
@@ -391,8 +402,140 @@ def imported_clients(index: ProjectIndex, module: Module, receivers: set[str]) -
             if node.end_byte - node.start_byte <= _MAX_CLIENT_TEXT and (
                     _CONSTRUCTED_CLIENT.search(text(node)) or _returns_client(there, node)):
                 found.add(receiver)
+            elif _annotated_client(index, there, node):
+                found.add(receiver)  # export const $replica: ReplicaClient = singleton(...)
             break
     return found
+
+
+def project_clients(ctx: FileContext, index: ProjectIndex, module: Module, sites: Sites) -> None:
+    """What the project index says about this file's receivers of queries: imported client type aliases,
+    client fields inherited from a base class, and imported clients."""
+    receivers = receiver_names(sites.calls, frozenset(ctx.config.clients))
+    ctx.client_types |= imported_client_types(index, module, receivers)
+    ctx.client_fields |= inherited_client_fields(index, module, receivers)
+    ctx.client_names |= imported_clients(index, module, receivers)
+
+
+def _annotated_client(index: ProjectIndex, module: Module, value: Node) -> bool:
+    """Is the ``const`` whose value is ``value`` declared with a client type (``: PrismaClient``, or an
+    alias of it, local or imported)?"""
+    declarator = value.parent
+    annotation = declarator.child_by_field_name("type") if declarator is not None and \
+        declarator.type == "variable_declarator" else None
+    return annotation is not None and client_type_text(index, module, text(annotation))
+
+
+_TYPE_NAME = re.compile(r"(?<![\w$.])([A-Za-z_$][\w$]*)")
+
+
+def client_type_text(index: ProjectIndex, module: Module, type_text: str, hops: int = 0) -> bool:
+    """Does a type written in ``module`` name a client type: ``PrismaClient``, ``Prisma.TransactionClient``,
+    or a type alias or interface of them, declared in ``module`` or imported (through re-exports and
+    workspace packages, at most :data:`~bhq_migrate.scan.project.MAX_HOPS` aliases deep)?"""
+    if CLIENT_TYPE.search(type_text):
+        return True
+    if hops >= MAX_HOPS or len(type_text) > _MAX_CLIENT_TEXT:
+        return False
+    module.ensure_indexed()
+    for name in dict.fromkeys(_TYPE_NAME.findall(type_text)):
+        if name in module.types:
+            there, declaration = module, module.types[name]
+        elif name in module.imports:
+            found = index.imported(module, name, types=True)
+            if found is None:
+                continue
+            there, declaration = found
+        else:
+            continue
+        value = declaration.child_by_field_name("value") or declaration
+        if client_type_text(index, there, text(value), hops + 1):
+            return True
+    return False
+
+
+def imported_client_types(index: ProjectIndex, module: Module, receivers: set[str]) -> set[str]:
+    """Imported names of a client type (``import type { DbClient } from "~/db"`` where ``DbClient`` is
+    ``PrismaClient | Prisma.TransactionClient``) that annotate a receiver of ``receiver.model.method(``
+    (a parameter, field or variable: ``db: DbClient``). Other imports are never resolved."""
+    found: set[str] = set()
+    imports = module.ensure_indexed().imports
+    names = {receiver.rpartition(".")[2] for receiver in receivers}
+    if not names or not imports:
+        return found
+    # db: DbClient, db?: DbClient, get #db(): DbClient
+    pattern = re.compile(rb"(?<![\w$])(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names))
+                         + rb")\??\s*(?:\(\s*\))?\s*:\s*([A-Za-z_$][\w$]*)")
+    for match in pattern.finditer(module.source):
+        local = match.group(1).decode()
+        if local in found or local not in imports or imports[local][1] == "*" or CLIENT_TYPE.fullmatch(local):
+            continue
+        if client_type_text(index, module, local):
+            found.add(local)
+    return found
+
+
+_CLASSES = frozenset({"class_declaration", "abstract_class_declaration"})
+
+
+def inherited_client_fields(index: ProjectIndex, module: Module, receivers: set[str]) -> set[str]:
+    """Fields a class of this file inherits that hold a client: ``this._replica`` in ``class A extends
+    BasePresenter`` where the base class (in this file or imported, through at most
+    :data:`~bhq_migrate.scan.project.MAX_HOPS` bases) declares ``constructor(protected readonly _replica:
+    DbClient = $replica)``, a typed field or a getter typed as a client. Only fields used as a receiver of a
+    query (``receivers``) are looked for."""
+    wanted = {receiver.split(".", 1)[1] for receiver in receivers if receiver.startswith("this.")}
+    found: set[str] = set()
+    if not wanted:
+        return found
+    for statement in module.root.named_children:
+        node = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
+        if node is None or node.type not in _CLASSES:
+            continue
+        there, current = module, node
+        for _ in range(MAX_HOPS):
+            base = _base_class(current)
+            target: tuple[Module, Node] | None = None
+            if base is not None:
+                declared = there.ensure_indexed().declarations.get(base)
+                target = (there, declared) if declared is not None else index.imported(there, base)
+            if target is None or target[1].type not in _CLASSES:
+                break
+            there, current = target
+            found |= {name for name, type_text in _typed_members(current)
+                      if name in wanted and client_type_text(index, there, type_text)}
+    return found
+
+
+def _base_class(node: Node) -> str | None:
+    heritage = next((c for c in node.children if c.type == "class_heritage"), None)
+    extends = next((c for c in heritage.children if c.type == "extends_clause"), None) if heritage else None
+    value = extends.child_by_field_name("value") if extends is not None else None
+    return text(value) if value is not None and value.type == "identifier" else None
+
+
+def _typed_members(node: Node) -> list[tuple[str, str]]:
+    """(name, type) of a class's typed fields, getters and constructor parameter properties."""
+    body = node.child_by_field_name("body")
+    members: list[tuple[str, str]] = []
+    for member in body.named_children if body is not None else []:
+        name = member.child_by_field_name("name")
+        if member.type == "public_field_definition":
+            annotation = member.child_by_field_name("type")
+            if name is not None and annotation is not None:
+                members.append((text(name), text(annotation)))
+        elif member.type == "method_definition" and name is not None and text(name) == "constructor":
+            params = member.child_by_field_name("parameters")
+            for param in params.named_children if params is not None else []:
+                pattern, annotation = param.child_by_field_name("pattern"), param.child_by_field_name("type")
+                if pattern is not None and annotation is not None and any(
+                        c.type in ("accessibility_modifier", "readonly") for c in param.children):
+                    members.append((text(pattern), text(annotation)))
+        elif member.type == "method_definition" and name is not None and any(c.type == "get" for c in member.children):
+            returned = member.child_by_field_name("return_type")
+            if returned is not None:
+                members.append((text(name), text(returned)))
+    return members
 
 
 def _property_of(target: tuple[Module, Node], name: str) -> tuple[Module, Node] | None:
@@ -439,7 +582,7 @@ def receiver_names(calls: list[Node], known: frozenset[str]) -> set[str]:
         elif target.type == "member_expression":
             obj = unwrap(target.child_by_field_name("object"))
             prop = target.child_by_field_name("property")
-            if obj is not None and obj.type == "identifier" and prop is not None:
+            if obj is not None and obj.type in ("identifier", "this") and prop is not None:
                 chain = f"{text(obj)}.{text(prop)}"
                 if chain not in known:
                     names.add(chain)

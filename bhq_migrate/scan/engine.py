@@ -31,9 +31,8 @@ from bhq_migrate.scan.clients import (
     DYNAMIC,
     collect_bindings,
     configured_names,
-    imported_clients,
     prisma_call,
-    receiver_names,
+    project_clients,
 )
 from bhq_migrate.scan.config import ScanConfig
 from bhq_migrate.scan.model import FileContext, PrismaCall, ScanFinding
@@ -318,8 +317,7 @@ def _analyse_content(source: SourceFile, content: bytes, catalog: ModelCatalog,
     sites = find_sites(tree.root_node, content)
     index = _project_index()
     module = index.add(source.path, content, tree)
-    ctx.client_names |= imported_clients(index, module,
-                                         receiver_names(sites.calls, frozenset(config.clients)))
+    project_clients(ctx, index, module, sites)
     collect_bindings(ctx, sites)
     resolver = Resolver(tree.root_node, config.scoping_helpers, index, module,
                         unscoped_helpers=config.unscoped_helpers)

@@ -37,6 +37,8 @@ class ModelField:
     is_list: bool
     column: str
     relation_fields: tuple[str, ...] = ()
+    unique: bool = False
+    """``@id`` or ``@unique``: a where on it alone matches at most one row."""
 
 
 @dataclass
@@ -116,7 +118,8 @@ def _model_field(schema_field: SchemaField) -> ModelField:
     relation_fields = tuple(str(getattr(item, "name", item)) for item in fields) if isinstance(fields, tuple) else ()
     column = _string(mapped.argument("name")) if mapped is not None else None
     return ModelField(name=schema_field.name, type=schema_field.type_name, is_list=schema_field.is_list,
-                      column=column or schema_field.name, relation_fields=relation_fields)
+                      column=column or schema_field.name, relation_fields=relation_fields,
+                      unique=schema_field.attribute("id") is not None or schema_field.attribute("unique") is not None)
 
 
 def models_from_schema(schema: PrismaSchema) -> dict[str, Model]:

@@ -10,12 +10,18 @@ The bound, by design (never whole-program abstract interpretation):
 
 - :data:`MAX_HOPS` modules deep: an import of an import of ... stops there and the answer is "needs review";
 - :data:`CACHE_SIZE` modules kept parsed per process (a per-file summary: tree, imports, exports, clients);
-  a module evicted is parsed again when needed.
+  a module evicted is parsed again when needed;
+- callers of an exported function in other modules are found by a reverse-import lookup, not by analysing
+  the program: the files of the project (see :func:`project_root`), read once per process, that mention
+  the function's name as a word, at most :data:`MAX_CALLER_FILES` of them, are parsed and kept when one of
+  their imports resolves to that function. More files than that, or a project larger than
+  :data:`MAX_PROJECT_BYTES`, and the callers are "not known" (the scan says "needs review").
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,7 +31,7 @@ from typing import Any
 from tree_sitter import Node, Tree
 
 from bhq_migrate.scan.parser import parse, text
-from bhq_migrate.scan.sources import SOURCE_SUFFIXES
+from bhq_migrate.scan.sources import SOURCE_SUFFIXES, iter_sources, looks_generated
 from bhq_migrate.scan.workspace import Workspace, find_workspace, read_json
 
 MAX_HOPS = 4
@@ -33,6 +39,10 @@ MAX_HOPS = 4
 CACHE_SIZE = 512
 """Modules kept parsed per scan process."""
 MAX_MODULE_BYTES = 1_000_000
+MAX_CALLER_FILES = 64
+"""Files read for the callers of one exported function (those that mention its name)."""
+MAX_PROJECT_BYTES = 64_000_000
+"""Source bytes held per project for the caller search; a larger project has no caller search."""
 _MAX_RESOLVED = 100_000
 
 _EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
@@ -56,6 +66,8 @@ class Module:
     """``export * from "./x"`` specifiers."""
     declarations: dict[str, Node] = field(default_factory=dict)
     """Top-level name -> its function node, or the value of its ``const``/``let``."""
+    types: dict[str, Node] = field(default_factory=dict)
+    """Top-level type name -> its ``type`` alias or ``interface`` declaration (a separate namespace)."""
     indexed: bool = False
     """Imports, exports and declarations are read on first use (:meth:`ensure_indexed`)."""
 
@@ -128,7 +140,8 @@ def _index_export(module: Module, statement: Node) -> None:
                 module.exports["default"] = "default"
         else:
             default = next((c for c in statement.named_children
-                            if c.type in ("function_declaration", "class_declaration")), None)
+                            if c.type in ("function_declaration", "class_declaration", "abstract_class_declaration")),
+                           None)
             if default is not None:
                 _index_declaration(module, default, exported=True)
                 name = default.child_by_field_name("name")
@@ -150,7 +163,14 @@ def _index_export(module: Module, statement: Node) -> None:
 
 
 def _index_declaration(module: Module, node: Node, exported: bool) -> None:
-    if node.type in ("function_declaration", "generator_function_declaration", "class_declaration"):
+    if node.type in ("type_alias_declaration", "interface_declaration"):
+        name = node.child_by_field_name("name")
+        if name is not None:
+            module.types[text(name)] = node
+            if exported:
+                module.exports[text(name)] = text(name)
+    elif node.type in ("function_declaration", "generator_function_declaration", "class_declaration",
+                       "abstract_class_declaration"):
         name = node.child_by_field_name("name")
         if name is not None:
             module.declarations[text(name)] = node
@@ -281,6 +301,11 @@ class ProjectIndex:
         self._resolved: dict[tuple[Path, str], Path | None] = {}
         self.peers: dict[Path, Any] = {}
         """Path -> the scoping resolver of that module (owned by :mod:`bhq_migrate.scan.scoping`)."""
+        self.blame: Any = None
+        """The call that passed an unscoped argument, shared by every resolver while one query is checked
+        (owned by :mod:`bhq_migrate.scan.scoping`)."""
+        self.project_files: dict[Path, _ProjectFiles] = {}
+        self._callers: dict[tuple[Path, str, int], Callers] = {}
 
     def add(self, path: Path, source: bytes, tree: Tree) -> Module:
         """Index a module the scan has already parsed (the file being analysed)."""
@@ -357,9 +382,9 @@ class ProjectIndex:
                     return _package_entry(folder, specifier[len(name) + 1:])
         return None
 
-    def export(self, path: Path, name: str, hops: int = 0) -> tuple[Module, Node] | None:
-        """The declaration exported as ``name`` from the module at ``path``, through re-exports, at most
-        :data:`MAX_HOPS` modules away."""
+    def export(self, path: Path, name: str, hops: int = 0, types: bool = False) -> tuple[Module, Node] | None:
+        """The declaration exported as ``name`` from the module at ``path`` (the type alias or interface,
+        with ``types``), through re-exports, at most :data:`MAX_HOPS` modules away."""
         if hops > MAX_HOPS:
             return None
         module = self.module(path)
@@ -368,25 +393,37 @@ class ProjectIndex:
         module.ensure_indexed()
         if name in module.exports:
             local = module.exports[name]
-            node = module.declarations.get(local)
+            node = (module.types if types else module.declarations).get(local)
             if node is not None:
                 return module, node
             if local in module.imports:  # import { a } from "./x"; export { a }
-                return self.imported(module, local, hops + 1)
+                return self.imported(module, local, hops + 1, types)
             return None
         if name in module.reexports:
             specifier, there = module.reexports[name]
             target = self.resolve(path, specifier)
-            return self.export(target, there, hops + 1) if target is not None else None
+            return self.export(target, there, hops + 1, types) if target is not None else None
         for specifier in module.star_exports:
             target = self.resolve(path, specifier)
-            found = self.export(target, name, hops + 1) if target is not None else None
+            found = self.export(target, name, hops + 1, types) if target is not None else None
             if found is not None:
                 return found
         return None
 
-    def imported(self, module: Module, local: str, hops: int = 0) -> tuple[Module, Node] | None:
-        """The declaration behind the import ``local`` of ``module``."""
+    def callers(self, path: Path, name: str, function: Node) -> Callers:
+        """Calls, in other modules of the project, of ``function``, exported as ``name`` from ``path``:
+        a reverse-import lookup bounded by :data:`MAX_CALLER_FILES` (see the module's docstring)."""
+        key = (path, name, function.start_byte)
+        if key not in self._callers:
+            try:
+                self._callers[key] = _callers(self, path, name, function)
+            except (OSError, ValueError, RuntimeError):
+                self._callers[key] = Callers([], False)
+        return self._callers[key]
+
+    def imported(self, module: Module, local: str, hops: int = 0,
+                 types: bool = False) -> tuple[Module, Node] | None:
+        """The declaration behind the import ``local`` of ``module`` (its type, with ``types``)."""
         entry = module.ensure_indexed().imports.get(local)
         if entry is None or hops > MAX_HOPS:
             return None
@@ -394,4 +431,160 @@ class ProjectIndex:
         if name == "*":
             return None
         target = self.resolve(module.path, specifier)
-        return self.export(target, name, hops) if target is not None else None
+        return self.export(target, name, hops, types) if target is not None else None
+
+
+# ---- reverse imports: who calls an exported function -----------------------------------------------------
+
+_PROJECT_MARKERS = ("package.json", "tsconfig.json", "jsconfig.json", "prisma")
+
+
+def project_root(path: Path) -> Path:
+    """The folder whose files may import ``path``: the monorepo's root, else the highest folder holding a
+    ``package.json``, ``tsconfig.json``, ``jsconfig.json`` or ``prisma/`` within the repository (the folder
+    holding ``.git``), else the file's own folder."""
+    workspace = find_workspace(path.parent)
+    if workspace is not None:
+        return workspace.root
+    top: Path | None = None
+    for candidate in path.parents:
+        if any((candidate / marker).exists() for marker in _PROJECT_MARKERS):
+            top = candidate
+        if (candidate / ".git").exists():
+            break
+    return top or path.parent
+
+
+class _ProjectFiles:
+    """Every source file of one project, read once, for the word search of :meth:`ProjectIndex.callers`."""
+
+    def __init__(self, root: Path) -> None:
+        self.files: list[tuple[Path, bytes]] | None = []
+        self._found: dict[str, list[Path] | None] = {}
+        total = 0
+        for source in iter_sources([root]):
+            try:
+                content = source.path.read_bytes()
+            except OSError:
+                continue
+            if looks_generated(content[:400]):
+                continue
+            total += len(content)
+            if total > MAX_PROJECT_BYTES:
+                self.files = None  # too large to hold: callers elsewhere are not searched
+                return
+            self.files.append((source.path, content))
+
+    def mentioning(self, name: str) -> list[Path] | None:
+        """Files holding ``name`` as a word; ``None`` when there are more than :data:`MAX_CALLER_FILES`."""
+        if self.files is None:
+            return None
+        if name not in self._found:
+            word = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
+            found = [path for path, content in self.files if word.search(content)]
+            self._found[name] = found if len(found) <= MAX_CALLER_FILES else None
+        return self._found[name]
+
+
+_DECLARING = frozenset({"function_declaration", "generator_function_declaration", "variable_declarator"})
+
+
+def _calls_named(root: Node, local: str, namespace: bool, name: str) -> tuple[list[Node], bool]:
+    """Calls of ``local(...)`` (or ``local.name(...)`` for a namespace import) in a module, and whether the
+    function is also used other than by calling it (passed as a value: its callers are then unknown)."""
+    calls: list[Node] = []
+    escapes = False
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in ("import_statement", "export_statement") and node.child_by_field_name("source") is not None:
+            continue
+        if node.type == "shorthand_property_identifier" and node.text is not None and node.text.decode() == local:
+            escapes = escapes or not namespace  # { handler }: handed out as a value
+            continue
+        if node.type == "identifier" and node.text is not None and node.text.decode() == local:
+            parent = node.parent
+            if parent is not None and parent.type == "export_specifier":
+                continue  # export { local }: a re-export; its importers mention the name too
+            if parent is not None and parent.type in _DECLARING and parent.child_by_field_name("name") == node:
+                continue  # the function's own declaration
+            if namespace:
+                if parent is None or parent.type != "member_expression":
+                    escapes = True
+                    continue
+                prop = parent.child_by_field_name("property")
+                if prop is None or text(prop) != name:
+                    continue
+                node = parent
+                parent = node.parent
+            if parent is not None and parent.type == "call_expression" and \
+                    parent.child_by_field_name("function") == node:
+                calls.append(parent)
+            elif parent is None or parent.type != "type_query":
+                escapes = True
+            continue
+        stack.extend(node.children)
+    calls.sort(key=lambda call: call.start_byte)
+    return calls, escapes
+
+
+@dataclass
+class Callers:
+    """The calls of one exported function found in other modules."""
+
+    calls: list[tuple[Module, Node]]
+    complete: bool
+    """Every use found is a call (no file over the bound, no use as a value)."""
+
+
+_DYNAMIC_IMPORT = re.compile(rb"(?<![\w$.])(?:require|import)\s*\(")
+
+
+def _callers(index: ProjectIndex, path: Path, name: str, function: Node) -> Callers:
+    root = project_root(path)
+    files = index.project_files.get(root)
+    if files is None:
+        files = index.project_files[root] = _ProjectFiles(root)
+    candidates = files.mentioning(name)
+    own = index.module(path)
+    if candidates is None or own is None:
+        return Callers([], False)
+    found: list[tuple[Module, Node]] = []
+    # used as a value in its own file (export default f, a handler table): callers elsewhere are unknown
+    complete = not _calls_named(own.root, name, False, name)[1]
+    for candidate in candidates:
+        if candidate == path:
+            continue
+        module = index.module(candidate)
+        if module is None:
+            complete = False  # mentions the name, cannot be read: it may call the function
+            continue
+        module.ensure_indexed()
+        binds_name = False
+        for local, (specifier, imported) in list(module.imports.items()):
+            if imported == "*":
+                target = index.resolve(candidate, specifier)
+                if target is None:
+                    # ns.name(...) through a namespace the index cannot resolve: maybe this function
+                    if re.search(rb"(?<![\w$])" + re.escape(f"{local}.{name}".encode()) + rb"(?![\w$])",
+                                 module.source):
+                        complete = False
+                    continue
+                resolved = index.export(target, name)
+            elif imported in (name, "default"):
+                resolved = index.imported(module, local)
+                if resolved is None and imported == name:
+                    complete = False  # import { name } from a module the index cannot resolve: maybe this one
+                    continue
+            else:
+                continue
+            binds_name = binds_name or imported == name
+            if resolved is None or resolved[0].path != path or resolved[1].start_byte != function.start_byte:
+                continue
+            binds_name = True
+            calls, escapes = _calls_named(module.root, local, imported == "*", name)
+            complete = complete and not escapes
+            found.extend((module, call) for call in calls)
+        if not binds_name and _DYNAMIC_IMPORT.search(module.source):
+            complete = False  # require(...) / import(...): a caller the index does not see may be here
+    return Callers(found, complete)

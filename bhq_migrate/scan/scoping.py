@@ -14,8 +14,11 @@ filter (``{ contact: { deletedAt: null } }``) does not scope the top-level model
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from tree_sitter import Node
@@ -33,6 +36,14 @@ _FUNCTION_TYPES = frozenset(
 )
 _SCOPE_TYPES = _FUNCTION_TYPES | {"program"}
 _MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Blame:
+    """A call that passes an unscoped where (or args) to a function, in ``path`` (``None``: unknown)."""
+
+    call: Node
+    path: Path | None
 
 
 class Verdict(Enum):
@@ -134,8 +145,20 @@ class Resolver:
         self._function_index: dict[str, list[Node]] | None = None
         self._call_index: dict[str, list[Node]] | None = None
         self._declarator_cache: dict[tuple[int, int, str], list[Node]] = {}
-        self.blame: Node | None = None
-        """The call site that passed an unscoped argument, when a verdict came from a caller."""
+        self._blame: Blame | None = None
+
+    @property
+    def blame(self) -> Blame | None:
+        """The call site that passed an unscoped argument, when a verdict came from a caller; shared by the
+        resolvers of every module (through the index) while one query is checked."""
+        return self.index.blame if self.index is not None else self._blame
+
+    @blame.setter
+    def blame(self, value: Blame | None) -> None:
+        if self.index is not None:
+            self.index.blame = value
+        else:
+            self._blame = value
 
     # ---- definitions -------------------------------------------------------------------------------------
     def _enclosing_scopes(self, node: Node) -> list[Node]:
@@ -344,10 +367,13 @@ class Resolver:
             self._call_index = index
         return self._call_index.get(name, [])
 
-    def from_callers(self, parameter: Node, evaluate: Callable[[Node | None], Verdict], depth: int) -> Verdict:
-        """A where (or args) that is a parameter of a function in this file: judge what each same-file call
-        site passes. One unscoped call site makes it unscoped (``blame`` points at it); all scoped makes it
-        scoped only if nothing outside this file can call the function; otherwise it needs review."""
+    def from_callers(self, parameter: Node, evaluate: Callable[[Resolver, Node | None], Verdict],
+                     depth: int) -> Verdict:
+        """A where (or args) that is a parameter of a named function: judge what each call site passes
+        (``evaluate(resolver of the caller's module, argument)``). Call sites are searched in this file and,
+        for an exported function, in the modules that import it (:meth:`ProjectIndex.callers`). One unscoped
+        call site makes it unscoped (``blame`` points at it); all scoped makes it scoped only when every use
+        of the function was found; otherwise it needs review."""
         if depth > _MAX_DEPTH:
             return Verdict.UNKNOWN
         name = text(parameter)
@@ -360,29 +386,46 @@ class Resolver:
                 self._note_parameter(scope, name)
                 return Verdict.UNKNOWN
             function_name, exported = named
+            same_file = [(self, call) for call in self._calls_to(function_name)
+                         if not scope.start_byte <= call.start_byte < scope.end_byte]  # recursion: no new arguments
             verdicts: list[Verdict] = []
-            for call in self._calls_to(function_name):
-                if scope.start_byte <= call.start_byte < scope.end_byte:
-                    continue  # recursion: not a new source of arguments
-                args = call.child_by_field_name("arguments")
-                values = [c for c in args.named_children if c.type != "comment"] if args is not None else []
-                argument = values[index] if index < len(values) else None
-                if argument is not None and argument.type == "spread_element":
-                    verdicts.append(Verdict.UNKNOWN)
-                    continue
-                verdict = evaluate(argument)
-                if verdict is Verdict.UNSCOPED and self.blame is None:
-                    self.blame = call
-                verdicts.append(verdict)
-            if Verdict.UNSCOPED in verdicts:
+            if self._judge_calls(same_file, index, evaluate, verdicts) is Verdict.UNSCOPED:
                 return Verdict.UNSCOPED
-            if verdicts and not exported and all(v is Verdict.SCOPED for v in verdicts):
+            complete = not exported
+            if exported and scope.type != "method_definition" and self.index is not None \
+                    and self.module is not None and self.hops < MAX_HOPS:
+                # only now, when this file does not settle it: the modules that import the function
+                callers = self.index.callers(self.module.path, function_name, scope)
+                complete = callers.complete
+                elsewhere = [(self._peer(module), call) for module, call in callers.calls]
+                if self._judge_calls(elsewhere, index, evaluate, verdicts) is Verdict.UNSCOPED:
+                    return Verdict.UNSCOPED
+            if verdicts and complete and all(v is Verdict.SCOPED for v in verdicts):
                 return Verdict.SCOPED
             # exported: callers elsewhere pass it too, so the parameter is the cause whatever callers here pass
             self._note_parameter(scope, name, replace=exported)
             return Verdict.UNKNOWN
         self._note_import(parameter)
         return Verdict.UNKNOWN
+
+    def _judge_calls(self, calls: list[tuple[Resolver, Node]], index: int,
+                     evaluate: Callable[[Resolver, Node | None], Verdict], verdicts: list[Verdict]) -> Verdict | None:
+        """Judge the ``index``-th argument of each call (appending to ``verdicts``); ``UNSCOPED`` at the first
+        unscoped one, whose call becomes the ``blame``."""
+        for owner, call in calls:
+            args = call.child_by_field_name("arguments")
+            values = [c for c in args.named_children if c.type != "comment"] if args is not None else []
+            argument = values[index] if index < len(values) else None
+            if argument is not None and argument.type == "spread_element":
+                verdicts.append(Verdict.UNKNOWN)
+                continue
+            verdict = evaluate(owner, argument)
+            verdicts.append(verdict)
+            if verdict is Verdict.UNSCOPED:
+                if self.blame is None:
+                    self.blame = Blame(call, owner.module.path if owner.module is not None else None)
+                return verdict
+        return None
 
     # ---- across calls and modules -------------------------------------------------------------------------
     def _peer(self, module: Module) -> Resolver:
@@ -512,7 +555,7 @@ class Resolver:
         name = text(identifier)
         for scope in self._enclosing_scopes(identifier):
             if scope.type != "program" and self._is_parameter(scope, name):
-                return None
+                return self._then_parameter(scope, name, depth)
             for declarator in self._declarators(scope):
                 pattern = declarator.child_by_field_name("name")
                 if pattern is None or pattern.type != "object_pattern":
@@ -528,6 +571,31 @@ class Resolver:
                         return None
                     return self.locate(declarator.child_by_field_name("value"), key, depth + 1)
         return None
+
+    def _then_parameter(self, function: Node, name: str, depth: int) -> Located | Lookup | None:
+        """``getWhereInput(...).then(({ whereInput }) => ...)``: a property destructured from the first
+        parameter of a ``.then`` callback is that property of what the promise resolves to."""
+        if function.type not in ("arrow_function", "function_expression"):
+            return None
+        holder = function.parent
+        call = holder.parent if holder is not None and holder.type == "arguments" else None
+        if call is None:
+            return None
+        callee = unwrap(call.child_by_field_name("function"))
+        args = _arguments(call)
+        if (callee is None or callee.type != "member_expression" or not args or args[0].id != function.id
+                or text(callee.child_by_field_name("property")) != "then"):
+            return None
+        params = function.child_by_field_name("parameters")
+        first = next((p for p in params.named_children if p.type != "comment"), None) if params is not None \
+            else None
+        pattern = first.child_by_field_name("pattern") if first is not None and first.type != "identifier" else None
+        if pattern is None or pattern.type != "object_pattern":
+            return None
+        key = _bound_key(pattern, name)
+        if not key:
+            return None
+        return self.locate(callee.child_by_field_name("object"), key, depth + 1)
 
     def _frame_argument(self, identifier: Node) -> tuple[Resolver, Node | None] | None:
         """While a call is evaluated: the argument passed for the parameter ``identifier`` names."""
@@ -711,8 +779,8 @@ class Resolver:
                 if declared is not None and self._import_origin(text(node)) is not None:
                     return declared  # an imported value the user settled (--scoping-helper/--unscoped-helper)
                 return self.from_callers(
-                    node, lambda argument: self.where_verdict(argument, test, depth + 1, helper_scopes), depth
-                )
+                    node, lambda owner, argument: owner.where_verdict(argument, test, depth + 1, helper_scopes),
+                    depth)
             return self.where_verdict(value, test, depth + 1, helper_scopes)
         if kind == "member_expression":  # criteria.where, input.where
             obj = unwrap(node.child_by_field_name("object"))
@@ -723,8 +791,8 @@ class Resolver:
             if (self.definition(obj) is None and self._frame_argument(obj) is None
                     and self.imported_value(obj) is None):
                 return self.from_callers(
-                    obj, lambda argument: self._member_verdict(argument, key, test, depth + 1, helper_scopes),
-                    depth)
+                    obj, lambda owner, argument: owner._member_verdict(argument, key, test, depth + 1,
+                                                                       helper_scopes), depth)
             return self._member_verdict(obj, key, test, depth + 1, helper_scopes)
         if kind == "ternary_expression":
             branches = [node.child_by_field_name("consequence"), node.child_by_field_name("alternative")]
@@ -763,15 +831,44 @@ class Resolver:
 
     def _or_verdict(self, value: Node | None, test: KeyTest, depth: int, helper_scopes: bool) -> Verdict:
         value = unwrap(value)
+        pushed: list[Node] = []
         if value is not None and value.type == "identifier" and depth <= _MAX_DEPTH:
+            pushed = self._pushed(value)
             value = self.definition(value) or value
         if value is not None and value.type == "array":
+            # OR: filters, with filters.push({...}) later: every element, pushed ones included, is a branch
             return _combine_all([self.where_verdict(e, test, depth + 1, helper_scopes)
-                                 for e in value.named_children if e.type != "comment"])
+                                 for e in [*value.named_children, *pushed] if e.type != "comment"])
         mapped = self._mapped_element(value)
         if mapped is not None:  # OR: filters.map(f => ({ [f.key]: ... })): every branch is what f returns
             return self.where_verdict(mapped, test, depth + 1, helper_scopes)
         return Verdict.UNKNOWN
+
+    def _pushed(self, identifier: Node) -> list[Node]:
+        """The arguments of ``name.push(...)``/``name.unshift(...)`` in the function that uses ``name`` (a
+        spread argument stands for unknown elements: it is returned as is, and judged unknown)."""
+        name = text(identifier)
+        scopes = self._enclosing_scopes(identifier)
+        found: list[Node] = []
+        for call in [*self._member_calls(scopes[0], name, "push"), *self._member_calls(scopes[0], name, "unshift")]:
+            args = call.child_by_field_name("arguments")
+            found.extend(a for a in (args.named_children if args is not None else []) if a.type != "comment")
+        return found
+
+    @staticmethod
+    def _member_calls(scope: Node, name: str, method: str) -> list[Node]:
+        calls = []
+        stack = [scope]
+        while stack:
+            node = stack.pop()
+            if node.type == "call_expression":
+                callee = unwrap(node.child_by_field_name("function"))
+                if callee is not None and callee.type == "member_expression" and \
+                        text(callee.child_by_field_name("property")) == method and \
+                        text(callee.child_by_field_name("object")) == name:
+                    calls.append(node)
+            stack.extend(node.children)
+        return calls
 
     def _mapped_element(self, value: Node | None) -> Node | None:
         """The element expression of ``xs.map(x => element)``, or the call to a same-file function it makes."""
@@ -904,3 +1001,161 @@ def _either(first: Located | Lookup, second: Located | Lookup) -> Located | Look
         return Lookup.ABSENT
     assert not isinstance(first, Lookup) and not isinstance(second, Lookup)
     return first if first[1].id == second[1].id else Lookup.UNKNOWN
+
+
+# ---- rows known to be live: created, or read with the soft-delete filter, a moment before -----------------
+
+_CREATE_CALLS = frozenset({"create"})
+"""Methods whose awaited result is a row just written as the call's ``data`` says. Not ``upsert``: its
+result may be an existing row, soft-deleted or not."""
+_SINGLE_READS = frozenset({"findFirst", "findFirstOrThrow", "findUnique", "findUniqueOrThrow"})
+_TRANSACTIONS = frozenset({"$transaction"})
+_MAX_BINDINGS = 4
+
+
+def _const_binding(identifier: Node, depth: int = 0) -> Node | None:
+    """The value ``identifier`` holds when it is a ``const`` declared before it in an enclosing block:
+    ``const x = value``, or ``const { x } = value`` / ``const { k: x } = value`` (then the value's property,
+    through an awaited ``$transaction(async (tx) => { ...; return { x } })``)."""
+    name = text(identifier)
+    for scope in ancestors(identifier):
+        if scope.type not in _SCOPE_TYPES:
+            continue
+        if scope.type != "program" and Resolver._is_parameter(scope, name):
+            return None
+        found: Node | None = None
+        declared = False
+        for declarator in Resolver._collect_declarators(scope):
+            pattern = declarator.child_by_field_name("name")
+            key = _bound_key(pattern, name)
+            if key is None:
+                continue
+            declared = True
+            declaration = declarator.parent
+            block = declaration.parent if declaration is not None else None
+            if (declarator.start_byte >= identifier.start_byte or declaration is None or block is None
+                    or not block.start_byte <= identifier.start_byte < block.end_byte):
+                continue
+            first = declaration.child(0)
+            is_const = declaration.type == "lexical_declaration" and first is not None and first.type == "const"
+            value = unwrap(declarator.child_by_field_name("value")) if is_const else None
+            found = value if value is None or key == "" else _property_of_result(value, key, depth)
+        if found is not None or declared:
+            return found
+    return None
+
+
+def _bound_key(pattern: Node | None, name: str) -> str | None:
+    """``""`` when ``pattern`` is the identifier ``name``; the property it is taken from when ``pattern``
+    destructures it (``{ name }``, ``{ key: name }``); ``None`` when it does not bind ``name``."""
+    if pattern is None:
+        return None
+    if pattern.type == "identifier":
+        return "" if text(pattern) == name else None
+    if pattern.type != "object_pattern":
+        return None
+    for part in pattern.named_children:
+        if part.type == "shorthand_property_identifier_pattern" and text(part) == name:
+            return name
+        if part.type == "pair_pattern" and text(part.child_by_field_name("value")) == name:
+            return property_key(part)
+    return None
+
+
+def _property_of_result(value: Node, key: str, depth: int) -> Node | None:
+    """``key`` of what ``value`` yields: an object literal's property, or the property of what every
+    ``return`` of a ``$transaction`` callback yields (when they all name the same const)."""
+    if depth > _MAX_BINDINGS:
+        return None
+    if value.type == "object":
+        found = _pair_value(value, key)
+        found = unwrap(found)
+        if found is not None and found.type in ("identifier", "shorthand_property_identifier"):
+            return _const_binding(found, depth + 1)
+        return found
+    if value.type != "call_expression":
+        return None
+    callee = unwrap(value.child_by_field_name("function"))
+    if callee is None or callee.type != "member_expression" or \
+            text(callee.child_by_field_name("property")) not in _TRANSACTIONS:
+        return None
+    args = _arguments(value)
+    callback = unwrap(args[0]) if args else None
+    if callback is None or callback.type not in ("arrow_function", "function_expression"):
+        return None
+    results = [_property_of_result(r, key, depth + 1) for r in Resolver._returned(callback)]
+    if not results or any(r is None for r in results) or len({r.id for r in results if r is not None}) != 1:
+        return None
+    return results[0]
+
+
+def pinned_row_field(value: Node | None, accessor: str, soft_keys: tuple[str, ...],
+                     live_read: Callable[[Node], bool]) -> str | None:
+    """``row.id`` (or a ``const`` holding it), where ``row`` is a ``const`` holding a row known to be live:
+    the awaited result of ``<client>.<accessor>.create({ data: {...} })`` whose data does not set a
+    soft-delete key, or of a single-row read of the same model that ``live_read`` accepts (its where
+    excludes deleted rows), with no mention of a soft-delete key between the two (no ``update`` that sets it).
+    Returns the field of the row it reads (``id``): a where pinning a unique field to that value matches only
+    that row, which was not soft-deleted a moment before. (A concurrent soft delete between the two
+    statements is not modelled.)"""
+    value = unwrap(value)
+    if value is not None and value.type == "identifier":
+        value = _const_binding(value)
+    if value is None or value.type != "member_expression":
+        return None
+    row, field = unwrap(value.child_by_field_name("object")), value.child_by_field_name("property")
+    if row is None or row.type != "identifier" or field is None or field.type != "property_identifier":
+        return None
+    origin = _const_binding(row)
+    if origin is None or origin.type != "call_expression":
+        return None
+    callee = unwrap(origin.child_by_field_name("function"))
+    if callee is None or callee.type != "member_expression":
+        return None
+    method = text(callee.child_by_field_name("property"))
+    delegate = unwrap(callee.child_by_field_name("object"))
+    if delegate is None or delegate.type != "member_expression" or \
+            text(delegate.child_by_field_name("property")) != accessor:
+        return None
+    if _mentioned_between(origin, value, soft_keys):
+        return None  # the row may have been soft-deleted since (an update setting deletedAt in between)
+    if method in _SINGLE_READS:
+        return text(field) if live_read(origin) else None
+    if method not in _CREATE_CALLS:
+        return None
+    args = _arguments(origin)
+    data = _static_object(args[0]) if args else None
+    data = _static_object(_pair_value(data, "data")) if data is not None else None
+    if data is None or any(_pair_value(data, key) is not None for key in soft_keys):
+        return None  # the data is not a literal (it may set the key), or it sets it
+    return text(field)
+
+
+def _mentioned_between(first: Node, second: Node, keys: tuple[str, ...]) -> bool:
+    """Is one of ``keys`` written anywhere between the end of ``first`` and the start of ``second``?"""
+    scope = next((a for a in ancestors(second) if a.start_byte <= first.start_byte and a.end_byte >= first.end_byte),
+                 None)
+    if scope is None or scope.text is None:
+        return True
+    between = scope.text[first.end_byte - scope.start_byte: second.start_byte - scope.start_byte]
+    return any(re.search(rb"(?<![\w$])" + re.escape(key.encode()) + rb"(?![\w$])", between) for key in keys)
+
+
+def _static_object(node: Node | None) -> Node | None:
+    """An object literal without spreads or computed keys (every key it sets is visible)."""
+    node = unwrap(node)
+    if node is None or node.type != "object":
+        return None
+    for child in node.named_children:
+        if child.type == "spread_element" or (child.type == "pair" and property_key(child) is None):
+            return None
+    return node
+
+
+def _pair_value(obj: Node, key: str) -> Node | None:
+    for child in obj.named_children:
+        if child.type == "pair" and property_key(child) == key:
+            return child.child_by_field_name("value")
+        if child.type == "shorthand_property_identifier" and text(child) == key:
+            return child
+    return None

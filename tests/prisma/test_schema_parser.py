@@ -126,3 +126,14 @@ def test_schema_errors_are_configuration_errors_with_exit_code_2() -> None:
 def test_unreadable_file_is_a_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(PrismaSchemaError, match="cannot read"):
         load_schema(tmp_path / "missing.prisma")
+
+
+def test_block_comments_are_ignored_and_positions_after_them_stay_right() -> None:
+    schema = parse_schema(
+        'enum Status {\n  OPEN\n}\n\n/**\n * Tracks state.\n * model Ghost { id Int @id }\n */\n'
+        'model State {\n  id Int @id /* inline */\n  /* between\n     fields */\n  deletedAt DateTime?\n}\n'
+    )
+    assert [m.name for m in schema.models] == ["State"]
+    state = schema.models[0]
+    assert [f.name for f in state.fields] == ["id", "deletedAt"]
+    assert (state.line, state.fields[1].line) == (9, 13)

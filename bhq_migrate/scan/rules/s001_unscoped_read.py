@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from tree_sitter import Node
 
@@ -22,7 +23,7 @@ from bhq_migrate.scan.models import Model
 from bhq_migrate.scan.parser import text, unwrap
 from bhq_migrate.scan.prisma_api import CREATE_METHODS, READ_METHODS
 from bhq_migrate.scan.rules import s007_needs_review, s011_soft_deleted_relation
-from bhq_migrate.scan.scoping import Lookup, Resolver, Verdict, property_key
+from bhq_migrate.scan.scoping import Lookup, Resolver, Verdict, pinned_row_field, property_key
 
 RULE = Rule(
     id="S001",
@@ -43,13 +44,41 @@ def _soft_test(ctx: FileContext, model: Model) -> tuple[str, ...]:
     return (field.name,) if field is not None else ()
 
 
-def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver, depth: int = 0) -> Verdict:
+def _excludes_deleted(keys: tuple[str, ...], model: Model | None, resolver: Resolver,
+                      depth: int) -> Callable[[str, Node | None], bool]:
+    """The soft-delete key, or a unique field pinned to a row known to be live (``where: { id: created.id }``
+    after ``const created = await tx.invoice.create(...)``, or after a read that excluded deleted rows)."""
+    unique = {name for name, field in model.fields.items() if field.unique} if model is not None else set()
+
+    def live_read(read: Node) -> bool:
+        if depth >= _MAX_LIVE_READS:
+            return False
+        args = read.child_by_field_name("arguments")
+        first = next((a for a in args.named_children if a.type != "comment"), None) if args is not None else None
+        blame = resolver.blame
+        try:
+            return _where_verdict(unwrap(first), keys, resolver, depth + 1, model) is Verdict.SCOPED
+        finally:
+            resolver.blame = blame  # the earlier read's callers are not this read's
+
+    def test(key: str, value: Node | None) -> bool:
+        return key in keys or (key in unique and model is not None
+                                and pinned_row_field(value, model.accessor, keys, live_read) == key)
+    return test
+
+
+_MAX_LIVE_READS = 3
+"""How many reads back a chain of "read by the id of the row read before" is followed."""
+
+
+def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver, depth: int = 0,
+                   model: Model | None = None) -> Verdict:
     if args is None:
         return Verdict.UNSCOPED
     if args.type in ("identifier", "shorthand_property_identifier") and resolver.definition(args) is None:
-        # args passed in by a caller in this file: judge each call site's argument
+        # args passed in by callers: judge each call site's argument
         return resolver.from_callers(
-            args, lambda argument: _where_verdict(unwrap(argument), keys, resolver, depth + 1), depth
+            args, lambda owner, argument: _where_verdict(unwrap(argument), keys, owner, depth + 1, model), depth
         )
     where = resolver.locate(args, "where")
     if where is Lookup.ABSENT:
@@ -58,7 +87,7 @@ def _where_verdict(args: Node | None, keys: tuple[str, ...], resolver: Resolver,
         return resolver.declared_args(args) or Verdict.UNKNOWN
     assert not isinstance(where, Lookup)
     owner, node = where  # owner: another module's resolver when an imported function built the args
-    return owner.where_verdict(node, lambda key, _value: key in keys)
+    return owner.where_verdict(node, _excludes_deleted(keys, model, owner, depth))
 
 
 def _or_names_key(args: Node | None, key: str, resolver: Resolver) -> bool:
@@ -156,11 +185,19 @@ def relation_filters(call: PrismaCall, ctx: FileContext, resolver: Resolver, whe
             yield from relation_filters(call, ctx, resolver, inner_where, target, depth + 1)
 
 
-def caller_note(resolver: Resolver) -> str:
-    """Where the unscoped where came from, when a same-file caller passed it in."""
-    if resolver.blame is None:
+def caller_note(resolver: Resolver, ctx: FileContext) -> str:
+    """Where the unscoped where came from, when a caller passed it in (in this file or another one)."""
+    blame = resolver.blame
+    if blame is None:
         return ""
-    return f" (passed in by the call at line {resolver.blame.start_point[0] + 1})"
+    line = blame.call.start_point[0] + 1
+    if blame.path is None or ctx.path is None or blame.path == ctx.path:
+        return f" (passed in by the call at line {line})"
+    try:
+        shown = blame.path.relative_to(Path.cwd()).as_posix()  # as files are displayed: relative when under cwd
+    except ValueError:
+        shown = blame.path.as_posix()
+    return f" (passed in by the call at {shown}:{line})"
 
 
 def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[ScanFinding]:
@@ -183,7 +220,7 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
     keys = _soft_test(ctx, model)
     if keys:
         resolver.reset()
-        verdict = _where_verdict(call.args, keys, resolver)
+        verdict = _where_verdict(call.args, keys, resolver, model=model)
         what = (f"{call.fluent_from.name}.{call.method}() relation read" if call.fluent_from
                 else f"{model.accessor}.{call.method}()")
         if verdict is Verdict.UNSCOPED and _or_names_key(call.args, keys[0], resolver):
@@ -191,11 +228,11 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
                               f"{what}: one branch of an OR matches soft-deleted {model.name} rows on purpose "
                               f"({keys[0]} named there) and the other branches match rows whatever their "
                               f"{keys[0]}; if both are intended, suppress with a reason"
-                              + caller_note(resolver), model=model.name, method=call.method)
+                              + caller_note(resolver, ctx), model=model.name, method=call.method)
         elif verdict is Verdict.UNSCOPED:
             yield ctx.finding(RULE, call.anchor,
                               f"{what} reads soft-deletable {model.name} without filtering {keys[0]}"
-                              + caller_note(resolver), model=model.name, method=call.method)
+                              + caller_note(resolver, ctx), model=model.name, method=call.method)
         elif verdict is Verdict.UNKNOWN:
             yield ctx.finding(s007_needs_review.RULE, call.anchor,
                               f"{what}: cannot tell whether the where excludes deleted {model.name} rows",

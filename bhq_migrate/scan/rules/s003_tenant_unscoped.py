@@ -67,26 +67,27 @@ def check(call: PrismaCall, ctx: FileContext, resolver: Resolver) -> Iterator[Sc
             target, lambda k, _v: k in parent_accepted or parent_tenant in k.split("_"), helper_scopes=False
         ) is Verdict.SCOPED
 
-    def args_verdict(args: Node | None, depth: int) -> Verdict:
+    def args_verdict(owner: Resolver, args: Node | None, depth: int) -> Verdict:
         if args is None:
             return Verdict.UNSCOPED
-        if args.type in ("identifier", "shorthand_property_identifier") and resolver.definition(args) is None:
-            return resolver.from_callers(args, lambda argument: args_verdict(unwrap(argument), depth + 1), depth)
-        where = resolver.locate(args, "where")
+        if args.type in ("identifier", "shorthand_property_identifier") and owner.definition(args) is None:
+            return owner.from_callers(
+                args, lambda caller, argument: args_verdict(caller, unwrap(argument), depth + 1), depth)
+        where = owner.locate(args, "where")
         if where is Lookup.ABSENT:
             return Verdict.UNSCOPED
         if where is Lookup.UNKNOWN:
             return Verdict.UNKNOWN
         assert not isinstance(where, Lookup)
-        owner, node = where
-        return owner.where_verdict(node, names_tenant, helper_scopes=False)
+        where_owner, node = where
+        return where_owner.where_verdict(node, names_tenant, helper_scopes=False)
 
     resolver.reset()
-    verdict = args_verdict(call.args, 0)
+    verdict = args_verdict(resolver, call.args, 0)
     if verdict is Verdict.UNSCOPED:
         yield ctx.finding(RULE, call.anchor,
                           f"{model.accessor}.{call.method}() on tenant-owned {model.name} has no {tenant} "
-                          f"in its where" + caller_note(resolver), model=model.name, method=call.method)
+                          f"in its where" + caller_note(resolver, ctx), model=model.name, method=call.method)
     elif verdict is Verdict.UNKNOWN:
         yield ctx.finding(s007_needs_review.RULE, call.anchor,
                           f"{model.accessor}.{call.method}(): cannot tell whether the where filters {tenant}",
