@@ -321,7 +321,7 @@ def describe_exclusive_holders(conn: psycopg.Connection[Any]) -> str:
         WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid()
           AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
         ORDER BY l.granted DESC, 1
-        """  # type: ignore[arg-type]
+        """
     ).fetchall()
     if not rows:
         return "no session holds an ACCESS EXCLUSIVE lock now (it may have just finished)"

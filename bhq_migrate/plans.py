@@ -94,7 +94,7 @@ class Statement(BaseModel):
         if self._node is None:
             raw = pg_parser.parse_sql(self.sql)
             self._node = raw[0].stmt  # split_statements made it one statement; its parse succeeded already
-        return self._node  # type: ignore[no-any-return]
+        return self._node
 
 
 class Plan(BaseModel):

@@ -32,7 +32,7 @@ def shown(query: Any) -> str:
     return line if len(line) <= _MAX_CHARS else line[:_MAX_CHARS] + " ..."
 
 
-class LoggingCursor(psycopg.Cursor):  # type: ignore[type-arg]
+class LoggingCursor(psycopg.Cursor):
     """A cursor that logs each statement and how long the server took."""
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
@@ -43,6 +43,6 @@ class LoggingCursor(psycopg.Cursor):  # type: ignore[type-arg]
             log.debug("%.1f ms  %s", (time.perf_counter() - started) * 1000, shown(query))
 
 
-def cursor_factory() -> type[psycopg.Cursor] | None:  # type: ignore[type-arg]
+def cursor_factory() -> type[psycopg.Cursor] | None:
     """The cursor class for a new connection: :class:`LoggingCursor` under ``--verbose``, else the default."""
     return LoggingCursor if log.isEnabledFor(logging.DEBUG) else None

@@ -41,7 +41,7 @@ def baseline_sql() -> str:
 def load_baseline(conn: psycopg.Connection[tuple]) -> None:  # type: ignore[type-arg]
     """Create the pre-fix tables (fails if they exist: the baseline is for empty databases)."""
     with conn.transaction():
-        conn.execute(baseline_sql())  # type: ignore[arg-type]
+        conn.execute(baseline_sql())
 
 
 def load_sample_data(conn: psycopg.Connection[tuple], size: SampleSize | None = None) -> None:  # type: ignore[type-arg]
@@ -50,7 +50,7 @@ def load_sample_data(conn: psycopg.Connection[tuple], size: SampleSize | None = 
     # A client-side cursor binds the integers into the text: the server's extended protocol
     # refuses several statements in one prepared query.
     with conn.transaction(), psycopg.ClientCursor(conn) as cur:
-        cur.execute(_read("sample_data.sql"), size.model_dump())  # type: ignore[arg-type]
+        cur.execute(_read("sample_data.sql"), size.model_dump())
         cur.execute('ANALYZE "Tenant", "Contact", "Animal", "Invoice", "Payment"')
 
 

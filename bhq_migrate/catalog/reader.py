@@ -72,7 +72,7 @@ class CatalogSession:
     def execute(self, query: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         self.round_trips += 1
         with self.conn.cursor() as cursor:
-            cursor.execute(query, params)  # type: ignore[arg-type]
+            cursor.execute(query, params)
             return cursor.fetchall() if cursor.description else []
 
     def read(

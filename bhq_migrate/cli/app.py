@@ -145,7 +145,7 @@ def _print_interrupted(exc: BaseException | None = None) -> int:
 class RootGroup(ConventionGroup, OneLineErrorGroup):
     """One-line usage errors, plus --quiet/--verbose/--color and conventional metavars on every command."""
 
-    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:  # type: ignore[override]
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
         from bhq_migrate.cli.output import json_output_from_argv
 
         json_output_from_argv(list(sys.argv[1:] if args is None else args))  # before parsing: usage errors too
@@ -317,7 +317,7 @@ def run_checked(run: Callable[[], object]) -> None:
         error_line("cannot write to standard output: it is closed")
         sys.exit(int(ExitCode.CANNOT_RUN))
     real = sys.stdout
-    sys.stdout = CheckedStdout(real)  # type: ignore[assignment]
+    sys.stdout = CheckedStdout(real)
     try:
         try:
             run()

@@ -22,7 +22,7 @@ def describe_lock_holder(conn: Connection, key: int) -> str:
         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
           AND l.classid::bigint = (%(key)s >> 32) AND l.objid::bigint = (%(key)s & 4294967295)
           AND l.pid <> pg_backend_pid()
-        """,  # type: ignore[arg-type]
+        """,
         {"key": key},
     ).fetchall()
     return "held by " + _format(rows)
@@ -56,7 +56,7 @@ def describe_table_blockers(conn: Connection, tables: list[str]) -> str:
         WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
           AND l.relation = ANY (SELECT to_regclass(t) FROM unnest(%s::text[]) AS t)
         ORDER BY 1
-        """,  # type: ignore[arg-type]
+        """,
         (tables,),
     ).fetchall()
     return _format(rows)

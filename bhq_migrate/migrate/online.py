@@ -455,7 +455,7 @@ def swap(conn: Connection, retype: TableRetype) -> None:
         conn.execute(sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {}").format(retype.relation, new, old))
         if column.default is not None:
             conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(
-                retype.relation, old, sql.SQL(column.default)))  # type: ignore[arg-type]  # pg_get_expr output
+                retype.relation, old, sql.SQL(column.default)))  # pg_get_expr output
         if column.not_null:
             # PostgreSQL 12+: the validated CHECK (... x IS NOT NULL ...) proves it, so SET NOT NULL does not scan.
             conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL").format(retype.relation, old))

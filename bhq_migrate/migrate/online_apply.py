@@ -191,7 +191,7 @@ def _in_transaction(conn: Connection, plan: Plan, step: Step, total: int, _state
     def attempt(_attempt: int) -> None:
         for statement in step.sql:
             try:
-                conn.execute(statement)  # type: ignore[arg-type]  # plan text, parsed by PostgreSQL's parser
+                conn.execute(statement)  # plan text, parsed by PostgreSQL's parser
             except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
                 raise _LockTimedOut(plan.id, _where(plan, step, total), statement) from None
             except psycopg.Error as exc:
@@ -255,7 +255,7 @@ def _index(conn: Connection, plan: Plan, step: Step, total: int, state: str, opt
 
         def build(_attempt: int) -> None:
             try:
-                conn.execute(step.sql[0])  # type: ignore[arg-type]
+                conn.execute(step.sql[0])
             except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
                 _drop_invalid(conn, step, options)
                 raise _LockTimedOut(plan.id, _where(plan, step, total), step.sql[0]) from None
@@ -313,7 +313,7 @@ def _drop_index_step(conn: Connection, plan: Plan, step: Step, total: int, _stat
                      on_event: EventSink, _run: OnlineRun) -> None:
     def drop(_attempt: int) -> None:
         try:
-            conn.execute(step.sql[0])  # type: ignore[arg-type]
+            conn.execute(step.sql[0])
         except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
             raise _LockTimedOut(plan.id, _where(plan, step, total), step.sql[0]) from None
         except psycopg.Error as exc:

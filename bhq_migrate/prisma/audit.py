@@ -812,7 +812,7 @@ def audit_catalog(schema: PrismaSchema, catalog: Catalog, default_schema: str = 
     )
 
 
-def audit(conn: psycopg.Connection, schema: PrismaSchema, default_schema: str = "public") -> AuditReport:  # type: ignore[type-arg]
+def audit(conn: psycopg.Connection, schema: PrismaSchema, default_schema: str = "public") -> AuditReport:
     """Read the catalog of the schemas schema.prisma uses, in a read-only transaction, and compare."""
     schemas = schemas_to_audit(schema, default_schema)
     with conn.transaction():
@@ -821,5 +821,5 @@ def audit(conn: psycopg.Connection, schema: PrismaSchema, default_schema: str = 
     return audit_catalog(schema, catalog, default_schema)
 
 
-def audit_file(conn: psycopg.Connection, path: Path, default_schema: str = "public") -> AuditReport:  # type: ignore[type-arg]
+def audit_file(conn: psycopg.Connection, path: Path, default_schema: str = "public") -> AuditReport:
     return audit(conn, load_schema(path), default_schema)

@@ -119,7 +119,7 @@ def _table(schema: str) -> sql.Composed:
     return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(PRISMA_MIGRATIONS_TABLE))
 
 
-def ensure_prisma_migrations_table(conn: psycopg.Connection, schema: str = "public") -> None:  # type: ignore[type-arg]
+def ensure_prisma_migrations_table(conn: psycopg.Connection, schema: str = "public") -> None:
     """Create ``_prisma_migrations`` with Prisma's own column layout if it is missing.
 
     Prisma keeps the table in the datasource's default schema (``?schema=`` in its URL, else public).
@@ -128,7 +128,7 @@ def ensure_prisma_migrations_table(conn: psycopg.Connection, schema: str = "publ
 
 
 def record_prisma_migration(
-    conn: psycopg.Connection,  # type: ignore[type-arg]
+    conn: psycopg.Connection,
     plan: Plan,
     started_at: datetime,
     finished_at: datetime,

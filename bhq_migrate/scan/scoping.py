@@ -402,8 +402,9 @@ class Resolver:
                     return Verdict.UNSCOPED
             if verdicts and complete and all(v is Verdict.SCOPED for v in verdicts):
                 return Verdict.SCOPED
-            # exported: callers elsewhere pass it too, so the parameter is the cause whatever callers here pass
-            self._note_parameter(scope, name, replace=exported)
+            # not every caller was found (an exported function used beyond the index's bound): the parameter is
+            # the cause whatever the callers found pass; when all were found, their own cause stands
+            self._note_parameter(scope, name, replace=not complete)
             return Verdict.UNKNOWN
         self._note_import(parameter)
         return Verdict.UNKNOWN

@@ -175,7 +175,7 @@ def _tables(conn: psycopg.Connection[Any], options: ProbeOptions) -> list[_Table
         "SELECT nspname::text FROM pg_catalog.pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') "
         "AND nspname !~ '^pg_' AND (%(schemas)s::text[] IS NULL OR nspname = ANY (%(schemas)s::text[]))",
         {"schemas": list(options.schemas) or None}).fetchall()]
-    rows = conn.execute(verify_sql("probe_tables"), {  # type: ignore[arg-type]
+    rows = conn.execute(verify_sql("probe_tables"), {
         "tenant_columns": list(options.tenant_columns), "schemas": schemas, "tables": list(options.tables) or None,
     }).fetchall()
     tables = []
