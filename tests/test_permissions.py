@@ -41,6 +41,7 @@ CASES = [
     ("migrated_db", ["plan"], "schema bhq_migrate"),
     ("migrated_db", ["status"], "schema bhq_migrate"),
     ("migrated_db", ["audit-prisma", "tests/prisma/fixtures/seed_models.prisma"], "schema bhq_migrate"),
+    ("migrated_db", ["lint", "sql"], "schema bhq_migrate"),  # lint -d reads the catalog, bhq_migrate's too
 ]
 
 
@@ -56,5 +57,18 @@ def test_what_the_role_may_not_read_is_one_plain_line(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"error: insufficient privilege: permission denied for {denied}"), lines[0]
     assert f"(connected as {role}@" in lines[0]
+    for word in ("internal error", "Traceback", "unexpected", PASSWORD):
+        assert word not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("command", [["apply"], ["apply", "--dry-run"], ["verify"]], ids=" ".join)
+def test_the_other_connecting_commands_say_it_in_one_line_too(migrated_db: str, command: list[str]) -> None:
+    """apply and verify have their own wording (apply's names the SQLSTATE, verify's the grants it needs)."""
+    with _role_without_privileges(migrated_db) as (url, _role):
+        result = run_cli(*command, "--database-url", url)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "permission denied for schema bhq_migrate" in lines[0]
     for word in ("internal error", "Traceback", "unexpected", PASSWORD):
         assert word not in result.stderr + result.stdout

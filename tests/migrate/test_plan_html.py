@@ -124,7 +124,8 @@ def _render(page: Path, tmp_path: Path) -> dict[str, Any]:
     done = subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={profile}", "--window-size=1600,1200", "--dump-dom", probed.as_uri()],
+         "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1600,1200", "--dump-dom",
+         probed.as_uri()],
         capture_output=True, text=True, timeout=300, check=False,  # a bound for a hung browser only
     )
     assert done.returncode == 0, done.stderr[-2000:]
