@@ -26,7 +26,6 @@ STATEMENTS = [
     'ALTER TABLE "Invoice" SET LOGGED',
     'ALTER TABLE "Invoice" ENABLE ROW LEVEL SECURITY',
     'CREATE POLICY "tenant_isolation" ON "Invoice" USING ("tenantId" = 1)',
-    'DROP POLICY IF EXISTS "tenant_isolation" ON "Invoice"',
 ]
 
 _HELD = """
