@@ -5,11 +5,13 @@
 Copy the printed block into bench/RESULTS.md.
 
 1. A throwaway PostgreSQL (``BHQ_BENCH_DATABASE_URL`` if set, else a local embedded cluster) gets the pre-fix
-   schema with ``SampleSize.scaled(invoices)`` rows and plans 001+002 (``plain``); clones of it: ``plain_b``
-   (as is: the A/A control, whose ratio to ``plain`` is the noise floor of the run) and ``rls`` (plan 004
-   applied); with ``--with-fn``, ``rls_fn`` is ``rls`` with the policies calling ``public.current_tenant_id()``
-   instead of spelling out its expression (what 004 avoids: a function with a ``SET search_path`` clause is
-   never inlined). All get the same application role: DML grants, not an owner, no BYPASSRLS.
+   schema with ``SampleSize.scaled(invoices)`` rows and plans 001+002; four copies of it: ``plain`` and
+   ``plain_b`` (as is: ``plain_b`` is the A/A control, whose ratio to ``plain`` is the noise floor of the
+   run), ``keys`` (plan 004 applied, then row-level security disabled: its extra unique indexes and
+   same-tenant keys alone, which writes pay for) and ``rls`` (plan 004 applied). With ``--with-fn``,
+   ``rls_fn`` is ``rls`` with the policies calling ``public.current_tenant_id()`` instead of spelling out its
+   expression (what 004 avoids: a function with a ``SET search_path`` clause is never inlined). All get the
+   same application role: DML grants, not an owner, no BYPASSRLS.
 2. Each request runs as that role, exactly as the Prisma extension sends it: BEGIN; set_config('app.tenant_id',
    t, true); the query; COMMIT. The queries name the tenant themselves, as the application does today; under RLS
    the policy adds its own condition. Only the query is timed (client-side, psycopg's prepared statements after
@@ -48,7 +50,8 @@ from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_d
 from bhq_migrate.migrate.runner import ApplyOptions, apply  # noqa: E402
 
 APP_ROLE = "bhq_bench_app"
-DATABASES = ("bhq_bench_iso_plain", "bhq_bench_iso_plain_b", "bhq_bench_iso_rls", "bhq_bench_iso_rls_fn")
+DATABASES = ("bhq_bench_iso_source", "bhq_bench_iso_plain", "bhq_bench_iso_plain_b", "bhq_bench_iso_keys",
+             "bhq_bench_iso_rls", "bhq_bench_iso_rls_fn")
 PLANS = REPO / "sql"
 
 # operation -> (SQL, parameter builder from (tenant, invoice id of that tenant, random))
@@ -82,21 +85,31 @@ def prepare(admin: str, invoices: int, with_fn: bool) -> dict[str, str]:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone():
             conn.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")  # type: ignore[arg-type]
-        conn.execute("CREATE DATABASE bhq_bench_iso_plain")
-    plain = url_for(admin, "bhq_bench_iso_plain")
-    with psycopg.connect(plain) as conn:
+        conn.execute("CREATE DATABASE bhq_bench_iso_source")
+    source = url_for(admin, "bhq_bench_iso_source")
+    with psycopg.connect(source) as conn:
         load_baseline(conn)
         load_sample_data(conn, SampleSize.scaled(invoices))
-    apply(plain, ApplyOptions(plans_dir=PLANS))
-    with psycopg.connect(plain, autocommit=True) as conn:
+    apply(source, ApplyOptions(plans_dir=PLANS))
+    with psycopg.connect(source, autocommit=True) as conn:
         conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")  # type: ignore[arg-type]
         conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")  # type: ignore[arg-type]
+        conn.execute("VACUUM ANALYZE")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("CREATE DATABASE bhq_bench_iso_plain_b TEMPLATE bhq_bench_iso_plain")
-        conn.execute("CREATE DATABASE bhq_bench_iso_rls TEMPLATE bhq_bench_iso_plain")
+        # Every variant is a copy of the same source, so none starts with pages or hint bits the others lack
+        # (a first run measured the loaded database itself against copies: its A/A control was 2-4 % off).
+        for name in ("plain", "plain_b", "keys", "rls"):
+            conn.execute(f"CREATE DATABASE bhq_bench_iso_{name} TEMPLATE bhq_bench_iso_source")  # type: ignore[arg-type]
+    plain = url_for(admin, "bhq_bench_iso_plain")
     variants = {"plain": plain, "plain_b": url_for(admin, "bhq_bench_iso_plain_b")}
     rls = variants["rls"] = url_for(admin, "bhq_bench_iso_rls")
     apply(rls, ApplyOptions(plans_dir=PLANS, only=("004",)))
+    keys = variants["keys"] = url_for(admin, "bhq_bench_iso_keys")
+    apply(keys, ApplyOptions(plans_dir=PLANS, only=("004",)))
+    with psycopg.connect(keys, autocommit=True) as conn:  # 004's indexes and keys, row-level security off
+        for (table,) in conn.execute("SELECT oid::regclass::text FROM pg_class WHERE relrowsecurity").fetchall():
+            conn.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY, "  # type: ignore[arg-type]
+                         "DISABLE ROW LEVEL SECURITY")
     if with_fn:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute("CREATE DATABASE bhq_bench_iso_rls_fn TEMPLATE bhq_bench_iso_rls")
@@ -231,6 +244,11 @@ def main() -> None:
                 print(f"  {name:<26} {variant:<8} p50 x{statistics.median(v[0] for v in values):.2f}  "
                       f"p99 x{statistics.median(v[1] for v in values):.2f}  "
                       f"paired x{statistics.median(v[2] for v in values):.2f}")
+        print("\nrls against keys (row-level security alone; p50 ratio of the medians over rounds):")
+        for name in OPERATIONS:
+            rls_x = statistics.median(v[0] for v in ratios[(name, "rls")])
+            keys_x = statistics.median(v[0] for v in ratios[(name, "keys")])
+            print(f"  {name:<26} p50 x{rls_x / keys_x:.2f}")
         tenant = sorted(targets)[0]
         print("\nEXPLAIN as the app role with the tenant set, on the rls database:")
         print("\n".join(explain(variants["rls"], tenant, targets[tenant][0])))

@@ -177,7 +177,7 @@ $$;
 -- commits; placed after the index builds and key checks, it is held for milliseconds, not for their duration.
 -- The policy spells out current_tenant_id()'s expression instead of calling it: a function with a SET clause
 -- is never inlined, and the call cost 30-80 % at p50 on BreederHQ's 0.1 ms tenant lookups; inline, the cost
--- was within noise (bench/RESULTS.md). A policy is stored as a parse tree whose functions are resolved
+-- was 4-8 % on reads (bench/RESULTS.md). A policy is stored as a parse tree whose functions are resolved
 -- when it is created (pg_catalog, named explicitly), so no search_path can change it later.
 
 ALTER TABLE public."Animal" ENABLE ROW LEVEL SECURITY;

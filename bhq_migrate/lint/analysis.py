@@ -130,6 +130,7 @@ ACTIONS: dict[str, ActionFacts] = {
     "VACUUM": ActionFacts(_SUE, Effect.SCAN, "reads and writes go on"),
     "REFRESH MATERIALIZED VIEW": ActionFacts(_AE, Effect.REWRITE, "rewrites the view's table"),
     "CREATE TRIGGER": ActionFacts(_SRE, Effect.CATALOG, "blocks writes while it waits and is granted"),
+    "CREATE / ALTER / DROP POLICY": ActionFacts(_AE, Effect.CATALOG, "catalog only; ACCESS EXCLUSIVE on the table"),
     "COMMENT": ActionFacts(_SUE, Effect.CATALOG, "catalog only"),
     "INSERT": ActionFacts(LockMode.ROW_EXCLUSIVE, Effect.CATALOG, "row locks on new rows only"),
     "UPDATE / DELETE": ActionFacts(LockMode.ROW_EXCLUSIVE, Effect.SCAN, "row locks on every matched row until commit"),
@@ -343,6 +344,9 @@ def analyse_statement(
             return _effect(target, ["DROP INDEX CONCURRENTLY" if node.concurrent else "DROP INDEX"])
         if node.removeType == ObjectType.OBJECT_TABLE:
             return _effect(target, ["DROP TABLE"])
+        if node.removeType == ObjectType.OBJECT_POLICY and names:  # (schema.)table.policy: the table is locked
+            table = names[0].rpartition(".")[0]
+            return _effect(table if "." in table else f"public.{table}", ["CREATE / ALTER / DROP POLICY"])
         return _effect(target, ["no table"])
     if isinstance(node, ast.TruncateStmt):
         tables = [qualified_name(rel) for rel in node.relations or ()]
@@ -363,6 +367,8 @@ def analyse_statement(
         return _effect(qualified_name(node.relation), ["REINDEX"])
     if isinstance(node, ast.CreateTrigStmt):
         return _effect(qualified_name(node.relation), ["CREATE TRIGGER"])
+    if isinstance(node, (ast.CreatePolicyStmt, ast.AlterPolicyStmt)):
+        return _effect(qualified_name(node.table), ["CREATE / ALTER / DROP POLICY"])
     if isinstance(node, ast.SelectStmt):
         return _effect(None, ["SELECT"])
     if isinstance(node, ast.DoStmt):

@@ -24,6 +24,8 @@ STATEMENTS = [
     'CREATE TRIGGER "Invoice_touch" BEFORE UPDATE ON "Invoice" FOR EACH ROW '
     "EXECUTE FUNCTION suppress_redundant_updates_trigger()",
     'ALTER TABLE "Invoice" SET LOGGED',
+    'ALTER TABLE "Invoice" ENABLE ROW LEVEL SECURITY',
+    'CREATE POLICY "tenant_isolation" ON "Invoice" USING ("tenantId" = 1)',
 ]
 
 _HELD = """
