@@ -3,7 +3,8 @@
 Problem: a key on ``id`` alone lets a row reference another tenant's row (tenant A's invoice pointing at
 tenant B's contact); the join then shows B's data inside A's screens, and RLS on the referencing table does
 not stop it. Solution: a composite key ``("tenantId", col) REFERENCES parent ("tenantId", id)`` with a unique
-index on the parent's pair (plan 004 adds both).
+index on the parent's pair (plan 004 adds both). A composite key whose tenant column is paired with another
+column (``("tenantId", x) REFERENCES parent (id, "tenantId")``) does not keep tenants apart either.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bhq_migrate.verify.expectations import quote_ident, show
 RULE = Rule(
     id="V012",
     name="fk-without-tenant",
-    title="Every foreign key between two tenant tables includes the tenant column on both sides.",
+    title="Every foreign key between two tenant tables pairs the child's tenant column with the parent's.",
     severity=Severity.ERROR,
     rationale="A foreign key on id alone lets a row reference another tenant's row; nothing in the database "
     "keeps tenants' data from mixing. Warning until some tenant table has RLS.",
