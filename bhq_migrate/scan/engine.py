@@ -3,7 +3,9 @@ fingerprint -> baseline.
 
 Workers receive only paths; the configuration and model catalogs reach each worker once, through the pool
 initializer. Files that cannot hold a finding (no call of a Prisma or raw-SQL method, or no client or
-``prisma`` mention) are never parsed.
+``prisma`` mention) are never parsed. Nothing waits for what it does not need: the walk feeds the workers as it
+goes, and a schema that is not in the cache (:mod:`bhq_migrate.scan.schema_cache`) is parsed in a helper
+process while the walk starts.
 """
 
 from __future__ import annotations

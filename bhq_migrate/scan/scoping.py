@@ -177,15 +177,16 @@ class Resolver:
 
     @staticmethod
     def _collect_declarators(scope: Node) -> list[Node]:
+        # named children only: anonymous nodes (keywords, punctuation) are leaves, and half of all nodes
         found = []
-        stack = list(reversed(scope.children))
+        stack = list(reversed(scope.named_children))
         while stack:
             node = stack.pop()
             if node.type == "variable_declarator":
                 found.append(node)
             if node.type in _FUNCTION_TYPES or node.type == "class_body":
                 continue
-            stack.extend(reversed(node.children))
+            stack.extend(reversed(node.named_children))
         return found
 
     @staticmethod
