@@ -121,3 +121,11 @@ def source_tree(root: Path, code: str, name: str = "a.ts") -> Path:
     path = root / "src" / name
     path.write_text(code, encoding="utf-8")
     return path
+
+
+def granted_modes(url: str, table: str, pid: int | None = None) -> set[str]:
+    """Lock modes other sessions of this database (``pid`` alone, if given) hold on ``table`` right now."""
+    rows = query(url, "SELECT mode, pid FROM pg_locks WHERE relation = to_regclass(%s) AND granted "
+                      "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                      "AND pid <> pg_backend_pid()", (f'"{table}"',))
+    return {mode for mode, holder in rows if pid is None or holder == pid}

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 import pytest
 
 from bhq_migrate.errors import PlanFailed
-from bhq_migrate.migrate import checkpoints
 from bhq_migrate.migrate.runner import ApplyOptions, apply
 from bhq_migrate.migrate.steps import Step
 from bhq_migrate.verify import Status, VerifyOptions, verify
 from tests.conftest import APP_ROLE, CHECKS_DIR, PLANS_DIR, create_app_role
-from tests.helpers import query, scalar, schema_fingerprint
+from tests.helpers import granted_modes, query, scalar, schema_fingerprint
 
 WAIT = 120.0  # generous bound for polling pg_locks on a busy 2-core machine; never a sequencing delay
 TWINS = ("Invoice_tenantId_clientPartyId_fkey", "Payment_tenantId_invoiceId_fkey")
@@ -39,22 +38,6 @@ def online_004(**extra: Any) -> ApplyOptions:
 def user_schema(url: str) -> list[tuple[Any, ...]]:
     """The schema fingerprint without the tool's own schema (online progress lives there)."""
     return [row for row in schema_fingerprint(url) if "bhq_migrate" not in str(row[1])]
-
-
-@pytest.fixture
-def hooked() -> Iterator[list[Callable[[str], None]]]:
-    callbacks: list[Callable[[str], None]] = []
-    checkpoints.hook = lambda label: [callback(label) for callback in callbacks] and None
-    yield callbacks
-    checkpoints.hook = None
-
-
-def granted_modes(url: str, table: str, pid: int | None = None) -> set[str]:
-    """Lock modes other sessions (``pid`` alone, if given) hold on ``table`` right now."""
-    rows = query(url, "SELECT mode, pid FROM pg_locks WHERE relation = to_regclass(%s) AND granted "
-                      "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                      "AND pid <> pg_backend_pid()", (f'public."{table}"',))
-    return {mode for mode, holder in rows if pid is None or holder == pid}
 
 
 def planned_steps(url: str) -> list[Step]:

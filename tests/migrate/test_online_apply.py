@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from bhq_migrate.plans import load_plan
 from bhq_migrate.verify import VerifyOptions, verify
 from tests import pg
 from tests.conftest import PLANS_DIR
-from tests.helpers import query, run_cli, scalar, schema_fingerprint
+from tests.helpers import granted_modes, query, run_cli, scalar, schema_fingerprint
 from tests.migrate.test_online import MONEY, columns_by_name, indexes_and_constraints, leftovers, money_rows
 
 BATCH = 20  # the small sample: 200 invoices and 100 payments, so several backfill batches per table
@@ -58,22 +58,6 @@ def totals(url: str) -> dict[str, tuple[Any, ...]]:
     """Row counts and money sums: what every kill and resume must leave unchanged."""
     sums = {table: ", ".join(f'sum("{column}")' for column in columns) for table, columns in MONEY.items()}
     return {table: tuple(query(url, f'SELECT count(*), {sums[table]} FROM "{table}"')[0]) for table in MONEY}
-
-
-@pytest.fixture
-def hooked() -> Iterator[list[Callable[[str], None]]]:
-    """Install callbacks on the checkpoints for one test (cleared afterwards)."""
-    callbacks: list[Callable[[str], None]] = []
-    checkpoints.hook = lambda label: [callback(label) for callback in callbacks] and None
-    yield callbacks
-    checkpoints.hook = None
-
-
-def granted_modes(url: str, table: str, pid: int | None = None) -> set[str]:
-    """Lock modes other sessions hold on ``table`` right now (the migration's, in these tests)."""
-    rows = query(url, "SELECT mode, pid FROM pg_locks WHERE relation = to_regclass(%s) AND granted "
-                      "AND pid <> pg_backend_pid()", (f'"{table}"',))
-    return {mode for mode, holder in rows if pid is None or holder == pid}
 
 
 # ---- end state, dry run, plan ---------------------------------------------------------------------------------
