@@ -6,6 +6,7 @@ needs the pre-fix baseline with sample data, or a fully migrated database, pays 
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,13 @@ import pytest
 
 from bhq_migrate.baseline.loader import SampleSize, load_baseline, load_sample_data
 from tests.pg import TestServer, test_server
+
+# A shell that starts the suite as a background job without job control (`bash .ci/run &` in a script) leaves
+# SIGINT ignored, and every child inherits that: the Ctrl-C tests' children (tests/test_bad_input.py) would
+# never see their interrupt and hang until their timeout. Give SIGINT back its default handler, which children
+# then start with, as they do under an interactive terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PLANS_DIR = REPO_ROOT / "sql"
