@@ -189,8 +189,9 @@ class PrismaSchema:
 def _parser() -> Lark:
     grammar = resources.files("bhq_migrate.prisma_schema").joinpath("prisma.lark").read_text(encoding="utf-8")
     # cache=True keeps the analysed grammar in the temp folder: building it costs more than parsing a large
-    # schema, on every run (lark checks the cache against the grammar and its own version).
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False, cache=True)
+    # schema, on every run (lark checks the cache against the grammar and its own version). Positions come
+    # from tokens (the grammar keeps keywords and "@"/"@@" in the tree), not from propagate_positions.
+    return Lark(grammar, parser="lalr", maybe_placeholders=False, cache=True)
 
 
 # Readable names for the grammar's terminals in error messages.
@@ -209,6 +210,7 @@ _TERMINAL_NAMES = {
     "COLON": '":"',
     "EQUAL": '"="',
     "AT": '"@"',
+    "BLOCK_AT": '"@@"',
     "DOT": '"."',
     "OPTIONAL": '"?"',
     "LIST": '"[]"',
@@ -354,15 +356,15 @@ class _Builder:
             for child in tree.children[2:]
             if isinstance(child, Tree) and child.data == "assignment"
         )
-        return ConfigBlock(kind, name, assignments, tree.meta.line, tree.meta.column)
+        return ConfigBlock(kind, name, assignments, *_start(tree))
 
     def model(self, tree: Tree[Token], kind: str) -> Model:
-        name = str(tree.children[0])
+        name = str(tree.children[1])  # children[0] is the keyword
         fields = tuple(self.field(c) for c in tree.children if isinstance(c, Tree) and c.data == "field")
         attributes = tuple(
             self.attribute(c) for c in tree.children if isinstance(c, Tree) and c.data == "block_attribute"
         )
-        return Model(name, kind, fields, attributes, tree.meta.line, tree.meta.column, self.path)
+        return Model(name, kind, fields, attributes, *_start(tree), self.path)
 
     def field(self, tree: Tree[Token]) -> Field:
         name_token = tree.children[0]
@@ -388,7 +390,7 @@ class _Builder:
     def enum(self, tree: Tree[Token]) -> Enum:
         values: list[EnumValue] = []
         attributes: list[Attribute] = []
-        for child in tree.children[1:]:
+        for child in tree.children[2:]:  # after the keyword and the name
             if not isinstance(child, Tree):
                 continue
             if child.data == "enum_value":
@@ -398,17 +400,16 @@ class _Builder:
                 values.append(EnumValue(str(token), value_attributes, token.line or 0, token.column or 0))
             elif child.data == "block_attribute":
                 attributes.append(self.attribute(child))
-        return Enum(str(tree.children[0]), tuple(values), tuple(attributes), tree.meta.line, tree.meta.column,
-                    self.path)
+        return Enum(str(tree.children[1]), tuple(values), tuple(attributes), *_start(tree), self.path)
 
     def attribute(self, tree: Tree[Token]) -> Attribute:
-        name_tree = tree.children[0]
+        name_tree = tree.children[1]  # children[0] is "@" or "@@"
         assert isinstance(name_tree, Tree)
         name = ".".join(str(token) for token in name_tree.children)
         arguments: tuple[Argument, ...] = ()
-        if len(tree.children) > 1 and isinstance(tree.children[1], Tree):
-            arguments = self.arguments(tree.children[1])
-        return Attribute(name, arguments, tree.meta.line, tree.meta.column)
+        if len(tree.children) > 2 and isinstance(tree.children[2], Tree):
+            arguments = self.arguments(tree.children[2])
+        return Attribute(name, arguments, *_start(tree))
 
     def arguments(self, tree: Tree[Token]) -> tuple[Argument, ...]:
         result: list[Argument] = []
@@ -453,7 +454,14 @@ class _Builder:
                     if isinstance(pair, Tree)
                 )
             )
-        raise PrismaSchemaError(f"{self.path}:{node.meta.line}:{node.meta.column}: unsupported value")
+        line, column = _start(node)
+        raise PrismaSchemaError(f"{self.path}:{line}:{column}: unsupported value")
+
+
+def _start(tree: Tree[Token]) -> tuple[int, int]:
+    """The line and column of the first token of ``tree``."""
+    token = next(tree.scan_values(lambda value: isinstance(value, Token)))
+    return token.line or 0, token.column or 0
 
 
 def _validate(schema: PrismaSchema) -> None:

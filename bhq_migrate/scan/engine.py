@@ -10,6 +10,8 @@ process while the walk starts.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import multiprocessing
 import multiprocessing.context
@@ -519,8 +521,8 @@ def _run(found: Iterable[SourceFile], config: ScanConfig,
             sources.append(source)
             yield source
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
-                             initargs=(config, catalogs)) as pool:
+    with _heap_frozen(), ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(),
+                                             initializer=_init_worker, initargs=(config, catalogs)) as pool:
         outcomes = list(pool.map(analyse_source, itertools.chain(list(sources), rest_of_walk()), chunksize=CHUNK))
     return sources, outcomes
 
@@ -540,7 +542,7 @@ def _catalogs_while_walking(roots: list[Path], config: ScanConfig,
     if (config.jobs or os.cpu_count() or 1) <= 1 or sum(map(schema_size, schemas)) < HELPER_MIN_SCHEMA_BYTES:
         return _parsed_catalogs(schemas, config), []
     walked: list[SourceFile] = []
-    with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as helper:
+    with _heap_frozen(), ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as helper:
         parsing = helper.submit(_parsed_catalogs, schemas, config)
         try:
             for source in found:
@@ -558,6 +560,23 @@ def _catalogs_while_walking(roots: list[Path], config: ScanConfig,
             raise
         except Exception:  # the helper failed (killed, or an error of its own): do it here, as without it
             return _parsed_catalogs(schemas, config), walked
+
+
+@contextlib.contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Keep this process's objects out of the garbage collector's reach while processes are forked from it.
+
+    A forked child starts with a copy of the parent's heap; each of its collections would walk those objects
+    too (and touch, so copy, their pages). Frozen, they are skipped (see :func:`gc.freeze`): on dub a scan run
+    after others in one process (the benchmark, a long-lived caller) took 0.71-0.79 s instead of 0.69-0.70 s.
+    """
+    frozen_by_caller = gc.get_freeze_count() > 0  # then leave the caller's frozen objects as they were
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not frozen_by_caller:
+            gc.unfreeze()
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:

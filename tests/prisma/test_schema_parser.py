@@ -59,6 +59,18 @@ def test_positions_are_one_based_line_and_column() -> None:
     assert (model.attributes[0].line, model.attributes[0].column) == (5, 3)
 
 
+def test_block_positions_are_their_keywords() -> None:
+    schema = parse_schema("  model   A {\n  id Int\n}\n\tenum E {\n  X @map(\"x\")\n  @@map(\"e\")\n}\n"
+                          " view V {\n  id Int @unique\n}\ntype T {\n  a Int\n}\n")
+    assert (schema.models[0].line, schema.models[0].column) == (1, 3)
+    enum = schema.enums[0]
+    assert (enum.line, enum.column) == (4, 2)
+    assert (enum.values[0].attributes[0].line, enum.values[0].attributes[0].column) == (5, 5)
+    assert (enum.attributes[0].line, enum.attributes[0].column) == (6, 3)
+    assert (schema.views[0].line, schema.views[0].column) == (8, 2)
+    assert (schema.composite_types[0].line, schema.composite_types[0].column) == (11, 1)
+
+
 def test_keywords_are_valid_field_and_enum_value_names() -> None:
     schema = parse_schema(
         "model A {\n  id Int @id\n  type String\n  model String\n  enum String\n}\n"
@@ -91,6 +103,7 @@ def test_datasource_and_generator_assignments() -> None:
         ("modle A {\n}\n", "1:1", "'modle'"),
         ("model A {\n  id Int $\n}\n", "2:10", "'$'"),
         ("model A {\n  name\n  email String\n}\n", "2:7", "end of the line"),
+        ("model A {\n  id Int\n  (\n}\n", "3:3", '"@@"'),
     ],
 )
 def test_syntax_errors_name_file_line_and_column(source: str, position: str, words: str) -> None:

@@ -3,6 +3,7 @@ from, and anything wrong with it means the schema is parsed again."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from pathlib import Path
@@ -187,6 +188,23 @@ def test_a_schema_error_found_during_the_walk_is_the_same_one_line_error(tmp_pat
         errors.append(str(raised.value))
     assert errors[0] == errors[1] and "schema.prisma:4:1: syntax error" in errors[0]
     assert entries(cache) == []
+
+
+def test_a_parallel_scan_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path, cache: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # the parent's heap is frozen only while the helper and the workers are forked (engine._heap_frozen)
+    monkeypatch.setattr(engine, "HELPER_MIN_SCHEMA_BYTES", 0)
+    root = _many_files(tmp_path / "app", SOFT)
+    assert gc.get_freeze_count() == 0
+    scan([root], ScanConfig(jobs=2))  # cold: the helper, then the pool
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a caller that froze its own heap keeps it frozen
+    try:
+        frozen = gc.get_freeze_count()
+        assert len(scan([root], ScanConfig(jobs=2)).findings) == 75
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_without_a_home_folder_the_scan_runs_without_a_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
