@@ -28,6 +28,7 @@ from psycopg import sql
 from bhq_migrate.embedded import EmbeddedPostgres
 from bhq_migrate.migrate import checkpoints
 from bhq_migrate.migrate.runner import ApplyOptions, Event, apply
+from tests.helpers import wait_for_query
 
 WAIT = 180.0  # generous: the launcher wakes every second, but a busy 2-core CI box can be slow to fork a worker
 ROWS = 100_000
@@ -82,16 +83,13 @@ def let_autovacuum_in(url: str) -> int:
     """Allow autovacuum on "Ledger" and wait until a worker is vacuuming it, holding its lock; its pid."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute('ALTER TABLE "Ledger" SET (autovacuum_enabled = true)')
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            row = conn.execute("""
-                SELECT a.pid FROM pg_stat_activity AS a JOIN pg_locks AS l ON l.pid = a.pid
-                WHERE a.backend_type = 'autovacuum worker' AND a.query LIKE 'autovacuum: VACUUM%Ledger%'
-                  AND l.locktype = 'relation' AND l.relation = '"Ledger"'::regclass AND l.granted""").fetchone()
-            if row is not None:
-                return int(row[0])
-            time.sleep(0.05)
-    raise AssertionError(f'no autovacuum worker came for "Ledger" within {WAIT:g} s')
+    pid = wait_for_query(url, """
+        SELECT a.pid FROM pg_stat_activity AS a JOIN pg_locks AS l ON l.pid = a.pid
+        WHERE a.backend_type = 'autovacuum worker' AND a.query LIKE 'autovacuum: VACUUM%Ledger%'
+          AND l.locktype = 'relation' AND l.relation = '"Ledger"'::regclass AND l.granted""", bound_s=WAIT)
+    if pid is None:
+        raise AssertionError(f'no autovacuum worker came for "Ledger" within {WAIT:g} s')
+    return int(pid)
 
 
 def vacuuming_ledger(url: str, pid: int) -> bool:
