@@ -35,6 +35,7 @@ from bhq_migrate.report.gitlab import to_gitlab
 from bhq_migrate.report.junit_findings import findings_junit_xml
 from bhq_migrate.report.sarif import to_sarif
 from bhq_migrate.resources import default_plans_dir
+from bhq_migrate.units import human_size
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -208,17 +209,6 @@ def lint(
     raise typer.Exit(int(_exit_code(active)))
 
 
-def _size(total_bytes: int | None) -> str:
-    if total_bytes is None:
-        return ""
-    size = float(total_bytes)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""
-
-
 def _print_forecast(plan: PendingPlan) -> None:
     """The lock-queue forecast: statements that would wait right now, and for whom."""
     from bhq_migrate.migrate.forecast import forecast_lines
@@ -258,7 +248,7 @@ def _print_plan_report(report: PlanReport) -> None:
                 f"  {statement.line:>5}  {statement.lock_mode or '-':<22}  "
                 f"{escape(statement.table or '-'):<28}  "
                 f"{'' if statement.estimated_rows is None else f'{statement.estimated_rows:,}':>11}  "
-                f"{_size(statement.total_bytes):>9}  {statement.effect:<8}  "
+                f"{human_size(statement.total_bytes):>9}  {statement.effect:<8}  "
                 f"{'' if statement.estimated_seconds is None else f'{statement.estimated_seconds:.2f}':>6}  "
                 f"{escape(statement.summary)}"
             )

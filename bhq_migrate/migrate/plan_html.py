@@ -10,6 +10,8 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from bhq_migrate.units import human_size
+
 if TYPE_CHECKING:
     from bhq_migrate.migrate.plan_report import PendingPlan, PlanReport, StatementPlan
 
@@ -25,17 +27,6 @@ td.num { text-align: right; white-space: nowrap; }
 code { font-size: 12px; white-space: pre-wrap; }
 ul { margin: 0; padding-left: 1.2em; }
 """
-
-
-def _size(total_bytes: int | None) -> str:
-    if total_bytes is None:
-        return ""
-    size = float(total_bytes)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""
 
 
 def _bar(seconds: float | None, longest: float) -> str:
@@ -73,7 +64,7 @@ def _row(statement: StatementPlan, longest: float) -> str:
         f'<td class="lock-{escape(lock.replace(" ", "-"), quote=True)}">{escape(lock)}</td>',
         f"<td>{escape(statement.table or '-')}</td>",
         f'<td class="num">{"" if statement.estimated_rows is None else f"{statement.estimated_rows:,}"}</td>',
-        f'<td class="num">{_size(statement.total_bytes)}</td>',
+        f'<td class="num">{human_size(statement.total_bytes)}</td>',
         f"<td>{escape(statement.effect)}</td>",
         f"<td>{_bar(statement.estimated_seconds, longest)}</td>",
         f"<td><code>{escape(statement.summary)}</code></td>",
