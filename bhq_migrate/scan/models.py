@@ -219,7 +219,7 @@ def _schema_models(schema: Path, files: list[Path]) -> dict[str, Model]:
 
 
 def _models_to_data(models: dict[str, Model]) -> list[object]:
-    return [[m.name, m.table, [[f.name, f.type, f.is_list, f.column, list(f.relation_fields)]
+    return [[m.name, m.table, [[f.name, f.type, f.is_list, f.column, list(f.relation_fields), f.unique]
                                for f in m.fields.values()]] for m in models.values()]
 
 
@@ -230,11 +230,11 @@ def _models_from_data(data: object) -> dict[str, Model]:
         name, table, fields = _list(entry)
         model = Model(name=_str(name), table=_str(table))
         for field_entry in _list(fields):
-            field_name, type_name, is_list, column, relation_fields = _list(field_entry)
-            if not isinstance(is_list, bool):
+            field_name, type_name, is_list, column, relation_fields, unique = _list(field_entry)
+            if not isinstance(is_list, bool) or not isinstance(unique, bool):
                 raise ValueError("malformed cache entry")
             model.fields[_str(field_name)] = ModelField(_str(field_name), _str(type_name), is_list, _str(column),
-                                                        tuple(_str(r) for r in _list(relation_fields)))
+                                                        tuple(_str(r) for r in _list(relation_fields)), unique)
         models[model.name] = model
     return models
 

@@ -33,7 +33,7 @@ import lark
 CACHE_DIR_VARIABLE = "BHQ_MIGRATE_CACHE_DIR"
 DISABLED = "off"
 MAX_ENTRIES = 64
-_FORMAT = 1
+_FORMAT = 2  # 2: fields carry `unique` (@id/@unique)
 _FOLDER = "schemas"
 
 # The code whose output is cached: a change to any of them changes every key.
