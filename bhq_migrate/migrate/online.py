@@ -10,7 +10,11 @@ plan's transaction, in steps that each hold a lock for milliseconds:
    updates that leave the columns alone): the condition is evaluated in C, the PL/pgSQL call it avoids costs
    a function call and a copy of the whole row, for each of the millions of rows the backfill writes;
 2. a backfill copies the existing rows by primary-key range, one short transaction per batch, and only rows
-   whose shadow value differs (``IS DISTINCT FROM``), so a re-run after a crash resumes where it stopped;
+   whose shadow value differs (``IS DISTINCT FROM``), so a re-run after a crash resumes where it stopped. Each
+   key range is copied in a few slices of its keys (``mod(key, 100)``), each committed before the next: the first
+   slice's new row versions leave their full pages, and once it commits PostgreSQL prunes the old versions
+   and the later slices' versions fit on the same page as HOT updates, which write no index entry (see
+   ``hot_slices``: 40 % less time and a third less table growth on 2M invoices, bench/RESULTS.md);
 3. for NOT NULL columns one ``CHECK (shadow_a IS NOT NULL AND shadow_b IS NOT NULL ...) NOT VALID`` per table
    is added and validated: one scan of the table whatever the number of columns (the validation scans under
    SHARE UPDATE EXCLUSIVE, which does not block reads or writes);
@@ -109,6 +113,8 @@ class TableRetype:
     table: TableKey
     key: str
     columns: list[_Column] = field(default_factory=list)
+    bytes_per_row: float | None = None
+    """The heap's bytes per row as of the last ANALYZE (page overhead included); None when unknown."""
 
     @property
     def display(self) -> str:
@@ -206,7 +212,8 @@ def _table_retype(
     pending = [found[c] for c in columns if c in found and found[c].type_name in _INTEGER_TYPES]
     if not pending:
         return None, None  # already bigint (e.g. after an earlier online run), or missing: nothing to do online
-    retype = TableRetype(table, key or "", pending)
+    bytes_per_row = live.heap_bytes / estimated_rows if estimated_rows and live.heap_bytes else None
+    retype = TableRetype(table, key or "", pending, bytes_per_row)
     reason = _fallback_reason(retype, relkind, inherits, key, found, columns)
     if reason is None and min_rows > 0:
         rows = estimated_rows if estimated_rows is not None else _count(conn, retype)
@@ -365,13 +372,44 @@ def next_batch_rows(rows: int, took_ms: float, target_ms: float) -> int:
     return int(min(max(rows * factor, MIN_BATCH_ROWS), MAX_BATCH_ROWS))
 
 
+# The backfill's slices (module doc, step 2). A row version grows by the shadow columns' 8 bytes each and a new
+# line pointer; when the estimate of a row's size is missing, this ratio of growth to size is assumed.
+HOT_PASSES = 4
+DEFAULT_GROWTH_RATIO = 0.3
+LINE_POINTER_BYTES = 4
+
+
+def hot_slices(bytes_per_row: float | None, shadow_columns: int, hot_passes: int = HOT_PASSES) -> list[int]:
+    """Cumulative upper bounds of ``mod(key, 100)`` for each slice of a batch; the last is always 100.
+
+    The first slice's updates cannot be HOT (a freshly loaded page has no room): its new versions go elsewhere,
+    and once they commit the page is pruned, freeing a fraction f1 of it. Each later slice writes HOT versions
+    into that room, a fraction f of the rows costing f * (1 + r) of it while they are uncommitted and f * r
+    once the old versions are pruned, r being the growth ratio. So a slice can be 1 / (1 + r) of the one before,
+    and f1 is the smallest first slice after which ``hot_passes`` geometric slices cover every row. Whatever a
+    wrong estimate leaves over is copied by the last slice anyway (no modulo test), just not as HOT."""
+    growth = 8 * shadow_columns + LINE_POINTER_BYTES
+    ratio = growth / bytes_per_row if bytes_per_row and bytes_per_row > growth else DEFAULT_GROWTH_RATIO
+    shrink = 1 / (1 + ratio)
+    first = (1 - shrink) / (1 - shrink ** (hot_passes + 1))
+    cuts: list[int] = []
+    covered = 0.0
+    for number in range(hot_passes):
+        covered += first * shrink ** number
+        cut = min(round(covered * 100), 99)
+        if not cuts or cut > cuts[-1]:
+            cuts.append(cut)
+    return [*cuts, 100]
+
+
 def backfill(
     conn: Connection, retype: TableRetype, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink,
     *, batch_ms: float = 0.0, label: str = "",
 ) -> tuple[int, int]:
-    """Step 2: copy existing rows by key range, one short transaction per batch. Rows inserted or updated from
-    now on are copied by the trigger, so the key range is fixed once, after the trigger exists: a steady stream
-    of inserts cannot keep the backfill running."""
+    """Step 2: copy existing rows by key range, one short transaction per slice of a batch (``hot_slices``).
+    Rows inserted or updated from now on are copied by the trigger, so the key range is fixed once, after the
+    trigger exists: a steady stream of inserts cannot keep the backfill running. Time-sized batches aim at
+    ``batch_ms`` for the longest of their slices' transactions."""
     key = sql.Identifier(retype.key)
     bounds = conn.execute(sql.SQL("SELECT min({k}), max({k}) FROM {t}").format(k=key, t=retype.relation)).fetchone()
     if bounds is None or bounds[0] is None:
@@ -382,23 +420,39 @@ def backfill(
     differs = sql.SQL(" OR ").join(
         sql.SQL("{} IS DISTINCT FROM {}").format(sql.Identifier(shadow(c.name)), sql.Identifier(c.name))
         for c in retype.columns)
-    update = sql.SQL("UPDATE {t} SET {sets} WHERE {k} >= %s AND {k} < %s AND ({differs})").format(
-        t=retype.relation, sets=sets, k=key, differs=differs)
+    cuts = hot_slices(retype.bytes_per_row, len(retype.columns))
+    updates = [_slice_update(retype, sets, differs, lower, upper, upper == 100)
+               for lower, upper in zip([0, *cuts[:-1]], cuts, strict=True)]
     copied, number, start, rows = 0, 0, low, batch_rows
     while start <= high:
         number += 1
         stop = min(start + rows, high + 1)
         total = number + (high + 1 - stop + rows - 1) // rows
         progress(f"{retype.display}: backfill keys {start:,}..{stop - 1:,}", number, total)
-        began = time.monotonic()
-        copied += retrying(partial(_copy_batch, conn, update, start, stop, f"{label} backfill batch {number}"),
-                           f"online retype of {retype.display} (backfill batch {number})")
-        took_ms = (time.monotonic() - began) * 1000
+        longest_ms = 0.0
+        for slice_number, update in enumerate(updates, 1):
+            began = time.monotonic()
+            copied += retrying(
+                partial(_copy_batch, conn, update, start, stop, f"{label} backfill batch {number}.{slice_number}"),
+                f"online retype of {retype.display} (backfill batch {number})")
+            longest_ms = max(longest_ms, (time.monotonic() - began) * 1000)
         checkpoints.reached(f"{label} backfill batch {number} committed")
         if batch_ms > 0:
-            rows = next_batch_rows(stop - start, took_ms, batch_ms)
+            rows = next_batch_rows(stop - start, longest_ms, batch_ms)
         start = stop
     return copied, number
+
+
+def _slice_update(
+    retype: TableRetype, sets: sql.Composable, differs: sql.Composable, lower: int, upper: int, last: bool
+) -> sql.Composed:
+    """One slice's UPDATE of a key range. The last slice has no modulo test: it copies whatever is left,
+    including negative keys (whose remainder is negative) and rows a wrong estimate left over."""
+    key = sql.Identifier(retype.key)
+    modulo = sql.SQL("") if last else sql.SQL(" AND mod({k}, 100) >= {lower} AND mod({k}, 100) < {upper}").format(
+        k=key, lower=sql.Literal(lower), upper=sql.Literal(upper))
+    return sql.SQL("UPDATE {t} SET {sets} WHERE {k} >= %s AND {k} < %s{modulo} AND ({differs})").format(
+        t=retype.relation, sets=sets, k=key, modulo=modulo, differs=differs)
 
 
 def _copy_batch(conn: Connection, update: sql.Composed, start: int, stop: int, label: str = "") -> int:
