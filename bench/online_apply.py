@@ -6,7 +6,7 @@ Usage::
     python bench/online_apply.py [--invoices 2000000] [--payments 1000000] [--rate 200] [--rounds 1]
                                  [--baseline-seconds 15] [--variants psql,apply,online-retype,online]
                                  [--online-args '--online-batch-ms 20'] [--db-setting NAME=VALUE ...]
-                                 [--reuse-baseline]
+                                 [--reuse-baseline] [--watch-ms 2] [--shared-buffers 1GB]
 
 Builds the pre-fix baseline once in a throwaway cluster (or on $BHQ_BENCH_DATABASE_URL, which needs CREATEDB;
 with --reuse-baseline it is kept there for the next run) and clones it per run with CREATE DATABASE ...
@@ -180,9 +180,9 @@ class LockWatcher(threading.Thread):
     """Samples pg_locks and pg_stat_activity: keeps the longest continuous ACCESS EXCLUSIVE hold per table, and a
     timeline of what bhq-migrate's sessions and autovacuum were running."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, interval_s: float = 0.002) -> None:
         super().__init__(daemon=True)
-        self.url, self.stop = url, threading.Event()
+        self.url, self.stop, self.interval_s = url, threading.Event(), interval_s
         self.longest: dict[str, float] = dict.fromkeys(TABLES, 0.0)
         self.timeline: list[tuple[float, tuple[str, ...]]] = []
 
@@ -203,7 +203,7 @@ class LockWatcher(threading.Thread):
                         self.longest[table] = max(self.longest[table], now - since[table])
                     else:
                         since.pop(table, None)
-                time.sleep(0.002)
+                time.sleep(self.interval_s)
 
 
 @dataclass
@@ -226,11 +226,11 @@ class Run:
 
 
 @contextlib.contextmanager
-def server() -> Iterator[str]:
+def server(settings: dict[str, str]) -> Iterator[str]:
     if os.environ.get("BHQ_BENCH_DATABASE_URL"):
         yield os.environ["BHQ_BENCH_DATABASE_URL"]
         return
-    with EmbeddedPostgres() as pg:
+    with EmbeddedPostgres(settings=settings) as pg:
         yield pg.url
 
 
@@ -267,7 +267,7 @@ def money(url: str, payments: int) -> tuple[Any, ...]:
 
 def measured(variant: str, url: str, command: list[str] | None, args: argparse.Namespace, tenants: int,
              expected: tuple[Any, ...], payments: int) -> Run:
-    watcher, load = LockWatcher(url), LoadGenerator(url, args.rate, tenants, args.invoices)
+    watcher, load = LockWatcher(url, args.watch_ms / 1000), LoadGenerator(url, args.rate, tenants, args.invoices)
     watcher.start()
     load.start()
     time.sleep(1.0)  # the load is in its rhythm before the migration starts (part of every variant, baseline too)
@@ -306,6 +306,13 @@ def main() -> None:
     parser.add_argument("--db-setting", action="append", default=[], metavar="NAME=VALUE",
                         help="ALTER DATABASE ... SET on each run's database (baseline's too), e.g. "
                              "max_parallel_maintenance_workers=0")
+    parser.add_argument("--shared-buffers", default="1GB",
+                        help="the throwaway cluster's shared_buffers (ignored with $BHQ_BENCH_DATABASE_URL). A "
+                             "production server keeps its hot set in memory; at PostgreSQL's default 128MB the 2M "
+                             "baseline's tables do not fit, and every variant measures buffer eviction too")
+    parser.add_argument("--watch-ms", type=float, default=2.0,
+                        help="pause between two pg_locks samples; the sampler is a busy session of its own, and on a "
+                             "2-core machine its CPU competes with the load it measures")
     parser.add_argument("--reuse-baseline", action="store_true",
                         help="with $BHQ_BENCH_DATABASE_URL: keep the baseline database between runs and reuse it")
     parser.add_argument("--online-args", default="", help="extra apply arguments for the online variant, e.g. "
@@ -319,7 +326,7 @@ def main() -> None:
     combined.write_text("\n".join(plan.text for plan in plans))
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; load average {os.getloadavg()}; "
           f"{' '.join(sys.argv)}", flush=True)
-    with server() as admin_url:
+    with server({"shared_buffers": args.shared_buffers}) as admin_url:
         template = "bench_online_baseline"
         size = SampleSize.scaled(args.invoices, args.payments)
         if args.reuse_baseline and _exists(admin_url, template):
@@ -358,6 +365,7 @@ def main() -> None:
             url = clone(admin_url, template, "bench_online_run", args.db_setting)
             runs.append(measured("baseline (no migration)", url, None, args, int(tenants), expected, size.payments))
             print(f"  baseline: {row(runs[-1])}", flush=True)
+            print(f"    {by_kind(runs[-1])}", flush=True)
             for variant in wanted:
                 url = clone(admin_url, template, "bench_online_run", args.db_setting)
                 runs.append(measured(variant, url, commands[variant](url), args, int(tenants), expected,
@@ -384,8 +392,22 @@ def row(run: Run) -> str:
             f"{run.load.failed:>6}  {run.verified}")
 
 
+def by_kind(run: Run) -> str:
+    """p50 / p99 latency of each kind of load transaction, in milliseconds."""
+    kinds: dict[str, list[float]] = {}
+    for _due, latency, kind in run.load.samples:
+        kinds.setdefault(kind, []).append(latency)
+    parts = []
+    for kind, values in sorted(kinds.items()):
+        values.sort()
+        parts.append(f"{kind} p50 {values[len(values) // 2] * 1000:.1f} / p99 "
+                     f"{values[min(len(values) - 1, int(0.99 * len(values)))] * 1000:.1f} ms")
+    return "; ".join(parts)
+
+
 def diagnose(run: Run, slowest: int = 5, top: int = 16) -> None:
     """Where a migration's time went (phases from the sampled activity) and what the load saw during each."""
+    print(f"    {by_kind(run)}")
     if not run.timeline:
         return
     times = [t for t, _ in run.timeline]

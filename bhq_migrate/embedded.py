@@ -231,8 +231,12 @@ def _shut_down(process: subprocess.Popen[bytes]) -> None:
 class EmbeddedPostgres:
     """``with EmbeddedPostgres() as pg: use(pg.url)``: a private cluster on 127.0.0.1, gone afterwards."""
 
-    def __init__(self, *, bindir: Path | None = None, os_user: str | None = None) -> None:
+    def __init__(
+        self, *, bindir: Path | None = None, os_user: str | None = None, settings: dict[str, str] | None = None
+    ) -> None:
         self.bindir = bindir or find_bindir()
+        self.settings = dict(settings or {})
+        """Server settings on top of the fast defaults (benchmarks size shared_buffers with this)."""
         self.password = secrets.token_urlsafe(18)
         self.port = 0
         self._root: Path | None = None
@@ -336,7 +340,7 @@ class EmbeddedPostgres:
         assert self._root is not None
         for _attempt in range(3):  # a port picked as free can be taken before the server binds it
             self.port = _free_port()
-            settings = {**_FAST_SETTINGS, "listen_addresses": "127.0.0.1", "port": str(self.port),
+            settings = {**_FAST_SETTINGS, **self.settings, "listen_addresses": "127.0.0.1", "port": str(self.port),
                         "unix_socket_directories": str(self._root)}
             command = [str(self.bindir / "postgres"), "-D", str(self._root / "data")]
             for key, value in settings.items():

@@ -217,6 +217,10 @@ def apply_command(
     online_maintenance_work_mem: Annotated[str, typer.Option(
         "--online-maintenance-work-mem", help="With --online: maintenance_work_mem for the session's index builds "
         "and vacuums, when the server's setting is lower (e.g. 256MB, 1GB).")] = "256MB",
+    online_parallel_workers: Annotated[int, typer.Option(
+        "--online-parallel-workers", min=0, max=1024, help="With --online: max_parallel_maintenance_workers for "
+        "the session's index builds and vacuums (0: one process each, leaving the other cores to the "
+        "application).")] = 0,
     allow_blocking: Annotated[bool, typer.Option(
         "--allow-blocking", help="With --online: run statements it cannot make non-blocking as they are, instead "
         "of refusing.")] = False,
@@ -247,7 +251,8 @@ def apply_command(
         only=tuple(only or ()), record_prisma=record_prisma, lint=not no_lint, online_retype=online_retype,
         online_batch_rows=online_batch_rows, online_min_rows=online_min_rows, online=online_mode,
         online_lock_timeout=online_lock_timeout, online_batch_ms=online_batch_ms, allow_blocking=allow_blocking,
-        online_maintenance_work_mem=online_maintenance_work_mem, after_swap=after_swap,
+        online_maintenance_work_mem=online_maintenance_work_mem, online_parallel_workers=online_parallel_workers,
+        after_swap=after_swap,
         blocking_threshold=blocking_threshold,
     ))
 

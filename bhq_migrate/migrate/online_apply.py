@@ -88,7 +88,7 @@ def run_plan(
     on_event(Event(kind="plan-start", plan=plan.id, total=total, text=plan.name))
     online_options = options.model_copy(update={"lock_timeout": options.online_lock_timeout})
     conn.execute("SELECT set_config('lock_timeout', %s, false)", (online_options.lock_timeout,))
-    _raise_maintenance_work_mem(conn, options.online_maintenance_work_mem)
+    _maintenance_settings(conn, options)
     try:
         _run_steps(conn, plan, plan_steps, states, online_options, on_event, run, started)
     finally:
@@ -104,6 +104,13 @@ def run_plan(
     on_event(Event(kind="plan-done", plan=plan.id, total=total, elapsed=duration_ms / 1000))
     return PlanOutcome(id=plan.id, name=plan.name, duration_ms=duration_ms, statements=len(plan.statements),
                        attempts=1, status="applied", changes=[s.summary() for s in plan_steps.steps])
+
+
+def _maintenance_settings(conn: Connection, options: ApplyOptions) -> None:
+    """This session's settings for its index builds and vacuums (the application's sessions keep theirs)."""
+    _raise_maintenance_work_mem(conn, options.online_maintenance_work_mem)
+    conn.execute("SELECT set_config('max_parallel_maintenance_workers', %s, false)",
+                 (str(options.online_parallel_workers),))
 
 
 def _raise_maintenance_work_mem(conn: Connection, wanted: str) -> None:

@@ -20,7 +20,7 @@ from bhq_migrate.catalog import Catalog, Part, Table
 from bhq_migrate.errors import BlockingRefused, DuplicateKeys, LockTimeout, PlanChanged
 from bhq_migrate.migrate import checkpoints
 from bhq_migrate.migrate.online import next_batch_rows
-from bhq_migrate.migrate.online_apply import _raise_maintenance_work_mem
+from bhq_migrate.migrate.online_apply import _maintenance_settings, _raise_maintenance_work_mem
 from bhq_migrate.migrate.plan_report import build_plan_report
 from bhq_migrate.migrate.runner import ApplyOptions, apply
 from bhq_migrate.migrate.status import status
@@ -460,6 +460,18 @@ def test_index_builds_get_the_online_maintenance_work_mem_but_never_less_than_th
         conn.execute("SET maintenance_work_mem = '1GB'")
         _raise_maintenance_work_mem(conn, "256MB")
         assert scalar_of(conn, "SHOW maintenance_work_mem") == "1GB"
+
+
+def test_index_builds_and_vacuums_run_in_one_process_unless_asked_otherwise(baseline_db: str) -> None:
+    """Parallel maintenance workers would take the cores the application needs (bench/RESULTS.md)."""
+    with psycopg.connect(baseline_db, autocommit=True) as conn:
+        conn.execute("SET max_parallel_maintenance_workers = 2")
+        _maintenance_settings(conn, ApplyOptions(plans_dir=PLANS_DIR, online=True))
+        assert scalar_of(conn, "SHOW max_parallel_maintenance_workers") == "0"
+        _maintenance_settings(conn, ApplyOptions(plans_dir=PLANS_DIR, online=True, online_parallel_workers=3))
+        assert scalar_of(conn, "SHOW max_parallel_maintenance_workers") == "3"
+    bad = run_cli("apply", "--online", "--online-parallel-workers", "-1", env={"DATABASE_URL": baseline_db})
+    assert bad.returncode == 2 and "--online-parallel-workers" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def scalar_of(conn: psycopg.Connection[Any], sql_text: str) -> Any:
