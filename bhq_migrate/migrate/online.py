@@ -379,7 +379,7 @@ DEFAULT_GROWTH_RATIO = 0.3
 LINE_POINTER_BYTES = 4
 
 
-def hot_slices(bytes_per_row: float | None, shadow_columns: int, hot_passes: int = HOT_PASSES) -> list[int]:
+def hot_slices(bytes_per_row: float | None, shadow_columns: int, hot_passes: int | None = None) -> list[int]:
     """Cumulative upper bounds of ``mod(key, 100)`` for each slice of a batch; the last is always 100.
 
     The first slice's updates cannot be HOT (a freshly loaded page has no room): its new versions go elsewhere,
@@ -388,6 +388,7 @@ def hot_slices(bytes_per_row: float | None, shadow_columns: int, hot_passes: int
     once the old versions are pruned, r being the growth ratio. So a slice can be 1 / (1 + r) of the one before,
     and f1 is the smallest first slice after which ``hot_passes`` geometric slices cover every row. Whatever a
     wrong estimate leaves over is copied by the last slice anyway (no modulo test), just not as HOT."""
+    hot_passes = HOT_PASSES if hot_passes is None else hot_passes
     growth = 8 * shadow_columns + LINE_POINTER_BYTES
     ratio = growth / bytes_per_row if bytes_per_row and bytes_per_row > growth else DEFAULT_GROWTH_RATIO
     shrink = 1 / (1 + ratio)

@@ -13,7 +13,8 @@ import psycopg
 import pytest
 
 from bhq_migrate.errors import ConfigError, PreflightFailed
-from bhq_migrate.migrate.online import SHADOW_SUFFIX, TRIGGER_NAME
+from bhq_migrate.migrate import online as online_module
+from bhq_migrate.migrate.online import SHADOW_SUFFIX, TRIGGER_NAME, hot_slices
 from bhq_migrate.migrate.runner import ApplyOptions, Event, apply
 from bhq_migrate.verify import VerifyOptions, verify
 from tests.conftest import PLANS_DIR
@@ -319,3 +320,53 @@ def test_a_column_added_by_an_earlier_plan_of_the_same_run_is_retyped_online_bef
         ("001", '"Payment"'), ("001", '"Invoice"'), ("003", '"Invoice"')]
     assert result.online[-1].columns == ["marketplaceTransactionId"]
     assert verify(baseline_db, VerifyOptions(plans_dir=PLANS_DIR)).ok
+
+
+# ---- HOT slices ------------------------------------------------------------------------------------------------
+
+def test_hot_slices_shrink_with_the_room_each_leaves_and_always_end_with_everything() -> None:
+    invoice = hot_slices(94.7, 3)  # the 2M-invoice baseline: 94.7 heap bytes per row, three columns retyped
+    assert invoice == [31, 56, 74, 89, 100]
+    widths = [b - a for a, b in zip([0, *invoice], invoice, strict=False)][:-1]
+    assert widths == sorted(widths, reverse=True)
+    assert hot_slices(130.0, 1)[0] < invoice[0]  # less growth per row: a smaller first (non-HOT) slice
+    assert hot_slices(None, 3) == hot_slices(12.0, 3)  # unknown or implausible size: the default ratio
+    assert hot_slices(94.7, 3, hot_passes=0) == [100]
+
+
+def _backfill_hot_share(url: str, monkeypatch: pytest.MonkeyPatch, hot_passes: int) -> float:
+    """Backfill a freshly loaded table of full pages; the share of its row updates that were HOT."""
+    monkeypatch.setattr(online_module, "HOT_PASSES", hot_passes)
+    query(url, """
+        CREATE TABLE ledger (id integer PRIMARY KEY, tenant integer NOT NULL, cents integer NOT NULL, note text);
+        CREATE INDEX ledger_tenant ON ledger (tenant);
+        INSERT INTO ledger SELECT g, g % 7, g * 3, 'entry ' || g FROM generate_series(1, 6000) AS g;
+        ANALYZE ledger;
+    """)
+    with psycopg.connect(url, autocommit=True) as conn:
+        retype, reason = online_module.table_retype(conn, ("public", "ledger"), ["cents"])
+        assert retype is not None and reason is None and retype.bytes_per_row
+        online_module.install(conn, retype)
+
+        def in_transaction(work: Any, _what: str) -> Any:
+            with conn.transaction():
+                return work()
+
+        copied, _batches = online_module.backfill(conn, retype, 2_000, in_transaction, lambda *_: None)
+        assert copied == 6000
+    # The backend's counters reach pg_stat_user_tables when its session ends (a bounded wait on that event).
+    flushed = "SELECT n_tup_upd >= 6000 FROM pg_stat_user_tables WHERE relid = 'ledger'::regclass"
+    assert wait_for_query(url, flushed)
+    updated, hot = query(url, "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                              "WHERE relid = 'ledger'::regclass")[0]
+    assert scalar(url, "SELECT count(*) FROM ledger WHERE cents__bhq_new IS DISTINCT FROM cents") == 0
+    return float(hot) / float(updated)
+
+
+def test_the_sliced_backfill_makes_most_row_updates_hot(empty_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _backfill_hot_share(empty_db, monkeypatch, online_module.HOT_PASSES) > 0.5
+
+
+def test_one_slice_per_batch_makes_almost_none_hot(empty_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check above can fail: one slice (every row of a range in one transaction) leaves no room on a page."""
+    assert _backfill_hot_share(empty_db, monkeypatch, 0) < 0.1
