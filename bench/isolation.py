@@ -14,8 +14,9 @@ Copy the printed block into bench/RESULTS.md.
    same application role: DML grants, not an owner, no BYPASSRLS.
 2. Each request runs as that role, exactly as the Prisma extension sends it: BEGIN; set_config('app.tenant_id',
    t, true); the query; COMMIT. The queries name the tenant themselves, as the application does today; under RLS
-   the policy adds its own condition. Only the query is timed (client-side, psycopg's prepared statements after
-   five runs, as in production).
+   the policy adds its own condition. Timed client-side (psycopg's prepared statements after five runs, as in
+   production), twice: the query alone, and the whole request (``request:`` rows: BEGIN with set_config, the
+   query, COMMIT), which is what the application waits for.
 3. Each request runs on every database back to back, in a shuffled order, so a busy machine slows all alike.
    Connections are opened afresh (and warmed up, untimed) every ``--reconnect-every`` requests, so one backend
    that the scheduler treats badly does not weigh on a whole round. Per operation: p50 and p99 of each variant
@@ -75,6 +76,12 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
+REQUEST = "request: "
+MEASURES = [*OPERATIONS, *(REQUEST + name for name in OPERATIONS)]
+"""Each operation timed twice: the statement alone, and the whole request as the Prisma extension sends it
+(BEGIN with set_config, the statement, COMMIT), which is what the application waits for."""
+
+
 def load_average() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
@@ -82,9 +89,9 @@ def load_average() -> str:
 def prepare(admin: str, invoices: int, with_fn: bool) -> dict[str, str]:
     with psycopg.connect(admin, autocommit=True) as conn:
         for name in DATABASES:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone():
-            conn.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")  # type: ignore[arg-type]
+            conn.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")
         conn.execute("CREATE DATABASE bhq_bench_iso_source")
     source = url_for(admin, "bhq_bench_iso_source")
     with psycopg.connect(source) as conn:
@@ -92,14 +99,14 @@ def prepare(admin: str, invoices: int, with_fn: bool) -> dict[str, str]:
         load_sample_data(conn, SampleSize.scaled(invoices))
     apply(source, ApplyOptions(plans_dir=PLANS))
     with psycopg.connect(source, autocommit=True) as conn:
-        conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")  # type: ignore[arg-type]
-        conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")  # type: ignore[arg-type]
+        conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
+        conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
         conn.execute("VACUUM ANALYZE")
     with psycopg.connect(admin, autocommit=True) as conn:
         # Every variant is a copy of the same source, so none starts with pages or hint bits the others lack
         # (a first run measured the loaded database itself against copies: its A/A control was 2-4 % off).
         for name in ("plain", "plain_b", "keys", "rls"):
-            conn.execute(f"CREATE DATABASE bhq_bench_iso_{name} TEMPLATE bhq_bench_iso_source")  # type: ignore[arg-type]
+            conn.execute(f"CREATE DATABASE bhq_bench_iso_{name} TEMPLATE bhq_bench_iso_source")
     plain = url_for(admin, "bhq_bench_iso_plain")
     variants = {"plain": plain, "plain_b": url_for(admin, "bhq_bench_iso_plain_b")}
     rls = variants["rls"] = url_for(admin, "bhq_bench_iso_rls")
@@ -108,7 +115,7 @@ def prepare(admin: str, invoices: int, with_fn: bool) -> dict[str, str]:
     apply(keys, ApplyOptions(plans_dir=PLANS, only=("004",)))
     with psycopg.connect(keys, autocommit=True) as conn:  # 004's indexes and keys, row-level security off
         for (table,) in conn.execute("SELECT oid::regclass::text FROM pg_class WHERE relrowsecurity").fetchall():
-            conn.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY, "  # type: ignore[arg-type]
+            conn.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY, "
                          "DISABLE ROW LEVEL SECURITY")
     if with_fn:
         with psycopg.connect(admin, autocommit=True) as conn:
@@ -117,7 +124,7 @@ def prepare(admin: str, invoices: int, with_fn: bool) -> dict[str, str]:
         with psycopg.connect(rls_fn, autocommit=True) as conn:
             for (table,) in conn.execute("SELECT polrelid::regclass::text FROM pg_policy "
                                          "WHERE polname = 'tenant_isolation'").fetchall():
-                conn.execute(f'ALTER POLICY tenant_isolation ON {table} '  # type: ignore[arg-type]
+                conn.execute(f'ALTER POLICY tenant_isolation ON {table} '
                              'USING ("tenantId" = public.current_tenant_id()) '
                              'WITH CHECK ("tenantId" = public.current_tenant_id())')
     for url in variants.values():  # the same statistics for every planner
@@ -139,12 +146,12 @@ def connect(variants: dict[str, str], targets: dict[int, list[int]]) -> dict[str
     tenant = sorted(targets)[0]
     rng = random.Random(0)
     for conn in conns.values():
-        conn.execute(f"SET ROLE {APP_ROLE}")  # type: ignore[arg-type]
+        conn.execute(f"SET ROLE {APP_ROLE}")
         conn.commit()
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
         for _ in range(6):
             for statement, params in OPERATIONS.values():
-                conn.execute(statement, params(tenant, targets[tenant][0], rng))  # type: ignore[arg-type]
+                conn.execute(statement, params(tenant, targets[tenant][0], rng))
         conn.rollback()
     return conns
 
@@ -156,8 +163,8 @@ def run_round(variants: dict[str, str], requests: int, targets: dict[int, list[i
     Returns the timings (ms) and the paired ratios to plain, per variant and operation."""
     rng = random.Random(seed)
     tenants = sorted(targets)
-    timings: dict[str, dict[str, list[float]]] = {v: {name: [] for name in OPERATIONS} for v in variants}
-    paired: dict[str, dict[str, list[float]]] = {v: {name: [] for name in OPERATIONS} for v in variants}
+    timings: dict[str, dict[str, list[float]]] = {v: {name: [] for name in MEASURES} for v in variants}
+    paired: dict[str, dict[str, list[float]]] = {v: {name: [] for name in MEASURES} for v in variants}
     conns: dict[str, psycopg.Connection[Any]] = {}
     order = list(variants)
     try:
@@ -172,16 +179,21 @@ def run_round(variants: dict[str, str], requests: int, targets: dict[int, list[i
                 values = params(tenant, invoice, rng)
                 rng.shuffle(order)
                 taken: dict[str, float] = {}
+                whole: dict[str, float] = {}
                 for variant in order:
                     conn = conns[variant]
-                    conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
+                    began = time.perf_counter()
+                    conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))  # BEGIN too
                     started = time.perf_counter()
-                    conn.execute(statement, values)  # type: ignore[arg-type]
+                    conn.execute(statement, values)
                     taken[variant] = (time.perf_counter() - started) * 1000
                     conn.commit()
+                    whole[variant] = (time.perf_counter() - began) * 1000
                 for variant, ms in taken.items():
                     timings[variant][name].append(ms)
                     paired[variant][name].append(ms / taken["plain"])
+                    timings[variant][REQUEST + name].append(whole[variant])
+                    paired[variant][REQUEST + name].append(whole[variant] / whole["plain"])
     finally:
         for conn in conns.values():
             conn.close()
@@ -197,12 +209,12 @@ def explain(url: str, tenant: int, invoice: int) -> list[str]:
     lines: list[str] = []
     rng = random.Random(0)
     with psycopg.connect(url) as conn:
-        conn.execute(f"SET ROLE {APP_ROLE}")  # type: ignore[arg-type]
+        conn.execute(f"SET ROLE {APP_ROLE}")
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
         for name, (statement, params) in OPERATIONS.items():
             if not name.startswith("read"):
                 continue
-            plan = conn.execute("EXPLAIN (COSTS OFF) " + statement, params(tenant, invoice, rng)).fetchall()  # type: ignore[arg-type]
+            plan = conn.execute("EXPLAIN (COSTS OFF) " + statement, params(tenant, invoice, rng)).fetchall()
             lines.append(f"-- {name}")
             lines.extend(row[0] for row in plan)
         conn.rollback()
@@ -223,12 +235,12 @@ def main() -> None:
         targets = invoices_by_tenant(variants["plain"])
         run_round(variants, 50, targets, seed=999, reconnect_every=50)  # warm every cache before measuring
         ratios: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
-        print(f"{'round':<6}{'operation':<26}{'variant':<8}{'p50 ms':>9}{'p99 ms':>9}{'x p50':>8}{'x p99':>8}"
+        print(f"{'round':<6}{'operation':<35}{'variant':<8}{'p50 ms':>9}{'p99 ms':>9}{'x p50':>8}{'x p99':>8}"
               f"{'x pair':>8}")
         for number in range(1, args.rounds + 1):
             measured, paired = run_round(variants, args.requests, targets, seed=number,
                                          reconnect_every=args.reconnect_every)
-            for name in OPERATIONS:
+            for name in MEASURES:
                 base = measured["plain"][name]
                 for variant, by_operation in measured.items():
                     timings = by_operation[name]
@@ -236,25 +248,25 @@ def main() -> None:
                     x50, x99 = p50 / percentile(base, 0.5), p99 / percentile(base, 0.99)
                     pair = statistics.median(paired[variant][name])
                     ratios.setdefault((name, variant), []).append((x50, x99, pair))
-                    print(f"{number:<6}{name:<26}{variant:<8}{p50:>9.3f}{p99:>9.3f}{x50:>8.2f}{x99:>8.2f}"
+                    print(f"{number:<6}{name:<35}{variant:<8}{p50:>9.3f}{p99:>9.3f}{x50:>8.2f}{x99:>8.2f}"
                           f"{pair:>8.2f}")
         print("\nmedian over rounds of the ratio to plain (target for rls: <= 1.10; plain_b is the A/A noise floor):")
         for (name, variant), values in sorted(ratios.items(), key=lambda item: (item[0][0], item[0][1])):
             if variant != "plain":
-                print(f"  {name:<26} {variant:<8} p50 x{statistics.median(v[0] for v in values):.2f}  "
+                print(f"  {name:<35} {variant:<8} p50 x{statistics.median(v[0] for v in values):.2f}  "
                       f"p99 x{statistics.median(v[1] for v in values):.2f}  "
                       f"paired x{statistics.median(v[2] for v in values):.2f}")
         print("\nrls against keys (row-level security alone; p50 ratio of the medians over rounds):")
-        for name in OPERATIONS:
+        for name in MEASURES:
             rls_x = statistics.median(v[0] for v in ratios[(name, "rls")])
             keys_x = statistics.median(v[0] for v in ratios[(name, "keys")])
-            print(f"  {name:<26} p50 x{rls_x / keys_x:.2f}")
+            print(f"  {name:<35} p50 x{rls_x / keys_x:.2f}")
         tenant = sorted(targets)[0]
         print("\nEXPLAIN as the app role with the tenant set, on the rls database:")
         print("\n".join(explain(variants["rls"], tenant, targets[tenant][0])))
         with psycopg.connect(admin, autocommit=True) as conn:
             for name in DATABASES:
-                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     print(f"# after: {load_average()}")
 
 
