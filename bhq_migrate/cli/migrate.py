@@ -214,6 +214,9 @@ def apply_command(
     online_batch_ms: Annotated[float, typer.Option(
         "--online-batch-ms", min=0, help="With --online: target duration of one backfill batch (0: fixed "
         "--online-batch-rows).")] = 50.0,
+    online_batch_pause_ms: Annotated[float, typer.Option(
+        "--online-batch-pause-ms", min=0, max=60_000, help="With --online: rest this long after each backfill "
+        "transaction, leaving the CPU to the application (slower, gentler).")] = 0.0,
     online_maintenance_work_mem: Annotated[str, typer.Option(
         "--online-maintenance-work-mem", help="With --online: maintenance_work_mem for the session's index builds "
         "and vacuums, when the server's setting is lower (e.g. 256MB, 1GB).")] = "256MB",
@@ -251,6 +254,7 @@ def apply_command(
         only=tuple(only or ()), record_prisma=record_prisma, lint=not no_lint, online_retype=online_retype,
         online_batch_rows=online_batch_rows, online_min_rows=online_min_rows, online=online_mode,
         online_lock_timeout=online_lock_timeout, online_batch_ms=online_batch_ms, allow_blocking=allow_blocking,
+        online_batch_pause_ms=online_batch_pause_ms,
         online_maintenance_work_mem=online_maintenance_work_mem, online_parallel_workers=online_parallel_workers,
         after_swap=after_swap,
         blocking_threshold=blocking_threshold,

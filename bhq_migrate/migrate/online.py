@@ -294,12 +294,13 @@ ProgressSink = Callable[[str, int, int], None]
 def retype_online(
     conn: Connection, retype: TableRetype, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink,
     *, batch_ms: float = 0.0, after_swap: Callable[[], None] | None = None, label: str = "",
-    clear_way: Callable[[], None] | None = None,
+    clear_way: Callable[[], None] | None = None, pause: Callable[[], None] | None = None,
 ) -> OnlineRetype:
     """All four steps for one table. ``batch_ms`` > 0 sizes the backfill batches by time (``batch_rows`` is then
     the first batch); ``after_swap`` runs once the swap has committed; ``clear_way`` runs before each part that
     takes a lock stronger than the backfill's ROW EXCLUSIVE (install, check, validate, swap), e.g. to cancel an
-    autovacuum that would make it wait. (``apply --online`` then vacuums and analyzes the table.)"""
+    autovacuum that would make it wait; ``pause`` runs after each backfill transaction (``--online-batch-pause-ms``).
+    (``apply --online`` then vacuums and analyzes the table.)"""
     started = time.monotonic()
     clear = clear_way or (lambda: None)
     names = ", ".join(f'"{c.name}"' for c in retype.columns)
@@ -309,7 +310,8 @@ def retype_online(
     checkpoints.reached(f"{label} installed")
     if batch_ms > 0:
         batch_rows = min(batch_rows, FIRST_TIMED_BATCH_ROWS)  # then sized by how long each batch takes
-    rows, batches = backfill(conn, retype, batch_rows, retrying, progress, batch_ms=batch_ms, label=label)
+    rows, batches = backfill(conn, retype, batch_rows, retrying, progress, batch_ms=batch_ms, label=label,
+                             pause=pause)
     not_null = [c for c in retype.columns if c.not_null]
     if not_null:
         progress(f"{retype.display}: validating NOT NULL of the shadow column(s)", 0, 0)
@@ -405,12 +407,13 @@ def hot_slices(bytes_per_row: float | None, shadow_columns: int, hot_passes: int
 
 def backfill(
     conn: Connection, retype: TableRetype, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink,
-    *, batch_ms: float = 0.0, label: str = "",
+    *, batch_ms: float = 0.0, label: str = "", pause: Callable[[], None] | None = None,
 ) -> tuple[int, int]:
     """Step 2: copy existing rows by key range, one short transaction per slice of a batch (``hot_slices``).
     Rows inserted or updated from now on are copied by the trigger, so the key range is fixed once, after the
     trigger exists: a steady stream of inserts cannot keep the backfill running. Time-sized batches aim at
-    ``batch_ms`` for the longest of their slices' transactions."""
+    ``batch_ms`` for the longest of their slices' transactions. ``pause`` (if any) runs after each transaction:
+    the backfill then leaves the server's CPU to the application for that long, at the cost of wall time."""
     key = sql.Identifier(retype.key)
     bounds = conn.execute(sql.SQL("SELECT min({k}), max({k}) FROM {t}").format(k=key, t=retype.relation)).fetchone()
     if bounds is None or bounds[0] is None:
@@ -437,6 +440,8 @@ def backfill(
                 partial(_copy_batch, conn, update, start, stop, f"{label} backfill batch {number}.{slice_number}"),
                 f"online retype of {retype.display} (backfill batch {number})")
             longest_ms = max(longest_ms, (time.monotonic() - began) * 1000)
+            if pause is not None:
+                pause()
         checkpoints.reached(f"{label} backfill batch {number} committed")
         if batch_ms > 0:
             rows = next_batch_rows(stop - start, longest_ms, batch_ms)

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -369,12 +370,20 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
     else:
         done = online.retype_online(conn, retype, options.online_batch_rows, retrying, report,
                                     batch_ms=options.online_batch_ms, after_swap=after_swap,
-                                    label=f"{plan.id}/{step.number}", clear_way=clear_way)
+                                    label=f"{plan.id}/{step.number}", clear_way=clear_way,
+                                    pause=_pause(options.online_batch_pause_ms))
         _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
         run.retyped.append(done.model_copy(update={"plan": plan.id}))
         report(f"{done.table}: {', '.join(done.columns)} now bigint ({done.rows_backfilled:,} rows copied in "
                f"{done.batches} batch(es), {done.duration_ms / 1000:.2f} s)", 0, 0)
     history.mark_step(conn, plan.id, step.number, "done")
+
+
+def _pause(milliseconds: float) -> Callable[[], None] | None:
+    """--online-batch-pause-ms: a rest after each backfill transaction (pgroll's --backfill-batch-delay)."""
+    if milliseconds <= 0:
+        return None
+    return partial(time.sleep, milliseconds / 1000)
 
 
 def _vacuum_analyze(conn: Connection, plan: Plan, step: Step, total: int, options: ApplyOptions,

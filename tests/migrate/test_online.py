@@ -370,3 +370,37 @@ def test_the_sliced_backfill_makes_most_row_updates_hot(empty_db: str, monkeypat
 def test_one_slice_per_batch_makes_almost_none_hot(empty_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The check above can fail: one slice (every row of a range in one transaction) leaves no room on a page."""
     assert _backfill_hot_share(empty_db, monkeypatch, 0) < 0.1
+
+
+def test_the_batch_pause_runs_after_every_backfill_transaction(empty_db: str) -> None:
+    """--online-batch-pause-ms: the rest comes after each slice's commit, never inside a transaction."""
+    query(empty_db, """
+        CREATE TABLE ledger (id integer PRIMARY KEY, cents integer NOT NULL);
+        INSERT INTO ledger SELECT g, g FROM generate_series(1, 300) AS g;
+        ANALYZE ledger;
+    """)
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        retype, _reason = online_module.table_retype(conn, ("public", "ledger"), ["cents"])
+        assert retype is not None
+        online_module.install(conn, retype)
+        rests: list[bool] = []
+
+        def in_transaction(work: Any, _what: str) -> Any:
+            with conn.transaction():
+                return work()
+
+        def rest() -> None:
+            rests.append(conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE)
+
+        copied, batches = online_module.backfill(conn, retype, 100, in_transaction, lambda *_: None, pause=rest)
+    slices = len(hot_slices(retype.bytes_per_row, 1))
+    assert copied == 300 and batches == 3
+    assert rests == [True] * (batches * slices)
+
+
+def test_cli_refuses_a_negative_batch_pause(baseline_db: str) -> None:
+    from tests.helpers import run_cli
+
+    refused = run_cli("apply", "--database-url", baseline_db, "--online", "--online-batch-pause-ms", "-5")
+    assert refused.returncode == 2 and "--online-batch-pause-ms" in refused.stderr
+    assert "Traceback" not in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
