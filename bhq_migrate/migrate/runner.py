@@ -109,7 +109,7 @@ class ApplyOptions(BaseModel):
     online_parallel_workers: int = Field(default=0, ge=0, le=1024)
     """--online: the session's max_parallel_maintenance_workers for its index builds and vacuums. 0 keeps each to
     one process: PostgreSQL's default (2) lets a build take three cores, and on a small server the application's
-    queries then wait for CPU (bench/RESULTS.md: load p99 1.9x baseline with 0, 2.9x with 2, on 2 cores)."""
+    queries then wait for CPU (bench/RESULTS.md: on 2 cores the load's p99 ratio grew by half with 2 workers)."""
     allow_blocking: bool = False
     """--online: run statements that cannot be made non-blocking as they are, instead of refusing."""
     after_swap: str | None = None
