@@ -65,6 +65,11 @@ class ApplySettings(Section):
     record_prisma: bool | None = None
     online_batch_rows: int | None = None
     online_min_rows: int | None = None
+    online_lock_timeout: str | None = None
+    online_batch_ms: float | None = None
+    online_batch_pause_ms: float | None = None
+    online_maintenance_work_mem: str | None = None
+    online_parallel_workers: int | None = None
 
 
 class StatusSettings(Section):

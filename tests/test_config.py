@@ -113,3 +113,16 @@ def test_only_a_tool_table_makes_a_pyproject_a_configuration(
         monkeypatch.delenv(name)
     (project / "pyproject.toml").write_text(pyproject)
     assert _may_be_configured() is configured
+
+
+def test_the_online_settings_reach_apply_and_are_checked_there(project: Path) -> None:
+    """[apply] online-* keys flow into apply's options, where a bad value is refused in one line."""
+    config = project / "bhq-migrate.toml"
+    config.write_text("[apply]\nonline-parallel-workers = -1\n")
+    unreachable = "postgresql://nobody@127.0.0.1:1/none"
+    result = runner.invoke(app, ["apply", "-d", unreachable, "--online"])
+    assert result.exit_code == 2 and "--online-parallel-workers" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    config.write_text('[apply]\nonline-batch-pause-ms = "soon"\n')
+    result = runner.invoke(app, ["apply", "-d", unreachable, "--online"])
+    assert result.exit_code == 2 and f"{config}: [apply] online-batch-pause-ms:" in result.stderr
