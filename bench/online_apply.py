@@ -206,6 +206,12 @@ class LockWatcher(threading.Thread):
                 time.sleep(self.interval_s)
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile of ``values`` (nearest rank), 0.0 when there are none."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
 @dataclass
 class Run:
     variant: str
@@ -217,8 +223,7 @@ class Run:
     started: float = 0.0
 
     def percentile(self, q: float) -> float:
-        ordered = sorted(self.load.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+        return percentile(self.load.latencies, q)
 
     @property
     def longest(self) -> float:
@@ -405,12 +410,8 @@ def by_kind(run: Run) -> str:
     kinds: dict[str, list[float]] = {}
     for _due, latency, kind in run.load.samples:
         kinds.setdefault(kind, []).append(latency)
-    parts = []
-    for kind, values in sorted(kinds.items()):
-        values.sort()
-        parts.append(f"{kind} p50 {values[len(values) // 2] * 1000:.1f} / p99 "
-                     f"{values[min(len(values) - 1, int(0.99 * len(values)))] * 1000:.1f} ms")
-    return "; ".join(parts)
+    return "; ".join(f"{kind} p50 {percentile(values, 0.5) * 1000:.1f} / p99 {percentile(values, 0.99) * 1000:.1f} ms"
+                     for kind, values in sorted(kinds.items()))
 
 
 def diagnose(run: Run, slowest: int = 5, top: int = 16) -> None:
@@ -430,8 +431,8 @@ def diagnose(run: Run, slowest: int = 5, top: int = 16) -> None:
             during.setdefault(name, []).append(latency)
     print(f"    longest {top} phases of {run.variant} (seconds; load p99 / longest latency while each ran):")
     for name, spent in sorted(seconds.items(), key=lambda item: -item[1])[:top]:
-        lat = sorted(during.get(name, []))
-        p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else 0.0
+        lat = during.get(name, [])
+        p99 = percentile(lat, 0.99)
         print(f"      {spent:7.2f} s  p99 {p99:6.3f}  max {max(lat, default=0.0):6.3f}  {name}")
     print(f"    {slowest} slowest transactions (due at s after the migration started):")
     for due, latency, kind in sorted(run.load.samples, key=lambda s: -s[1])[:slowest]:

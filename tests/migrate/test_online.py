@@ -334,6 +334,16 @@ def test_hot_slices_shrink_with_the_room_each_leaves_and_always_end_with_everyth
     assert hot_slices(94.7, 3, hot_passes=0) == [100]
 
 
+def _in_transaction(conn: psycopg.Connection[Any]) -> Any:
+    """The runner's retry loop reduced to its transaction: what ``backfill`` needs to run one batch slice."""
+
+    def run(work: Any, _what: str) -> Any:
+        with conn.transaction():
+            return work()
+
+    return run
+
+
 def _backfill_hot_share(url: str, monkeypatch: pytest.MonkeyPatch, hot_passes: int) -> float:
     """Backfill a freshly loaded table of full pages; the share of its row updates that were HOT."""
     monkeypatch.setattr(online_module, "HOT_PASSES", hot_passes)
@@ -347,12 +357,7 @@ def _backfill_hot_share(url: str, monkeypatch: pytest.MonkeyPatch, hot_passes: i
         retype, reason = online_module.table_retype(conn, ("public", "ledger"), ["cents"])
         assert retype is not None and reason is None and retype.bytes_per_row
         online_module.install(conn, retype)
-
-        def in_transaction(work: Any, _what: str) -> Any:
-            with conn.transaction():
-                return work()
-
-        copied, _batches = online_module.backfill(conn, retype, 2_000, in_transaction, lambda *_: None)
+        copied, _batches = online_module.backfill(conn, retype, 2_000, _in_transaction(conn), lambda *_: None)
         assert copied == 6000
     # The backend's counters reach pg_stat_user_tables when its session ends (a bounded wait on that event).
     flushed = "SELECT n_tup_upd >= 6000 FROM pg_stat_user_tables WHERE relid = 'ledger'::regclass"
@@ -385,14 +390,11 @@ def test_the_batch_pause_runs_after_every_backfill_transaction(empty_db: str) ->
         online_module.install(conn, retype)
         rests: list[bool] = []
 
-        def in_transaction(work: Any, _what: str) -> Any:
-            with conn.transaction():
-                return work()
-
         def rest() -> None:
             rests.append(conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE)
 
-        copied, batches = online_module.backfill(conn, retype, 100, in_transaction, lambda *_: None, pause=rest)
+        copied, batches = online_module.backfill(conn, retype, 100, _in_transaction(conn), lambda *_: None,
+                                                 pause=rest)
     slices = len(hot_slices(retype.bytes_per_row, 1))
     assert copied == 300 and batches == 3
     assert rests == [True] * (batches * slices)
