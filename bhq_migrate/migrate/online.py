@@ -280,6 +280,14 @@ def _fallback_reason(
     return None
 
 
+def has_shadow_columns(conn: Connection, table: TableKey) -> bool:
+    """Whether an earlier run left shadow columns on ``table`` (its retype is then finished the same way)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(%s) AND attname LIKE %s "
+        "AND NOT attisdropped)", (sql.Identifier(*table).as_string(None), f"%{SHADOW_SUFFIX}")).fetchone()
+    return bool(row and row[0])
+
+
 def _count(conn: Connection, retype: TableRetype) -> int:
     row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(retype.relation)).fetchone()
     return int(row[0]) if row else 0
@@ -321,21 +329,32 @@ def retype_online(
         retrying(partial(_validate, conn, retype), f"online retype of {retype.display} (validate)")
         checkpoints.reached(f"{label} not-null validated")
     progress(f"{retype.display}: swapping the columns", 0, 0)
+    attempts = swap_and_report(partial(swap, conn, retype), retrying, f"online retype of {retype.display} (swap)",
+                               label=label, clear=clear, after_swap=after_swap)
+    return OnlineRetype(table=retype.display, columns=[c.name for c in retype.columns], rows_backfilled=rows,
+                        batches=batches, swap_attempts=attempts,
+                        duration_ms=int((time.monotonic() - started) * 1000))
+
+
+def swap_and_report(
+    swap_once: Callable[[], None], retrying: Retrying[Any], what: str, *, label: str, clear: Callable[[], None],
+    after_swap: Callable[[], None] | None,
+) -> int:
+    """Run a swap transaction with the usual retries (after clearing the way), then ``after_swap``; returns how
+    many attempts the swap took."""
     attempts = [0]
 
-    def swap_attempt() -> None:
+    def attempt() -> None:
         attempts[0] += 1
-        swap(conn, retype)
+        swap_once()
         checkpoints.reached(f"{label} swap before commit")
 
     clear()
-    retrying(swap_attempt, f"online retype of {retype.display} (swap)")
+    retrying(attempt, what)
     checkpoints.reached(f"{label} swapped")
     if after_swap is not None:
         after_swap()
-    return OnlineRetype(table=retype.display, columns=[c.name for c in retype.columns], rows_backfilled=rows,
-                        batches=batches, swap_attempts=attempts[0],
-                        duration_ms=int((time.monotonic() - started) * 1000))
+    return attempts[0]
 
 
 def install(conn: Connection, retype: TableRetype) -> None:

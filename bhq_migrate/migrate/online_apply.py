@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from bhq_migrate.catalog import Catalog
 from bhq_migrate.errors import BlockingRefused, DuplicateKeys, PlanFailed
-from bhq_migrate.migrate import checkpoints, history, online
+from bhq_migrate.migrate import checkpoints, history, online, online_copy
 from bhq_migrate.migrate.blockers import cancel_autovacuum, statement_tables
 from bhq_migrate.migrate.online import AfterSwap
 from bhq_migrate.migrate.preflight import DUPLICATE_SAMPLE, find_duplicates, result_type_tables
@@ -342,14 +342,15 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
                          f"--allow-blocking after re-planning")
     where = f"{plan.filename} step {step.number} of {total}"
     history.mark_step(conn, plan.id, step.number, "started")
+    locked = [sql.Identifier(*key).as_string(None)]  # the tables a lock timeout reports the holders of
 
     def retrying(work: Callable[[], Any], what: str) -> Any:
         def attempt(_attempt: int) -> Any:
             try:
                 return work()
             except (pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
-                raise _LockTimedOut(plan.id, f"{where}: {what}",
-                                    f"UPDATE {sql.Identifier(*key).as_string(None)} SET x = 1") from None
+                probe = "; ".join(f"UPDATE {table} SET x = 1" for table in locked)  # names them for the report
+                raise _LockTimedOut(plan.id, f"{where}: {what}", probe) from None
             except psycopg.Error as exc:
                 raise PlanFailed(f"{where}: {what}: {_message(exc)}; the steps before it stay applied; rerun "
                                  f"apply (--online or plain) to resume at this step") from None
@@ -363,20 +364,47 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
         _after_swap(plan, step.table or "", key, options, on_event, run)
 
     clear_way = _clear_way(conn, plan.id, _step_tables(step), on_event)
+    label = f"{plan.id}/{step.number}"
     if retype is None:  # swapped by an earlier run that stopped before marking the step done
         if state == "started":
             after_swap()
+            online_copy.validate_pending(conn, sql.Identifier(*key).as_string(None), retrying, report, label=label)
             _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
     else:
-        done = online.retype_online(conn, retype, options.online_batch_rows, retrying, report,
-                                    batch_ms=options.online_batch_ms, after_swap=after_swap,
-                                    label=f"{plan.id}/{step.number}", clear_way=clear_way,
-                                    pause=_pause(options.online_batch_pause_ms))
+        source = _copy_source(conn, plan, retype, report)
+        if source is not None:
+            locked[:] = source.locked_tables()
+            done = online_copy.copy_online(conn, source, options.online_batch_rows, retrying, report,
+                                           batch_ms=options.online_batch_ms, label=label, clear_way=clear_way,
+                                           pause=_pause(options.online_batch_pause_ms), after_swap=after_swap)
+        else:
+            done = online.retype_online(conn, retype, options.online_batch_rows, retrying, report,
+                                        batch_ms=options.online_batch_ms, after_swap=after_swap, label=label,
+                                        clear_way=clear_way, pause=_pause(options.online_batch_pause_ms))
         _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
         run.retyped.append(done.model_copy(update={"plan": plan.id}))
-        report(f"{done.table}: {', '.join(done.columns)} now bigint ({done.rows_backfilled:,} rows copied in "
+        how = "copied" if source is not None else "backfilled"
+        report(f"{done.table}: {', '.join(done.columns)} now bigint ({done.rows_backfilled:,} rows {how} in "
                f"{done.batches} batch(es), {done.duration_ms / 1000:.2f} s)", 0, 0)
     history.mark_step(conn, plan.id, step.number, "done")
+
+
+def _copy_source(
+    conn: Connection, plan: Plan, retype: online.TableRetype, report: Callable[[str, int, int], None]
+) -> online_copy.TableCopy | None:
+    """The table's copy (online_copy.py) when it can be copied and no shadow-column retype of it is under way;
+    None for the shadow columns (online.py), saying why when the table could have been copied otherwise."""
+    if online.has_shadow_columns(conn, retype.table):
+        return None  # an earlier run started the shadow columns: finish the same way
+    source = online_copy.read_source(conn, retype.table, retype.key, [c.name for c in retype.columns])
+    if not source.blockers:
+        return source
+    if online_copy.copy_exists(conn, retype.table):
+        with conn.transaction():
+            online_copy.drop_copy(conn, retype.table)
+    report(f"{source.display}: shadow columns instead of a copy of the table, because of "
+           f"{'; '.join(source.blockers)}", 0, 0)
+    return None
 
 
 def _pause(milliseconds: float) -> Callable[[], None] | None:

@@ -53,11 +53,17 @@ def indexes_and_constraints(url: str) -> set[tuple[Any, ...]]:
 
 
 def leftovers(url: str) -> list[tuple[Any, ...]]:
-    return query(url, """
+    pending = query(url, "SELECT table_sql, constraint_name FROM bhq_migrate.copy_validations") if scalar(
+        url, "SELECT to_regclass('bhq_migrate.copy_validations')") else []
+    return pending + query(url, """
         SELECT attrelid::regclass::text, attname FROM pg_attribute
         WHERE attname LIKE %s AND NOT attisdropped
         UNION ALL SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgname = %s
         UNION ALL SELECT proname::text, '' FROM pg_proc WHERE proname LIKE '%%bhq_online_retype'
+        UNION ALL SELECT proname::text, '' FROM pg_proc WHERE proname LIKE '%%bhq_online_copy'
+        UNION ALL SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgname LIKE 'zzz_bhq_online_copy%%'
+        UNION ALL SELECT relname::text, '' FROM pg_class WHERE relname LIKE '%%bhq_copy%%' OR relname LIKE '%%bhq_log%%'
+        UNION ALL SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE NOT convalidated
         """, (f"%{SHADOW_SUFFIX}", TRIGGER_NAME))
 
 

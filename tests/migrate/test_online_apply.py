@@ -18,7 +18,7 @@ import pytest
 
 from bhq_migrate.catalog import Catalog, Part, Table
 from bhq_migrate.errors import BlockingRefused, DuplicateKeys, LockTimeout, PlanChanged
-from bhq_migrate.migrate import checkpoints
+from bhq_migrate.migrate import checkpoints, online_copy
 from bhq_migrate.migrate.online import next_batch_rows
 from bhq_migrate.migrate.online_apply import _maintenance_settings, _raise_maintenance_work_mem
 from bhq_migrate.migrate.plan_report import build_plan_report
@@ -167,7 +167,10 @@ def test_time_sized_batches_move_towards_the_target_within_bounds() -> None:
 
 # ---- locks per step kind, read from pg_locks while the step holds them -----------------------------------------
 
-def test_each_kind_of_step_holds_the_documented_lock(baseline_db: str, hooked: list[Callable[[str], None]]) -> None:
+def test_each_kind_of_step_holds_the_documented_lock(
+    baseline_db: str, hooked: list[Callable[[str], None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(online_copy, "CATCH_UP_ROWS", 1)  # any logged change is caught up before the swap
     plan = apply(baseline_db, online(dry_run=True)).steps[0]
     by_number = {step.number: step for step in plan.steps}
     seen: dict[str, set[str]] = {}
@@ -177,11 +180,18 @@ def test_each_kind_of_step_holds_the_documented_lock(baseline_db: str, hooked: l
         step = by_number.get(number)
         if step is None or not label.endswith("before commit"):
             return
-        kind = "swap" if "swap" in label else ("backfill" if "backfill" in label else step.kind)
+        kind = next((part for part in ("swap", "copy batch", "catch-up", "backfill") if part in label), step.kind)
         table = (step.table or "").strip('"')
         seen.setdefault(kind, set()).update(granted_modes(baseline_db, table))
 
     hooked.append(observe)
+
+    def write_during_the_copy(label: str) -> None:
+        if label.endswith("copy batch 1 committed"):
+            query(baseline_db, 'UPDATE "Invoice" SET status = status WHERE id <= 5')
+            query(baseline_db, 'UPDATE "Payment" SET status = status WHERE id <= 5')
+
+    hooked.append(write_during_the_copy)
     index_locks: dict[str, set[str]] = {}
 
     def hold_an_old_transaction_during_the_build(label: str) -> None:
@@ -209,7 +219,7 @@ def test_each_kind_of_step_holds_the_documented_lock(baseline_db: str, hooked: l
     hooked.append(hold_an_old_transaction_during_the_build)
     apply(baseline_db, online())
 
-    assert seen["backfill"] == {"RowExclusiveLock"}
+    assert seen["copy batch"] == seen["catch-up"] == {"AccessShareLock"}  # reads of the table: nothing waits
     assert "AccessExclusiveLock" in seen["swap"] and "AccessExclusiveLock" in seen["catalog"]
     assert seen["validate"] == {"ShareUpdateExclusiveLock"}
     assert list(index_locks.values()) == [{"ShareUpdateExclusiveLock"}]

@@ -1,0 +1,550 @@
+"""Online INT -> BIGINT retypes by copying the table: what ``apply --online`` does when the table allows it.
+
+The shadow-column retype (online.py) writes a second version of every row in place: each update that does not
+fit on its page also writes an entry in every index, and the table keeps the dead versions until a vacuum. On
+10M invoices that backfill alone took 100 s where the plain apply's whole rewrite took 40 s (bench/RESULTS.md).
+Copying the table instead (pg-osc's approach) writes each row once, into a table nobody reads yet, and builds
+its indexes by sorting, like the rewrite does:
+
+1. **install**, one short transaction under the online ``lock_timeout``: the copy ``"<table>__bhq_copy"``
+   (``LIKE`` the table: the same columns in the same order, defaults, NOT NULL, CHECKs, storage, comments) with
+   the columns retyped while it is empty, and its primary key; a change log ``"<table>__bhq_log"``; and
+   statement triggers on the table that log the key of every row inserted, updated or deleted from then on
+   (``SECURITY DEFINER``: the application's role needs no privilege on the log; ``TRUNCATE`` is refused while
+   the copy runs, because the log could not carry it);
+2. **copy**, the rows present when it starts, by primary-key range, one short transaction per time-sized batch,
+   each starting after the copy's highest key: a run killed in the middle resumes where the last batch committed;
+3. **indexes**: the table's other indexes, built on the copy by ``CREATE INDEX`` (nothing else uses the copy, so
+   no ``CONCURRENTLY`` and its second scan), then ``VACUUM (ANALYZE)`` of the copy, so that the application's
+   first reads after the swap find hint bits, a visibility map and statistics;
+4. **catch-up**: the logged keys are replayed, a batch per transaction: each key is deleted from the copy and
+   copied again as the table holds it now (REPEATABLE READ, so the log, the delete and the copy agree), until
+   fewer than ``CATCH_UP_ROWS`` are left;
+5. **swap**, one short transaction under the online ``lock_timeout``: ACCESS EXCLUSIVE on the table (and on the
+   tables whose foreign keys point at it, to move those keys), the rest of the log replayed, the triggers and
+   the log dropped, owned sequences handed to the copy, the table dropped and the copy renamed into its place,
+   its indexes and constraints named as the table's were, every foreign key (its own and those pointing at it)
+   added back ``NOT VALID``, comments and privileges restored. Nothing in it scans a table;
+6. **validate**: each foreign key that was valid before is validated in its own transaction (SHARE UPDATE
+   EXCLUSIVE: reads and writes go on). The keys still to validate are recorded in
+   ``bhq_migrate.copy_validations`` by the swap, so a run killed after it validates exactly those.
+
+Why the foreign keys wait for the swap: on the copy, a key would be checked against the copy's rows, which lag
+the table's until the catch-up; a ``DELETE`` of a tenant whose invoices the application had just deleted would
+then fail on the copy's stale invoices. After the swap the copy *is* the table.
+
+Unlike the shadow columns, the copy keeps the columns' order, and it can carry indexes on the retyped columns.
+What it cannot carry (views, rules, policies, user triggers, publications, row-type users, identity or generated
+columns, column privileges, exclusion or deferrable constraints, another owner: ``copy_source.sql`` lists them
+as blockers) leaves the table to the shadow columns, with the reason in the run's output.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from importlib import resources
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from bhq_migrate.errors import OnlineRetypeRefused
+from bhq_migrate.migrate import checkpoints
+from bhq_migrate.migrate.online import (
+    FIRST_TIMED_BATCH_ROWS,
+    MAX_IDENTIFIER,
+    Connection,
+    OnlineRetype,
+    ProgressSink,
+    Retrying,
+    TableKey,
+    next_batch_rows,
+    swap_and_report,
+)
+
+COPY_SUFFIX = "__bhq_copy"
+LOG_SUFFIX = "__bhq_log"
+FUNCTION_SUFFIX = "__bhq_online_copy"
+TRIGGER_PREFIX = "zzz_bhq_online_copy_"
+TRIGGER_EVENTS = ("insert", "update", "delete", "truncate")
+TEMP_NAME_PREFIX = "bhq_copy_"
+CATCH_UP_ROWS = 1_000
+"""The catch-up stops, and the swap replays the rest under its lock, once fewer logged keys than this remain."""
+CATCH_UP_BATCH = 5_000
+
+
+def _sql_file(name: str) -> str:
+    return resources.files("bhq_migrate.migrate").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class CopiedIndex:
+    oid: int
+    name: str
+    primary: bool
+    unique: bool
+    constraint: str | None
+    tail: str
+    """The definition after ``ON <table>``: ``USING btree (...)`` and any INCLUDE, WITH, WHERE."""
+    comment: str | None
+    constraint_comment: str | None
+
+    @property
+    def temp_name(self) -> str:
+        """The copy's name for it until the swap (index names are unique per schema): the table's index oid."""
+        return f"{TEMP_NAME_PREFIX}{self.oid}"
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    table: str
+    """The constrained table, schema-qualified SQL."""
+    references: str
+    name: str
+    validated: bool
+    definition: str
+    comment: str | None
+
+    @property
+    def not_valid(self) -> str:
+        definition = self.definition.removesuffix(" NOT VALID")
+        return f"{definition} NOT VALID"
+
+
+@dataclass
+class TableCopy:
+    """One table to retype by copying it, and everything the copy must carry over (copy_source.sql)."""
+
+    table: TableKey
+    key: str
+    retyped: list[str]
+    oid: int = 0
+    columns: list[str] = field(default_factory=list)
+    indexes: list[CopiedIndex] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    referencing: list[ForeignKey] = field(default_factory=list)
+    sequences: list[tuple[str, str]] = field(default_factory=list)
+    grants: list[tuple[str, str, bool]] = field(default_factory=list)
+    reloptions: list[str] = field(default_factory=list)
+    statistics: list[tuple[str, int]] = field(default_factory=list)
+    comment: str | None = None
+    blockers: list[str] = field(default_factory=list)
+
+    @property
+    def display(self) -> str:
+        schema, name = self.table
+        ident = sql.Identifier(name).as_string(None)
+        return ident if schema == "public" else f"{sql.Identifier(schema).as_string(None)}.{ident}"
+
+    @property
+    def qualified(self) -> str:
+        return sql.Identifier(*self.table).as_string(None)
+
+    @property
+    def relation(self) -> sql.Identifier:
+        return sql.Identifier(*self.table)
+
+    @property
+    def copy(self) -> sql.Identifier:
+        return sql.Identifier(self.table[0], copy_name(self.table[1]))
+
+    @property
+    def log(self) -> sql.Identifier:
+        return sql.Identifier(self.table[0], log_name(self.table[1]))
+
+    @property
+    def function(self) -> sql.Identifier:
+        return sql.Identifier(self.table[0], f"{self.table[1]}{FUNCTION_SUFFIX}"[:MAX_IDENTIFIER])
+
+    @property
+    def column_list(self) -> sql.Composable:
+        return sql.SQL(", ").join(sql.Identifier(column) for column in self.columns)
+
+    def locked_tables(self) -> list[str]:
+        """Every table the swap locks: the table, the tables whose keys point at it (moved to the copy), and those
+        its own keys point at (adding a key locks the referenced table too)."""
+        tables = [self.relation.as_string(None), *(fk.table for fk in self.referencing),
+                  *(fk.references for fk in self.foreign_keys)]
+        return list(dict.fromkeys(tables))
+
+    def same_shape(self, other: TableCopy) -> bool:
+        """Whether the copy built for ``self`` still fits ``other`` (the table read again under the swap's lock)."""
+        return (self.columns == other.columns and self.indexes == other.indexes
+                and self.foreign_keys == other.foreign_keys and self.referencing == other.referencing)
+
+
+def copy_name(table: str) -> str:
+    return table + COPY_SUFFIX
+
+
+def log_name(table: str) -> str:
+    return table + LOG_SUFFIX
+
+
+def read_source(conn: Connection, table: TableKey, key: str, retyped: list[str]) -> TableCopy:
+    """What the copy of ``table`` must carry over, read with every name schema-qualified (see copy_source.sql)."""
+    with _qualified_names(conn):
+        row = conn.execute(_sql_file("copy_source.sql"),
+                           {"table": sql.Identifier(*table).as_string(None)}).fetchone()
+    facts: dict[str, Any] = row[0] if row else {}
+    source = TableCopy(
+        table=table, key=key, retyped=retyped, oid=int(facts["oid"]), columns=list(facts["columns"]),
+        indexes=[CopiedIndex(**index) for index in facts["indexes"]],
+        foreign_keys=[ForeignKey(**fk) for fk in facts["foreign_keys"]],
+        referencing=[ForeignKey(**fk) for fk in facts["referencing"]],
+        sequences=[(seq, column) for seq, column in facts["sequences"]],
+        grants=[(privilege, grantee, bool(grantable)) for privilege, grantee, grantable in facts["grants"]],
+        reloptions=list(facts["reloptions"]), statistics=[(c, int(n)) for c, n in facts["statistics"]],
+        comment=facts["comment"], blockers=list(facts["blockers"]),
+    )
+    if len(copy_name(table[1]).encode()) > MAX_IDENTIFIER or len(log_name(table[1]).encode()) > MAX_IDENTIFIER:
+        source.blockers.append(f"the copy's name would exceed {MAX_IDENTIFIER} bytes")
+    if not any(index.primary for index in source.indexes):
+        source.blockers.append("no primary key")
+    return source
+
+
+@contextmanager
+def _qualified_names(conn: Connection) -> Iterator[None]:
+    """search_path = pg_catalog for the block, whether or not a transaction is open (set_config is_local would
+    outlive the block until the caller's transaction ends), so the server renders every name schema-qualified."""
+    row = conn.execute("SELECT current_setting('search_path')").fetchone()
+    previous = str(row[0]) if row else ""
+    conn.execute("SELECT set_config('search_path', 'pg_catalog, pg_temp', false)")
+    try:
+        yield
+    finally:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            conn.execute("SELECT set_config('search_path', %s, false)", (previous,))
+
+
+def copy_fits(conn: Connection, source: TableCopy) -> bool:
+    """Whether an existing copy was built for the table as it is now: the same columns in the same order, and no
+    index but those of the table's current indexes (a copy left by a run before the table changed does not)."""
+    copy = source.copy.as_string(conn)
+    columns = [str(row[0]) for row in conn.execute(
+        "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
+        "AND NOT attisdropped ORDER BY attnum", (copy,)).fetchall()]
+    indexes = {str(row[0]) for row in conn.execute(
+        "SELECT c.relname FROM pg_catalog.pg_index AS i JOIN pg_catalog.pg_class AS c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = to_regclass(%s)", (copy,)).fetchall()}
+    return columns == source.columns and indexes <= {index.temp_name for index in source.indexes}
+
+
+def copy_exists(conn: Connection, table: TableKey) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL",
+                       (sql.Identifier(table[0], copy_name(table[1])).as_string(None),)).fetchone()
+    return bool(row and row[0])
+
+
+# ---- the six steps ----------------------------------------------------------------------------------------------
+
+def copy_online(
+    conn: Connection, source: TableCopy, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink,
+    *, batch_ms: float = 0.0, label: str = "", clear_way: Callable[[], None] | None = None,
+    pause: Callable[[], None] | None = None, after_swap: Callable[[], None] | None = None,
+) -> OnlineRetype:
+    """Steps 1-6 for one table, resuming after whatever an earlier run of them committed. The arguments are
+    those of ``online.retype_online``."""
+    started = time.monotonic()
+    clear = clear_way or (lambda: None)
+    if copy_exists(conn, source.table) and not copy_fits(conn, source):
+        progress(f"{source.display}: the table changed since its copy was started; copying it again", 0, 0)
+        retrying(partial(drop_copy, conn, source.table), f"online copy of {source.display} (drop the old copy)")
+    progress(f"{source.display}: a copy with {', '.join(source.retyped)} as bigint, and a change log", 0, 0)
+    clear()
+    retrying(partial(install, conn, source), f"online copy of {source.display} (install)")
+    checkpoints.reached(f"{label} installed")
+    if batch_ms > 0:
+        batch_rows = min(batch_rows, FIRST_TIMED_BATCH_ROWS)
+    rows, batches = copy_rows(conn, source, batch_rows, retrying, progress, batch_ms=batch_ms, label=label,
+                              pause=pause)
+    build_indexes(conn, source, retrying, progress, label=label)
+    conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(source.copy))
+    checkpoints.reached(f"{label} copy vacuumed")
+    catch_up(conn, source, retrying, progress, label=label, pause=pause)
+    progress(f"{source.display}: swapping the copy in", 0, 0)
+    attempts = swap_and_report(partial(swap, conn, source), retrying, f"online copy of {source.display} (swap)",
+                               label=label, clear=clear, after_swap=after_swap)
+    validate_pending(conn, source.qualified, retrying, progress, label=label)
+    return OnlineRetype(table=source.display, columns=source.retyped, rows_backfilled=rows, batches=batches,
+                        swap_attempts=attempts, duration_ms=int((time.monotonic() - started) * 1000))
+
+
+def install(conn: Connection, source: TableCopy) -> None:
+    """Step 1, idempotent: the copy with its primary key, the change log and the triggers that fill it."""
+    if not copy_exists(conn, source.table):
+        includes = "INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS"
+        if conn.info.server_version >= 140000:
+            includes += " INCLUDING COMPRESSION"
+        conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} {})").format(source.copy, source.relation, sql.SQL(includes)))
+        conn.execute(sql.SQL("ALTER TABLE {} {}").format(source.copy, sql.SQL(", ").join(
+            sql.SQL("ALTER COLUMN {} TYPE bigint").format(sql.Identifier(c)) for c in source.retyped)))
+        # No autovacuum on the copy until the swap: it would take SHARE UPDATE EXCLUSIVE on it (inserts trigger
+        # it), and the index builds would wait for it; the copy is vacuumed once, in step 3.
+        options = [o for o in source.reloptions if not o.startswith("autovacuum_enabled=")]
+        options.append("autovacuum_enabled=false")
+        conn.execute(sql.SQL("ALTER TABLE {} SET ({})").format(
+            source.copy, sql.SQL(", ").join(sql.SQL(option) for option in options)))
+        for column, target in source.statistics:
+            conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET STATISTICS {}").format(
+                source.copy, sql.Identifier(column), sql.Literal(target)))
+        primary = next(index for index in source.indexes if index.primary)
+        _create_index(conn, source, primary)
+    conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (seq bigserial PRIMARY KEY, key bigint NOT NULL)").format(
+        source.log))
+    key = sql.Identifier(source.key)
+    body = sql.SQL("""BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    RAISE EXCEPTION 'bhq-migrate apply --online is copying this table: TRUNCATE must wait until it has finished';
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO {log} (key) SELECT {key} FROM bhq_new;
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO {log} (key) SELECT {key} FROM bhq_old UNION SELECT {key} FROM bhq_new;
+  ELSE
+    INSERT INTO {log} (key) SELECT {key} FROM bhq_old;
+  END IF;
+  RETURN NULL;
+END""").format(log=source.log, key=key).as_string(conn)
+    conn.execute(sql.SQL(
+        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+        "SET search_path = pg_catalog, pg_temp AS {}").format(source.function, sql.Literal(body)))
+    transitions = {"insert": "NEW TABLE AS bhq_new", "update": "OLD TABLE AS bhq_old NEW TABLE AS bhq_new",
+                   "delete": "OLD TABLE AS bhq_old"}
+    for event in TRIGGER_EVENTS:
+        name = sql.Identifier(TRIGGER_PREFIX + event)
+        conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(name, source.relation))
+        timing = "BEFORE TRUNCATE" if event == "truncate" else f"AFTER {event.upper()}"
+        referencing = f" REFERENCING {transitions[event]}" if event in transitions else ""
+        conn.execute(sql.SQL("CREATE TRIGGER {} {} ON {}{} FOR EACH STATEMENT EXECUTE FUNCTION {}()").format(
+            name, sql.SQL(timing), source.relation, sql.SQL(referencing), source.function))
+
+
+def _create_index(conn: Connection, source: TableCopy, index: CopiedIndex) -> None:
+    unique = "UNIQUE " if index.unique else ""
+    conn.execute(sql.SQL("CREATE {}INDEX {} ON {} {}").format(
+        sql.SQL(unique), sql.Identifier(index.temp_name), source.copy, sql.SQL(index.tail)))
+    if index.constraint is not None:
+        kind = "PRIMARY KEY" if index.primary else "UNIQUE"
+        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}").format(
+            source.copy, sql.Identifier(index.temp_name), sql.SQL(kind), sql.Identifier(index.temp_name)))
+
+
+def copy_rows(
+    conn: Connection, source: TableCopy, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink,
+    *, batch_ms: float = 0.0, label: str = "", pause: Callable[[], None] | None = None,
+) -> tuple[int, int]:
+    """Step 2: the rows up to the table's highest key as this run starts, after the copy's highest key. Later rows
+    are in the log; a row copied here and changed since is in it too."""
+    key = sql.Identifier(source.key)
+    bounds = conn.execute(sql.SQL("SELECT (SELECT max({k}) FROM {c}), (SELECT min({k}) FROM {t}), "
+                                  "(SELECT max({k}) FROM {t})").format(k=key, c=source.copy, t=source.relation)
+                          ).fetchone()
+    if bounds is None or bounds[2] is None:
+        return 0, 0
+    after = int(bounds[0]) if bounds[0] is not None else int(bounds[1]) - 1
+    high = int(bounds[2])
+    insert = sql.SQL("INSERT INTO {c} ({cols}) SELECT {cols} FROM {t} WHERE {k} > %s AND {k} <= %s").format(
+        c=source.copy, cols=source.column_list, t=source.relation, k=key)
+    copied, number, rows = 0, 0, batch_rows
+    while after < high:
+        number += 1
+        upto = min(after + rows, high)
+        total = number + (high - upto + rows - 1) // rows
+        progress(f"{source.display}: copy keys {after + 1:,}..{upto:,}", number, total)
+        began = time.monotonic()
+        copied += retrying(partial(_copy_batch, conn, insert, after, upto, f"{label} copy batch {number}"),
+                           f"online copy of {source.display} (copy batch {number})")
+        took_ms = (time.monotonic() - began) * 1000
+        checkpoints.reached(f"{label} copy batch {number} committed")
+        if pause is not None:
+            pause()
+        if batch_ms > 0:
+            rows = next_batch_rows(upto - after, took_ms, batch_ms)
+        after = upto
+    return copied, number
+
+
+def _copy_batch(conn: Connection, insert: sql.Composed, after: int, upto: int, label: str) -> int:
+    copied = max(conn.execute(insert, (after, upto)).rowcount, 0)
+    checkpoints.reached(f"{label} before commit")
+    return copied
+
+
+def build_indexes(conn: Connection, source: TableCopy, retrying: Retrying[Any], progress: ProgressSink,
+                  *, label: str = "") -> None:
+    """Step 3: the table's other indexes on the copy, by sort; each its own transaction, skipped if built."""
+    existing = {str(row[0]) for row in conn.execute(
+        "SELECT c.relname FROM pg_catalog.pg_index AS i JOIN pg_catalog.pg_class AS c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = to_regclass(%s)", (source.copy.as_string(conn),)).fetchall()}
+    for index in source.indexes:
+        if index.temp_name in existing:
+            continue
+        progress(f"{source.display}: index {index.name} on the copy", 0, 0)
+        retrying(partial(_create_index, conn, source, index), f"online copy of {source.display} (index {index.name})")
+        checkpoints.reached(f"{label} copy index {index.name} built")
+
+
+def catch_up(conn: Connection, source: TableCopy, retrying: Retrying[Any], progress: ProgressSink,
+             *, label: str = "", pause: Callable[[], None] | None = None) -> None:
+    """Step 4: replay the log a batch per transaction until fewer than CATCH_UP_ROWS keys are left."""
+    number = 0
+    while True:
+        row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(source.log)).fetchone()
+        waiting = int(row[0]) if row else 0
+        if waiting < CATCH_UP_ROWS:
+            return
+        number += 1
+        progress(f"{source.display}: catching up with {waiting:,} logged change(s)", number, 0)
+        retrying(partial(_catch_up_batch, conn, source, f"{label} catch-up {number}"),
+                 f"online copy of {source.display} (catch-up {number})")
+        checkpoints.reached(f"{label} catch-up {number} committed")
+        if pause is not None:
+            pause()
+
+
+def _catch_up_batch(conn: Connection, source: TableCopy, label: str) -> None:
+    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    replay(conn, source, CATCH_UP_BATCH)
+    checkpoints.reached(f"{label} before commit")
+
+
+def replay(conn: Connection, source: TableCopy, limit: int | None) -> int:
+    """Copy the logged keys again as the table holds them now, in the caller's transaction; returns how many.
+
+    A batch of the log can break a unique index of the copy for a moment (the application swapped two rows'
+    unique values, and only one of the rows is in the batch); then the whole log is replayed instead, from the
+    same snapshot under REPEATABLE READ, which leaves the copy exactly as the table was at that snapshot."""
+    try:
+        with conn.transaction():
+            return _replay(conn, source, limit)
+    except pg_errors.UniqueViolation:
+        if limit is None:
+            raise
+        return _replay(conn, source, None)
+
+
+def _replay(conn: Connection, source: TableCopy, limit: int | None) -> int:
+    key = sql.Identifier(source.key)
+    taken = sql.SQL("SELECT seq FROM {} ORDER BY seq LIMIT {}").format(
+        source.log, sql.Literal(limit)) if limit is not None else sql.SQL("SELECT seq FROM {}").format(source.log)
+    keys = [row[0] for row in conn.execute(sql.SQL(
+        "WITH taken AS (DELETE FROM {log} WHERE seq IN ({taken}) RETURNING key) SELECT DISTINCT key FROM taken"
+    ).format(log=source.log, taken=taken)).fetchall()]
+    if keys:
+        conn.execute(sql.SQL("DELETE FROM {} WHERE {} = ANY (%s)").format(source.copy, key), (keys,))
+        conn.execute(sql.SQL("INSERT INTO {c} ({cols}) SELECT {cols} FROM {t} WHERE {k} = ANY (%s)").format(
+            c=source.copy, cols=source.column_list, t=source.relation, k=key), (keys,))
+    return len(keys)
+
+
+def swap(conn: Connection, source: TableCopy) -> None:
+    """Step 5, in the caller's transaction: catalog changes, and the replay of the last few logged keys."""
+    locked = [source.relation.as_string(conn), *sorted({fk.table for fk in source.referencing})]
+    conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.SQL(", ").join(
+        sql.SQL(name) for name in locked)))
+    now = read_source(conn, source.table, source.key, source.retyped)
+    if now.blockers or not source.same_shape(now):
+        why = "; ".join(now.blockers) if now.blockers else "its columns, indexes or foreign keys changed"
+        raise OnlineRetypeRefused(
+            f"online copy of {source.display}: the table changed during the copy ({why}); nothing was swapped. "
+            f"Rerun apply --online: it drops the copy of a changed table and starts again")
+    replay(conn, source, None)
+    for event in TRIGGER_EVENTS:
+        conn.execute(sql.SQL("DROP TRIGGER {} ON {}").format(sql.Identifier(TRIGGER_PREFIX + event), source.relation))
+    conn.execute(sql.SQL("DROP FUNCTION {}()").format(source.function))
+    conn.execute(sql.SQL("DROP TABLE {}").format(source.log))
+    for fk in source.referencing:
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.SQL(fk.table), sql.Identifier(fk.name)))
+    for sequence, column in source.sequences:
+        conn.execute(sql.SQL("ALTER SEQUENCE {} OWNED BY {}.{}").format(
+            sql.SQL(sequence), source.copy, sql.Identifier(column)))
+    conn.execute(sql.SQL("DROP TABLE {}").format(source.relation))
+    conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(source.copy, sql.Identifier(source.table[1])))
+    autovacuum = [o for o in source.reloptions if o.startswith("autovacuum_enabled=")]
+    conn.execute(sql.SQL("ALTER TABLE {} {}").format(source.relation, sql.SQL(
+        f"SET ({autovacuum[0]})" if autovacuum else "RESET (autovacuum_enabled)")))
+    schema = source.table[0]
+    for index in source.indexes:
+        if index.constraint is not None:  # renaming the constraint renames its index
+            conn.execute(sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
+                source.relation, sql.Identifier(index.temp_name), sql.Identifier(index.constraint)))
+        else:
+            conn.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(
+                sql.Identifier(schema, index.temp_name), sql.Identifier(index.name)))
+        if index.comment is not None:
+            conn.execute(sql.SQL("COMMENT ON INDEX {} IS {}").format(
+                sql.Identifier(schema, index.name), sql.Literal(index.comment)))
+        if index.constraint is not None and index.constraint_comment is not None:
+            conn.execute(sql.SQL("COMMENT ON CONSTRAINT {} ON {} IS {}").format(
+                sql.Identifier(index.constraint), source.relation, sql.Literal(index.constraint_comment)))
+    conn.execute(_sql_file("create_copy_validations.sql"))
+    for fk in [*source.foreign_keys, *source.referencing]:
+        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+            sql.SQL(fk.table), sql.Identifier(fk.name), sql.SQL(fk.not_valid)))
+        if fk.comment is not None:
+            conn.execute(sql.SQL("COMMENT ON CONSTRAINT {} ON {} IS {}").format(
+                sql.Identifier(fk.name), sql.SQL(fk.table), sql.Literal(fk.comment)))
+        if fk.validated:
+            conn.execute("INSERT INTO bhq_migrate.copy_validations (table_sql, constraint_name, copied_table) "
+                         "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", (fk.table, fk.name, source.qualified))
+    if source.comment is not None:
+        conn.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(source.relation, sql.Literal(source.comment)))
+    for privilege, grantee, grantable in source.grants:
+        conn.execute(sql.SQL("GRANT {} ON TABLE {} TO {}{}").format(
+            sql.SQL(privilege), source.relation, sql.SQL(grantee), sql.SQL(" WITH GRANT OPTION" if grantable else "")))
+
+
+def pending_validations(conn: Connection, copied_table: str) -> list[tuple[str, str]]:
+    row = conn.execute("SELECT to_regclass('bhq_migrate.copy_validations') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return []
+    return [(str(table), str(name)) for table, name in conn.execute(
+        "SELECT table_sql, constraint_name FROM bhq_migrate.copy_validations WHERE copied_table = %s "
+        "ORDER BY table_sql, constraint_name", (copied_table,)).fetchall()]
+
+
+def validate_pending(conn: Connection, copied_table: str, retrying: Retrying[Any], progress: ProgressSink,
+                     *, label: str = "") -> None:
+    """Step 6: VALIDATE each foreign key the swap added back NOT VALID and recorded, one transaction each."""
+    for table, name in pending_validations(conn, copied_table):
+        progress(f"validating foreign key {name} on {table}", 0, 0)
+        retrying(partial(_validate, conn, table, name), f"online copy: validate {name} on {table}")
+        checkpoints.reached(f"{label} validated {name}")
+
+
+def _validate(conn: Connection, table: str, name: str) -> None:
+    conn.execute(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(sql.SQL(table), sql.Identifier(name)))
+    conn.execute("DELETE FROM bhq_migrate.copy_validations WHERE table_sql = %s AND constraint_name = %s",
+                 (table, name))
+    checkpoints.reached(f"validate {name} before commit")
+
+
+def drop_copy(conn: Connection, table: TableKey) -> list[str]:
+    """Remove what an unfinished copy left on ``table`` (copy, log, triggers, function), in the caller's
+    transaction; returns what was dropped. For plain ``apply``, and for a copy whose table changed under it."""
+    schema, name = table
+    dropped: list[str] = []
+    relation = sql.Identifier(schema, name)
+    present = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (relation.as_string(conn),)).fetchone()
+    if present and present[0]:
+        for event in TRIGGER_EVENTS:
+            conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(
+                sql.Identifier(TRIGGER_PREFIX + event), relation))
+    conn.execute(sql.SQL("DROP FUNCTION IF EXISTS {}()").format(
+        sql.Identifier(schema, f"{name}{FUNCTION_SUFFIX}"[:MAX_IDENTIFIER])))
+    for leftover in (copy_name(name), log_name(name)):
+        identifier = sql.Identifier(schema, leftover)
+        found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (identifier.as_string(conn),)).fetchone()
+        if found and found[0]:
+            conn.execute(sql.SQL("DROP TABLE {}").format(identifier))
+            dropped.append(identifier.as_string(conn))
+    return dropped
+
+
+__all__ = ["TableCopy", "copy_exists", "copy_online", "drop_copy", "read_source", "validate_pending"]

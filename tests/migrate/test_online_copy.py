@@ -1,0 +1,159 @@
+"""apply --online's table copy (bhq_migrate/migrate/online_copy.py) on a real server.
+
+Writes during the copy are made at named checkpoints (a hook), never at times: each test knows exactly which
+phase its changes meet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+
+from bhq_migrate.errors import OnlineRetypeRefused
+from bhq_migrate.migrate import online_copy
+from bhq_migrate.migrate.runner import apply
+from tests.helpers import query, scalar
+from tests.migrate.test_online import leftovers
+from tests.migrate.test_online_apply import online, steps_rows
+
+INVOICE_ROWS = """SELECT id, "tenantId", "invoiceNumber", status, "clientPartyId", "amountCents"::bigint,
+                         "balanceCents"::bigint, "depositCents"::bigint, "dueAt", "createdAt", "updatedAt"
+                  FROM "Invoice" ORDER BY id"""
+
+
+def _column_types(url: str, table: str) -> list[tuple[Any, ...]]:
+    return query(url, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                      "to_regclass(%s) AND attnum > 0 AND NOT attisdropped ORDER BY attnum", (f'"{table}"',))
+
+
+def _copying(url: str, table: str) -> bool:
+    """Whether ``table`` is being copied right now (the checkpoints' labels name steps, not tables)."""
+    return bool(scalar(url, "SELECT to_regclass(%s) IS NOT NULL", (f'"{table}{online_copy.COPY_SUFFIX}"',)))
+
+
+@pytest.mark.parametrize("catch_up", ["in batches", "in the swap"])
+def test_every_change_made_during_the_copy_is_in_the_table_after_the_swap(
+    baseline_db: str, hooked: list[Callable[[str], None]], monkeypatch: pytest.MonkeyPatch, catch_up: str
+) -> None:
+    if catch_up == "in batches":
+        # One logged key per catch-up batch: the swap of two unique invoice numbers below then breaks the copy's
+        # unique index for a moment, and the catch-up must fall back to replaying the whole log.
+        monkeypatch.setattr(online_copy, "CATCH_UP_ROWS", 1)
+        monkeypatch.setattr(online_copy, "CATCH_UP_BATCH", 1)
+    # else fewer changes than CATCH_UP_ROWS: the swap replays them all under its lock
+    first, second = query(baseline_db, """SELECT min(id), max(id) FROM "Invoice" WHERE id BETWEEN 6 AND 150
+                                          GROUP BY "tenantId" HAVING count(*) > 1 ORDER BY 1 LIMIT 1""")[0]
+    expected: list[list[tuple[Any, ...]]] = []
+    columns_before = [name for name, _ in _column_types(baseline_db, "Invoice")]
+
+    def write(label: str) -> None:
+        if not _copying(baseline_db, "Invoice"):
+            return
+        with psycopg.connect(baseline_db, autocommit=True) as conn:
+            if label.endswith("copy batch 1 committed"):  # rows already copied, rows not yet copied, new rows
+                conn.execute("""UPDATE "Invoice" SET "amountCents" = "amountCents" + 1 WHERE id IN (1, 2, 199)""")
+                conn.execute("""DELETE FROM "Payment" WHERE "invoiceId" IN (3, 198)""")
+                conn.execute("""DELETE FROM "Invoice" WHERE id IN (3, 198)""")
+                conn.execute("""INSERT INTO "Invoice" ("tenantId", "invoiceNumber", "amountCents", "balanceCents",
+                                "updatedAt") VALUES (1, 'during-copy', 5, 5, now())""")
+            elif label.endswith("copy vacuumed"):  # after the bulk copy: only the catch-up can carry these
+                with conn.transaction():
+                    a, b = (row[0] for row in conn.execute(
+                        """SELECT "invoiceNumber" FROM "Invoice" WHERE id IN (%s, %s) ORDER BY id""",
+                        (first, second)).fetchall())
+                    conn.execute("""UPDATE "Invoice" SET "invoiceNumber" = 'swap' WHERE id = %s""", (first,))
+                    conn.execute("""UPDATE "Invoice" SET "invoiceNumber" = %s WHERE id = %s""", (a, second))
+                    conn.execute("""UPDATE "Invoice" SET "invoiceNumber" = %s WHERE id = %s""", (b, first))
+                conn.execute("""UPDATE "Invoice" SET status = 'paid', "amountCents" = 2147483647 WHERE id = 20""")
+                conn.execute("""INSERT INTO "Invoice" ("tenantId", "invoiceNumber", "amountCents", "balanceCents",
+                                "updatedAt") VALUES (1, 'after-copy', 6, 6, now())""")
+                expected.append(query(baseline_db, INVOICE_ROWS))
+
+    hooked.append(write)
+    result = apply(baseline_db, online())
+
+    assert expected and query(baseline_db, INVOICE_ROWS) == expected[0]
+    assert [done.table for done in result.online] == ['"Payment"', '"Invoice"']
+    types = dict(_column_types(baseline_db, "Invoice"))
+    assert [name for name, _ in _column_types(baseline_db, "Invoice")][:len(columns_before)] == columns_before
+    assert types["amountCents"] == types["balanceCents"] == types["depositCents"] == "bigint"
+    assert leftovers(baseline_db) == [] and steps_rows(baseline_db) == []
+    fks = query(baseline_db, """SELECT conname, convalidated FROM pg_constraint WHERE contype = 'f'
+                                AND conname IN ('Payment_invoiceId_fkey', 'Invoice_tenantId_fkey') ORDER BY 1""")
+    assert fks == [("Invoice_tenantId_fkey", True), ("Payment_invoiceId_fkey", True)]
+    assert scalar(baseline_db, """SELECT pg_get_serial_sequence('"Invoice"', 'id')""") == 'public."Invoice_id_seq"'
+
+
+def test_truncate_is_refused_while_the_copy_runs(baseline_db: str, hooked: list[Callable[[str], None]]) -> None:
+    refused: list[str] = []
+
+    def truncate(label: str) -> None:
+        if label.endswith("copy batch 1 committed") and _copying(baseline_db, "Payment") and not refused:
+            with psycopg.connect(baseline_db, autocommit=True) as conn:
+                try:
+                    conn.execute('TRUNCATE "Payment"')
+                except psycopg.errors.RaiseException as exc:
+                    refused.append(str(exc))
+
+    hooked.append(truncate)
+    apply(baseline_db, online())
+    assert refused and "copying this table" in refused[0]
+    assert scalar(baseline_db, 'SELECT count(*) FROM "Payment"') == 100
+
+
+def test_a_table_that_changes_during_the_copy_is_not_swapped_and_a_rerun_carries_the_change(
+    baseline_db: str, hooked: list[Callable[[str], None]]
+) -> None:
+    def add_an_index(label: str) -> None:
+        if label.endswith("copy batch 1 committed") and _copying(baseline_db, "Invoice") and not scalar(
+                baseline_db, "SELECT to_regclass('\"Invoice_dueAt_idx\"')"):
+            query(baseline_db, 'CREATE INDEX "Invoice_dueAt_idx" ON "Invoice" ("dueAt")')
+
+    hooked.append(add_an_index)
+    with pytest.raises(OnlineRetypeRefused, match="changed during the copy"):
+        apply(baseline_db, online())
+    hooked.clear()
+    apply(baseline_db, online())
+
+    assert query(baseline_db, """SELECT indexdef FROM pg_indexes WHERE indexname = 'Invoice_dueAt_idx'""") == [
+        ('CREATE INDEX "Invoice_dueAt_idx" ON public."Invoice" USING btree ("dueAt")',)]
+    assert leftovers(baseline_db) == [] and steps_rows(baseline_db) == []
+
+
+def test_privileges_comments_and_settings_are_carried_over(baseline_db: str) -> None:
+    role = "bhq_copy_reader"
+    if not scalar(baseline_db, "SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)):
+        query(baseline_db, f"CREATE ROLE {role}")
+    setup = [f'GRANT SELECT, UPDATE ON "Invoice" TO {role}', """COMMENT ON TABLE "Invoice" IS 'bills'""",
+             """COMMENT ON INDEX "Invoice_tenantId_idx" IS 'by tenant'""",
+             'ALTER TABLE "Invoice" SET (fillfactor = 90)',
+             'ALTER TABLE "Invoice" ALTER COLUMN "status" SET STATISTICS 500']
+    for statement in setup:
+        query(baseline_db, statement)
+    facts = """SELECT c.relacl::text, obj_description(c.oid, 'pg_class'), c.reloptions::text,
+                      obj_description('"Invoice_tenantId_idx"'::regclass, 'pg_class'),
+                      (SELECT attstattarget FROM pg_attribute WHERE attrelid = c.oid AND attname = 'status')
+               FROM pg_class AS c WHERE c.oid = '"Invoice"'::regclass"""
+    before = query(baseline_db, facts)
+
+    result = apply(baseline_db, online())
+
+    assert [done.table for done in result.online] == ['"Payment"', '"Invoice"']
+    assert query(baseline_db, facts) == before
+    assert leftovers(baseline_db) == []
+
+
+def test_a_table_the_copy_cannot_carry_falls_back_to_shadow_columns_and_says_why(baseline_db: str) -> None:
+    query(baseline_db, 'ALTER TABLE "Invoice" ENABLE ROW LEVEL SECURITY')
+    texts: list[str] = []
+
+    apply(baseline_db, online(), lambda event: texts.append(event.text or ""))
+
+    assert any('"Invoice": shadow columns instead of a copy of the table, because of row-level security' in text
+               for text in texts)
+    assert not any('"Payment": shadow columns' in text for text in texts)
+    assert dict(_column_types(baseline_db, "Invoice"))["amountCents"] == "bigint"
+    assert leftovers(baseline_db) == []
