@@ -107,14 +107,10 @@ class _Column:
 
 
 @dataclass
-class TableRetype:
-    """One table to retype online: its columns and everything needed to recreate them."""
+class RetypedTable:
+    """A table an online retype works on (shadow columns here, a copy in online_copy.py)."""
 
     table: TableKey
-    key: str
-    columns: list[_Column] = field(default_factory=list)
-    bytes_per_row: float | None = None
-    """The heap's bytes per row as of the last ANALYZE (page overhead included); None when unknown."""
 
     @property
     def display(self) -> str:
@@ -125,6 +121,16 @@ class TableRetype:
     @property
     def relation(self) -> sql.Identifier:
         return sql.Identifier(*self.table)
+
+
+@dataclass
+class TableRetype(RetypedTable):
+    """One table to retype online: its columns and everything needed to recreate them."""
+
+    key: str
+    columns: list[_Column] = field(default_factory=list)
+    bytes_per_row: float | None = None
+    """The heap's bytes per row as of the last ANALYZE (page overhead included); None when unknown."""
 
     @property
     def function(self) -> sql.Identifier:

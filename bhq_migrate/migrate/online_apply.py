@@ -368,7 +368,7 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
     if retype is None:  # swapped by an earlier run that stopped before marking the step done
         if state == "started":
             after_swap()
-            online_copy.validate_pending(conn, sql.Identifier(*key).as_string(None), retrying, report, label=label)
+            online_copy.finish(conn, key, retrying, report, label=label)
             _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
     else:
         source = _copy_source(conn, plan, retype, report)

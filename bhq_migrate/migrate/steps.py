@@ -14,9 +14,11 @@ kind           from                                        lock while it runs
 ``drop-index`` DROP INDEX on an existing table             SHARE UPDATE EXCLUSIVE (``CONCURRENTLY``)
 ``validate``   ADD CONSTRAINT CHECK/FK (after the          SHARE UPDATE EXCLUSIVE (FK: also ROW SHARE on the
                ``NOT VALID`` add), VALIDATE CONSTRAINT     referenced table), own transaction
-``retype``     INT -> BIGINT ``ALTER COLUMN ... TYPE``     ROW EXCLUSIVE per backfill batch; ACCESS EXCLUSIVE for
-                                                           the catalog-only install and swap (see online.py);
-                                                           SHARE UPDATE EXCLUSIVE for the VACUUM ANALYZE after
+``retype``     INT -> BIGINT ``ALTER COLUMN ... TYPE``     ACCESS SHARE per copy batch (online_copy.py; ROW
+                                                           EXCLUSIVE per backfill batch where the table falls
+                                                           back to shadow columns, online.py); ACCESS EXCLUSIVE
+                                                           for the catalog-only install and swap; SHARE UPDATE
+                                                           EXCLUSIVE for the validations and the VACUUM ANALYZE
 ``blocking``   anything else on an existing table          the statement's own, for as long as it runs: refused
                (rewrite, full scan under a write-blocking  unless ``--allow-blocking``
                lock, dynamic SQL)
@@ -50,9 +52,9 @@ from bhq_migrate.migrate.preflight import REWRITE_BYTES_PER_SECOND
 from bhq_migrate.plans import Plan
 
 SCAN_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND * 4
-# A backfill UPDATE writes a new version of every row and its index entries: about twice a rewrite's cost,
-# spread over many short transactions.
-BACKFILL_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND / 2
+# The online retype copies the table and builds its indexes by sort, like a rewrite, then validates its foreign
+# keys: about 1.5x a rewrite's cost on 2M invoices (bench/RESULTS.md), spread over many short transactions.
+COPY_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND / 1.5
 
 STEP_KINDS = ("catalog", "index", "drop-index", "validate", "retype", "blocking")
 
@@ -284,8 +286,8 @@ def _alter_table(
             builder.add(kind="retype", table=table, lock=LockMode.ROW_EXCLUSIVE.value, schema_name=key[0],
                         table_name=key[1], columns=columns, lines=[line], effect=Effect.REWRITE,
                         changes_result_types=True,
-                        description=f"{', '.join(columns)} -> bigint: shadow column(s), copy trigger, backfill in "
-                                    f"time-sized batches, short swap, VACUUM ANALYZE")
+                        description=f"{', '.join(columns)} -> bigint: copy of the table in time-sized batches "
+                                    f"(shadow columns if it cannot be copied), short swap, VACUUM ANALYZE")
             # The retype step does what the statement says. Running the statement after it would change nothing
             # but would take ACCESS EXCLUSIVE once more and discard the statistics ANALYZE just gathered.
             return
@@ -392,7 +394,7 @@ def _finish(builder: _Builder, number: int, raw: dict[str, Any]) -> Step:
     seconds: float | None = None
     if size is not None:
         if kind == "retype":
-            seconds = round(size.total_bytes / BACKFILL_BYTES_PER_SECOND, 2)
+            seconds = round(size.total_bytes / COPY_BYTES_PER_SECOND, 2)
         elif effect is Effect.REWRITE:
             seconds = round(size.total_bytes / REWRITE_BYTES_PER_SECOND, 2)
         elif effect is Effect.SCAN:

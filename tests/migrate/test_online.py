@@ -62,7 +62,7 @@ def leftovers(url: str) -> list[tuple[Any, ...]]:
         UNION ALL SELECT proname::text, '' FROM pg_proc WHERE proname LIKE '%%bhq_online_retype'
         UNION ALL SELECT proname::text, '' FROM pg_proc WHERE proname LIKE '%%bhq_online_copy'
         UNION ALL SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgname LIKE 'zzz_bhq_online_copy%%'
-        UNION ALL SELECT relname::text, '' FROM pg_class WHERE relname LIKE '%%bhq_copy%%' OR relname LIKE '%%bhq_log%%'
+        UNION ALL SELECT relname::text, '' FROM pg_class WHERE relname ~ 'bhq_(copy|log|old)'
         UNION ALL SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE NOT convalidated
         """, (f"%{SHADOW_SUFFIX}", TRIGGER_NAME))
 
