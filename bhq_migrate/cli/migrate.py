@@ -221,9 +221,9 @@ def apply_command(
         "--online-maintenance-work-mem", help="With --online: maintenance_work_mem for the session's index builds "
         "and vacuums, when the server's setting is lower (e.g. 256MB, 1GB).")] = "256MB",
     online_parallel_workers: Annotated[int, typer.Option(
-        "--online-parallel-workers", min=0, max=1024, help="With --online: max_parallel_maintenance_workers for "
-        "the session's index builds and vacuums (0: one process each, leaving the other cores to the "
-        "application).")] = 0,
+        "--online-parallel-workers", min=0, max=1024, help="With --online: max_parallel_maintenance_workers and "
+        "max_parallel_workers_per_gather for the session's index builds, foreign-key validations and vacuums (0: "
+        "one process each, leaving the other cores to the application).")] = 0,
     allow_blocking: Annotated[bool, typer.Option(
         "--allow-blocking", help="With --online: run statements it cannot make non-blocking as they are, instead "
         "of refusing.")] = False,

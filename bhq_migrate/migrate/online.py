@@ -1,5 +1,8 @@
 """Online INT -> BIGINT retypes: shadow columns, a copy trigger, batched backfill, a short swap.
 
+``apply --online`` copies the table instead where it can (online_copy.py: each row written once, indexes built
+by sort); this module is its fallback for tables a copy cannot carry, and all of ``--online-retype``.
+
 A plain ``ALTER TABLE ... ALTER COLUMN ... TYPE bigint`` rewrites the whole table under ACCESS EXCLUSIVE
 (about 5.5 s on 2M invoices, bench/RESULTS.md). ``apply --online-retype`` does the same retype before the
 plan's transaction, in steps that each hold a lock for milliseconds:

@@ -108,10 +108,12 @@ def run_plan(
 
 
 def _maintenance_settings(conn: Connection, options: ApplyOptions) -> None:
-    """This session's settings for its index builds and vacuums (the application's sessions keep theirs)."""
+    """This session's settings for its index builds, validations and vacuums (the application's sessions keep
+    theirs). Parallel workers are capped for queries too: a foreign key's validation is a join that PostgreSQL
+    runs in parallel by default, taking every core for its duration."""
     _raise_maintenance_work_mem(conn, options.online_maintenance_work_mem)
-    conn.execute("SELECT set_config('max_parallel_maintenance_workers', %s, false)",
-                 (str(options.online_parallel_workers),))
+    for setting in ("max_parallel_maintenance_workers", "max_parallel_workers_per_gather"):
+        conn.execute("SELECT set_config(%s, %s, false)", (setting, str(options.online_parallel_workers)))
 
 
 def _raise_maintenance_work_mem(conn: Connection, wanted: str) -> None:

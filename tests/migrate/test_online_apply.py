@@ -476,10 +476,13 @@ def test_index_builds_and_vacuums_run_in_one_process_unless_asked_otherwise(base
     """Parallel maintenance workers would take the cores the application needs (bench/RESULTS.md)."""
     with psycopg.connect(baseline_db, autocommit=True) as conn:
         conn.execute("SET max_parallel_maintenance_workers = 2")
+        conn.execute("SET max_parallel_workers_per_gather = 2")
         _maintenance_settings(conn, ApplyOptions(plans_dir=PLANS_DIR, online=True))
         assert scalar_of(conn, "SHOW max_parallel_maintenance_workers") == "0"
+        assert scalar_of(conn, "SHOW max_parallel_workers_per_gather") == "0"  # foreign-key validations are joins
         _maintenance_settings(conn, ApplyOptions(plans_dir=PLANS_DIR, online=True, online_parallel_workers=3))
         assert scalar_of(conn, "SHOW max_parallel_maintenance_workers") == "3"
+        assert scalar_of(conn, "SHOW max_parallel_workers_per_gather") == "3"
     bad = run_cli("apply", "--online", "--online-parallel-workers", "-1", env={"DATABASE_URL": baseline_db})
     assert bad.returncode == 2 and "--online-parallel-workers" in bad.stderr and "Traceback" not in bad.stderr
 
