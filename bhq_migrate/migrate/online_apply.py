@@ -45,7 +45,7 @@ from bhq_migrate.migrate.runner import (
     _record_prisma,
     _with_retries,
 )
-from bhq_migrate.migrate.steps import PlanSteps, Step, blocking_holds, derive_all
+from bhq_migrate.migrate.steps import CopyCheck, PlanSteps, RetypeCheck, Step, blocking_holds, derive_all
 from bhq_migrate.plans import Plan
 
 Connection = psycopg.Connection[Any]
@@ -399,6 +399,8 @@ def _copy_source(
     if online.has_shadow_columns(conn, retype.table):
         return None  # an earlier run started the shadow columns: finish the same way
     source = online_copy.read_source(conn, retype.table, retype.key, [c.name for c in retype.columns])
+    if source is None:
+        return None
     if not source.blockers:
         return source
     if online_copy.copy_exists(conn, retype.table):
@@ -486,8 +488,17 @@ def read_lint_catalog(conn: Connection) -> Catalog:
     return read_catalog(conn, CATALOG_PARTS)
 
 
-def _catalog_and_check(conn: Connection) -> tuple[Any, Callable[[tuple[str, str], list[str]], str | None]]:
-    return read_lint_catalog(conn), lambda table, columns: online.qualify(conn, table, columns)
+def retype_checks(conn: Connection) -> tuple[RetypeCheck, CopyCheck]:
+    """For step derivation: whether a retype can be done online, and whether it copies the table."""
+    def not_copied(table: tuple[str, str]) -> str | None:
+        source = online_copy.read_source(conn, table, "", [])  # None: created by an earlier plan, decided then
+        return "; ".join(source.blockers) if source is not None and source.blockers else None
+
+    return (lambda table, columns: online.qualify(conn, table, columns)), not_copied
+
+
+def _catalog_and_check(conn: Connection) -> tuple[Any, RetypeCheck, CopyCheck]:
+    return read_lint_catalog(conn), *retype_checks(conn)
 
 
 def plan_steps(conn: Connection, pending: list[Plan], in_progress: dict[str, history.PlanProgress],
@@ -497,8 +508,8 @@ def plan_steps(conn: Connection, pending: list[Plan], in_progress: dict[str, his
     fresh = [p for p in pending if p.id not in in_progress and p.transactional] if options.online else []
     derived: dict[str, PlanSteps] = {}
     if fresh:
-        catalog, check = _catalog_and_check(conn)
-        derived = {steps.plan: steps for steps in derive_all(fresh, catalog, check)}
+        catalog, check, copy_check = _catalog_and_check(conn)
+        derived = {steps.plan: steps for steps in derive_all(fresh, catalog, check, copy_check)}
     for plan_id, progress in in_progress.items():
         derived[plan_id] = stored_steps(progress)
     ordered = [derived[p.id].model_copy(update={"name": p.name}) for p in pending if p.id in derived]
@@ -529,8 +540,8 @@ def run_pending_plan(conn: Connection, plan: Plan, progress: history.PlanProgres
     if progress is not None:
         steps = stored_steps(progress)
     else:
-        catalog, check = _catalog_and_check(conn)
-        steps = derive_all([plan], catalog, check)[0]
+        catalog, check, copy_check = _catalog_and_check(conn)
+        steps = derive_all([plan], catalog, check, copy_check)[0]
         refuse_blocking([steps], options)
     return run_plan(conn, plan, steps, options, on_event, progress, run), run
 

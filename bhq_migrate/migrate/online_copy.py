@@ -187,12 +187,15 @@ def old_name(table: str) -> str:
     return table + OLD_SUFFIX
 
 
-def read_source(conn: Connection, table: TableKey, key: str, retyped: list[str]) -> TableCopy:
-    """What the copy of ``table`` must carry over, read with every name schema-qualified (see copy_source.sql)."""
+def read_source(conn: Connection, table: TableKey, key: str, retyped: list[str]) -> TableCopy | None:
+    """What the copy of ``table`` must carry over, read with every name schema-qualified (see copy_source.sql);
+    None when there is no such table."""
     with _qualified_names(conn):
         row = conn.execute(_sql_file("copy_source.sql"),
                            {"table": sql.Identifier(*table).as_string(None)}).fetchone()
-    facts: dict[str, Any] = row[0] if row else {}
+    if row is None:
+        return None
+    facts: dict[str, Any] = row[0]
     source = TableCopy(
         table=table, key=key, retyped=retyped, oid=int(facts["oid"]), columns=list(facts["columns"]),
         indexes=[CopiedIndex(**index) for index in facts["indexes"]],
@@ -450,8 +453,9 @@ def swap(conn: Connection, source: TableCopy) -> None:
     conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.SQL(", ").join(
         sql.SQL(name) for name in locked)))
     now = read_source(conn, source.table, source.key, source.retyped)
-    if now.blockers or not source.same_shape(now):
-        why = "; ".join(now.blockers) if now.blockers else "its columns, indexes or foreign keys changed"
+    if now is None or now.blockers or not source.same_shape(now):
+        why = "; ".join(now.blockers) if now is not None and now.blockers else (
+            "its columns, indexes or foreign keys changed")
         raise OnlineRetypeRefused(
             f"online copy of {source.display}: the table changed during the copy ({why}); nothing was swapped. "
             f"Rerun apply --online: it drops the copy of a changed table and starts again")

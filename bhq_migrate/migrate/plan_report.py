@@ -29,8 +29,7 @@ from bhq_migrate.lint.schema import CATALOG_PARTS
 from bhq_migrate.lint.source import SourceFile, source_from_plan
 from bhq_migrate.migrate.forecast import CONFLICTS, LiveSession, StatementForecast, forecast_locks, read_live_sessions
 from bhq_migrate.migrate.history import read_history, read_progress
-from bhq_migrate.migrate.online import qualify
-from bhq_migrate.migrate.online_apply import stored_steps
+from bhq_migrate.migrate.online_apply import retype_checks, stored_steps
 from bhq_migrate.migrate.preflight import REWRITE_BYTES_PER_SECOND, run_preflight
 from bhq_migrate.migrate.runner import ApplyOptions, select_plans
 from bhq_migrate.migrate.steps import Step, blocking_holds, derive_all
@@ -203,8 +202,7 @@ def build_plan_report(
         fresh = [plan for plan in pending if plan.id not in in_progress]
         preflight = _preflight(conn, fresh) if fresh else []
         online_steps = {steps.plan: steps.steps for steps in derive_all(
-            [plan for plan in fresh if plan.transactional], catalog,
-            lambda table, columns: qualify(conn, table, columns))}
+            [plan for plan in fresh if plan.transactional], catalog, *retype_checks(conn))}
         for plan_id, progress in in_progress.items():
             online_steps[plan_id] = stored_steps(progress).steps
         recommendations = [

@@ -55,6 +55,9 @@ SCAN_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND * 4
 # The online retype copies the table and builds its indexes by sort, like a rewrite, then validates its foreign
 # keys: about 1.5x a rewrite's cost on 2M invoices (bench/RESULTS.md), spread over many short transactions.
 COPY_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND / 1.5
+# Where a table falls back to shadow columns, the backfill writes a second version of every row and, for a third
+# of them, their index entries: about 2.5x a rewrite's cost (bench/RESULTS.md).
+BACKFILL_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND / 2.5
 
 STEP_KINDS = ("catalog", "index", "drop-index", "validate", "retype", "blocking")
 
@@ -123,12 +126,15 @@ def qname(qualified: str) -> tuple[str, str]:
 
 RetypeCheck = Callable[[tuple[str, str], list[str]], "str | None"]
 """(table, columns) -> None if the online retype can take them, else why not (online.qualify)."""
+CopyCheck = Callable[[tuple[str, str]], "str | None"]
+"""table -> None if the online retype copies it (online_copy.py), else why not: it then uses shadow columns."""
 
 
 @dataclass
 class _Builder:
     catalog: Catalog
     retype_check: RetypeCheck
+    copy_check: CopyCheck | None = None
     steps: list[dict[str, Any]] = field(default_factory=list)
     group: dict[str, Any] | None = None
     group_tables: set[str] = field(default_factory=set)
@@ -163,10 +169,11 @@ class _Builder:
 
 
 def derive_steps(
-    plan: Plan, source: SourceFile, context: LintContext, catalog: Catalog, retype_check: RetypeCheck
+    plan: Plan, source: SourceFile, context: LintContext, catalog: Catalog, retype_check: RetypeCheck,
+    copy_check: CopyCheck | None = None,
 ) -> PlanSteps:
     """The steps of ``plan`` (its ``source`` analysed in ``context`` against ``catalog``), in order."""
-    builder = _Builder(catalog, retype_check)
+    builder = _Builder(catalog, retype_check, copy_check)
     statements = list(context.statements_in(source))
     inner: dict[int, list[AnalysedStatement]] = {}
     for statement in statements:
@@ -283,11 +290,15 @@ def _alter_table(
         columns = [str(c.name) for c in cmds]
         why = builder.retype_check(key, columns) if bigint else "only INT -> BIGINT without USING is done online"
         if why is None:
-            builder.add(kind="retype", table=table, lock=LockMode.ROW_EXCLUSIVE.value, schema_name=key[0],
+            not_copied = builder.copy_check(key) if builder.copy_check is not None else None
+            how = ("copy of the table in time-sized batches, indexes built on it, short swap, foreign keys "
+                   "validated" if not_copied is None else
+                   f"shadow column(s) and backfill in time-sized batches (not copied: {not_copied}), short swap")
+            lock = LockMode.ACCESS_SHARE if not_copied is None else LockMode.ROW_EXCLUSIVE
+            builder.add(kind="retype", table=table, lock=lock.value, schema_name=key[0],
                         table_name=key[1], columns=columns, lines=[line], effect=Effect.REWRITE,
-                        changes_result_types=True,
-                        description=f"{', '.join(columns)} -> bigint: copy of the table in time-sized batches "
-                                    f"(shadow columns if it cannot be copied), short swap, VACUUM ANALYZE")
+                        changes_result_types=True, copied=not_copied is None,
+                        description=f"{', '.join(columns)} -> bigint: {how}, VACUUM ANALYZE")
             # The retype step does what the statement says. Running the statement after it would change nothing
             # but would take ACCESS EXCLUSIVE once more and discard the statistics ANALYZE just gathered.
             return
@@ -394,7 +405,8 @@ def _finish(builder: _Builder, number: int, raw: dict[str, Any]) -> Step:
     seconds: float | None = None
     if size is not None:
         if kind == "retype":
-            seconds = round(size.total_bytes / COPY_BYTES_PER_SECOND, 2)
+            rate = COPY_BYTES_PER_SECOND if raw.get("copied", True) else BACKFILL_BYTES_PER_SECOND
+            seconds = round(size.total_bytes / rate, 2)
         elif effect is Effect.REWRITE:
             seconds = round(size.total_bytes / REWRITE_BYTES_PER_SECOND, 2)
         elif effect is Effect.SCAN:
@@ -412,14 +424,16 @@ def _finish(builder: _Builder, number: int, raw: dict[str, Any]) -> Step:
     )
 
 
-def derive_all(plans: Sequence[Plan], catalog: Catalog, retype_check: RetypeCheck) -> list[PlanSteps]:
+def derive_all(
+    plans: Sequence[Plan], catalog: Catalog, retype_check: RetypeCheck, copy_check: CopyCheck | None = None
+) -> list[PlanSteps]:
     """Steps of every plan, analysed together as lint does (a table an earlier plan creates counts as new)."""
     from bhq_migrate.lint.context import LintOptions, build_context
     from bhq_migrate.lint.source import source_from_plan
 
     sources = [source_from_plan(plan) for plan in plans]
     context = build_context(sources, LintOptions(runner_sets_lock_timeout=True), catalog)
-    return [derive_steps(plan, source, context, catalog, retype_check)
+    return [derive_steps(plan, source, context, catalog, retype_check, copy_check)
             for plan, source in zip(plans, sources, strict=True)]
 
 

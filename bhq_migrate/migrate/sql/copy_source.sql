@@ -1,5 +1,5 @@
 -- What apply --online's table copy (online_copy.py) must reproduce of one table, and why it cannot (blockers),
--- in one row of JSON. The caller reads it under search_path = pg_catalog, so every name in a definition is
+-- in one row of JSON (no row when the table does not exist). The caller reads it under search_path = pg_catalog, so every name in a definition is
 -- schema-qualified and the statements built from them mean the same in any session.
 --   indexes       each index: its definition's tail after "ON <table> " (USING ...), and its constraint (p/u)
 --   foreign_keys  the table's own foreign keys (self-references included); referencing: other tables' keys
@@ -8,7 +8,7 @@
 --   grants        the table's privileges to roles other than its owner: (privilege, grantee, grantable)
 --   blockers      what the copy could not carry over: the retype then uses shadow columns (online.py)
 WITH t AS (
-    SELECT c.* FROM pg_catalog.pg_class AS c WHERE c.oid = %(table)s::pg_catalog.regclass
+    SELECT c.* FROM pg_catalog.pg_class AS c WHERE c.oid = pg_catalog.to_regclass(%(table)s)
 ), idx AS (
     SELECT i.indexrelid, ic.relname::text AS name, i.indisprimary, i.indisunique,
            con.conname::text AS constraint_name, con.contype::text AS constraint_type, con.condeferrable,
