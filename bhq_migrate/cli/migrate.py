@@ -212,11 +212,11 @@ def apply_command(
     online_lock_timeout: Annotated[str, typer.Option(
         "--online-lock-timeout", help="With --online: how long a catalog step may wait for its lock.")] = "500ms",
     online_batch_ms: Annotated[float, typer.Option(
-        "--online-batch-ms", min=0, help="With --online: target duration of one backfill batch (0: fixed "
+        "--online-batch-ms", min=0, help="With --online: target duration of one copy or backfill batch (0: fixed "
         "--online-batch-rows).")] = 50.0,
     online_batch_pause_ms: Annotated[float, typer.Option(
-        "--online-batch-pause-ms", min=0, max=60_000, help="With --online: rest this long after each backfill "
-        "transaction, leaving the CPU to the application (slower, gentler).")] = 0.0,
+        "--online-batch-pause-ms", min=0, max=60_000, help="With --online: rest this long after each copy, "
+        "catch-up or backfill transaction, leaving the CPU to the application (slower, gentler).")] = 0.0,
     online_maintenance_work_mem: Annotated[str, typer.Option(
         "--online-maintenance-work-mem", help="With --online: maintenance_work_mem for the session's index builds "
         "and vacuums, when the server's setting is lower (e.g. 256MB, 1GB).")] = "256MB",

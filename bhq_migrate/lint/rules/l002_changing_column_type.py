@@ -59,8 +59,9 @@ RULE = LintRule(
         "EXCLUSIVE: on 2M invoices (444 MB) about 8 s per rewrite, during which even SELECTs wait."
         " Clients reading the column may also break.",
         fix="Schedule it in a maintenance window and merge all type changes of a table into one ALTER TABLE,"
-        " or migrate online: add a new column, backfill in batches with a trigger keeping it in sync, "
-        "then swap (`bhq-migrate apply --online-retype` does this for INT → BIGINT). When the rewrite is "
+        " or migrate online: copy the table with the new type in batches while a trigger logs changes, then "
+        "swap names, or add a new column, backfill it and swap columns (`bhq-migrate apply --online` does "
+        "the first for INT → BIGINT, the second where the table cannot be copied). When the rewrite is "
         "the point, say so: `-- bhq-migrate-ignore changing-column-type "
         "-- <reason>`.",
     ),
