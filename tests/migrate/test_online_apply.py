@@ -303,7 +303,12 @@ def test_sigkill_at_many_points_then_rerun_always_completes_exactly_once(
     baseline_db: str, pg_server: pg.TestServer, baseline_template: str, tmp_path: Path,
 ) -> None:
     labels = _record_checkpoints(pg_server, baseline_template, tmp_path)
-    targets = sorted({round(i * (len(labels) - 1) / 23) for i in range(24)})  # 24 points spread over the run
+    targets = {round(i * (len(labels) - 1) / 23) for i in range(24)}  # 24 points spread over the run
+    # ... and the first point of each part of the table copy, wherever the spread falls
+    phases = ("installed", "copy batch 1 before commit", "copy index", "copy vacuumed", "swap before commit",
+              "swapped", "old table dropped", "validate")
+    firsts = [next(n for n, label in enumerate(labels) if phase in label) for phase in phases]
+    targets = sorted(targets | set(firsts))
     before = totals(baseline_db)
     env = {"DATABASE_URL": baseline_db}
     flags = ["--no-progress", "--online-batch-ms", "0", "--online-batch-rows", str(BATCH)]
