@@ -33,10 +33,11 @@ Why the foreign keys wait for the swap: on the copy, a key would be checked agai
 the table's until the catch-up; a ``DELETE`` of a tenant whose invoices the application had just deleted would
 then fail on the copy's stale invoices. After the swap the copy *is* the table.
 
-Unlike the shadow columns, the copy keeps the columns' order, and it can carry indexes on the retyped columns.
-What it cannot carry (views, rules, policies, user triggers, publications, row-type users, identity or generated
-columns, column privileges, exclusion or deferrable constraints, another owner: ``copy_source.sql`` lists them
-as blockers) leaves the table to the shadow columns, with the reason in the run's output.
+Unlike the shadow columns, the copy keeps the columns' order. What it cannot carry (views, rules, policies, user
+triggers, publications, row-type users, identity or generated columns, column privileges, exclusion or deferrable
+constraints, an owner the applying role is not a member of: ``copy_source.sql`` lists them as blockers) leaves
+the table to the shadow columns, with the reason in the run's output. A table owned by another role is copied
+when the applying role may act as it (a superuser, or a member of the owning role): the copy is given to it.
 """
 
 from __future__ import annotations
@@ -140,6 +141,8 @@ class TableCopy(RetypedTable):
     reloptions: list[str] = field(default_factory=list)
     statistics: list[tuple[str, int]] = field(default_factory=list)
     comment: str | None = None
+    owner: str | None = None
+    """The owner as SQL, when it is not the applying role (a superuser or a member of the owning role)."""
     blockers: list[str] = field(default_factory=list)
 
     @property
@@ -204,7 +207,7 @@ def read_source(conn: Connection, table: TableKey, key: str, retyped: list[str])
         sequences=[(seq, column) for seq, column in facts["sequences"]],
         grants=[(privilege, grantee, bool(grantable)) for privilege, grantee, grantable in facts["grants"]],
         reloptions=list(facts["reloptions"]), statistics=[(c, int(n)) for c, n in facts["statistics"]],
-        comment=facts["comment"], blockers=list(facts["blockers"]),
+        comment=facts["comment"], owner=facts["owner"], blockers=list(facts["blockers"]),
     )
     if max(len(name(table[1]).encode()) for name in (copy_name, log_name, old_name)) > MAX_IDENTIFIER:
         source.blockers.append(f"the copy's name would exceed {MAX_IDENTIFIER} bytes")
@@ -298,6 +301,8 @@ def install(conn: Connection, source: TableCopy) -> None:
         for column, target in source.statistics:
             conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET STATISTICS {}").format(
                 source.copy, sql.Identifier(column), sql.Literal(target)))
+        if source.owner is not None:  # before the indexes: they follow the table's owner anyway
+            conn.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(source.copy, sql.SQL(source.owner)))
         primary = next(index for index in source.indexes if index.primary)
         _create_index(conn, source, primary)
     conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (seq bigserial PRIMARY KEY, key bigint NOT NULL)").format(

@@ -162,3 +162,24 @@ def test_a_table_the_copy_cannot_carry_falls_back_to_shadow_columns_and_says_why
     assert not any('"Payment": shadow columns' in text for text in texts)
     assert dict(_column_types(baseline_db, "Invoice"))["amountCents"] == "bigint"
     assert leftovers(baseline_db) == []
+
+
+def test_a_table_owned_by_another_role_is_copied_and_keeps_its_owner(baseline_db: str) -> None:
+    """The usual production set-up: the application's role owns the tables, a superuser applies the plans."""
+    role = "bhq_copy_owner"
+    if not scalar(baseline_db, "SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)):
+        query(baseline_db, f"CREATE ROLE {role}")
+    for statement in (f'ALTER TABLE "Invoice" OWNER TO {role}', f'ALTER SEQUENCE "Invoice_id_seq" OWNER TO {role}'):
+        query(baseline_db, statement)
+    assert scalar(baseline_db, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")  # the applying role
+    texts: list[str] = []
+
+    result = apply(baseline_db, online(), lambda event: texts.append(event.text or ""))
+
+    assert [done.table for done in result.online] == ['"Payment"', '"Invoice"']
+    assert not any("shadow columns" in text for text in texts)
+    owners = query(baseline_db, """SELECT relname::text, pg_get_userbyid(relowner)::text FROM pg_class
+                                   WHERE relname IN ('Invoice', 'Invoice_pkey', 'Invoice_tenantId_idx') ORDER BY 1""")
+    assert owners == [("Invoice", role), ("Invoice_pkey", role), ("Invoice_tenantId_idx", role)]
+    assert scalar(baseline_db, """SELECT pg_get_serial_sequence('"Invoice"', 'id')""") == 'public."Invoice_id_seq"'
+    assert leftovers(baseline_db) == []

@@ -5,6 +5,7 @@
 --   foreign_keys  the table's own foreign keys (self-references included); referencing: other tables' keys
 --                 pointing at it. Both are dropped with the table and added back NOT VALID at the swap.
 --   sequences     sequences owned by a column (serial): handed to the copy, or DROP TABLE would drop them
+--   owner         the owner, when it is not the applying role (the copy is then given to it)
 --   grants        the table's privileges to roles other than its owner: (privilege, grantee, grantable)
 --   blockers      what the copy could not carry over: the retype then uses shadow columns (online.py)
 WITH t AS (
@@ -33,8 +34,8 @@ WITH t AS (
 ), blocker(why) AS (
     SELECT 'an unlogged or temporary table' FROM t WHERE t.relpersistence <> 'p'
     UNION ALL SELECT 'a table in a tablespace of its own' FROM t WHERE t.reltablespace <> 0
-    UNION ALL SELECT 'owned by ' || pg_catalog.pg_get_userbyid(t.relowner) || ', not the role applying'
-              FROM t WHERE pg_catalog.pg_get_userbyid(t.relowner) <> current_user
+    UNION ALL SELECT 'owned by ' || pg_catalog.pg_get_userbyid(t.relowner) || ', a role the applying role is not a '
+                     || 'member of' FROM t WHERE NOT pg_catalog.pg_has_role(t.relowner, 'MEMBER')
     UNION ALL SELECT 'row-level security' FROM t WHERE t.relrowsecurity OR t.relforcerowsecurity
     UNION ALL SELECT 'policy ' || p.polname FROM t JOIN pg_catalog.pg_policy AS p ON p.polrelid = t.oid
     UNION ALL SELECT 'a replica identity other than the primary key' FROM t WHERE t.relreplident <> 'd'
@@ -77,6 +78,8 @@ WITH t AS (
 )
 SELECT pg_catalog.jsonb_build_object(
     'oid', t.oid::bigint,
+    'owner', CASE WHEN t.relowner <> (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user)
+                  THEN quote_ident(pg_catalog.pg_get_userbyid(t.relowner)) END,
     'columns', (SELECT pg_catalog.jsonb_agg(a.attname ORDER BY a.attnum) FROM pg_catalog.pg_attribute AS a
                 WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped),
     'statistics', coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(a.attname, a.attstattarget))
