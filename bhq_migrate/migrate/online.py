@@ -134,6 +134,9 @@ class TableRetype(RetypedTable):
     columns: list[_Column] = field(default_factory=list)
     bytes_per_row: float | None = None
     """The heap's bytes per row as of the last ANALYZE (page overhead included); None when unknown."""
+    only_columns_refuse: bool = False
+    """The shadow columns are refused only because of the columns themselves (objects depending on them, the
+    shadow name's length): a copy of the table (online_copy.py) rebuilds those objects and may still take it."""
 
     @property
     def function(self) -> sql.Identifier:
@@ -223,7 +226,10 @@ def _table_retype(
         return None, None  # already bigint (e.g. after an earlier online run), or missing: nothing to do online
     bytes_per_row = live.heap_bytes / estimated_rows if estimated_rows and live.heap_bytes else None
     retype = TableRetype(table, key or "", pending, bytes_per_row)
-    reason = _fallback_reason(retype, relkind, inherits, key, found, columns)
+    reason = _structural_reason(relkind, inherits, key, found, columns)
+    if reason is None:
+        reason = _column_reason(retype)
+        retype.only_columns_refuse = reason is not None
     if reason is None and min_rows > 0:
         rows = estimated_rows if estimated_rows is not None else _count(conn, retype)
         if rows < min_rows:
@@ -268,9 +274,10 @@ def _columns(catalog: Catalog, table: Table, names: list[str]) -> list[_Column]:
     return found
 
 
-def _fallback_reason(
-    retype: TableRetype, relkind: str, inherits: bool, key: str | None, found: dict[str, _Column], columns: list[str]
+def _structural_reason(
+    relkind: str, inherits: bool, key: str | None, found: dict[str, _Column], columns: list[str]
 ) -> str | None:
+    """Why the table cannot be retyped online by any method."""
     if relkind != "r":
         return "not a plain table"
     if inherits:
@@ -281,6 +288,11 @@ def _fallback_reason(
            (*_INTEGER_TYPES, "bigint")]
     if odd:
         return f"{', '.join(odd)} is not an integer column"
+    return None
+
+
+def _column_reason(retype: TableRetype) -> str | None:
+    """Why the shadow columns cannot take the columns."""
     for column in retype.columns:
         if len(shadow(column.name).encode()) > MAX_IDENTIFIER:
             return f'the shadow column name for "{column.name}" would exceed {MAX_IDENTIFIER} bytes'

@@ -338,6 +338,8 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
             on_event: EventSink, run: OnlineRun) -> None:
     key = (step.schema_name, step.table_name)
     retype, reason = online.table_retype(conn, key, list(step.columns))
+    if reason is not None and retype is not None and _copy_takes(conn, retype):
+        reason = None  # the copy rebuilds what depends on the columns (_copy_source chooses it below)
     if reason is not None:
         raise PlanFailed(f"{_where(plan, step, total)}: {step.table} can no longer be retyped online: {reason}; the "
                          f"steps before it stay applied. Remove the cause and rerun apply --online, or rerun with "
@@ -488,13 +490,25 @@ def read_lint_catalog(conn: Connection) -> Catalog:
     return read_catalog(conn, CATALOG_PARTS)
 
 
+def _copy_takes(conn: Connection, retype: online.TableRetype) -> bool:
+    """Whether a table the shadow columns refuse only because of the columns themselves can be copied."""
+    if not retype.only_columns_refuse or online.has_shadow_columns(conn, retype.table):
+        return False
+    source = online_copy.read_source(conn, retype.table, retype.key, [c.name for c in retype.columns])
+    return source is not None and not source.blockers
+
+
 def retype_checks(conn: Connection) -> tuple[RetypeCheck, CopyCheck]:
     """For step derivation: whether a retype can be done online, and whether it copies the table."""
+    def check(table: tuple[str, str], columns: list[str]) -> str | None:
+        retype, reason = online.table_retype(conn, table, columns)
+        return None if reason is None or (retype is not None and _copy_takes(conn, retype)) else reason
+
     def not_copied(table: tuple[str, str]) -> str | None:
         source = online_copy.read_source(conn, table, "", [])  # None: created by an earlier plan, decided then
         return "; ".join(source.blockers) if source is not None and source.blockers else None
 
-    return (lambda table, columns: online.qualify(conn, table, columns)), not_copied
+    return check, not_copied
 
 
 def _catalog_and_check(conn: Connection) -> tuple[Any, RetypeCheck, CopyCheck]:

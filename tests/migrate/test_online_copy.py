@@ -7,6 +7,7 @@ phase its changes meet.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -14,7 +15,8 @@ import pytest
 
 from bhq_migrate.errors import OnlineRetypeRefused
 from bhq_migrate.migrate import online_copy
-from bhq_migrate.migrate.runner import apply
+from bhq_migrate.migrate.online import qualify
+from bhq_migrate.migrate.runner import ApplyOptions, apply
 from tests.helpers import query, scalar
 from tests.migrate.test_online import leftovers
 from tests.migrate.test_online_apply import online, steps_rows
@@ -182,4 +184,32 @@ def test_a_table_owned_by_another_role_is_copied_and_keeps_its_owner(baseline_db
                                    WHERE relname IN ('Invoice', 'Invoice_pkey', 'Invoice_tenantId_idx') ORDER BY 1""")
     assert owners == [("Invoice", role), ("Invoice_pkey", role), ("Invoice_tenantId_idx", role)]
     assert scalar(baseline_db, """SELECT pg_get_serial_sequence('"Invoice"', 'id')""") == 'public."Invoice_id_seq"'
+    assert leftovers(baseline_db) == []
+
+
+def test_a_primary_key_referenced_by_other_tables_is_retyped_online_by_the_copy(
+    baseline_db: str, tmp_path: Path
+) -> None:
+    """Shadow columns cannot take a column an index or a foreign key depends on; the copy rebuilds both."""
+    (tmp_path / "001_bigint_keys.sql").write_text(
+        'ALTER TABLE "Invoice" ALTER COLUMN "id" TYPE BIGINT;\n', encoding="utf-8")
+    options = ApplyOptions(plans_dir=tmp_path, online=True, lint=False, online_batch_rows=20, online_batch_ms=0)
+    with psycopg.connect(baseline_db) as conn:  # shadow columns could not take it
+        assert "is used by" in str(qualify(conn, ("public", "Invoice"), ["id"]))
+    before = query(baseline_db, INVOICE_ROWS)
+    planned = apply(baseline_db, options.model_copy(update={"dry_run": True})).steps[0].steps
+    assert [(step.kind, step.lock) for step in planned] == [("retype", "ACCESS SHARE")]
+
+    apply(baseline_db, options)
+
+    assert query(baseline_db, INVOICE_ROWS) == before
+    assert dict(_column_types(baseline_db, "Invoice"))["id"] == "bigint"
+    assert query(baseline_db, """SELECT conname, convalidated, pg_get_constraintdef(oid) FROM pg_constraint
+                                 WHERE conname = 'Payment_invoiceId_fkey'""") == [(
+        "Payment_invoiceId_fkey", True,
+        'FOREIGN KEY ("invoiceId") REFERENCES "Invoice"(id) ON UPDATE CASCADE ON DELETE RESTRICT')]
+    assert scalar(baseline_db, """SELECT indisprimary FROM pg_index WHERE indexrelid = '"Invoice_pkey"'::regclass""")
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        query(baseline_db, """INSERT INTO "Payment" ("tenantId", "invoiceId", "amountCents", "updatedAt")
+                              VALUES (1, 999999999, 1, now())""")
     assert leftovers(baseline_db) == []
