@@ -54,7 +54,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from bhq_migrate.errors import OnlineRetypeRefused
+from bhq_migrate.errors import OnlineRetypeRefused, PlanFailed
 from bhq_migrate.migrate import checkpoints
 from bhq_migrate.migrate.online import (
     FIRST_TIMED_BATCH_ROWS,
@@ -80,6 +80,9 @@ OLD_NAME_PREFIX = "bhq_old_"
 CATCH_UP_ROWS = 1_000
 """The catch-up stops, and the swap replays the rest under its lock, once fewer logged keys than this remain."""
 CATCH_UP_BATCH = 5_000
+CATCH_UP_PASSES = 1_000
+"""The catch-up gives up after this many batches without getting below CATCH_UP_ROWS (the application changes
+the table faster than it is replayed), rather than run for ever; the copy stays and a later run resumes it."""
 
 
 def _sql_file(name: str) -> str:
@@ -408,6 +411,11 @@ def catch_up(conn: Connection, source: TableCopy, retrying: Retrying[Any], progr
         waiting = int(row[0]) if row else 0
         if waiting < CATCH_UP_ROWS:
             return
+        if number >= CATCH_UP_PASSES:
+            raise PlanFailed(
+                f"online copy of {source.display}: {waiting:,} logged change(s) still waiting after {number:,} "
+                f"catch-up batches: the application changes the table faster than they are replayed. The copy "
+                f"is kept; rerun apply --online when the table is less busy, and it resumes")
         number += 1
         progress(f"{source.display}: catching up with {waiting:,} logged change(s)", number, 0)
         retrying(partial(_catch_up_batch, conn, source, f"{label} catch-up {number}"),

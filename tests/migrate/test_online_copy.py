@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from bhq_migrate.errors import OnlineRetypeRefused
+from bhq_migrate.errors import OnlineRetypeRefused, PlanFailed
 from bhq_migrate.migrate import online_copy
 from bhq_migrate.migrate.online import qualify
 from bhq_migrate.migrate.runner import ApplyOptions, apply
@@ -213,3 +213,24 @@ def test_a_primary_key_referenced_by_other_tables_is_retyped_online_by_the_copy(
         query(baseline_db, """INSERT INTO "Payment" ("tenantId", "invoiceId", "amountCents", "updatedAt")
                               VALUES (1, 999999999, 1, now())""")
     assert leftovers(baseline_db) == []
+
+
+def test_a_catch_up_that_cannot_keep_up_gives_up_naming_the_table_and_a_rerun_resumes(
+    baseline_db: str, hooked: list[Callable[[str], None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(online_copy, "CATCH_UP_ROWS", 1)
+    monkeypatch.setattr(online_copy, "CATCH_UP_BATCH", 1)
+    monkeypatch.setattr(online_copy, "CATCH_UP_PASSES", 3)
+
+    def outpace(label: str) -> None:  # each replayed change is followed by two new ones
+        if label.endswith("copy vacuumed") or (" catch-up " in label and label.endswith("committed")):
+            query(baseline_db, 'UPDATE "Payment" SET status = status WHERE id IN (1, 2)')
+
+    hooked.append(outpace)
+    with pytest.raises(PlanFailed, match=r'online copy of "Payment": .* still waiting after 3 catch-up batches'):
+        apply(baseline_db, online())
+    assert _copying(baseline_db, "Payment")  # kept for the rerun
+    hooked.clear()
+    monkeypatch.setattr(online_copy, "CATCH_UP_PASSES", 1_000)
+    apply(baseline_db, online())
+    assert leftovers(baseline_db) == [] and steps_rows(baseline_db) == []
