@@ -169,11 +169,13 @@ class TableCopy(RetypedTable):
         return sql.SQL(", ").join(sql.Identifier(column) for column in self.columns)
 
     def locked_tables(self) -> list[str]:
-        """Every table the swap locks: the table, the tables whose keys point at it (moved to the copy), and those
-        its own keys point at (adding a key locks the referenced table too)."""
-        tables = [self.relation.as_string(None), *(fk.table for fk in self.referencing),
-                  *(fk.references for fk in self.foreign_keys)]
-        return list(dict.fromkeys(tables))
+        """Every table the swap locks, in the order it locks them: those its own keys point at (dropping and adding
+        a key locks the referenced table too), the table, then the tables whose keys point at it (moved to the
+        copy). Parents first: a writer deleting a parent row holds the parent and then checks the children, so a
+        swap that held the child while it waited for the parent would deadlock with every such writer in turn."""
+        parents = sorted({fk.references for fk in self.foreign_keys})  # may name the table itself: no matter
+        children = sorted({fk.table for fk in self.referencing})
+        return list(dict.fromkeys([*parents, self.relation.as_string(None), *children]))
 
     def same_shape(self, other: TableCopy) -> bool:
         """Whether the copy built for ``self`` still fits ``other`` (the table read again under the swap's lock)."""
@@ -462,9 +464,8 @@ def _replay(conn: Connection, source: TableCopy, limit: int | None) -> int:
 
 def swap(conn: Connection, source: TableCopy) -> None:
     """Step 5, in the caller's transaction: catalog changes, and the replay of the last few logged keys."""
-    locked = [source.relation.as_string(conn), *sorted({fk.table for fk in source.referencing})]
     conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.SQL(", ").join(
-        sql.SQL(name) for name in locked)))
+        sql.SQL(name) for name in source.locked_tables())))
     now = read_source(conn, source.table, source.key, source.retyped)
     if now is None or now.blockers or not source.same_shape(now):
         why = "; ".join(now.blockers) if now is not None and now.blockers else (
