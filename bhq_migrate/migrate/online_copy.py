@@ -77,6 +77,11 @@ TRIGGER_EVENTS = ("insert", "update", "delete", "truncate")
 TEMP_NAME_PREFIX = "bhq_copy_"
 OLD_SUFFIX = "__bhq_old"
 OLD_NAME_PREFIX = "bhq_old_"
+NOWAIT_ATTEMPTS = 10
+NOWAIT_PAUSE_S = 0.01
+"""The swap first tries to lock all its tables without waiting this many times, the n-th retry n x this apart."""
+OTHER_TABLES_LOCK_MS = 50
+"""Then, holding the table, it waits this long at most for each other table it must lock (see ``_lock_all``)."""
 CATCH_UP_ROWS = 1_000
 """The catch-up stops, and the swap replays the rest under its lock, once fewer logged keys than this remain."""
 CATCH_UP_BATCH = 5_000
@@ -169,13 +174,12 @@ class TableCopy(RetypedTable):
         return sql.SQL(", ").join(sql.Identifier(column) for column in self.columns)
 
     def locked_tables(self) -> list[str]:
-        """Every table the swap locks, in the order it locks them: those its own keys point at (dropping and adding
-        a key locks the referenced table too), the table, then the tables whose keys point at it (moved to the
-        copy). Parents first: a writer deleting a parent row holds the parent and then checks the children, so a
-        swap that held the child while it waited for the parent would deadlock with every such writer in turn."""
+        """Every table the swap locks, in the order it locks them: the table, then those its own keys point at
+        (dropping and adding a key locks the referenced table too) and the tables whose keys point at it (moved
+        to the copy)."""
         parents = sorted({fk.references for fk in self.foreign_keys})  # may name the table itself: no matter
         children = sorted({fk.table for fk in self.referencing})
-        return list(dict.fromkeys([*parents, self.relation.as_string(None), *children]))
+        return list(dict.fromkeys([self.relation.as_string(None), *parents, *children]))
 
     def same_shape(self, other: TableCopy) -> bool:
         """Whether the copy built for ``self`` still fits ``other`` (the table read again under the swap's lock)."""
@@ -462,10 +466,38 @@ def _replay(conn: Connection, source: TableCopy, limit: int | None) -> int:
     return len(keys)
 
 
+def _lock_all(conn: Connection, tables: list[str]) -> None:
+    """ACCESS EXCLUSIVE on ``tables`` (the table first), in the caller's transaction.
+
+    Several tables can deadlock with the application: a payment insert holds "Payment" and then checks its
+    invoice, an invoice delete holds "Invoice" and then checks its payments; whichever table the swap takes
+    first, some writer holds the other and waits for it. So the swap first tries to take them all at once
+    without waiting (NOWAIT, a few times, a little apart): then nobody ever queues behind it. Failing that, it
+    waits for the table (the online lock_timeout, as every catalog step) and then for each other table at most
+    OTHER_TABLES_LOCK_MS, so that a deadlock costs those queued behind the table no more than that before the
+    swap gives up, releases everything and is retried."""
+    locks = sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+        sql.SQL(", ").join(sql.SQL(name) for name in tables))
+    for attempt in range(NOWAIT_ATTEMPTS):
+        try:
+            with conn.transaction():  # a savepoint: its rollback releases whatever the LOCK took
+                conn.execute(sql.Composed([locks, sql.SQL(" NOWAIT")]))
+            return
+        except pg_errors.LockNotAvailable:
+            time.sleep(NOWAIT_PAUSE_S * (attempt + 1))
+    table, *others = tables
+    conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.SQL(table)))
+    if others:
+        conn.execute("SELECT set_config('lock_timeout', %(wait)s, true) WHERE "
+                     "current_setting('lock_timeout')::interval NOT BETWEEN '1 ms' AND %(wait)s::interval",
+                     {"wait": f"{OTHER_TABLES_LOCK_MS}ms"})
+        conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+            sql.SQL(", ").join(sql.SQL(name) for name in others)))
+
+
 def swap(conn: Connection, source: TableCopy) -> None:
     """Step 5, in the caller's transaction: catalog changes, and the replay of the last few logged keys."""
-    conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.SQL(", ").join(
-        sql.SQL(name) for name in source.locked_tables())))
+    _lock_all(conn, source.locked_tables())
     now = read_source(conn, source.table, source.key, source.retyped)
     if now is None or now.blockers or not source.same_shape(now):
         why = "; ".join(now.blockers) if now is not None and now.blockers else (
