@@ -242,20 +242,25 @@ def _qualified_names(conn: Connection) -> Iterator[None]:
 def copy_fits(conn: Connection, source: TableCopy) -> bool:
     """Whether an existing copy was built for the table as it is now: the same columns in the same order, and no
     index but those of the table's current indexes (a copy left by a run before the table changed does not)."""
-    copy = source.copy.as_string(conn)
     columns = [str(row[0]) for row in conn.execute(
         "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
-        "AND NOT attisdropped ORDER BY attnum", (copy,)).fetchall()]
-    indexes = {str(row[0]) for row in conn.execute(
+        "AND NOT attisdropped ORDER BY attnum", (source.copy.as_string(conn),)).fetchall()]
+    return columns == source.columns and _copy_indexes(conn, source) <= {index.temp_name for index in source.indexes}
+
+
+def _copy_indexes(conn: Connection, source: TableCopy) -> set[str]:
+    return {str(row[0]) for row in conn.execute(
         "SELECT c.relname FROM pg_catalog.pg_index AS i JOIN pg_catalog.pg_class AS c ON c.oid = i.indexrelid "
-        "WHERE i.indrelid = to_regclass(%s)", (copy,)).fetchall()}
-    return columns == source.columns and indexes <= {index.temp_name for index in source.indexes}
+        "WHERE i.indrelid = to_regclass(%s)", (source.copy.as_string(conn),)).fetchall()}
+
+
+def _exists(conn: Connection, relation: sql.Identifier) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (relation.as_string(conn),)).fetchone()
+    return bool(row and row[0])
 
 
 def copy_exists(conn: Connection, table: TableKey) -> bool:
-    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL",
-                       (sql.Identifier(table[0], copy_name(table[1])).as_string(None),)).fetchone()
-    return bool(row and row[0])
+    return _exists(conn, sql.Identifier(table[0], copy_name(table[1])))
 
 
 # ---- the six steps ----------------------------------------------------------------------------------------------
@@ -397,9 +402,7 @@ def _copy_batch(conn: Connection, insert: sql.Composed, after: int, upto: int, l
 def build_indexes(conn: Connection, source: TableCopy, retrying: Retrying[Any], progress: ProgressSink,
                   *, label: str = "") -> None:
     """Step 3: the table's other indexes on the copy, by sort; each its own transaction, skipped if built."""
-    existing = {str(row[0]) for row in conn.execute(
-        "SELECT c.relname FROM pg_catalog.pg_index AS i JOIN pg_catalog.pg_class AS c ON c.oid = i.indexrelid "
-        "WHERE i.indrelid = to_regclass(%s)", (source.copy.as_string(conn),)).fetchall()}
+    existing = _copy_indexes(conn, source)
     for index in source.indexes:
         if index.temp_name in existing:
             continue
@@ -573,8 +576,7 @@ def finish(conn: Connection, table: TableKey, retrying: Retrying[Any], progress:
 
 
 def pending_validations(conn: Connection, copied_table: str) -> list[tuple[str, str]]:
-    row = conn.execute("SELECT to_regclass('bhq_migrate.copy_validations') IS NOT NULL").fetchone()
-    if not row or not row[0]:
+    if not _exists(conn, sql.Identifier("bhq_migrate", "copy_validations")):
         return []
     return [(str(table), str(name)) for table, name in conn.execute(
         "SELECT table_sql, constraint_name FROM bhq_migrate.copy_validations WHERE copied_table = %s "
@@ -603,8 +605,7 @@ def drop_copy(conn: Connection, table: TableKey) -> list[str]:
     schema, name = table
     dropped: list[str] = []
     relation = sql.Identifier(schema, name)
-    present = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (relation.as_string(conn),)).fetchone()
-    if present and present[0]:
+    if _exists(conn, relation):
         for event in TRIGGER_EVENTS:
             conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(
                 sql.Identifier(TRIGGER_PREFIX + event), relation))
@@ -612,8 +613,7 @@ def drop_copy(conn: Connection, table: TableKey) -> list[str]:
         sql.Identifier(schema, f"{name}{FUNCTION_SUFFIX}"[:MAX_IDENTIFIER])))
     for leftover in (copy_name(name), log_name(name), old_name(name)):
         identifier = sql.Identifier(schema, leftover)
-        found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (identifier.as_string(conn),)).fetchone()
-        if found and found[0]:
+        if _exists(conn, identifier):
             conn.execute(sql.SQL("DROP TABLE {}").format(identifier))
             dropped.append(identifier.as_string(conn))
     return dropped
