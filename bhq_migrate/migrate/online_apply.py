@@ -414,7 +414,8 @@ def _copy_source(
 
 
 def _pause(milliseconds: float) -> Callable[[], None] | None:
-    """--online-batch-pause-ms: a rest after each backfill transaction (pgroll's --backfill-batch-delay)."""
+    """--online-batch-pause-ms: a rest after each copy, catch-up or backfill transaction (pgroll's
+    --backfill-batch-delay)."""
     if milliseconds <= 0:
         return None
     return partial(time.sleep, milliseconds / 1000)
