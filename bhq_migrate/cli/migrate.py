@@ -152,7 +152,7 @@ def _render_apply(result: ApplyResult) -> None:
         columns = escape(", ".join(retyped.columns))
         stdout.print(f"  [cyan]online retype[/] {escape(retyped.table)}: {columns} -> bigint, "
                      f"{retyped.rows_backfilled:,} rows copied in {retyped.batches} batch(es), "
-                     f"{retyped.duration_ms / 1000:.2f} s (before plan {retyped.plan})")
+                     f"{retyped.duration_ms / 1000:.2f} s (plan {retyped.plan})")
     for run in result.after_swap:
         colour = "green" if run.exit_code == 0 else "red"
         stdout.print(f"  [cyan]after swap[/] {escape(run.table)}: command exited [{colour}]{run.exit_code}[/]")
