@@ -286,7 +286,7 @@ def copy_online(
     rows, batches = copy_rows(conn, source, batch_rows, retrying, progress, batch_ms=batch_ms, label=label,
                               pause=pause)
     build_indexes(conn, source, retrying, progress, label=label)
-    conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(source.copy))
+    _vacuum_copy(conn, source)
     checkpoints.reached(f"{label} copy vacuumed")
     catch_up(conn, source, retrying, progress, label=label, pause=pause)
     progress(f"{source.display}: swapping the copy in", 0, 0)
@@ -295,6 +295,17 @@ def copy_online(
     finish(conn, source.table, retrying, progress, label=label)
     return OnlineRetype(table=source.display, columns=source.retyped, rows_backfilled=rows, batches=batches,
                         swap_attempts=attempts, duration_ms=int((time.monotonic() - started) * 1000))
+
+
+def _vacuum_copy(conn: Connection, source: TableCopy) -> None:
+    """Step 3's end, outside a transaction (VACUUM cannot run in one): nothing but this run uses the copy, so
+    there is no lock to wait for, and a failure (a statement_timeout, a cancel) leaves a copy the rerun resumes."""
+    try:
+        conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(source.copy))
+    except psycopg.Error as exc:
+        first_line = (str(exc).splitlines() or ["no message"])[0]
+        raise PlanFailed(f"online copy of {source.display}: VACUUM (ANALYZE) of the copy failed: {first_line}; "
+                         f"the copy is kept, rerun apply --online to resume") from None
 
 
 def install(conn: Connection, source: TableCopy) -> None:

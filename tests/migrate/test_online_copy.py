@@ -300,3 +300,18 @@ def test_concurrent_writers_lose_nothing_through_the_copy_and_the_swap(baseline_
     assert cents == start[1] + done["increments"] + done["inserted_cents"] - done["deleted_cents"]
     assert dict(_column_types(baseline_db, "Invoice"))["amountCents"] == "bigint"
     assert leftovers(baseline_db) == []
+
+
+def test_a_failing_vacuum_of_the_copy_is_one_line_and_a_rerun_resumes(
+    baseline_db: str, hooked: list[Callable[[str], None]]
+) -> None:
+    def lose_the_copy(label: str) -> None:  # the last index built: the next statement is the VACUUM
+        if label.endswith("copy index Payment_tenantId_idx built"):
+            query(baseline_db, 'DROP TABLE "Payment__bhq_copy"')
+
+    hooked.append(lose_the_copy)
+    with pytest.raises(PlanFailed, match=r"VACUUM \(ANALYZE\) of the copy failed: .*does not exist.*rerun"):
+        apply(baseline_db, online())
+    hooked.clear()
+    apply(baseline_db, online())
+    assert leftovers(baseline_db) == [] and steps_rows(baseline_db) == []
