@@ -107,7 +107,7 @@ class _Progress:
             label = {"warning": "warning", "retry": "retry", "lock-wait": "waiting"}[event.kind]
             stderr.print(f"[yellow]{label}:[/] {escape(event.text)}")
             return
-        if event.kind == "online" and not event.total:  # a step of --online-retype, not a backfill batch
+        if event.kind == "online" and not event.total:  # a part of an online retype, not a batch
             stderr.print(f"[cyan]online:[/] {escape(event.text)}")
             return
         if self.live is None:

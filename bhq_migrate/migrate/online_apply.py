@@ -338,8 +338,10 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
             on_event: EventSink, run: OnlineRun) -> None:
     key = (step.schema_name, step.table_name)
     retype, reason = online.table_retype(conn, key, list(step.columns))
-    if reason is not None and retype is not None and _copy_takes(conn, retype):
-        reason = None  # the copy rebuilds what depends on the columns (_copy_source chooses it below)
+    source = _read_copy(conn, retype) if retype is not None else None  # read once, used twice below
+    copied = source is not None and not source.blockers
+    if reason is not None and retype is not None and retype.only_columns_refuse and copied:
+        reason = None  # the copy rebuilds what depends on the columns
     if reason is not None:
         raise PlanFailed(f"{_where(plan, step, total)}: {step.table} can no longer be retyped online: {reason}; the "
                          f"steps before it stay applied. Remove the cause and rerun apply --online, or rerun with "
@@ -375,8 +377,9 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
             online_copy.finish(conn, key, retrying, report, label=label)
             _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
     else:
-        source = _copy_source(conn, plan, retype, report)
-        if source is not None:
+        if source is not None and source.blockers:
+            _explain_shadow_columns(conn, source, report)
+        if source is not None and copied:
             locked[:] = source.locked_tables()
             done = online_copy.copy_online(conn, source, options.online_batch_rows, retrying, report,
                                            batch_ms=options.online_batch_ms, label=label, clear_way=clear_way,
@@ -387,30 +390,29 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
                                         clear_way=clear_way, pause=_pause(options.online_batch_pause_ms))
         _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
         run.retyped.append(done.model_copy(update={"plan": plan.id}))
-        how = "copied" if source is not None else "backfilled"
+        how = "copied" if copied else "backfilled"
         report(f"{done.table}: {', '.join(done.columns)} now bigint ({done.rows_backfilled:,} rows {how} in "
                f"{done.batches} batch(es), {done.duration_ms / 1000:.2f} s)", 0, 0)
     history.mark_step(conn, plan.id, step.number, "done")
 
 
-def _copy_source(
-    conn: Connection, plan: Plan, retype: online.TableRetype, report: Callable[[str, int, int], None]
-) -> online_copy.TableCopy | None:
-    """The table's copy (online_copy.py) when it can be copied and no shadow-column retype of it is under way;
-    None for the shadow columns (online.py), saying why when the table could have been copied otherwise."""
+def _read_copy(conn: Connection, retype: online.TableRetype) -> online_copy.TableCopy | None:
+    """What a copy of the table would carry over and what stops it (online_copy.read_source); None when an
+    earlier run started shadow columns on the table (finished the same way) or the table is gone."""
     if online.has_shadow_columns(conn, retype.table):
-        return None  # an earlier run started the shadow columns: finish the same way
-    source = online_copy.read_source(conn, retype.table, retype.key, [c.name for c in retype.columns])
-    if source is None:
         return None
-    if not source.blockers:
-        return source
-    if online_copy.copy_exists(conn, retype.table):
+    return online_copy.read_source(conn, retype.table, retype.key, [c.name for c in retype.columns])
+
+
+def _explain_shadow_columns(conn: Connection, source: online_copy.TableCopy,
+                            report: Callable[[str, int, int], None]) -> None:
+    """The table gets shadow columns because the copy cannot carry it: say why, and drop a copy an earlier run
+    started before the blocker appeared."""
+    if online_copy.copy_exists(conn, source.table):
         with conn.transaction():
-            online_copy.drop_copy(conn, retype.table)
+            online_copy.drop_copy(conn, source.table)
     report(f"{source.display}: shadow columns instead of a copy of the table, because of "
            f"{'; '.join(source.blockers)}", 0, 0)
-    return None
 
 
 def _pause(milliseconds: float) -> Callable[[], None] | None:
@@ -493,9 +495,9 @@ def read_lint_catalog(conn: Connection) -> Catalog:
 
 def _copy_takes(conn: Connection, retype: online.TableRetype) -> bool:
     """Whether a table the shadow columns refuse only because of the columns themselves can be copied."""
-    if not retype.only_columns_refuse or online.has_shadow_columns(conn, retype.table):
+    if not retype.only_columns_refuse:
         return False
-    source = online_copy.read_source(conn, retype.table, retype.key, [c.name for c in retype.columns])
+    source = _read_copy(conn, retype)
     return source is not None and not source.blockers
 
 

@@ -437,7 +437,7 @@ def catch_up(conn: Connection, source: TableCopy, retrying: Retrying[Any], progr
                 f"catch-up batches: the application changes the table faster than they are replayed. The copy "
                 f"is kept; rerun apply --online when the table is less busy, and it resumes")
         number += 1
-        progress(f"{source.display}: catching up with {waiting:,} logged change(s)", number, 0)
+        progress(f"{source.display}: catching up with {waiting:,} logged change(s)", number, number)  # a live line
         retrying(partial(_catch_up_batch, conn, source, f"{label} catch-up {number}"),
                  f"online copy of {source.display} (catch-up {number})")
         checkpoints.reached(f"{label} catch-up {number} committed")
