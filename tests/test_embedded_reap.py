@@ -89,12 +89,20 @@ def test_a_second_ctrl_c_during_the_shutdown_still_removes_the_server_and_its_di
     assert server._process is not None and server._root is not None
     process, root = server._process, server._root
     os.kill(process.pid, signal.SIGSTOP)  # a stopped server cannot finish its fast shutdown
+    # The event: the server has actually stopped. kill() only queues SIGSTOP; a server not yet scheduled
+    # would otherwise take stop()'s SIGINT first (the kernel delivers lower-numbered signals first), so
+    # the SIGINT would never show as pending and the helper below would never fire.
+    os.waitid(os.P_PID, process.pid, os.WSTOPPED | os.WNOWAIT)
     main = threading.get_ident()
     failed: list[str] = []
 
     def second_ctrl_c() -> None:  # the event: stop() has sent its SIGINT and is waiting for the server
         for _ in range(600_000):
-            if _sigint_pending(process.pid):
+            try:
+                pending = _sigint_pending(process.pid)
+            except ProcessLookupError:  # stop() gave up waiting and killed it: report, don't raise
+                break
+            if pending:
                 signal.pthread_kill(main, signal.SIGINT)
                 return
         failed.append("stop() never signalled the server")
