@@ -6,23 +6,26 @@ Usage::
     python bench/online_apply.py [--invoices 2000000] [--payments 1000000] [--rate 200] [--rounds 1]
                                  [--baseline-seconds 15] [--variants psql,apply,online-retype,online]
                                  [--online-args '--online-batch-ms 20'] [--db-setting NAME=VALUE ...]
-                                 [--reuse-baseline] [--watch-ms 2] [--shared-buffers 1GB]
+                                 [--reuse-baseline] [--bracket] [--watch-ms 2] [--shared-buffers 1GB]
 
 Builds the pre-fix baseline once in a throwaway cluster (or on $BHQ_BENCH_DATABASE_URL, which needs CREATEDB;
 with --reuse-baseline it is kept there for the next run) and clones it per run with CREATE DATABASE ...
 TEMPLATE. During every run (and during the baseline, which runs the load alone for --baseline-seconds):
 
-* a load generator schedules transactions at a fixed rate (open loop: a transaction's latency counts from the
-  moment it was due, so a stall also delays the ones queued behind it), a mix of 40 % payment inserts (their
-  foreign key checks "Invoice"), 30 % invoice status updates and 30 % reads of a tenant's 20 most recent invoices
-  (returning "amountCents"), each a server-side prepared statement (psycopg prepare=True, as Prisma does). A
-  failed transaction is counted, and its worker reconnects (what a pooler recycle does);
-* a watcher samples pg_locks every few milliseconds and keeps, per table, the longest continuous time an ACCESS
-  EXCLUSIVE lock was held.
+* a load generator (eight connections, each in a process of its own) schedules transactions at a fixed rate (open
+  loop: a transaction's latency counts from the moment it was due, so a stall also delays the ones queued behind
+  it), a mix of 40 % payment inserts (their foreign key checks "Invoice"), 30 % invoice status updates and 30 %
+  reads of a tenant's 20 most recent invoices (returning "amountCents"), each a server-side prepared statement
+  (psycopg prepare=True, as Prisma does). A failed transaction is counted, and its worker reconnects (what a pooler
+  recycle does);
+* a watcher, in a process of its own, samples pg_locks every few milliseconds and keeps, per table, the longest
+  continuous time an ACCESS EXCLUSIVE lock was held.
 
 Reported per variant: wall time, longest ACCESS EXCLUSIVE hold per table, longest latency, p99, transactions
-completed and failed, ratios to the baseline. After each migration the end state is checked: `verify` passes,
-and the money sums of the rows that existed before the run are unchanged. Results go in bench/RESULTS.md by hand.
+completed and failed, ratios to the baseline (with --bracket, to a second baseline measured after the round's
+migrations too: their A/A ratio is the machine's own drift, which on a shared host can exceed a migration's effect).
+After each migration the end state is checked: `verify` passes, and the money sums of the rows that existed before
+the run are unchanged. Results go in bench/RESULTS.md by hand.
 
 Where the time and the stalls come from: the watcher also samples what bhq-migrate's sessions and autovacuum are
 running (pg_stat_activity). For each migration it prints its phases (backfill of a table, each index build,
@@ -45,7 +48,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,7 @@ from bhq_migrate.resources import default_plans_dir
 
 TABLES = ("Invoice", "Payment", "Contact", "Tenant", "Animal")
 WORKERS = 8
+BEFORE, AFTER = "baseline (no migration)", "baseline after"
 
 
 @dataclass
@@ -378,6 +382,10 @@ def main() -> None:
     parser.add_argument("--watch-ms", type=float, default=2.0,
                         help="pause between two pg_locks samples; the sampler is a busy session of its own, and on a "
                              "2-core machine its CPU competes with the load it measures")
+    parser.add_argument("--bracket", action="store_true",
+                        help="measure the no-migration baseline after each round's migrations too, and give each "
+                             "migration's ratios against both: the two baselines' ratio (an A/A control) shows how "
+                             "far the machine itself drifted during the round")
     parser.add_argument("--reuse-baseline", action="store_true",
                         help="with $BHQ_BENCH_DATABASE_URL: keep the baseline database between runs and reuse it")
     parser.add_argument("--online-args", default="", help="extra apply arguments for the online variant, e.g. "
@@ -432,7 +440,7 @@ def main() -> None:
         runs: list[Run] = []
         for round_number in range(args.rounds):
             url = clone(admin_url, template, "bench_online_run", args.db_setting)
-            runs.append(measured("baseline (no migration)", url, None, args, int(tenants), expected, size.payments))
+            runs.append(measured(BEFORE, url, None, args, int(tenants), expected, size.payments))
             print(f"  baseline: {row(runs[-1])}", flush=True)
             print(f"    {by_kind(runs[-1])}", flush=True)
             for variant in wanted:
@@ -441,6 +449,11 @@ def main() -> None:
                                      size.payments))
                 print(f"  {variant}: {runs[-1].wall_s:.1f} s; {row(runs[-1])}", flush=True)
                 diagnose(runs[-1])
+            if args.bracket:
+                url = clone(admin_url, template, "bench_online_run", args.db_setting)
+                runs.append(measured(AFTER, url, None, args, int(tenants), expected, size.payments))
+                print(f"  baseline after: {row(runs[-1])}", flush=True)
+                print(f"    {by_kind(runs[-1])}", flush=True)
             print(f"round {round_number + 1}/{args.rounds} done; load average {os.getloadavg()}", flush=True)
         drop(admin_url, "bench_online_run")
         if not args.reuse_baseline:
@@ -504,27 +517,48 @@ def report(runs: list[Run]) -> None:
     for run in runs:
         print(row(run))
     # Each migration against the baseline of its own round (measured just before it, on a clone of the same
-    # template): the machine's state drifts between rounds.
-    baseline: Run | None = None
-    plain: Run | None = None
+    # template): the machine's state drifts between rounds. With --bracket, against the baseline measured after
+    # the round's migrations too: the two baselines' ratio (an A/A control) is the drift within the round.
+    rounds: list[list[Run]] = []
     for run in runs:
-        if run.variant.startswith("baseline"):
-            baseline, plain = run, None
-            print(f"\nbaseline: longest latency {run.longest:.3f} s, p99 {run.percentile(0.99):.3f} s")
-        elif baseline is not None and baseline.longest > 0 and baseline.percentile(0.99) > 0:
-            wall = f", wall x{run.wall_s / plain.wall_s:.2f} plain apply's" if plain and run is not plain else ""
-            print(f"{run.variant:<24} longest latency x{run.longest / baseline.longest:.1f}, p99 "
-                  f"x{run.percentile(0.99) / baseline.percentile(0.99):.2f}{wall}")
-            steady = [latency for _due, latency, kind in run.load.samples if not kind.endswith("after reconnect")]
-            if len(steady) < len(run.load.latencies):
-                print(f"{'':<24} without the {len(run.load.latencies) - len(steady)} transaction(s) that reconnected "
-                      f"after a failure: longest latency x{max(steady, default=0.0) / baseline.longest:.1f}, p99 "
-                      f"x{percentile(steady, 0.99) / baseline.percentile(0.99):.2f}")
-        if run.variant == "apply":
-            plain = run
+        if run.variant == BEFORE or not rounds:
+            rounds.append([])
+        rounds[-1].append(run)
+    for members in rounds:
+        baselines = [run for run in members if run.variant in (BEFORE, AFTER) and run.percentile(0.99) > 0]
+        if not baselines:
+            continue
+        print("\nbaseline" + (" before / after" if len(baselines) == 2 else "")
+              + ": longest latency " + " / ".join(f"{run.longest:.3f}" for run in baselines)
+              + " s, p99 " + " / ".join(f"{run.percentile(0.99):.3f}" for run in baselines) + " s"
+              + (f" (A/A p99 ratio x{baselines[1].percentile(0.99) / baselines[0].percentile(0.99):.2f})"
+                 if len(baselines) == 2 else ""))
+        plain: Run | None = None
+        for run in members:
+            if run.variant in (BEFORE, AFTER):
+                continue
+            _compare(run, baselines, plain)
+            if run.variant == "apply":
+                plain = run
     for run in runs:
         for error, count in sorted(run.load.errors.items()):
             print(f"{run.variant}: {count} x {error}")
+
+
+def _compare(run: Run, baselines: list[Run], plain: Run | None) -> None:
+    """One migration's ratios to its round's baseline(s) (and its wall time to the plain apply's)."""
+
+    def ratios(value: float, reference: Callable[[Run], float]) -> str:
+        return " / ".join(f"x{value / reference(baseline):.2f}" for baseline in baselines)
+
+    wall = f", wall x{run.wall_s / plain.wall_s:.2f} plain apply's" if plain and run is not plain else ""
+    print(f"{run.variant:<24} longest latency {ratios(run.longest, lambda b: b.longest)}, p99 "
+          f"{ratios(run.percentile(0.99), lambda b: b.percentile(0.99))}{wall}")
+    steady = [latency for _due, latency, kind in run.load.samples if not kind.endswith("after reconnect")]
+    if len(steady) < len(run.load.latencies):
+        print(f"{'':<24} without the {len(run.load.latencies) - len(steady)} transaction(s) that reconnected "
+              f"after a failure: longest latency {ratios(max(steady, default=0.0), lambda b: b.longest)}, p99 "
+              f"{ratios(percentile(steady, 0.99), lambda b: b.percentile(0.99))}")
 
 
 if __name__ == "__main__":
