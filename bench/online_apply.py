@@ -6,7 +6,8 @@ Usage::
     python bench/online_apply.py [--invoices 2000000] [--payments 1000000] [--rate 200] [--rounds 1]
                                  [--baseline-seconds 15] [--variants psql,apply,online-retype,online]
                                  [--online-args '--online-batch-ms 20'] [--db-setting NAME=VALUE ...]
-                                 [--reuse-baseline] [--bracket] [--watch-ms 2] [--shared-buffers 1GB]
+                                 [--reuse-baseline] [--bracket] [--control] [--watch-ms 2]
+                                 [--shared-buffers 1GB]
 
 Builds the pre-fix baseline once in a throwaway cluster (or on $BHQ_BENCH_DATABASE_URL, which needs CREATEDB;
 with --reuse-baseline it is kept there for the next run) and clones it per run with CREATE DATABASE ...
@@ -281,6 +282,8 @@ class Run:
     verified: str = ""
     timeline: list[tuple[float, tuple[str, ...]]] = field(default_factory=list)
     started: float = 0.0
+    control: list[float] = field(default_factory=list)
+    """--control: the latencies of the same load on an untouched clone during the same window."""
 
     def percentile(self, q: float) -> float:
         return percentile(self.load.latencies, q)
@@ -331,10 +334,14 @@ def money(url: str, payments: int) -> tuple[Any, ...]:
 
 
 def measured(variant: str, url: str, command: list[str] | None, args: argparse.Namespace, tenants: int,
-             expected: tuple[Any, ...], payments: int) -> Run:
+             expected: tuple[Any, ...], payments: int, control_url: str | None = None) -> Run:
     watcher, load = LockWatcher(url, args.watch_ms / 1000), LoadGenerator(url, args.rate, tenants, args.invoices)
+    # --control: the same load on an untouched clone at the same time, under the same host and server.
+    control = LoadGenerator(control_url, args.rate, tenants, args.invoices) if control_url else None
     watcher.start()
     load.start()
+    if control is not None:
+        control.start()
     time.sleep(1.0)  # the load is in its rhythm before the migration starts (part of every variant, baseline too)
     started = time.monotonic()
     if command is None:
@@ -344,10 +351,13 @@ def measured(variant: str, url: str, command: list[str] | None, args: argparse.N
         result = subprocess.run(command, capture_output=True, text=True, check=False)
     wall = time.monotonic() - started
     time.sleep(0.5)
-    for sampler in (watcher, load):
-        sampler.stop.set()
+    for sampler in (watcher, load, control):
+        if sampler is not None:
+            sampler.stop.set()
     watcher.join()
     load.join()
+    if control is not None:
+        control.join()
     if result is not None and result.returncode != 0:
         raise SystemExit(f"{variant} failed: {result.stderr.strip()[-800:]}")
     # Only transactions due once the migration (or the baseline's window) started count: the warm-up second
@@ -355,6 +365,8 @@ def measured(variant: str, url: str, command: list[str] | None, args: argparse.N
     load.load.samples = [sample for sample in load.load.samples if sample[0] >= started]
     load.load.latencies = [latency for _due, latency, _kind in load.load.samples]
     run = Run(variant, wall, watcher.longest, load.load, timeline=watcher.timeline, started=started)
+    if control is not None:
+        run.control = [latency for due, latency, _kind in control.load.samples if due >= started]
     if command is not None:
         checked = subprocess.run([sys.executable, "-m", "bhq_migrate", "verify", "--database-url", url],
                                  capture_output=True, text=True, check=False)
@@ -386,6 +398,11 @@ def main() -> None:
                         help="measure the no-migration baseline after each round's migrations too, and give each "
                              "migration's ratios against both: the two baselines' ratio (an A/A control) shows how "
                              "far the machine itself drifted during the round")
+    parser.add_argument("--control", action="store_true",
+                        help="run the same load on a second, untouched clone during every window (a concurrent "
+                             "control): what the control's p99 does during a migration is the host's and the "
+                             "server's share (CPU, I/O, shared buffers), immune to the machine's drift between "
+                             "windows; the rest is the migrated database's own. Size --shared-buffers for two clones")
     parser.add_argument("--reuse-baseline", action="store_true",
                         help="with $BHQ_BENCH_DATABASE_URL: keep the baseline database between runs and reuse it")
     parser.add_argument("--online-args", default="", help="extra apply arguments for the online variant, e.g. "
@@ -439,23 +456,25 @@ def main() -> None:
         wanted = [v for v in args.variants.split(",") if v]
         runs: list[Run] = []
         for round_number in range(args.rounds):
+            control_url = clone(admin_url, template, "bench_online_control", args.db_setting) if args.control else None
             url = clone(admin_url, template, "bench_online_run", args.db_setting)
-            runs.append(measured(BEFORE, url, None, args, int(tenants), expected, size.payments))
+            runs.append(measured(BEFORE, url, None, args, int(tenants), expected, size.payments, control_url))
             print(f"  baseline: {row(runs[-1])}", flush=True)
             print(f"    {by_kind(runs[-1])}", flush=True)
             for variant in wanted:
                 url = clone(admin_url, template, "bench_online_run", args.db_setting)
                 runs.append(measured(variant, url, commands[variant](url), args, int(tenants), expected,
-                                     size.payments))
+                                     size.payments, control_url))
                 print(f"  {variant}: {runs[-1].wall_s:.1f} s; {row(runs[-1])}", flush=True)
                 diagnose(runs[-1])
             if args.bracket:
                 url = clone(admin_url, template, "bench_online_run", args.db_setting)
-                runs.append(measured(AFTER, url, None, args, int(tenants), expected, size.payments))
+                runs.append(measured(AFTER, url, None, args, int(tenants), expected, size.payments, control_url))
                 print(f"  baseline after: {row(runs[-1])}", flush=True)
                 print(f"    {by_kind(runs[-1])}", flush=True)
             print(f"round {round_number + 1}/{args.rounds} done; load average {os.getloadavg()}", flush=True)
         drop(admin_url, "bench_online_run")
+        drop(admin_url, "bench_online_control")
         if not args.reuse_baseline:
             drop(admin_url, template)
     report(runs)
@@ -471,7 +490,9 @@ def row(run: Run) -> str:
     """One variant's figures (printed as soon as it is measured, and again in the final table)."""
     return (f"{run.variant:<24} {run.wall_s:>7.2f} " + " ".join(f"{run.exclusive[t]:>12.3f}" for t in TABLES)
             + f" {run.longest:>9.3f} {run.percentile(0.99):>7.3f} {len(run.load.latencies):>6} "
-            f"{run.load.failed:>6}  {run.verified}")
+            f"{run.load.failed:>6}  {run.verified}"
+            + (f"  [control p99 {percentile(run.control, 0.99):.3f}, max {max(run.control):.3f}]"
+               if run.control else ""))
 
 
 def by_kind(run: Run) -> str:
@@ -554,6 +575,14 @@ def _compare(run: Run, baselines: list[Run], plain: Run | None) -> None:
     wall = f", wall x{run.wall_s / plain.wall_s:.2f} plain apply's" if plain and run is not plain else ""
     print(f"{run.variant:<24} longest latency {ratios(run.longest, lambda b: b.longest)}, p99 "
           f"{ratios(run.percentile(0.99), lambda b: b.percentile(0.99))}{wall}")
+    if run.control and all(baseline.control for baseline in baselines):
+        # The migrated database's own share: its p99 over the control's in the same window, against the same
+        # quotient in the baseline window(s) (which is 1 up to the two loads' own noise).
+        own = run.percentile(0.99) / percentile(run.control, 0.99)
+        print(f"{'':<24} control (untouched clone, same window): p99 {percentile(run.control, 0.99):.3f} s, "
+              f"{ratios(percentile(run.control, 0.99), lambda b: percentile(b.control, 0.99))} its baseline's; "
+              f"migrated / control p99 x{own:.2f}, in the baseline window(s) "
+              + " / ".join(f"x{b.percentile(0.99) / percentile(b.control, 0.99):.2f}" for b in baselines))
     steady = [latency for _due, latency, kind in run.load.samples if not kind.endswith("after reconnect")]
     if len(steady) < len(run.load.latencies):
         print(f"{'':<24} without the {len(run.load.latencies) - len(steady)} transaction(s) that reconnected "
