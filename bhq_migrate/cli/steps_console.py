@@ -34,4 +34,9 @@ def steps_lines(planned: list[PlanSteps], states: dict[tuple[str, int], str] | N
                 f"{'' if step.estimated_seconds is None else f'{step.estimated_seconds:.2f}':>7}  {escape(what)}")
             if step.blocking:
                 lines.append(f"        [red]blocking:[/] {escape(step.reason)}")
+        if steps.copy_peak_bytes is not None:
+            copied = [escape(step.table or "") for step in steps.steps if step.copied]
+            lines.append(f"  disk: the table copies ({', '.join(copied)}) need about "
+                         f"{_size(steps.copy_peak_bytes)} free at their peak, a second copy of the largest one with "
+                         "its indexes (each old table is dropped right after its swap), plus the WAL they write")
     return lines

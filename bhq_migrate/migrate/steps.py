@@ -94,6 +94,8 @@ class Step(BaseModel):
     unique: bool = False
     changes_result_types: bool = False
     """retype: queries returning these columns change result type (prepared statements must be re-prepared)."""
+    copied: bool = False
+    """retype: the table is copied (online_copy.py), so the disk holds it twice until its swap; else shadow columns."""
 
     def summary(self) -> str:
         where = f" on {self.table}" if self.table else ""
@@ -112,6 +114,13 @@ class PlanSteps(BaseModel):
     @property
     def estimated_seconds(self) -> float:
         return round(sum(step.estimated_seconds or 0 for step in self.steps), 2)
+
+    @property
+    def copy_peak_bytes(self) -> int | None:
+        """Free disk the plan's table copies need at their peak: the largest copied table with its indexes. The
+        copies run one after another and each old table is dropped right after its swap; WAL comes on top."""
+        sizes = [step.total_bytes for step in self.steps if step.copied and step.total_bytes is not None]
+        return max(sizes, default=None)
 
     @property
     def retyped_tables(self) -> list[str]:
@@ -421,6 +430,7 @@ def _finish(builder: _Builder, number: int, raw: dict[str, Any]) -> Step:
         estimated_seconds=seconds, schema_name=raw.get("schema_name", ""), table_name=raw.get("table_name", ""),
         columns=tuple(raw.get("columns", ())), index_name=raw.get("index_name", ""), unique=raw.get("unique", False),
         changes_result_types=raw.get("changes_result_types", False),
+        copied=kind == "retype" and raw.get("copied", True),
     )
 
 

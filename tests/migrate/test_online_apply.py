@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from bhq_migrate.catalog import Catalog, Part, Table
+from bhq_migrate.cli.steps_console import steps_lines
 from bhq_migrate.errors import BlockingRefused, DuplicateKeys, LockTimeout, PlanChanged
 from bhq_migrate.migrate import checkpoints, online_copy
 from bhq_migrate.migrate.online import next_batch_rows
@@ -100,6 +101,14 @@ def test_online_dry_run_lists_the_steps_and_changes_nothing(baseline_db: str) ->
     assert "NOT VALID" in do_block.sql[-1]
     assert first[do_block.number].kind == "validate"
     assert result.result_type_changes == ['"Payment"', '"Invoice"']
+    # Both tables are copied, one after the other: the disk must hold the larger one twice.
+    retypes = {step.table: step for step in first if step.kind == "retype"}
+    assert all(step.copied for step in retypes.values())
+    largest = retypes['"Invoice"'].total_bytes
+    assert largest is not None and result.steps[0].copy_peak_bytes == largest > (retypes['"Payment"'].total_bytes or 0)
+    disk = [line for line in steps_lines(result.steps) if "disk:" in line]
+    assert len(disk) == 1 and '("Payment", "Invoice")' in disk[0] and f"{largest / 2**20:,.1f} MiB free" in disk[0]
+    assert result.steps[1].copy_peak_bytes is None  # 002 copies nothing, and says nothing about disk
 
 
 def test_plan_shows_the_same_steps_as_the_dry_run(baseline_db: str) -> None:

@@ -154,10 +154,12 @@ def test_privileges_comments_and_settings_are_carried_over(baseline_db: str) -> 
 def test_a_table_the_copy_cannot_carry_falls_back_to_shadow_columns_and_says_why(baseline_db: str) -> None:
     query(baseline_db, 'ALTER TABLE "Invoice" ENABLE ROW LEVEL SECURITY')
     texts: list[str] = []
-    planned = {step.table: step for step in apply(baseline_db, online(dry_run=True)).steps[0].steps
-               if step.kind == "retype"}
+    plan = apply(baseline_db, online(dry_run=True)).steps[0]
+    planned = {step.table: step for step in plan.steps if step.kind == "retype"}
     assert planned['"Payment"'].lock == "ACCESS SHARE" and "copy of the table" in planned['"Payment"'].description
     assert planned['"Invoice"'].lock == "ROW EXCLUSIVE"
+    # Only the copied table needs a second copy's worth of disk; shadow columns grow the table in place.
+    assert not planned['"Invoice"'].copied and plan.copy_peak_bytes == planned['"Payment"'].total_bytes
     assert "not copied: row-level security" in planned['"Invoice"'].description
 
     apply(baseline_db, online(), lambda event: texts.append(event.text or ""))
