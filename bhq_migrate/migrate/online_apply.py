@@ -249,6 +249,11 @@ def _index(conn: Connection, plan: Plan, step: Step, total: int, state: str, opt
            on_event: EventSink, _run: OnlineRun) -> None:
     """CREATE [UNIQUE] INDEX CONCURRENTLY, outside a transaction."""
     valid = _index_state(conn, step)
+    if valid and step.on_copy:
+        on_event(Event(kind="online", plan=plan.id, statement=0, total=0, text=(
+            f"index {step.index_name} was built on the copy of {step.table} by step {step.on_copy}")))
+        history.mark_step(conn, plan.id, step.number, "done")
+        return
     if valid is False:
         on_event(Event(kind="warning", plan=plan.id, text=(
             f"dropping INVALID index {step.index_name} left by an earlier failed or killed build, before building "
@@ -380,6 +385,7 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
         if source is not None and source.blockers:
             _explain_shadow_columns(conn, source, report)
         if source is not None and copied:
+            source.plan_indexes = [(name, temp, create) for name, temp, create in step.copy_indexes]
             locked[:] = source.locked_tables()
             done = online_copy.copy_online(conn, source, options.online_batch_rows, retrying, report,
                                            batch_ms=options.online_batch_ms, label=label, clear_way=clear_way,

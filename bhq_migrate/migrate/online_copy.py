@@ -75,6 +75,8 @@ FUNCTION_SUFFIX = "__bhq_online_copy"
 TRIGGER_PREFIX = "zzz_bhq_online_copy_"
 TRIGGER_EVENTS = ("insert", "update", "delete", "truncate")
 TEMP_NAME_PREFIX = "bhq_copy_"
+COPY_INDEX_PREFIX = "bhq_copy_plan_"
+"""The copy's name, until the swap, for an index of the plan built on it (steps.py): a hash of its own name."""
 OLD_SUFFIX = "__bhq_old"
 OLD_NAME_PREFIX = "bhq_old_"
 NOWAIT_ATTEMPTS = 10
@@ -152,6 +154,9 @@ class TableCopy(RetypedTable):
     owner: str | None = None
     """The owner as SQL, when it is not the applying role (a superuser or a member of the owning role)."""
     blockers: list[str] = field(default_factory=list)
+    plan_indexes: list[tuple[str, str, str]] = field(default_factory=list)
+    """The plan's own indexes on the table to build on the copy (``Step.copy_indexes``): name, name on the copy
+    until the swap, CREATE INDEX on the copy."""
 
     @property
     def qualified(self) -> str:
@@ -245,7 +250,8 @@ def copy_fits(conn: Connection, source: TableCopy) -> bool:
     columns = [str(row[0]) for row in conn.execute(
         "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
         "AND NOT attisdropped ORDER BY attnum", (source.copy.as_string(conn),)).fetchall()]
-    return columns == source.columns and _copy_indexes(conn, source) <= {index.temp_name for index in source.indexes}
+    allowed = {index.temp_name for index in source.indexes} | {temp for _name, temp, _sql in source.plan_indexes}
+    return columns == source.columns and _copy_indexes(conn, source) <= allowed
 
 
 def _copy_indexes(conn: Connection, source: TableCopy) -> set[str]:
@@ -412,7 +418,9 @@ def _copy_batch(conn: Connection, insert: sql.Composed, after: int, upto: int, l
 
 def build_indexes(conn: Connection, source: TableCopy, retrying: Retrying[Any], progress: ProgressSink,
                   *, label: str = "") -> None:
-    """Step 3: the table's other indexes on the copy, by sort; each its own transaction, skipped if built."""
+    """Step 3: the table's other indexes on the copy, by sort, then the plan's own indexes on the table that can
+    be built there (one scan of the copy each, instead of a concurrent build's two of the live table after the
+    swap); each its own transaction, skipped if built."""
     existing = _copy_indexes(conn, source)
     for index in source.indexes:
         if index.temp_name in existing:
@@ -420,6 +428,12 @@ def build_indexes(conn: Connection, source: TableCopy, retrying: Retrying[Any], 
         progress(f"{source.display}: index {index.name} on the copy", 0, 0)
         retrying(partial(_create_index, conn, source, index), f"online copy of {source.display} (index {index.name})")
         checkpoints.reached(f"{label} copy index {index.name} built")
+    for name, temp, statement in source.plan_indexes:
+        if temp in existing:
+            continue
+        progress(f"{source.display}: the plan's index {name} on the copy", 0, 0)
+        retrying(partial(conn.execute, statement), f"online copy of {source.display} (the plan's index {name})")
+        checkpoints.reached(f"{label} copy index {name} built")
 
 
 def catch_up(conn: Connection, source: TableCopy, retrying: Retrying[Any], progress: ProgressSink,
@@ -559,6 +573,15 @@ def swap(conn: Connection, source: TableCopy) -> None:
         if index.constraint is not None and index.constraint_comment is not None:
             conn.execute(sql.SQL("COMMENT ON CONSTRAINT {} ON {} IS {}").format(
                 sql.Identifier(index.constraint), source.relation, sql.Literal(index.constraint_comment)))
+    for name, temp, _statement in source.plan_indexes:
+        # The plan's CREATE INDEX comes later and finds it. Should the name be taken meanwhile (by someone, on the
+        # old table), the copy's is dropped and the plan's own step builds it as the plan says.
+        taken = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (sql.Identifier(schema, name).as_string(conn),))
+        if (taken.fetchone() or (False,))[0]:
+            conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, temp)))
+        else:
+            conn.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(
+                sql.Identifier(schema, temp), sql.Identifier(name)))
     conn.execute(_sql_file("create_copy_validations.sql"))
     for fk in [*source.foreign_keys, *source.referencing]:
         conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(

@@ -24,6 +24,12 @@ kind           from                                        lock while it runs
                lock, dynamic SQL)
 =============  ==========================================  =====================================================
 
+A plan's later ``CREATE INDEX`` on a table a ``retype`` step copies is built on the copy by that step, by sort
+and before the swap (one scan of a table nobody reads instead of two of the live one), when it is a plain
+non-unique index on columns the table has before the plan and nothing between the retype and it changes the
+table otherwise (``_copy_window``); its own ``index`` step stays, confirms the index, and builds it concurrently
+only if the copy did not (the table fell back to shadow columns at run time, or plain apply finished the plan).
+
 A guarded ``DO`` block (plan 001's ``IF NOT EXISTS ... ADD CONSTRAINT ... CHECK``) is read through lint's
 PL/pgSQL extraction: each single-clause ``ADD CONSTRAINT`` CHECK/FK in its body gets ``NOT VALID`` appended in
 place (the block still runs as written otherwise), and a ``validate`` step follows the block.
@@ -34,6 +40,7 @@ nothing, so ``plan`` and ``apply --online --dry-run`` show exactly the steps ``a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +48,7 @@ from typing import Any
 from pglast import ast, parse_sql
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.stream import RawStream
+from pglast.visitors import Visitor
 from pydantic import BaseModel, ConfigDict
 
 from bhq_migrate.catalog import Catalog, Table
@@ -48,6 +56,7 @@ from bhq_migrate.lint.analysis import Effect, LockMode, display_name
 from bhq_migrate.lint.context import AnalysedStatement, LintContext
 from bhq_migrate.lint.source import SourceFile
 from bhq_migrate.migrate.online import is_bigint
+from bhq_migrate.migrate.online_copy import COPY_INDEX_PREFIX, copy_name
 from bhq_migrate.migrate.preflight import REWRITE_BYTES_PER_SECOND
 from bhq_migrate.plans import Plan
 
@@ -96,6 +105,12 @@ class Step(BaseModel):
     """retype: queries returning these columns change result type (prepared statements must be re-prepared)."""
     copied: bool = False
     """retype: the table is copied (online_copy.py), so the disk holds it twice until its swap; else shadow columns."""
+    copy_indexes: tuple[tuple[str, str, str], ...] = ()
+    """retype (copied): the plan's own later indexes on the table, built on the copy by sort before the swap, as
+    (name, name on the copy until the swap, CREATE INDEX on the copy)."""
+    on_copy: int = 0
+    """index: the retype step that builds this index on the table's copy; this step then only confirms it, and
+    builds it concurrently if the copy did not (the table fell back to shadow columns, or plain apply finished)."""
 
     def summary(self) -> str:
         where = f" on {self.table}" if self.table else ""
@@ -147,6 +162,9 @@ class _Builder:
     steps: list[dict[str, Any]] = field(default_factory=list)
     group: dict[str, Any] | None = None
     group_tables: set[str] = field(default_factory=set)
+    copies: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)
+    """Tables a retype step copies, and that step (raw, number), while the plan's later indexes on the table can
+    still be built on the copy instead (see ``_copy_window``)."""
 
     def size(self, table: str | None) -> Table | None:
         return self.catalog.tables.get(qname(table or ""))
@@ -216,6 +234,7 @@ def _classify(
     target = effect.object or ""
     table_existed = bool(target) and context.schema.table_existed(target)
     line = unit.position()[0]
+    _copy_window(builder, node, target)
     if isinstance(node, ast.IndexStmt) and table_existed:
         _index_step(builder, statement, node, line)
         return
@@ -246,14 +265,86 @@ def _index_step(builder: _Builder, statement: AnalysedStatement, node: ast.Index
         _blocking(builder, statement, line, "an unnamed index: a killed concurrent build's INVALID leftover could "
                                             "not be found again; name the index")
         return
+    on_copy = _build_on_copy(builder, node, statement.effect.object or "", statement.unit.sql)
     node = _fresh(node, statement.unit.sql)
     node.concurrent = True
     sql_text = RawStream()(node).strip()
     schema = node.relation.schemaname or "public"
+    description = f"{'unique ' if node.unique else ''}index {node.idxname} built concurrently"
+    if on_copy:
+        description = (f"index {node.idxname} built on the copy by step {on_copy} (concurrently here only if the "
+                       "copy did not)")
     builder.add(kind="index", sql=[sql_text], lines=[line], table=statement.effect.object,
                 lock=LockMode.SHARE_UPDATE_EXCLUSIVE.value, schema_name=schema, table_name=node.relation.relname,
-                index_name=node.idxname, unique=bool(node.unique), effect=Effect.SCAN,
-                description=f"{'unique ' if node.unique else ''}index {node.idxname} built concurrently")
+                index_name=node.idxname, unique=bool(node.unique), effect=Effect.CATALOG if on_copy else Effect.SCAN,
+                on_copy=on_copy, description=description)
+
+
+def _copy_window(builder: _Builder, node: Any, target: str) -> None:
+    """Close the copy windows this statement ends. A plan's index can be built on a table's copy, ahead of its
+    place in the plan, only while nothing between the copy and the index could change what the index covers:
+    other indexes and added columns keep a table's window open, as does any statement on another named table;
+    anything else on the table, and any statement whose reach is not one named table (DO, DROP), closes it."""
+    if not builder.copies or isinstance(node, ast.IndexStmt):
+        return
+    if isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_INDEX:
+        dropped = [_index_table(builder, obj) for obj in node.objects or ()]
+        if all(table is not None and table not in builder.copies for table in dropped):
+            return  # indexes of other tables
+    if isinstance(node, (ast.DoStmt, ast.DropStmt)) or not target:
+        builder.copies.clear()
+        return
+    if target in builder.copies and not (isinstance(node, ast.AlterTableStmt) and all(
+            cmd.subtype == AlterTableType.AT_AddColumn for cmd in node.cmds or ())):
+        del builder.copies[target]
+
+
+def _index_table(builder: _Builder, name: Any) -> str | None:
+    """The table (``schema.table``, as lint names it) of an index named in a DROP INDEX, if it exists."""
+    parts = [getattr(part, "sval", "") for part in name]
+    live = builder.catalog.indexes.get((parts[0], parts[1]) if len(parts) == 2 else ("public", parts[-1]))
+    return f"{live.table[0]}.{live.table[1]}" if live is not None else None
+
+
+def _build_on_copy(builder: _Builder, node: ast.IndexStmt, table: str, sql_text: str) -> int:
+    """If the index can be built on the copy of its table (by sort, before the swap, instead of concurrently
+    after it), add it to the copying retype step and return that step's number; else 0. Only plain non-unique
+    indexes on columns the table has before the plan: a unique build's duplicates are reported by the concurrent
+    build, and a column the plan adds is not in the copy."""
+    copying = builder.copies.get(table)
+    if copying is None or node.unique or node.tableSpace or not node.idxname:
+        return 0
+    raw, number = copying
+    schema = node.relation.schemaname or "public"
+    live = builder.size(table)
+    names = _column_names(node)
+    if live is None or names is None or not names <= set(live.columns) or (schema, node.idxname) in \
+            builder.catalog.indexes or schema != raw["schema_name"]:
+        return 0
+    on_copy = _fresh(node, sql_text)
+    temp = f"{COPY_INDEX_PREFIX}{hashlib.sha256(node.idxname.encode()).hexdigest()[:16]}"
+    on_copy.idxname, on_copy.if_not_exists, on_copy.concurrent = temp, False, False
+    on_copy.relation.schemaname, on_copy.relation.relname = schema, copy_name(node.relation.relname)
+    raw.setdefault("copy_indexes", []).append((node.idxname, temp, RawStream()(on_copy).strip()))
+    return number
+
+
+def _column_names(node: ast.IndexStmt) -> set[str] | None:
+    """The columns an index's keys, INCLUDE list and predicate name; None if a key is an expression."""
+    names: set[str] = set()
+    for param in [*(node.indexParams or ()), *(node.indexIncludingParams or ())]:
+        if not param.name:
+            return None
+        names.add(param.name)
+
+    class Columns(Visitor):  # type: ignore[misc]
+        def visit_ColumnRef(self, _ancestors: Any, ref: ast.ColumnRef) -> None:
+            last = (ref.fields or ())[-1:]
+            names.update(str(getattr(field_, "sval", "")) for field_ in last)
+
+    if node.whereClause is not None:
+        Columns()(node.whereClause)
+    return names
 
 
 def _drop_index_step(
@@ -308,6 +399,8 @@ def _alter_table(
                         table_name=key[1], columns=columns, lines=[line], effect=Effect.REWRITE,
                         changes_result_types=True, copied=not_copied is None,
                         description=f"{', '.join(columns)} -> bigint: {how}, VACUUM ANALYZE")
+            if not_copied is None:
+                builder.copies[table] = (builder.steps[-1], len(builder.steps))
             # The retype step does what the statement says. Running the statement after it would change nothing
             # but would take ACCESS EXCLUSIVE once more and discard the statistics ANALYZE just gathered.
             return
@@ -410,6 +503,8 @@ def _finish(builder: _Builder, number: int, raw: dict[str, Any]) -> Step:
         count = len(raw["sql"])
         raw["description"] = f"{count} catalog-only statement(s): {_first_line(raw['sql'][0])}" if count > 1 else \
             _first_line(raw["sql"][0])
+    if raw.get("copy_indexes"):
+        raw["description"] += ", with the plan's index(es) " + ", ".join(name for name, _, _ in raw["copy_indexes"])
     effect = raw.get("effect", Effect.CATALOG)
     seconds: float | None = None
     if size is not None:
@@ -431,6 +526,7 @@ def _finish(builder: _Builder, number: int, raw: dict[str, Any]) -> Step:
         columns=tuple(raw.get("columns", ())), index_name=raw.get("index_name", ""), unique=raw.get("unique", False),
         changes_result_types=raw.get("changes_result_types", False),
         copied=kind == "retype" and raw.get("copied", True),
+        copy_indexes=tuple(tuple(index) for index in raw.get("copy_indexes", ())), on_copy=raw.get("on_copy", 0),
     )
 
 

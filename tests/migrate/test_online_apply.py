@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from bhq_migrate.catalog import Catalog, Part, Table
+from bhq_migrate.catalog import Catalog, Column, Index, Part, Table
 from bhq_migrate.cli.steps_console import steps_lines
 from bhq_migrate.errors import BlockingRefused, DuplicateKeys, LockTimeout, PlanChanged
 from bhq_migrate.migrate import checkpoints, online_copy
@@ -67,9 +67,16 @@ def test_online_apply_reaches_the_plain_apply_end_state_and_leaves_nothing_behin
     baseline_db: str, migrated_db: str
 ) -> None:
     before = {table: money_rows(baseline_db, table) for table in MONEY}
-    result = apply(baseline_db, online())
+    texts: list[str] = []
+    result = apply(baseline_db, online(), lambda event: texts.append(event.text or ""))
 
     assert [o.status for o in result.outcomes] == ["applied", "applied"]
+    # The plan's indexes on the copied tables' existing columns were built on the copies, by sort, and their own
+    # steps found them (the end state below is the plain apply's all the same).
+    assert sorted(text for text in texts if "was built on the copy" in text) == [
+        'index Invoice_clientPartyId_status_idx was built on the copy of "Invoice" by step 2',
+        'index Invoice_tenantId_status_createdAt_idx was built on the copy of "Invoice" by step 2',
+        'index Payment_invoiceId_status_idx was built on the copy of "Payment" by step 1']
     assert {step.kind for plan in result.steps for step in plan.steps} == {
         "retype", "catalog", "index", "drop-index", "validate"}
     # bhq_migrate.steps (the online progress table, empty now) is the one difference, in the tool's own schema.
@@ -159,6 +166,68 @@ def test_derivation_makes_each_kind_of_statement_non_blocking_or_names_it(tmp_pa
     assert steps[2].sql[0].endswith("NOT VALID")
     assert "volatile" in steps[5].reason and steps[5].estimated_seconds and steps[5].estimated_seconds > 0
     assert "unnamed" in steps[6].reason
+
+
+def test_the_plans_later_indexes_on_a_copied_table_are_built_on_the_copy_while_nothing_between_changes_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "001_case.sql"
+    path.write_text("""
+        ALTER TABLE t ALTER COLUMN amount TYPE bigint;
+        ALTER TABLE t ADD COLUMN added int;
+        ALTER TABLE u ADD COLUMN x int;
+        DROP INDEX u_old;
+        CREATE INDEX t_tenant ON t (tenant, amount DESC) INCLUDE (status) WHERE status IS NOT NULL;
+        CREATE INDEX t_added ON t (added);
+        CREATE UNIQUE INDEX t_unique ON t (tenant, status);
+        CREATE INDEX t_expression ON t (lower(status));
+        CREATE INDEX t_existing ON t (status);
+        CREATE INDEX u_tenant ON u (tenant);
+        ALTER TABLE t RENAME COLUMN status TO state;
+        CREATE INDEX t_after_rename ON t (tenant);
+    """, encoding="utf-8")
+    columns = {name: Column(name, "integer", False, None, n, "int4") for n, name in enumerate(
+        ("id", "tenant", "amount", "status"), start=1)}
+    tables = {("public", name): Table("public", name, columns=columns, estimated_rows=1000, analyzed=True,
+                                      heap_bytes=80_000, total_bytes=100_000) for name in ("t", "u")}
+    indexes = {("public", name): Index("public", name, ("public", table), (), False, False, "btree", None, True,
+                                       True, None, definition=f"CREATE INDEX {name} ON public.{table} USING btree "
+                                                              "(status)")
+               for name, table in (("t_existing", "t"), ("u_old", "u"))}
+    catalog = Catalog(server_version=150000, schemas=frozenset({"public"}), parts=Part.TABLES | Part.COLUMNS |
+                      Part.INDEXES, tables=tables, indexes=indexes)
+
+    steps = derive_all([load_plan(path)], catalog, lambda _table, _columns: None)[0].steps
+
+    retype = steps[0]
+    assert retype.kind == "retype" and retype.copied
+    # Only t_tenant: t_added is on a column the plan adds, t_unique is unique (a concurrent build names its
+    # duplicates), t_expression has an expression key, t_existing exists already, u_tenant is another table's,
+    # and the RENAME closes the window before t_after_rename.
+    assert [(name, temp.startswith("bhq_copy_plan_")) for name, temp, _ in retype.copy_indexes] == [("t_tenant", True)]
+    statement = retype.copy_indexes[0][2]
+    assert statement.startswith(f"CREATE INDEX {retype.copy_indexes[0][1]} ON public.t__bhq_copy ")
+    assert "CONCURRENTLY" not in statement
+    assert "WHERE status IS NOT NULL" in statement and "INCLUDE (status)" in statement
+    on_copy = {step.index_name: step.on_copy for step in steps if step.kind == "index"}
+    assert on_copy == {"t_tenant": 1, "t_added": 0, "t_unique": 0, "t_expression": 0, "t_existing": 0, "u_tenant": 0,
+                       "t_after_rename": 0}
+    hoisted = next(step for step in steps if step.index_name == "t_tenant")
+    assert hoisted.sql[0].startswith("CREATE INDEX CONCURRENTLY t_tenant")  # the fallback, should the copy not run
+    assert hoisted.estimated_seconds == 0 and "built on the copy by step 1" in hoisted.description
+
+
+def test_a_do_block_closes_every_copy_window(tmp_path: Path) -> None:
+    path = tmp_path / "001_case.sql"
+    path.write_text("ALTER TABLE t ALTER COLUMN amount TYPE bigint;\n"
+                    "DO $$ BEGIN EXECUTE 'ALTER TABLE t DROP COLUMN tenant'; END $$;\n"
+                    "CREATE INDEX t_tenant ON t (tenant);\n", encoding="utf-8")
+    columns = {name: Column(name, "integer", False, None, n, "int4") for n, name in enumerate(
+        ("id", "tenant", "amount"), start=1)}
+    catalog = Catalog(server_version=150000, schemas=frozenset({"public"}), parts=Part.TABLES | Part.COLUMNS,
+                      tables={("public", "t"): Table("public", "t", columns=columns, estimated_rows=10, analyzed=True)})
+    steps = derive_all([load_plan(path)], catalog, lambda _table, _columns: None)[0].steps
+    assert steps[0].copy_indexes == () and [step.on_copy for step in steps if step.kind == "index"] == [0]
 
 
 def test_a_catalog_group_never_locks_two_existing_tables(tmp_path: Path) -> None:
@@ -314,8 +383,8 @@ def test_sigkill_at_many_points_then_rerun_always_completes_exactly_once(
     labels = _record_checkpoints(pg_server, baseline_template, tmp_path)
     targets = {round(i * (len(labels) - 1) / 23) for i in range(24)}  # 24 points spread over the run
     # ... and the first point of each part of the table copy, wherever the spread falls
-    phases = ("installed", "copy batch 1 before commit", "copy index", "copy vacuumed", "swap before commit",
-              "swapped", "old table dropped", "validate")
+    phases = ("installed", "copy batch 1 before commit", "copy index", "copy index Payment_invoiceId_status_idx",
+              "copy vacuumed", "swap before commit", "swapped", "old table dropped", "validate")
     firsts = [next(n for n, label in enumerate(labels) if phase in label) for phase in phases]
     targets = sorted(targets | set(firsts))
     before = totals(baseline_db)

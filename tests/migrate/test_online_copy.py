@@ -167,6 +167,13 @@ def test_a_table_the_copy_cannot_carry_falls_back_to_shadow_columns_and_says_why
     assert any('"Invoice": shadow columns instead of a copy of the table, because of row-level security' in text
                for text in texts)
     assert not any('"Payment": shadow columns' in text for text in texts)
+    # The plan's indexes the copy would have built: "Payment"'s on its copy, "Invoice"'s concurrently by their
+    # own steps, since "Invoice" was not copied.
+    assert 'index Payment_invoiceId_status_idx was built on the copy of "Payment" by step 1' in texts
+    assert not any('on the copy of "Invoice"' in text for text in texts)
+    assert scalar(baseline_db, "SELECT count(*) FROM pg_index WHERE indisvalid AND indexrelid IN "
+                               "('\"Invoice_tenantId_status_createdAt_idx\"'::regclass, "
+                               "'\"Invoice_clientPartyId_status_idx\"'::regclass)") == 2
     assert dict(_column_types(baseline_db, "Invoice"))["amountCents"] == "bigint"
     assert leftovers(baseline_db) == []
 
@@ -309,8 +316,8 @@ def test_concurrent_writers_lose_nothing_through_the_copy_and_the_swap(baseline_
 def test_a_failing_vacuum_of_the_copy_is_one_line_and_a_rerun_resumes(
     baseline_db: str, hooked: list[Callable[[str], None]]
 ) -> None:
-    def lose_the_copy(label: str) -> None:  # the last index built: the next statement is the VACUUM
-        if label.endswith("copy index Payment_tenantId_idx built"):
+    def lose_the_copy(label: str) -> None:  # the last index built (the plan's own): next comes the VACUUM
+        if label.endswith("copy index Payment_invoiceId_status_idx built"):
             query(baseline_db, 'DROP TABLE "Payment__bhq_copy"')
 
     hooked.append(lose_the_copy)
