@@ -510,7 +510,9 @@ def _finish(builder: _Builder, number: int, raw: dict[str, Any]) -> Step:
     if size is not None:
         if kind == "retype":
             rate = COPY_BYTES_PER_SECOND if raw.get("copied", True) else BACKFILL_BYTES_PER_SECOND
-            seconds = round(size.total_bytes / rate, 2)
+            # The plan's indexes built on the copy: a scan and a sort each, about what one concurrent scan costs.
+            extra = len(raw.get("copy_indexes", ())) * size.heap_bytes / SCAN_BYTES_PER_SECOND
+            seconds = round(size.total_bytes / rate + extra, 2)
         elif effect is Effect.REWRITE:
             seconds = round(size.total_bytes / REWRITE_BYTES_PER_SECOND, 2)
         elif effect is Effect.SCAN:
