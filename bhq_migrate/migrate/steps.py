@@ -288,7 +288,7 @@ def _copy_window(builder: _Builder, node: Any, target: str) -> None:
     if not builder.copies or isinstance(node, ast.IndexStmt):
         return
     if isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_INDEX:
-        dropped = [_index_table(builder, obj) for obj in node.objects or ()]
+        dropped = [_index_table(builder, _index_name(obj)) for obj in node.objects or ()]
         if all(table is not None and table not in builder.copies for table in dropped):
             return  # indexes of other tables
     if isinstance(node, (ast.DoStmt, ast.DropStmt)) or not target:
@@ -299,10 +299,15 @@ def _copy_window(builder: _Builder, node: Any, target: str) -> None:
         del builder.copies[target]
 
 
-def _index_table(builder: _Builder, name: Any) -> str | None:
-    """The table (``schema.table``, as lint names it) of an index named in a DROP INDEX, if it exists."""
-    parts = [getattr(part, "sval", "") for part in name]
-    live = builder.catalog.indexes.get((parts[0], parts[1]) if len(parts) == 2 else ("public", parts[-1]))
+def _index_name(name: Any) -> str:
+    """An index named in a DROP INDEX, as ``schema.index`` (``public`` when unqualified)."""
+    qualified = ".".join(getattr(part, "sval", "") for part in name)
+    return qualified if "." in qualified else f"public.{qualified}"
+
+
+def _index_table(builder: _Builder, qualified: str) -> str | None:
+    """The table (``schema.table``, as lint names it) of index ``schema.index``, if it exists."""
+    live = builder.catalog.indexes.get(qname(qualified))
     return f"{live.table[0]}.{live.table[1]}" if live is not None else None
 
 
@@ -350,10 +355,9 @@ def _column_names(node: ast.IndexStmt) -> set[str] | None:
 def _drop_index_step(
     builder: _Builder, statement: AnalysedStatement, node: ast.DropStmt, context: LintContext, line: int
 ) -> None:
-    names = [".".join(getattr(part, "sval", "") for part in obj) for obj in node.objects or ()]
-    qualified = names[0] if names and "." in names[0] else f"public.{names[0] if names else ''}"
-    live = builder.catalog.indexes.get(qname(qualified))
-    table = f"{live.table[0]}.{live.table[1]}" if live is not None else None
+    names = [_index_name(obj) for obj in node.objects or ()]
+    qualified = names[0] if names else "public."
+    table = _index_table(builder, qualified)
     if len(names) != 1 or node.behavior != 0 or table is None:
         # Several indexes, CASCADE, or an index that does not exist (IF EXISTS): a catalog-only statement.
         builder.catalog_statement(statement, statement.unit.sql, set(), _lock_text(statement))
