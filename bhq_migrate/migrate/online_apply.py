@@ -58,6 +58,9 @@ class OnlineRun(BaseModel):
     after_swap: list[AfterSwap] = []
     resumed_from: int = 0
     """0 for a fresh start, else the first step this run executed."""
+    copied_later: dict[int, list[str]] = {}
+    """For each retype step, the tables that the plan's later retype steps copy (qualified): their swaps add the
+    foreign keys on or pointing at them back NOT VALID, so the step leaves those to be validated after them."""
 
 
 def stored_steps(progress: history.PlanProgress) -> PlanSteps:
@@ -129,6 +132,9 @@ def _raise_maintenance_work_mem(conn: Connection, wanted: str) -> None:
 def _run_steps(conn: Connection, plan: Plan, plan_steps: PlanSteps, states: dict[int, str], options: ApplyOptions,
                on_event: EventSink, run: OnlineRun, started: float) -> None:
     total = len(plan_steps.steps)
+    copies = [(step.number, sql.Identifier(step.schema_name, step.table_name).as_string(None))
+              for step in plan_steps.steps if step.kind == "retype" and step.copied and step.table_name]
+    run.copied_later = {number: [table for later, table in copies if later > number] for number, _ in copies}
     for step in plan_steps.steps:
         if states.get(step.number) == "done":
             continue
@@ -376,10 +382,11 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
 
     clear_way = _clear_way(conn, plan.id, _step_tables(step), on_event)
     label = f"{plan.id}/{step.number}"
+    deferred = run.copied_later.get(step.number, [])
     if retype is None:  # swapped by an earlier run that stopped before marking the step done
         if state == "started":
             after_swap()
-            online_copy.finish(conn, key, retrying, report, label=label)
+            online_copy.finish(conn, key, retrying, report, label=label, deferred=deferred)
             _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
     else:
         if source is not None and source.blockers:
@@ -389,16 +396,23 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
             locked[:] = source.locked_tables()
             done = online_copy.copy_online(conn, source, options.online_batch_rows, retrying, report,
                                            batch_ms=options.online_batch_ms, label=label, clear_way=clear_way,
-                                           pause=_pause(options.online_batch_pause_ms), after_swap=after_swap)
+                                           pause=_pause(options.online_batch_pause_ms), after_swap=after_swap,
+                                           deferred=deferred)
         else:
             done = online.retype_online(conn, retype, options.online_batch_rows, retrying, report,
                                         batch_ms=options.online_batch_ms, after_swap=after_swap, label=label,
                                         clear_way=clear_way, pause=_pause(options.online_batch_pause_ms))
-        _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
+            # Only the shadow columns' backfill leaves a dead version of every row behind. A copy was vacuumed
+            # and analyzed before its swap (online_copy._vacuum_copy): its statistics moved with it, and a second
+            # pass over the whole table would cost the application a second of CPU for nothing.
+            _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
         run.retyped.append(done.model_copy(update={"plan": plan.id}))
         how = "copied" if copied else "backfilled"
         report(f"{done.table}: {', '.join(done.columns)} now bigint ({done.rows_backfilled:,} rows {how} in "
                f"{done.batches} batch(es), {done.duration_ms / 1000:.2f} s)", 0, 0)
+    # Whatever path the step took (a copy validates its own keys; shadow columns or a table already retyped do
+    # not), the keys an earlier copy left for this step are validated here, unless a later copy swaps them again.
+    online_copy.validate_pending(conn, retrying, report, label=label, deferred=deferred)
     history.mark_step(conn, plan.id, step.number, "done")
 
 

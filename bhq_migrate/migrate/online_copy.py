@@ -43,7 +43,7 @@ when the applying role may act as it (a superuser, or a member of the owning rol
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -275,6 +275,7 @@ def copy_online(
     conn: Connection, source: TableCopy, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink,
     *, batch_ms: float = 0.0, label: str = "", clear_way: Callable[[], None] | None = None,
     pause: Callable[[], None] | None = None, after_swap: Callable[[], None] | None = None,
+    deferred: Sequence[str] = (),
 ) -> OnlineRetype:
     """Steps 1-6 for one table, resuming after whatever an earlier run of them committed. The arguments are
     those of ``online.retype_online``."""
@@ -298,7 +299,7 @@ def copy_online(
     progress(f"{source.display}: swapping the copy in", 0, 0)
     attempts = swap_and_report(partial(swap, conn, source), retrying, f"online copy of {source.display} (swap)",
                                label=label, clear=clear, after_swap=after_swap)
-    finish(conn, source.table, retrying, progress, label=label)
+    finish(conn, source.table, retrying, progress, label=label, deferred=deferred)
     return OnlineRetype(table=source.display, columns=source.retyped, rows_backfilled=rows, batches=batches,
                         swap_attempts=attempts, duration_ms=int((time.monotonic() - started) * 1000))
 
@@ -600,27 +601,31 @@ def swap(conn: Connection, source: TableCopy) -> None:
 
 
 def finish(conn: Connection, table: TableKey, retrying: Retrying[Any], progress: ProgressSink, *,
-           label: str = "") -> None:
-    """After the swap (also when a resumed run finds it done): drop the old table, validate the foreign keys."""
+           label: str = "", deferred: Sequence[str] = ()) -> None:
+    """After the swap (also when a resumed run finds it done): drop the old table, validate the foreign keys
+    (validate_pending, ``deferred`` as there)."""
     old = sql.Identifier(table[0], old_name(table[1]))
     retrying(lambda: conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(old)),
              f"online copy of {sql.Identifier(*table).as_string(None)} (drop the old table)")
     checkpoints.reached(f"{label} old table dropped")
-    validate_pending(conn, sql.Identifier(*table).as_string(None), retrying, progress, label=label)
+    validate_pending(conn, retrying, progress, label=label, deferred=deferred)
 
 
-def pending_validations(conn: Connection, copied_table: str) -> list[tuple[str, str]]:
+def pending_validations(conn: Connection, deferred: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """The recorded foreign keys still to validate, but those on or pointing at a table of ``deferred``
+    (qualified names), whose later swap adds them back NOT VALID again (pending_validations.sql)."""
     if not _exists(conn, sql.Identifier("bhq_migrate", "copy_validations")):
         return []
-    return [(str(table), str(name)) for table, name in conn.execute(
-        "SELECT table_sql, constraint_name FROM bhq_migrate.copy_validations WHERE copied_table = %s "
-        "ORDER BY table_sql, constraint_name", (copied_table,)).fetchall()]
+    rows = conn.execute(_sql_file("pending_validations.sql"), {"deferred": list(deferred)}).fetchall()
+    return [(str(table), str(name)) for table, name in rows]
 
 
-def validate_pending(conn: Connection, copied_table: str, retrying: Retrying[Any], progress: ProgressSink,
-                     *, label: str = "") -> None:
-    """Step 6: VALIDATE each foreign key the swap added back NOT VALID and recorded, one transaction each."""
-    for table, name in pending_validations(conn, copied_table):
+def validate_pending(conn: Connection, retrying: Retrying[Any], progress: ProgressSink, *, label: str = "",
+                     deferred: Sequence[str] = ()) -> None:
+    """Step 6: VALIDATE each foreign key a swap added back NOT VALID and recorded, one transaction each: this
+    table's swap's, and those an earlier copy of the run left for now (``deferred``: the tables that later
+    copies of the run will swap; the last retype of a plan passes none, so the plan ends with every key valid)."""
+    for table, name in pending_validations(conn, deferred):
         progress(f"validating foreign key {name} on {table}", 0, 0)
         retrying(partial(_validate, conn, table, name), f"online copy: validate {name} on {table}")
         checkpoints.reached(f"{label} validated {name}")

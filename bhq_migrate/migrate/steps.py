@@ -395,14 +395,15 @@ def _alter_table(
         why = builder.retype_check(key, columns) if bigint else "only INT -> BIGINT without USING is done online"
         if why is None:
             not_copied = builder.copy_check(key) if builder.copy_check is not None else None
-            how = ("copy of the table in time-sized batches, indexes built on it, short swap, foreign keys "
-                   "validated" if not_copied is None else
-                   f"shadow column(s) and backfill in time-sized batches (not copied: {not_copied}), short swap")
+            how = ("copy of the table in time-sized batches, indexes built on it, VACUUM ANALYZE of the copy, "
+                   "short swap, foreign keys validated" if not_copied is None else
+                   f"shadow column(s) and backfill in time-sized batches (not copied: {not_copied}), short swap, "
+                   "VACUUM ANALYZE")
             lock = LockMode.ACCESS_SHARE if not_copied is None else LockMode.ROW_EXCLUSIVE
             builder.add(kind="retype", table=table, lock=lock.value, schema_name=key[0],
                         table_name=key[1], columns=columns, lines=[line], effect=Effect.REWRITE,
                         changes_result_types=True, copied=not_copied is None,
-                        description=f"{', '.join(columns)} -> bigint: {how}, VACUUM ANALYZE")
+                        description=f"{', '.join(columns)} -> bigint: {how}")
             if not_copied is None:
                 builder.copies[table] = (builder.steps[-1], len(builder.steps))
             # The retype step does what the statement says. Running the statement after it would change nothing

@@ -199,6 +199,62 @@ def test_a_table_owned_by_another_role_is_copied_and_keeps_its_owner(baseline_db
     assert leftovers(baseline_db) == []
 
 
+def _payment_keys(url: str) -> list[tuple[Any, ...]]:
+    return query(url, """SELECT conname::text, convalidated FROM pg_constraint
+                         WHERE conrelid = '"Payment"'::regclass AND contype = 'f' ORDER BY 1""")
+
+
+def test_a_foreign_key_that_a_later_copy_moves_again_is_validated_once_after_it(
+    baseline_db: str, hooked: list[Callable[[str], None]],
+) -> None:
+    """Plan 001 copies "Payment", then "Invoice": each swap adds "Payment_invoiceId_fkey" back NOT VALID. Its
+    validation (a join of both tables) waits for the second swap instead of running after each."""
+    between: list[list[tuple[Any, ...]]] = []
+    hooked.append(lambda label: between.append(_payment_keys(baseline_db)) if label == "001/1 done" else None)
+    labels: list[str] = []
+    hooked.append(labels.append)
+    texts: list[str] = []
+
+    apply(baseline_db, online(), lambda event: texts.append(event.text or ""))
+
+    # Each copy was vacuumed and analyzed before its swap; no second VACUUM of the swapped table follows.
+    assert [label for label in labels if label.endswith("copy vacuumed")] == ["001/1 copy vacuumed",
+                                                                                 "001/2 copy vacuumed"]
+    assert not [label for label in labels if label.endswith(" vacuumed") and "copy" not in label]
+
+    # After the "Payment" step: its key to "Tenant" validated, the one to "Invoice" left for the "Invoice" step.
+    assert between == [[("Payment_invoiceId_fkey", False), ("Payment_tenantId_fkey", True)]]
+    validated = [text for text in texts if text.startswith("validating foreign key")]
+    assert validated.count('validating foreign key Payment_invoiceId_fkey on public."Payment"') == 1
+    assert len(validated) == len(set(validated))
+    assert _payment_keys(baseline_db) == [("Payment_invoiceId_fkey", True), ("Payment_tenantId_fkey", True)]
+    assert leftovers(baseline_db) == []
+
+
+def test_a_deferred_foreign_key_is_validated_when_the_later_table_is_not_copied_after_all(
+    baseline_db: str, hooked: list[Callable[[str], None]],
+) -> None:
+    """Planned as a copy, "Invoice" meets a blocker once the "Payment" step is done and gets shadow columns: no
+    second swap comes, and the key left for it is validated at the end of its step all the same."""
+    def block(label: str) -> None:
+        if label == "001/1 done":
+            query(baseline_db, 'ALTER TABLE "Invoice" ENABLE ROW LEVEL SECURITY')
+
+    hooked.append(block)
+    labels: list[str] = []
+    hooked.append(labels.append)
+    texts: list[str] = []
+
+    apply(baseline_db, online(), lambda event: texts.append(event.text or ""))
+
+    assert any('"Invoice": shadow columns instead of a copy of the table' in text for text in texts)
+    # The backfill left a dead version of every row: that table is vacuumed after its swap.
+    assert "001/2 vacuumed" in labels and "001/1 vacuumed" not in labels
+    assert 'validating foreign key Payment_invoiceId_fkey on public."Payment"' in texts
+    assert _payment_keys(baseline_db) == [("Payment_invoiceId_fkey", True), ("Payment_tenantId_fkey", True)]
+    assert leftovers(baseline_db) == []
+
+
 def test_a_primary_key_referenced_by_other_tables_is_retyped_online_by_the_copy(
     baseline_db: str, tmp_path: Path
 ) -> None:
