@@ -6,6 +6,7 @@ Usage::
     python bench/online_apply.py [--invoices 2000000] [--payments 1000000] [--rate 200] [--rounds 1]
                                  [--baseline-seconds 15] [--variants psql,apply,online-retype,online]
                                  [--online-args '--online-batch-ms 20'] [--db-setting NAME=VALUE ...]
+                                 [--online-variant NAME='ARGS' ...]
                                  [--reuse-baseline] [--bracket] [--control] [--watch-ms 2]
                                  [--shared-buffers 1GB]
 
@@ -24,7 +25,9 @@ TEMPLATE. During every run (and during the baseline, which runs the load alone f
 
 Reported per variant: wall time, longest ACCESS EXCLUSIVE hold per table, longest latency, p99, transactions
 completed and failed, ratios to the baseline (with --bracket, to a second baseline measured after the round's
-migrations too: their A/A ratio is the machine's own drift, which on a shared host can exceed a migration's effect).
+migrations too: their A/A ratio is the machine's own drift, which on a shared host can exceed a migration's effect),
+and the CPU steal during each (/proc/stat: the time the hypervisor gave other guests; a round whose migration met
+more steal than its baselines did is not comparable, whatever the load average said).
 After each migration the end state is checked: `verify` passes, and the money sums of the rows that existed before
 the run are unchanged. Results go in bench/RESULTS.md by hand.
 
@@ -51,6 +54,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -284,6 +288,9 @@ class Run:
     started: float = 0.0
     control: list[float] = field(default_factory=list)
     """--control: the latencies of the same load on an untouched clone during the same window."""
+    steal: float | None = None
+    """The share of this virtual machine's CPU time the hypervisor gave to others during the run (/proc/stat's
+    steal; None where there is no /proc/stat). A neighbour's burst shows here, not in the load average."""
 
     def percentile(self, q: float) -> float:
         return percentile(self.load.latencies, q)
@@ -291,6 +298,23 @@ class Run:
     @property
     def longest(self) -> float:
         return max(self.load.latencies, default=0.0)
+
+
+def cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (user, nice, system, idle, iowait, irq, softirq, steal, ...), or None."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    if before is None or after is None or len(before) < 8 or len(after) < 8:
+        return None
+    spent = [b - a for a, b in zip(before, after, strict=False)]
+    total = sum(spent[:8])  # guest time is counted in user already
+    return spent[7] / total if total > 0 else None
 
 
 @contextlib.contextmanager
@@ -343,13 +367,13 @@ def measured(variant: str, url: str, command: list[str] | None, args: argparse.N
     if control is not None:
         control.start()
     time.sleep(1.0)  # the load is in its rhythm before the migration starts (part of every variant, baseline too)
-    started = time.monotonic()
+    started, counters = time.monotonic(), cpu_times()
     if command is None:
         time.sleep(args.baseline_seconds)
         result = None
     else:
         result = subprocess.run(command, capture_output=True, text=True, check=False)
-    wall = time.monotonic() - started
+    wall, steal = time.monotonic() - started, steal_share(counters, cpu_times())
     time.sleep(0.5)
     for sampler in (watcher, load, control):
         if sampler is not None:
@@ -364,7 +388,7 @@ def measured(variant: str, url: str, command: list[str] | None, args: argparse.N
     # includes each worker's connection set-up, which is not what a migration does to the application.
     load.load.samples = [sample for sample in load.load.samples if sample[0] >= started]
     load.load.latencies = [latency for _due, latency, _kind in load.load.samples]
-    run = Run(variant, wall, watcher.longest, load.load, timeline=watcher.timeline, started=started)
+    run = Run(variant, wall, watcher.longest, load.load, timeline=watcher.timeline, started=started, steal=steal)
     if control is not None:
         run.control = [latency for due, latency, _kind in control.load.samples if due >= started]
     if command is not None:
@@ -405,6 +429,9 @@ def main() -> None:
                              "windows; the rest is the migrated database's own. Size --shared-buffers for two clones")
     parser.add_argument("--reuse-baseline", action="store_true",
                         help="with $BHQ_BENCH_DATABASE_URL: keep the baseline database between runs and reuse it")
+    parser.add_argument("--online-variant", action="append", default=[], metavar="NAME=ARGS",
+                        help="one more --online variant, with extra apply arguments, measured in the same rounds "
+                             "(add NAME to --variants), e.g. pause50='--online-batch-pause-ms 50'")
     parser.add_argument("--online-args", default="", help="extra apply arguments for the online variant, e.g. "
                                                            "'--online-batch-ms 20'")
     args = parser.parse_args()
@@ -453,7 +480,13 @@ def main() -> None:
             "online-retype": lambda url: [*tool, "--database-url", url, "--lock-timeout", "30s", "--online-retype"],
             "online": lambda url: [*tool, "--database-url", url, "--online", *shlex.split(args.online_args)],
         }
+        for definition in args.online_variant:
+            name, _, extra = definition.partition("=")
+            commands[name] = partial(lambda url, extra: [*tool, "--database-url", url, "--online", *extra],
+                                     extra=shlex.split(extra))
         wanted = [v for v in args.variants.split(",") if v]
+        if unknown := [v for v in wanted if v not in commands]:
+            raise SystemExit(f"unknown variant(s) {', '.join(unknown)}: choose from {', '.join(commands)}")
         runs: list[Run] = []
         for round_number in range(args.rounds):
             control_url = clone(admin_url, template, "bench_online_control", args.db_setting) if args.control else None
@@ -492,7 +525,8 @@ def row(run: Run) -> str:
             + f" {run.longest:>9.3f} {run.percentile(0.99):>7.3f} {len(run.load.latencies):>6} "
             f"{run.load.failed:>6}  {run.verified}"
             + (f"  [control p99 {percentile(run.control, 0.99):.3f}, max {max(run.control):.3f}]"
-               if run.control else ""))
+               if run.control else "")
+            + (f"  steal {run.steal:.0%}" if run.steal is not None else ""))
 
 
 def by_kind(run: Run) -> str:
@@ -554,6 +588,9 @@ def report(runs: list[Run]) -> None:
               + " s, p99 " + " / ".join(f"{run.percentile(0.99):.3f}" for run in baselines) + " s"
               + (f" (A/A p99 ratio x{baselines[1].percentile(0.99) / baselines[0].percentile(0.99):.2f})"
                  if len(baselines) == 2 else ""))
+        if any(run.steal is not None for run in members):
+            print("CPU steal (the hypervisor's other guests): " + ", ".join(
+                f"{run.variant} {run.steal:.0%}" for run in members if run.steal is not None))
         plain: Run | None = None
         for run in members:
             if run.variant in (BEFORE, AFTER):
