@@ -34,10 +34,12 @@ the table's until the catch-up; a ``DELETE`` of a tenant whose invoices the appl
 then fail on the copy's stale invoices. After the swap the copy *is* the table.
 
 Unlike the shadow columns, the copy keeps the columns' order. What it cannot carry (views, rules, policies, user
-triggers, publications, row-type users, identity or generated columns, column privileges, exclusion or deferrable
+triggers, publications, row-type users, generated columns, column privileges, exclusion or deferrable
 constraints, an owner the applying role is not a member of: ``copy_source.sql`` lists them as blockers) leaves
 the table to the shadow columns, with the reason in the run's output. A table owned by another role is copied
 when the applying role may act as it (a superuser, or a member of the owning role): the copy is given to it.
+Identity columns get a sequence of the copy's own (``LIKE ... INCLUDING IDENTITY``), which the swap sets to the
+table's sequence's position and names as it (an identity sequence cannot be handed over with ``OWNED BY``).
 """
 
 from __future__ import annotations
@@ -147,6 +149,8 @@ class TableCopy(RetypedTable):
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     referencing: list[ForeignKey] = field(default_factory=list)
     sequences: list[tuple[str, str]] = field(default_factory=list)
+    identities: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """Identity columns: the column, its sequence (qualified SQL), the sequence's name and its type."""
     grants: list[tuple[str, str, bool]] = field(default_factory=list)
     reloptions: list[str] = field(default_factory=list)
     statistics: list[tuple[str, int]] = field(default_factory=list)
@@ -178,6 +182,13 @@ class TableCopy(RetypedTable):
     def column_list(self) -> sql.Composable:
         return sql.SQL(", ").join(sql.Identifier(column) for column in self.columns)
 
+    @property
+    def insert_into_copy(self) -> sql.Composed:
+        """``INSERT INTO <copy> (<columns>)``, taking the table's identity values as they are (a GENERATED ALWAYS
+        column refuses them without OVERRIDING SYSTEM VALUE)."""
+        overriding = sql.SQL(" OVERRIDING SYSTEM VALUE") if self.identities else sql.SQL("")
+        return sql.SQL("INSERT INTO {} ({}){}").format(self.copy, self.column_list, overriding)
+
     def locked_tables(self) -> list[str]:
         """Every table the swap locks, in the order it locks them: the table, then those its own keys point at
         (dropping and adding a key locks the referenced table too) and the tables whose keys point at it (moved
@@ -189,7 +200,8 @@ class TableCopy(RetypedTable):
     def same_shape(self, other: TableCopy) -> bool:
         """Whether the copy built for ``self`` still fits ``other`` (the table read again under the swap's lock)."""
         return (self.columns == other.columns and self.indexes == other.indexes
-                and self.foreign_keys == other.foreign_keys and self.referencing == other.referencing)
+                and self.foreign_keys == other.foreign_keys and self.referencing == other.referencing
+                and self.identities == other.identities)
 
 
 def copy_name(table: str) -> str:
@@ -219,6 +231,7 @@ def read_source(conn: Connection, table: TableKey, key: str, retyped: list[str])
         foreign_keys=[ForeignKey(**fk) for fk in facts["foreign_keys"]],
         referencing=[ForeignKey(**fk) for fk in facts["referencing"]],
         sequences=[(seq, column) for seq, column in facts["sequences"]],
+        identities=[(column, seq, name, kind) for column, seq, name, kind in facts["identities"]],
         grants=[(privilege, grantee, bool(grantable)) for privilege, grantee, grantable in facts["grants"]],
         reloptions=list(facts["reloptions"]), statistics=[(c, int(n)) for c, n in facts["statistics"]],
         comment=facts["comment"], owner=facts["owner"], blockers=list(facts["blockers"]),
@@ -321,7 +334,14 @@ def install(conn: Connection, source: TableCopy) -> None:
         includes = "INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS"
         if conn.info.server_version >= 140000:
             includes += " INCLUDING COMPRESSION"
+        if source.identities:  # a sequence of the copy's own per column, with the same options
+            includes += " INCLUDING IDENTITY"
         conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} {})").format(source.copy, source.relation, sql.SQL(includes)))
+        # LIKE makes every identity sequence bigint: first the table's type, then the retype changes it the way
+        # the plain apply's ALTER COLUMN TYPE does (type and, if it was the old type's, maximum).
+        for column, _sequence, _name, kind in source.identities:
+            conn.execute(sql.SQL("ALTER SEQUENCE {} AS {}").format(sql.SQL(_identity_sequence(conn, source, column)),
+                                                                  sql.SQL(kind)))
         conn.execute(sql.SQL("ALTER TABLE {} {}").format(source.copy, sql.SQL(", ").join(
             sql.SQL("ALTER COLUMN {} TYPE bigint").format(sql.Identifier(c)) for c in source.retyped)))
         # No autovacuum on the copy until the swap: it would take SHARE UPDATE EXCLUSIVE on it (inserts trigger
@@ -390,8 +410,8 @@ def copy_rows(
         return 0, 0
     after = int(bounds[0]) if bounds[0] is not None else int(bounds[1]) - 1
     high = int(bounds[2])
-    insert = sql.SQL("INSERT INTO {c} ({cols}) SELECT {cols} FROM {t} WHERE {k} > %s AND {k} <= %s").format(
-        c=source.copy, cols=source.column_list, t=source.relation, k=key)
+    insert = sql.SQL("{insert} SELECT {cols} FROM {t} WHERE {k} > %s AND {k} <= %s").format(
+        insert=source.insert_into_copy, cols=source.column_list, t=source.relation, k=key)
     copied, number, rows = 0, 0, batch_rows
     while after < high:
         number += 1
@@ -490,8 +510,8 @@ def _replay(conn: Connection, source: TableCopy, limit: int | None) -> int:
     ).format(log=source.log, taken=taken)).fetchall()]
     if keys:
         conn.execute(sql.SQL("DELETE FROM {} WHERE {} = ANY (%s)").format(source.copy, key), (keys,))
-        conn.execute(sql.SQL("INSERT INTO {c} ({cols}) SELECT {cols} FROM {t} WHERE {k} = ANY (%s)").format(
-            c=source.copy, cols=source.column_list, t=source.relation, k=key), (keys,))
+        conn.execute(sql.SQL("{insert} SELECT {cols} FROM {t} WHERE {k} = ANY (%s)").format(
+            insert=source.insert_into_copy, cols=source.column_list, t=source.relation, k=key), (keys,))
     return len(keys)
 
 
@@ -547,6 +567,7 @@ def swap(conn: Connection, source: TableCopy) -> None:
     for sequence, column in source.sequences:
         conn.execute(sql.SQL("ALTER SEQUENCE {} OWNED BY {}.{}").format(
             sql.SQL(sequence), source.copy, sql.Identifier(column)))
+    _move_identities(conn, source)
     schema = source.table[0]
     for index in source.indexes:  # index names are unique per schema: the copy's take them over below
         if index.constraint is not None:
@@ -598,6 +619,29 @@ def swap(conn: Connection, source: TableCopy) -> None:
     for privilege, grantee, grantable in source.grants:
         conn.execute(sql.SQL("GRANT {} ON TABLE {} TO {}{}").format(
             sql.SQL(privilege), source.relation, sql.SQL(grantee), sql.SQL(" WITH GRANT OPTION" if grantable else "")))
+
+
+def _identity_sequence(conn: Connection, source: TableCopy, column: str) -> str:
+    """The copy's own identity sequence of ``column``, as qualified SQL."""
+    row = conn.execute("SELECT pg_catalog.pg_get_serial_sequence(%s, %s)",
+                       (source.copy.as_string(conn), column)).fetchone()
+    if row is None or row[0] is None:
+        raise OnlineRetypeRefused(f"online copy of {source.display}: the copy's column {column} has no identity "
+                                  f"sequence; nothing was swapped. Rerun apply --online")
+    return str(row[0])
+
+
+def _move_identities(conn: Connection, source: TableCopy) -> None:
+    """In the swap: each identity sequence of the copy takes over the table's position and name. An identity
+    sequence cannot change hands (OWNED BY), so the table's stays with it and goes when it is dropped; no insert
+    can take a value meanwhile, since the swap holds ACCESS EXCLUSIVE on the table."""
+    for number, (column, sequence, name, _kind) in enumerate(source.identities):
+        ours = _identity_sequence(conn, source, column)
+        conn.execute(sql.SQL("SELECT pg_catalog.setval({}, last_value, is_called) FROM {}").format(
+            sql.Literal(ours), sql.SQL(sequence)))
+        conn.execute(sql.SQL("ALTER SEQUENCE {} RENAME TO {}").format(
+            sql.SQL(sequence), sql.Identifier(f"{OLD_NAME_PREFIX}seq_{source.oid}_{number}")))
+        conn.execute(sql.SQL("ALTER SEQUENCE {} RENAME TO {}").format(sql.SQL(ours), sql.Identifier(name)))
 
 
 def finish(conn: Connection, table: TableKey, retrying: Retrying[Any], progress: ProgressSink, *,

@@ -255,6 +255,87 @@ def test_a_deferred_foreign_key_is_validated_when_the_later_table_is_not_copied_
     assert leftovers(baseline_db) == []
 
 
+LEDGER = """
+CREATE TABLE "Ledger" (
+    id integer GENERATED ALWAYS AS IDENTITY (START WITH 10 INCREMENT BY 5) PRIMARY KEY,
+    "tenantId" integer NOT NULL,
+    "amountCents" integer NOT NULL
+);
+INSERT INTO "Ledger" ("tenantId", "amountCents") SELECT n %% 7, n FROM generate_series(1, 300) AS n;
+"""
+
+
+def _ledger_shape(url: str) -> list[tuple[Any, ...]]:
+    """The table's columns (type, identity) and its identity sequence: name, type and options."""
+    return query(url, """
+        SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attidentity::text FROM pg_attribute AS a
+        WHERE a.attrelid = '"Ledger"'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+        UNION ALL
+        SELECT s.seqrelid::regclass::text, s.seqtypid::regtype::text,
+               concat_ws(' ', s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle)
+        FROM pg_sequence AS s WHERE s.seqrelid = pg_get_serial_sequence('"Ledger"', 'id')::regclass
+        ORDER BY 1""")
+
+
+@pytest.mark.parametrize("column", ["amountCents", "id"])
+def test_an_identity_column_keeps_its_sequence_name_options_and_position_through_the_copy(
+    empty_db: str, baseline_db: str, tmp_path: Path, column: str, hooked: list[Callable[[str], None]],
+) -> None:
+    """GENERATED ALWAYS refuses the copy's explicit values without OVERRIDING SYSTEM VALUE (the copy's batches
+    and the catch-up's replay), and the copy's own identity sequence must carry on where the table's stopped,
+    under the table's sequence's name."""
+    (tmp_path / "001_ledger_bigint.sql").write_text(
+        f'ALTER TABLE "Ledger" ALTER COLUMN "{column}" TYPE BIGINT;\n', encoding="utf-8")
+    for url in (empty_db, baseline_db):
+        query(url, LEDGER.replace("%%", "%"))
+    written = ['INSERT INTO "Ledger" ("tenantId", "amountCents") VALUES (3, 7)',
+               'UPDATE "Ledger" SET "amountCents" = -1 WHERE id = 15']
+
+    def write_during_the_copy(label: str) -> None:
+        if label.endswith("copy batch 2 committed") and _copying(baseline_db, "Ledger"):
+            for statement in written:
+                query(baseline_db, statement)
+
+    hooked.append(write_during_the_copy)
+    for statement in written:  # the same rows on the database the plain apply migrates
+        query(empty_db, statement)
+    rows = 'SELECT id, "tenantId", "amountCents" FROM "Ledger" ORDER BY id'
+    options = ApplyOptions(plans_dir=tmp_path, lint=False, online_batch_rows=40, online_batch_ms=0)
+    texts: list[str] = []
+
+    result = apply(baseline_db, options.model_copy(update={"online": True}), lambda e: texts.append(e.text or ""))
+    apply(empty_db, options)  # the plain apply's end state, to compare with
+
+    assert [done.table for done in result.online] == ['"Ledger"']
+    assert not any("shadow columns" in text for text in texts)
+    assert query(baseline_db, rows) == query(empty_db, rows)
+    assert len(query(baseline_db, rows)) == 301 and (15, 2, -1) in query(baseline_db, rows)
+    assert _ledger_shape(baseline_db) == _ledger_shape(empty_db)
+    assert '"Ledger_id_seq"' in {row[0] for row in _ledger_shape(baseline_db)}  # the table's sequence's name
+    insert = 'INSERT INTO "Ledger" ("tenantId", "amountCents") VALUES (1, 1) RETURNING id'
+    assert query(baseline_db, insert) == query(empty_db, insert) == [(10 + 301 * 5,)]
+    assert leftovers(baseline_db) == []
+
+
+def test_an_identity_sequence_with_privileges_of_its_own_leaves_the_table_to_shadow_columns(
+    baseline_db: str, tmp_path: Path,
+) -> None:
+    """The copy's sequence is a new one: grants on the table's would be lost, so the copy does not take it."""
+    (tmp_path / "001_ledger_bigint.sql").write_text(
+        'ALTER TABLE "Ledger" ALTER COLUMN "amountCents" TYPE BIGINT;\n', encoding="utf-8")
+    query(baseline_db, LEDGER.replace("%%", "%"))
+    query(baseline_db, 'GRANT USAGE ON SEQUENCE "Ledger_id_seq" TO PUBLIC')
+    texts: list[str] = []
+
+    apply(baseline_db, ApplyOptions(plans_dir=tmp_path, lint=False, online=True, online_batch_ms=0),
+          lambda e: texts.append(e.text or ""))
+
+    assert any('"Ledger": shadow columns instead of a copy of the table, because of identity sequence '
+               'Ledger_id_seq (privileges or a comment of its own)' in text for text in texts)
+    assert dict(_column_types(baseline_db, "Ledger"))["amountCents"] == "bigint"
+    assert leftovers(baseline_db) == []
+
+
 def test_a_primary_key_referenced_by_other_tables_is_retyped_online_by_the_copy(
     baseline_db: str, tmp_path: Path
 ) -> None:

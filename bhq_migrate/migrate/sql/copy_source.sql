@@ -5,6 +5,9 @@
 --   foreign_keys  the table's own foreign keys (self-references included); referencing: other tables' keys
 --                 pointing at it. Both are dropped with the table and added back NOT VALID at the swap.
 --   sequences     sequences owned by a column (serial): handed to the copy, or DROP TABLE would drop them
+--   identities    identity columns and their sequences (name, type): the copy has its own (LIKE ... INCLUDING
+--                 IDENTITY, which copies the options but not the type), set to the table's sequence's position
+--                 and given its name at the swap
 --   owner         the owner, when it is not the applying role (the copy is then given to it)
 --   grants        the table's privileges to roles other than its owner: (privilege, grantee, grantable)
 --   blockers      what the copy could not carry over: the retype then uses shadow columns (online.py)
@@ -31,6 +34,18 @@ WITH t AS (
            pg_catalog.obj_description(con.oid, 'pg_constraint') AS comment
     FROM t JOIN pg_catalog.pg_constraint AS con
       ON con.contype = 'f' AND (con.conrelid = t.oid OR con.confrelid = t.oid)
+), ids AS (  -- identity columns and their sequences (an internal dependency: dropped with the table)
+    SELECT a.attname::text AS column_name, s.oid::pg_catalog.regclass::text AS sequence_sql, s.relname::text,
+           (SELECT q.seqtypid::pg_catalog.regtype::text FROM pg_catalog.pg_sequence AS q
+            WHERE q.seqrelid = s.oid) AS sequence_type,
+           s.relacl, pg_catalog.obj_description(s.oid, 'pg_class') AS comment
+    FROM t
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+                                     AND a.attidentity <> ''
+    JOIN pg_catalog.pg_depend AS d ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                  AND d.refobjid = t.oid AND d.refobjsubid = a.attnum AND d.deptype = 'i'
+                                  AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+    JOIN pg_catalog.pg_class AS s ON s.oid = d.objid AND s.relkind = 'S'
 ), blocker(why) AS (
     SELECT 'an unlogged or temporary table' FROM t WHERE t.relpersistence <> 'p'
     UNION ALL SELECT 'a table in a tablespace of its own' FROM t WHERE t.reltablespace <> 0
@@ -57,11 +72,12 @@ WITH t AS (
               WHERE d.deptype = 'n'
     UNION ALL SELECT 'statistics object ' || s.stxname FROM t
               JOIN pg_catalog.pg_statistic_ext AS s ON s.stxrelid = t.oid
-    UNION ALL SELECT format('column %%I (%%s)', a.attname, CASE WHEN a.attidentity <> '' THEN 'identity'
-                     WHEN a.attgenerated <> '' THEN 'generated' ELSE 'column privileges' END)
+    UNION ALL SELECT format('column %%I (%%s)', a.attname,
+                            CASE WHEN a.attgenerated <> '' THEN 'generated' ELSE 'column privileges' END)
               FROM t JOIN pg_catalog.pg_attribute AS a ON a.attrelid = t.oid
-              WHERE a.attnum > 0 AND NOT a.attisdropped
-                AND (a.attidentity <> '' OR a.attgenerated <> '' OR a.attacl IS NOT NULL)
+              WHERE a.attnum > 0 AND NOT a.attisdropped AND (a.attgenerated <> '' OR a.attacl IS NOT NULL)
+    UNION ALL SELECT 'identity sequence ' || ids.relname || ' (privileges or a comment of its own)' FROM ids
+              WHERE ids.relacl IS NOT NULL OR ids.comment IS NOT NULL
     UNION ALL SELECT 'constraint ' || con.conname || ' (NOT VALID)' FROM t
               JOIN pg_catalog.pg_constraint AS con ON con.conrelid = t.oid AND con.contype = 'c'
               WHERE NOT con.convalidated
@@ -109,6 +125,10 @@ SELECT pg_catalog.jsonb_build_object(
                            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                              AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
                              AND d.refobjid = t.oid AND d.deptype = 'a'), '[]'),
+    'identities', coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
+                                ids.column_name, ids.sequence_sql, ids.relname, ids.sequence_type)
+                                ORDER BY ids.column_name)
+                            FROM ids), '[]'),
     'grants', coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(acl.privilege_type,
                             CASE WHEN acl.grantee = 0 THEN 'PUBLIC'
                                  ELSE quote_ident(pg_catalog.pg_get_userbyid(acl.grantee)) END,
