@@ -34,12 +34,13 @@ the table's until the catch-up; a ``DELETE`` of a tenant whose invoices the appl
 then fail on the copy's stale invoices. After the swap the copy *is* the table.
 
 Unlike the shadow columns, the copy keeps the columns' order. What it cannot carry (views, rules, policies, user
-triggers, publications, row-type users, generated columns, column privileges, exclusion or deferrable
+triggers, publications, row-type users, column privileges, exclusion or deferrable
 constraints, an owner the applying role is not a member of: ``copy_source.sql`` lists them as blockers) leaves
 the table to the shadow columns, with the reason in the run's output. A table owned by another role is copied
 when the applying role may act as it (a superuser, or a member of the owning role): the copy is given to it.
 Identity columns get a sequence of the copy's own (``LIKE ... INCLUDING IDENTITY``), which the swap sets to the
 table's sequence's position and names as it (an identity sequence cannot be handed over with ``OWNED BY``).
+Generated columns are computed by the copy (``INCLUDING GENERATED``) and left out of its INSERTs.
 """
 
 from __future__ import annotations
@@ -149,6 +150,8 @@ class TableCopy(RetypedTable):
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     referencing: list[ForeignKey] = field(default_factory=list)
     sequences: list[tuple[str, str]] = field(default_factory=list)
+    generated: list[str] = field(default_factory=list)
+    """Generated columns: the copy computes them from the others, so they are left out of every INSERT."""
     identities: list[tuple[str, str, str, str]] = field(default_factory=list)
     """Identity columns: the column, its sequence (qualified SQL), the sequence's name and its type."""
     grants: list[tuple[str, str, bool]] = field(default_factory=list)
@@ -180,7 +183,8 @@ class TableCopy(RetypedTable):
 
     @property
     def column_list(self) -> sql.Composable:
-        return sql.SQL(", ").join(sql.Identifier(column) for column in self.columns)
+        """The columns an INSERT into the copy gives values for: all but the generated ones."""
+        return sql.SQL(", ").join(sql.Identifier(column) for column in self.columns if column not in self.generated)
 
     @property
     def insert_into_copy(self) -> sql.Composed:
@@ -201,7 +205,7 @@ class TableCopy(RetypedTable):
         """Whether the copy built for ``self`` still fits ``other`` (the table read again under the swap's lock)."""
         return (self.columns == other.columns and self.indexes == other.indexes
                 and self.foreign_keys == other.foreign_keys and self.referencing == other.referencing
-                and self.identities == other.identities)
+                and self.identities == other.identities and self.generated == other.generated)
 
 
 def copy_name(table: str) -> str:
@@ -232,6 +236,7 @@ def read_source(conn: Connection, table: TableKey, key: str, retyped: list[str])
         referencing=[ForeignKey(**fk) for fk in facts["referencing"]],
         sequences=[(seq, column) for seq, column in facts["sequences"]],
         identities=[(column, seq, name, kind) for column, seq, name, kind in facts["identities"]],
+        generated=list(facts["generated"]),
         grants=[(privilege, grantee, bool(grantable)) for privilege, grantee, grantable in facts["grants"]],
         reloptions=list(facts["reloptions"]), statistics=[(c, int(n)) for c, n in facts["statistics"]],
         comment=facts["comment"], owner=facts["owner"], blockers=list(facts["blockers"]),
@@ -336,6 +341,8 @@ def install(conn: Connection, source: TableCopy) -> None:
             includes += " INCLUDING COMPRESSION"
         if source.identities:  # a sequence of the copy's own per column, with the same options
             includes += " INCLUDING IDENTITY"
+        if source.generated:  # the expressions, which compute the copy's values from the copied columns
+            includes += " INCLUDING GENERATED"
         conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} {})").format(source.copy, source.relation, sql.SQL(includes)))
         # LIKE makes every identity sequence bigint: first the table's type, then the retype changes it the way
         # the plain apply's ALTER COLUMN TYPE does (type and, if it was the old type's, maximum).

@@ -259,16 +259,19 @@ LEDGER = """
 CREATE TABLE "Ledger" (
     id integer GENERATED ALWAYS AS IDENTITY (START WITH 10 INCREMENT BY 5) PRIMARY KEY,
     "tenantId" integer NOT NULL,
-    "amountCents" integer NOT NULL
+    "amountCents" integer NOT NULL,
+    label text GENERATED ALWAYS AS ('tenant ' || "tenantId") STORED
 );
 INSERT INTO "Ledger" ("tenantId", "amountCents") SELECT n %% 7, n FROM generate_series(1, 300) AS n;
 """
 
 
 def _ledger_shape(url: str) -> list[tuple[Any, ...]]:
-    """The table's columns (type, identity) and its identity sequence: name, type and options."""
+    """The table's columns (type, identity, generation) and its identity sequence: name, type and options."""
     return query(url, """
-        SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attidentity::text FROM pg_attribute AS a
+        SELECT a.attname::text, format_type(a.atttypid, a.atttypmod),
+               concat_ws(' ', a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid))
+        FROM pg_attribute AS a LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE a.attrelid = '"Ledger"'::regclass AND a.attnum > 0 AND NOT a.attisdropped
         UNION ALL
         SELECT s.seqrelid::regclass::text, s.seqtypid::regtype::text,
@@ -278,12 +281,12 @@ def _ledger_shape(url: str) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.parametrize("column", ["amountCents", "id"])
-def test_an_identity_column_keeps_its_sequence_name_options_and_position_through_the_copy(
+def test_identity_and_generated_columns_are_copied_and_the_sequence_keeps_its_name_options_and_position(
     empty_db: str, baseline_db: str, tmp_path: Path, column: str, hooked: list[Callable[[str], None]],
 ) -> None:
     """GENERATED ALWAYS refuses the copy's explicit values without OVERRIDING SYSTEM VALUE (the copy's batches
     and the catch-up's replay), and the copy's own identity sequence must carry on where the table's stopped,
-    under the table's sequence's name."""
+    under the table's sequence's name. A generated column refuses any value: the copy computes it."""
     (tmp_path / "001_ledger_bigint.sql").write_text(
         f'ALTER TABLE "Ledger" ALTER COLUMN "{column}" TYPE BIGINT;\n', encoding="utf-8")
     for url in (empty_db, baseline_db):
@@ -299,7 +302,7 @@ def test_an_identity_column_keeps_its_sequence_name_options_and_position_through
     hooked.append(write_during_the_copy)
     for statement in written:  # the same rows on the database the plain apply migrates
         query(empty_db, statement)
-    rows = 'SELECT id, "tenantId", "amountCents" FROM "Ledger" ORDER BY id'
+    rows = 'SELECT id, "tenantId", "amountCents", label FROM "Ledger" ORDER BY id'
     options = ApplyOptions(plans_dir=tmp_path, lint=False, online_batch_rows=40, online_batch_ms=0)
     texts: list[str] = []
 
@@ -309,7 +312,7 @@ def test_an_identity_column_keeps_its_sequence_name_options_and_position_through
     assert [done.table for done in result.online] == ['"Ledger"']
     assert not any("shadow columns" in text for text in texts)
     assert query(baseline_db, rows) == query(empty_db, rows)
-    assert len(query(baseline_db, rows)) == 301 and (15, 2, -1) in query(baseline_db, rows)
+    assert len(query(baseline_db, rows)) == 301 and (15, 2, -1, "tenant 2") in query(baseline_db, rows)
     assert _ledger_shape(baseline_db) == _ledger_shape(empty_db)
     assert '"Ledger_id_seq"' in {row[0] for row in _ledger_shape(baseline_db)}  # the table's sequence's name
     insert = 'INSERT INTO "Ledger" ("tenantId", "amountCents") VALUES (1, 1) RETURNING id'

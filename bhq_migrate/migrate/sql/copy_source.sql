@@ -5,6 +5,7 @@
 --   foreign_keys  the table's own foreign keys (self-references included); referencing: other tables' keys
 --                 pointing at it. Both are dropped with the table and added back NOT VALID at the swap.
 --   sequences     sequences owned by a column (serial): handed to the copy, or DROP TABLE would drop them
+--   generated     generated columns: the copy computes them (LIKE ... INCLUDING GENERATED), so no INSERT names them
 --   identities    identity columns and their sequences (name, type): the copy has its own (LIKE ... INCLUDING
 --                 IDENTITY, which copies the options but not the type), set to the table's sequence's position
 --                 and given its name at the swap
@@ -72,10 +73,9 @@ WITH t AS (
               WHERE d.deptype = 'n'
     UNION ALL SELECT 'statistics object ' || s.stxname FROM t
               JOIN pg_catalog.pg_statistic_ext AS s ON s.stxrelid = t.oid
-    UNION ALL SELECT format('column %%I (%%s)', a.attname,
-                            CASE WHEN a.attgenerated <> '' THEN 'generated' ELSE 'column privileges' END)
+    UNION ALL SELECT format('column %%I (column privileges)', a.attname)
               FROM t JOIN pg_catalog.pg_attribute AS a ON a.attrelid = t.oid
-              WHERE a.attnum > 0 AND NOT a.attisdropped AND (a.attgenerated <> '' OR a.attacl IS NOT NULL)
+              WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
     UNION ALL SELECT 'identity sequence ' || ids.relname || ' (privileges or a comment of its own)' FROM ids
               WHERE ids.relacl IS NOT NULL OR ids.comment IS NOT NULL
     UNION ALL SELECT 'constraint ' || con.conname || ' (NOT VALID)' FROM t
@@ -98,6 +98,9 @@ SELECT pg_catalog.jsonb_build_object(
                   THEN quote_ident(pg_catalog.pg_get_userbyid(t.relowner)) END,
     'columns', (SELECT pg_catalog.jsonb_agg(a.attname ORDER BY a.attnum) FROM pg_catalog.pg_attribute AS a
                 WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped),
+    'generated', coalesce((SELECT pg_catalog.jsonb_agg(a.attname ORDER BY a.attnum) FROM pg_catalog.pg_attribute AS a
+                           WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+                             AND a.attgenerated <> ''), '[]'),
     'statistics', coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(a.attname, a.attstattarget))
                             FROM pg_catalog.pg_attribute AS a
                             WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
