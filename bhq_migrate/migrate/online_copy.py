@@ -34,13 +34,15 @@ the table's until the catch-up; a ``DELETE`` of a tenant whose invoices the appl
 then fail on the copy's stale invoices. After the swap the copy *is* the table.
 
 Unlike the shadow columns, the copy keeps the columns' order. What it cannot carry (views, rules, policies, user
-triggers, publications, row-type users, column privileges, exclusion or deferrable
-constraints, an owner the applying role is not a member of: ``copy_source.sql`` lists them as blockers) leaves
-the table to the shadow columns, with the reason in the run's output. A table owned by another role is copied
-when the applying role may act as it (a superuser, or a member of the owning role): the copy is given to it.
+triggers, publications, row-type users, privileges granted by another role than the owner, exclusion or
+deferrable constraints, an owner the applying role is not a member of: ``copy_source.sql`` lists them as
+blockers) leaves the table to the shadow columns, with the reason in the run's output. A table owned by
+another role is copied when the applying role may act as it (a superuser, or a member of the owning role): the
+copy is given to it.
 Identity columns get a sequence of the copy's own (``LIKE ... INCLUDING IDENTITY``), which the swap sets to the
 table's sequence's position and names as it (an identity sequence cannot be handed over with ``OWNED BY``).
-Generated columns are computed by the copy (``INCLUDING GENERATED``) and left out of its INSERTs.
+Generated columns are computed by the copy (``INCLUDING GENERATED``) and left out of its INSERTs. Column
+privileges are granted again at the swap, like the table's.
 """
 
 from __future__ import annotations
@@ -155,6 +157,8 @@ class TableCopy(RetypedTable):
     identities: list[tuple[str, str, str, str]] = field(default_factory=list)
     """Identity columns: the column, its sequence (qualified SQL), the sequence's name and its type."""
     grants: list[tuple[str, str, bool]] = field(default_factory=list)
+    column_grants: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    """Column privileges: column, privilege, grantee (SQL), grantable."""
     reloptions: list[str] = field(default_factory=list)
     statistics: list[tuple[str, int]] = field(default_factory=list)
     comment: str | None = None
@@ -238,6 +242,8 @@ def read_source(conn: Connection, table: TableKey, key: str, retyped: list[str])
         identities=[(column, seq, name, kind) for column, seq, name, kind in facts["identities"]],
         generated=list(facts["generated"]),
         grants=[(privilege, grantee, bool(grantable)) for privilege, grantee, grantable in facts["grants"]],
+        column_grants=[(column, privilege, grantee, bool(grantable))
+                       for column, privilege, grantee, grantable in facts["column_grants"]],
         reloptions=list(facts["reloptions"]), statistics=[(c, int(n)) for c, n in facts["statistics"]],
         comment=facts["comment"], owner=facts["owner"], blockers=list(facts["blockers"]),
     )
@@ -626,6 +632,10 @@ def swap(conn: Connection, source: TableCopy) -> None:
     for privilege, grantee, grantable in source.grants:
         conn.execute(sql.SQL("GRANT {} ON TABLE {} TO {}{}").format(
             sql.SQL(privilege), source.relation, sql.SQL(grantee), sql.SQL(" WITH GRANT OPTION" if grantable else "")))
+    for column, privilege, grantee, grantable in source.column_grants:
+        conn.execute(sql.SQL("GRANT {} ({}) ON TABLE {} TO {}{}").format(
+            sql.SQL(privilege), sql.Identifier(column), source.relation, sql.SQL(grantee),
+            sql.SQL(" WITH GRANT OPTION" if grantable else "")))
 
 
 def _identity_sequence(conn: Connection, source: TableCopy, column: str) -> str:

@@ -263,14 +263,17 @@ CREATE TABLE "Ledger" (
     label text GENERATED ALWAYS AS ('tenant ' || "tenantId") STORED
 );
 INSERT INTO "Ledger" ("tenantId", "amountCents") SELECT n %% 7, n FROM generate_series(1, 300) AS n;
+DO $$ BEGIN CREATE ROLE bhq_ledger_reader; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+GRANT SELECT ("tenantId", "amountCents"), UPDATE ("amountCents") ON "Ledger" TO bhq_ledger_reader;
 """
 
 
 def _ledger_shape(url: str) -> list[tuple[Any, ...]]:
-    """The table's columns (type, identity, generation) and its identity sequence: name, type and options."""
+    """The table's columns (type, identity, generation, privileges) and its identity sequence: name, type and
+    options."""
     return query(url, """
         SELECT a.attname::text, format_type(a.atttypid, a.atttypmod),
-               concat_ws(' ', a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid))
+               concat_ws(' ', a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid), a.attacl::text)
         FROM pg_attribute AS a LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE a.attrelid = '"Ledger"'::regclass AND a.attnum > 0 AND NOT a.attisdropped
         UNION ALL
@@ -281,12 +284,13 @@ def _ledger_shape(url: str) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.parametrize("column", ["amountCents", "id"])
-def test_identity_and_generated_columns_are_copied_and_the_sequence_keeps_its_name_options_and_position(
+def test_identity_generated_and_granted_columns_are_copied_and_the_sequence_keeps_its_name_and_position(
     empty_db: str, baseline_db: str, tmp_path: Path, column: str, hooked: list[Callable[[str], None]],
 ) -> None:
     """GENERATED ALWAYS refuses the copy's explicit values without OVERRIDING SYSTEM VALUE (the copy's batches
     and the catch-up's replay), and the copy's own identity sequence must carry on where the table's stopped,
-    under the table's sequence's name. A generated column refuses any value: the copy computes it."""
+    under the table's sequence's name. A generated column refuses any value: the copy computes it. Column
+    privileges are granted again on the copy."""
     (tmp_path / "001_ledger_bigint.sql").write_text(
         f'ALTER TABLE "Ledger" ALTER COLUMN "{column}" TYPE BIGINT;\n', encoding="utf-8")
     for url in (empty_db, baseline_db):
@@ -315,6 +319,7 @@ def test_identity_and_generated_columns_are_copied_and_the_sequence_keeps_its_na
     assert len(query(baseline_db, rows)) == 301 and (15, 2, -1, "tenant 2") in query(baseline_db, rows)
     assert _ledger_shape(baseline_db) == _ledger_shape(empty_db)
     assert '"Ledger_id_seq"' in {row[0] for row in _ledger_shape(baseline_db)}  # the table's sequence's name
+    assert "bhq_ledger_reader=rw/" in dict((row[0], row[2]) for row in _ledger_shape(baseline_db))["amountCents"]
     insert = 'INSERT INTO "Ledger" ("tenantId", "amountCents") VALUES (1, 1) RETURNING id'
     assert query(baseline_db, insert) == query(empty_db, insert) == [(10 + 301 * 5,)]
     assert leftovers(baseline_db) == []
@@ -323,10 +328,12 @@ def test_identity_and_generated_columns_are_copied_and_the_sequence_keeps_its_na
 def test_an_identity_sequence_with_privileges_of_its_own_leaves_the_table_to_shadow_columns(
     baseline_db: str, tmp_path: Path,
 ) -> None:
-    """The copy's sequence is a new one: grants on the table's would be lost, so the copy does not take it."""
+    """The copy's sequence is a new one: grants on the table's would be lost, so the copy does not take it.
+    (Shadow columns cannot take a column with privileges of its own: the Ledger's are revoked here.)"""
     (tmp_path / "001_ledger_bigint.sql").write_text(
         'ALTER TABLE "Ledger" ALTER COLUMN "amountCents" TYPE BIGINT;\n', encoding="utf-8")
     query(baseline_db, LEDGER.replace("%%", "%"))
+    query(baseline_db, 'REVOKE ALL ("tenantId", "amountCents") ON "Ledger" FROM bhq_ledger_reader')  # see below
     query(baseline_db, 'GRANT USAGE ON SEQUENCE "Ledger_id_seq" TO PUBLIC')
     texts: list[str] = []
 
@@ -335,6 +342,27 @@ def test_an_identity_sequence_with_privileges_of_its_own_leaves_the_table_to_sha
 
     assert any('"Ledger": shadow columns instead of a copy of the table, because of identity sequence '
                'Ledger_id_seq (privileges or a comment of its own)' in text for text in texts)
+    assert dict(_column_types(baseline_db, "Ledger"))["amountCents"] == "bigint"
+    assert leftovers(baseline_db) == []
+
+
+def test_a_column_privilege_granted_by_another_role_than_the_owner_leaves_the_table_to_shadow_columns(
+    baseline_db: str, tmp_path: Path,
+) -> None:
+    """GRANT at the swap is made by the owner: a privilege another role granted could not be made again as it."""
+    (tmp_path / "001_ledger_bigint.sql").write_text(
+        'ALTER TABLE "Ledger" ALTER COLUMN "amountCents" TYPE BIGINT;\n', encoding="utf-8")
+    query(baseline_db, LEDGER.replace("%%", "%"))
+    query(baseline_db, 'REVOKE ALL ("tenantId", "amountCents") ON "Ledger" FROM bhq_ledger_reader')
+    query(baseline_db, 'GRANT SELECT ("tenantId") ON "Ledger" TO bhq_ledger_reader WITH GRANT OPTION')
+    query(baseline_db, 'SET ROLE bhq_ledger_reader; GRANT SELECT ("tenantId") ON "Ledger" TO PUBLIC; RESET ROLE')
+    texts: list[str] = []
+
+    apply(baseline_db, ApplyOptions(plans_dir=tmp_path, lint=False, online=True, online_batch_ms=0),
+          lambda e: texts.append(e.text or ""))
+
+    assert any('"Ledger": shadow columns instead of a copy of the table, because of column "tenantId" '
+               '(privileges granted by bhq_ledger_reader)' in text for text in texts)
     assert dict(_column_types(baseline_db, "Ledger"))["amountCents"] == "bigint"
     assert leftovers(baseline_db) == []
 

@@ -11,6 +11,7 @@
 --                 and given its name at the swap
 --   owner         the owner, when it is not the applying role (the copy is then given to it)
 --   grants        the table's privileges to roles other than its owner: (privilege, grantee, grantable)
+--   column_grants column privileges: (column, privilege, grantee, grantable); granted again at the swap
 --   blockers      what the copy could not carry over: the retype then uses shadow columns (online.py)
 WITH t AS (
     SELECT c.* FROM pg_catalog.pg_class AS c WHERE c.oid = pg_catalog.to_regclass(%(table)s)
@@ -47,6 +48,14 @@ WITH t AS (
                                   AND d.refobjid = t.oid AND d.refobjsubid = a.attnum AND d.deptype = 'i'
                                   AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
     JOIN pg_catalog.pg_class AS s ON s.oid = d.objid AND s.relkind = 'S'
+), cg AS (  -- column privileges
+    SELECT a.attnum, a.attname::text AS column_name, acl.privilege_type, acl.grantor, acl.is_grantable,
+           CASE WHEN acl.grantee = 0 THEN 'PUBLIC'
+                ELSE quote_ident(pg_catalog.pg_get_userbyid(acl.grantee)) END AS grantee
+    FROM t
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+                                     AND a.attacl IS NOT NULL
+    CROSS JOIN LATERAL pg_catalog.aclexplode(a.attacl) AS acl
 ), blocker(why) AS (
     SELECT 'an unlogged or temporary table' FROM t WHERE t.relpersistence <> 'p'
     UNION ALL SELECT 'a table in a tablespace of its own' FROM t WHERE t.reltablespace <> 0
@@ -73,9 +82,9 @@ WITH t AS (
               WHERE d.deptype = 'n'
     UNION ALL SELECT 'statistics object ' || s.stxname FROM t
               JOIN pg_catalog.pg_statistic_ext AS s ON s.stxrelid = t.oid
-    UNION ALL SELECT format('column %%I (column privileges)', a.attname)
-              FROM t JOIN pg_catalog.pg_attribute AS a ON a.attrelid = t.oid
-              WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
+    UNION ALL SELECT format('column %%I (privileges granted by %%s)', cg.column_name,
+                            pg_catalog.pg_get_userbyid(cg.grantor))
+              FROM t JOIN cg ON cg.grantor <> t.relowner
     UNION ALL SELECT 'identity sequence ' || ids.relname || ' (privileges or a comment of its own)' FROM ids
               WHERE ids.relacl IS NOT NULL OR ids.comment IS NOT NULL
     UNION ALL SELECT 'constraint ' || con.conname || ' (NOT VALID)' FROM t
@@ -138,6 +147,9 @@ SELECT pg_catalog.jsonb_build_object(
                             acl.is_grantable))
                         FROM pg_catalog.aclexplode(t.relacl) AS acl
                         WHERE acl.grantee <> t.relowner), '[]'),
+    'column_grants', coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
+                                   cg.column_name, cg.privilege_type, cg.grantee, cg.is_grantable)
+                                   ORDER BY cg.attnum, cg.privilege_type, cg.grantee) FROM cg), '[]'),
     'reloptions', coalesce(pg_catalog.to_jsonb(t.reloptions), '[]'),
     'comment', pg_catalog.obj_description(t.oid, 'pg_class'),
     'blockers', coalesce((SELECT pg_catalog.jsonb_agg(DISTINCT blocker.why) FROM blocker), '[]')
