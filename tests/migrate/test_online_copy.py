@@ -325,44 +325,31 @@ def test_identity_generated_and_granted_columns_are_copied_and_the_sequence_keep
     assert leftovers(baseline_db) == []
 
 
-def test_an_identity_sequence_with_privileges_of_its_own_leaves_the_table_to_shadow_columns(
-    baseline_db: str, tmp_path: Path,
+@pytest.mark.parametrize(("blocker", "why"), [
+    pytest.param('GRANT USAGE ON SEQUENCE "Ledger_id_seq" TO PUBLIC',
+                 "identity sequence Ledger_id_seq (privileges or a comment of its own)", id="identity sequence grant"),
+    pytest.param('GRANT SELECT ("tenantId") ON "Ledger" TO bhq_ledger_reader WITH GRANT OPTION; '
+                 'SET ROLE bhq_ledger_reader; GRANT SELECT ("tenantId") ON "Ledger" TO PUBLIC; RESET ROLE',
+                 'column "tenantId" (privileges granted by bhq_ledger_reader)', id="column grant by a non-owner"),
+])
+def test_what_the_copy_would_lose_leaves_the_table_to_shadow_columns_and_says_why(
+    baseline_db: str, tmp_path: Path, blocker: str, why: str,
 ) -> None:
-    """The copy's sequence is a new one: grants on the table's would be lost, so the copy does not take it.
-    (Shadow columns cannot take a column with privileges of its own: the Ledger's are revoked here.)"""
-    (tmp_path / "001_ledger_bigint.sql").write_text(
-        'ALTER TABLE "Ledger" ALTER COLUMN "amountCents" TYPE BIGINT;\n', encoding="utf-8")
-    query(baseline_db, LEDGER.replace("%%", "%"))
-    query(baseline_db, 'REVOKE ALL ("tenantId", "amountCents") ON "Ledger" FROM bhq_ledger_reader')  # see below
-    query(baseline_db, 'GRANT USAGE ON SEQUENCE "Ledger_id_seq" TO PUBLIC')
-    texts: list[str] = []
-
-    apply(baseline_db, ApplyOptions(plans_dir=tmp_path, lint=False, online=True, online_batch_ms=0),
-          lambda e: texts.append(e.text or ""))
-
-    assert any('"Ledger": shadow columns instead of a copy of the table, because of identity sequence '
-               'Ledger_id_seq (privileges or a comment of its own)' in text for text in texts)
-    assert dict(_column_types(baseline_db, "Ledger"))["amountCents"] == "bigint"
-    assert leftovers(baseline_db) == []
-
-
-def test_a_column_privilege_granted_by_another_role_than_the_owner_leaves_the_table_to_shadow_columns(
-    baseline_db: str, tmp_path: Path,
-) -> None:
-    """GRANT at the swap is made by the owner: a privilege another role granted could not be made again as it."""
+    """The copy's identity sequence is a new one: grants on the table's would be lost. GRANT at the swap is made
+    by the owner: a privilege another role granted could not be made again as it. (Shadow columns cannot take a
+    column with privileges of its own: the Ledger's are revoked first.)"""
     (tmp_path / "001_ledger_bigint.sql").write_text(
         'ALTER TABLE "Ledger" ALTER COLUMN "amountCents" TYPE BIGINT;\n', encoding="utf-8")
     query(baseline_db, LEDGER.replace("%%", "%"))
     query(baseline_db, 'REVOKE ALL ("tenantId", "amountCents") ON "Ledger" FROM bhq_ledger_reader')
-    query(baseline_db, 'GRANT SELECT ("tenantId") ON "Ledger" TO bhq_ledger_reader WITH GRANT OPTION')
-    query(baseline_db, 'SET ROLE bhq_ledger_reader; GRANT SELECT ("tenantId") ON "Ledger" TO PUBLIC; RESET ROLE')
+    query(baseline_db, blocker)
     texts: list[str] = []
 
     apply(baseline_db, ApplyOptions(plans_dir=tmp_path, lint=False, online=True, online_batch_ms=0),
           lambda e: texts.append(e.text or ""))
 
-    assert any('"Ledger": shadow columns instead of a copy of the table, because of column "tenantId" '
-               '(privileges granted by bhq_ledger_reader)' in text for text in texts)
+    assert any(f'"Ledger": shadow columns instead of a copy of the table, because of {why}' in text
+               for text in texts)
     assert dict(_column_types(baseline_db, "Ledger"))["amountCents"] == "bigint"
     assert leftovers(baseline_db) == []
 
