@@ -672,13 +672,14 @@ def finish(conn: Connection, table: TableKey, retrying: Retrying[Any], progress:
     validate_pending(conn, retrying, progress, label=label, deferred=deferred)
 
 
-def pending_validations(conn: Connection, deferred: Sequence[str] = ()) -> list[tuple[str, str]]:
+def pending_validations(conn: Connection, deferred: Sequence[str] = ()) -> list[tuple[str, str, bool]]:
     """The recorded foreign keys still to validate, but those on or pointing at a table of ``deferred``
-    (qualified names), whose later swap adds them back NOT VALID again (pending_validations.sql)."""
+    (qualified names), whose later swap adds them back NOT VALID again (pending_validations.sql): the table, the
+    key's name, and whether the key is gone (dropped since the swap)."""
     if not _exists(conn, sql.Identifier("bhq_migrate", "copy_validations")):
         return []
     rows = conn.execute(_sql_file("pending_validations.sql"), {"deferred": list(deferred)}).fetchall()
-    return [(str(table), str(name)) for table, name in rows]
+    return [(str(table), str(name), bool(gone)) for table, name, gone in rows]
 
 
 def validate_pending(conn: Connection, retrying: Retrying[Any], progress: ProgressSink, *, label: str = "",
@@ -686,7 +687,11 @@ def validate_pending(conn: Connection, retrying: Retrying[Any], progress: Progre
     """Step 6: VALIDATE each foreign key a swap added back NOT VALID and recorded, one transaction each: this
     table's swap's, and those an earlier copy of the run left for now (``deferred``: the tables that later
     copies of the run will swap; the last retype of a plan passes none, so the plan ends with every key valid)."""
-    for table, name in pending_validations(conn, deferred):
+    for table, name, gone in pending_validations(conn, deferred):
+        if gone:  # someone dropped it (or its table) since the swap: there is nothing left to validate
+            progress(f"foreign key {name} on {table} no longer exists: nothing to validate", 0, 0)
+            _forget_validation(conn, table, name)
+            continue
         progress(f"validating foreign key {name} on {table}", 0, 0)
         retrying(partial(_validate, conn, table, name), f"online copy: validate {name} on {table}")
         checkpoints.reached(f"{label} validated {name}")
@@ -694,9 +699,13 @@ def validate_pending(conn: Connection, retrying: Retrying[Any], progress: Progre
 
 def _validate(conn: Connection, table: str, name: str) -> None:
     conn.execute(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(sql.SQL(table), sql.Identifier(name)))
+    _forget_validation(conn, table, name)
+    checkpoints.reached(f"validate {name} before commit")
+
+
+def _forget_validation(conn: Connection, table: str, name: str) -> None:
     conn.execute("DELETE FROM bhq_migrate.copy_validations WHERE table_sql = %s AND constraint_name = %s",
                  (table, name))
-    checkpoints.reached(f"validate {name} before commit")
 
 
 def drop_copy(conn: Connection, table: TableKey) -> list[str]:

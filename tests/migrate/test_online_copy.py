@@ -255,6 +255,25 @@ def test_a_deferred_foreign_key_is_validated_when_the_later_table_is_not_copied_
     assert leftovers(baseline_db) == []
 
 
+def test_a_foreign_key_dropped_while_its_validation_waits_is_forgotten_not_failed_on(
+    baseline_db: str, hooked: list[Callable[[str], None]],
+) -> None:
+    """The "Payment" step leaves "Payment_invoiceId_fkey" NOT VALID for the "Invoice" swap; dropped meanwhile,
+    there is nothing to validate, and its record must not make the run fail or linger."""
+    def drop(label: str) -> None:
+        if label == "001/1 done":
+            query(baseline_db, 'ALTER TABLE "Payment" DROP CONSTRAINT "Payment_invoiceId_fkey"')
+
+    hooked.append(drop)
+    texts: list[str] = []
+
+    apply(baseline_db, online(), lambda event: texts.append(event.text or ""))
+
+    assert 'foreign key Payment_invoiceId_fkey on public."Payment" no longer exists: nothing to validate' in texts
+    assert _payment_keys(baseline_db) == [("Payment_tenantId_fkey", True)]
+    assert leftovers(baseline_db) == []
+
+
 LEDGER = """
 CREATE TABLE "Ledger" (
     id integer GENERATED ALWAYS AS IDENTITY (START WITH 10 INCREMENT BY 5) PRIMARY KEY,

@@ -4,7 +4,8 @@
 -- it back NOT VALID once more, so validating it now would scan both tables for nothing (plan 001:
 -- "Payment_invoiceId_fkey", after the "Payment" swap and again after the "Invoice" one). Its record stays
 -- until the validations after that later swap.
-SELECT v.table_sql, v.constraint_name
+-- gone: the key no longer exists (dropped since the swap): nothing to validate, only the record to delete.
+SELECT v.table_sql, v.constraint_name, c.oid IS NULL AS gone
 FROM bhq_migrate.copy_validations AS v
 LEFT JOIN pg_catalog.pg_constraint AS c
        ON c.conrelid = pg_catalog.to_regclass(v.table_sql) AND c.conname = v.constraint_name
