@@ -6,7 +6,7 @@ Usage::
     python bench/online_apply.py [--invoices 2000000] [--payments 1000000] [--rate 200] [--rounds 1]
                                  [--baseline-seconds 15] [--variants psql,apply,online-retype,online]
                                  [--online-args '--online-batch-ms 20'] [--db-setting NAME=VALUE ...]
-                                 [--online-variant NAME='ARGS' ...]
+                                 [--online-variant NAME='ARGS' ...] [--max-steal 0.03]
                                  [--reuse-baseline] [--bracket] [--control] [--watch-ms 2]
                                  [--shared-buffers 1GB]
 
@@ -27,7 +27,8 @@ Reported per variant: wall time, longest ACCESS EXCLUSIVE hold per table, longes
 completed and failed, ratios to the baseline (with --bracket, to a second baseline measured after the round's
 migrations too: their A/A ratio is the machine's own drift, which on a shared host can exceed a migration's effect),
 and the CPU steal during each (/proc/stat: the time the hypervisor gave other guests; a round whose migration met
-more steal than its baselines did is not comparable, whatever the load average said).
+more steal than its baselines did is not comparable, whatever the load average said; --max-steal measures such a
+round again).
 After each migration the end state is checked: `verify` passes, and the money sums of the rows that existed before
 the run are unchanged. Results go in bench/RESULTS.md by hand.
 
@@ -429,6 +430,11 @@ def main() -> None:
                              "windows; the rest is the migrated database's own. Size --shared-buffers for two clones")
     parser.add_argument("--reuse-baseline", action="store_true",
                         help="with $BHQ_BENCH_DATABASE_URL: keep the baseline database between runs and reuse it")
+    parser.add_argument("--max-steal", type=float, default=None, metavar="SHARE",
+                        help="measure a round again when any of its runs met more CPU steal than this share (e.g. "
+                             "0.03): a neighbour's burst on a shared virtual machine, not the migration")
+    parser.add_argument("--max-discarded", type=int, default=10,
+                        help="with --max-steal: give up discarding after this many rounds (the rest are kept)")
     parser.add_argument("--online-variant", action="append", default=[], metavar="NAME=ARGS",
                         help="one more --online variant, with extra apply arguments, measured in the same rounds "
                              "(add NAME to --variants), e.g. pause50='--online-batch-pause-ms 50'")
@@ -488,24 +494,34 @@ def main() -> None:
         if unknown := [v for v in wanted if v not in commands]:
             raise SystemExit(f"unknown variant(s) {', '.join(unknown)}: choose from {', '.join(commands)}")
         runs: list[Run] = []
-        for round_number in range(args.rounds):
+        round_number, discarded = 0, 0
+        while round_number < args.rounds:
             control_url = clone(admin_url, template, "bench_online_control", args.db_setting) if args.control else None
             url = clone(admin_url, template, "bench_online_run", args.db_setting)
-            runs.append(measured(BEFORE, url, None, args, int(tenants), expected, size.payments, control_url))
-            print(f"  baseline: {row(runs[-1])}", flush=True)
-            print(f"    {by_kind(runs[-1])}", flush=True)
+            members = [measured(BEFORE, url, None, args, int(tenants), expected, size.payments, control_url)]
+            print(f"  baseline: {row(members[-1])}", flush=True)
+            print(f"    {by_kind(members[-1])}", flush=True)
             for variant in wanted:
                 url = clone(admin_url, template, "bench_online_run", args.db_setting)
-                runs.append(measured(variant, url, commands[variant](url), args, int(tenants), expected,
-                                     size.payments, control_url))
-                print(f"  {variant}: {runs[-1].wall_s:.1f} s; {row(runs[-1])}", flush=True)
-                diagnose(runs[-1])
+                members.append(measured(variant, url, commands[variant](url), args, int(tenants), expected,
+                                        size.payments, control_url))
+                print(f"  {variant}: {members[-1].wall_s:.1f} s; {row(members[-1])}", flush=True)
+                diagnose(members[-1])
             if args.bracket:
                 url = clone(admin_url, template, "bench_online_run", args.db_setting)
-                runs.append(measured(AFTER, url, None, args, int(tenants), expected, size.payments, control_url))
-                print(f"  baseline after: {row(runs[-1])}", flush=True)
-                print(f"    {by_kind(runs[-1])}", flush=True)
-            print(f"round {round_number + 1}/{args.rounds} done; load average {os.getloadavg()}", flush=True)
+                members.append(measured(AFTER, url, None, args, int(tenants), expected, size.payments, control_url))
+                print(f"  baseline after: {row(members[-1])}", flush=True)
+                print(f"    {by_kind(members[-1])}", flush=True)
+            stolen = max((run.steal or 0.0 for run in members), default=0.0)
+            if args.max_steal is not None and stolen > args.max_steal and discarded < args.max_discarded:
+                discarded += 1
+                print(f"round {round_number + 1} discarded ({discarded}/{args.max_discarded}): CPU steal reached "
+                      f"{stolen:.0%} in one of its runs (--max-steal {args.max_steal:.0%}); measuring it again",
+                      flush=True)
+                continue
+            runs += members
+            round_number += 1
+            print(f"round {round_number}/{args.rounds} done; load average {os.getloadavg()}", flush=True)
         drop(admin_url, "bench_online_run")
         drop(admin_url, "bench_online_control")
         if not args.reuse_baseline:
