@@ -386,7 +386,7 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
     if retype is None:  # swapped by an earlier run that stopped before marking the step done
         if state == "started":
             after_swap()
-            online_copy.finish(conn, key, retrying, report, label=label, deferred=deferred)
+            online_copy.finish(conn, key, retrying, label=label)
             _vacuum_analyze(conn, plan, step, total, options, on_event, clear_way)
     else:
         if source is not None and source.blockers:
@@ -396,8 +396,7 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
             locked[:] = source.locked_tables()
             done = online_copy.copy_online(conn, source, options.online_batch_rows, retrying, report,
                                            batch_ms=options.online_batch_ms, label=label, clear_way=clear_way,
-                                           pause=_pause(options.online_batch_pause_ms), after_swap=after_swap,
-                                           deferred=deferred)
+                                           pause=_pause(options.online_batch_pause_ms), after_swap=after_swap)
         else:
             done = online.retype_online(conn, retype, options.online_batch_rows, retrying, report,
                                         batch_ms=options.online_batch_ms, after_swap=after_swap, label=label,
@@ -410,8 +409,9 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
         how = "copied" if copied else "backfilled"
         report(f"{done.table}: {', '.join(done.columns)} now bigint ({done.rows_backfilled:,} rows {how} in "
                f"{done.batches} batch(es), {done.duration_ms / 1000:.2f} s)", 0, 0)
-    # Whatever path the step took (a copy validates its own keys; shadow columns or a table already retyped do
-    # not), the keys an earlier copy left for this step are validated here, unless a later copy swaps them again.
+    # Step 6 of a copy, whatever path this step took: the keys its own swap added back NOT VALID, and those an
+    # earlier copy left for it (shadow columns or a table already retyped add none), are validated here, once,
+    # unless a later copy of the plan swaps them again.
     online_copy.validate_pending(conn, retrying, report, label=label, deferred=deferred)
     history.mark_step(conn, plan.id, step.number, "done")
 

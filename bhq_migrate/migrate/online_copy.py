@@ -299,10 +299,10 @@ def copy_online(
     conn: Connection, source: TableCopy, batch_rows: int, retrying: Retrying[Any], progress: ProgressSink,
     *, batch_ms: float = 0.0, label: str = "", clear_way: Callable[[], None] | None = None,
     pause: Callable[[], None] | None = None, after_swap: Callable[[], None] | None = None,
-    deferred: Sequence[str] = (),
 ) -> OnlineRetype:
-    """Steps 1-6 for one table, resuming after whatever an earlier run of them committed. The arguments are
-    those of ``online.retype_online``."""
+    """Steps 1-5 for one table, resuming after whatever an earlier run of them committed. The arguments are
+    those of ``online.retype_online``. Step 6 (validate_pending) is the caller's, once at the end of the plan's
+    step, whichever way the step went (a copy, shadow columns, or a table an earlier run retyped)."""
     started = time.monotonic()
     clear = clear_way or (lambda: None)
     if copy_exists(conn, source.table) and not copy_fits(conn, source):
@@ -323,7 +323,7 @@ def copy_online(
     progress(f"{source.display}: swapping the copy in", 0, 0)
     attempts = swap_and_report(partial(swap, conn, source), retrying, f"online copy of {source.display} (swap)",
                                label=label, clear=clear, after_swap=after_swap)
-    finish(conn, source.table, retrying, progress, label=label, deferred=deferred)
+    finish(conn, source.table, retrying, label=label)
     return OnlineRetype(table=source.display, columns=source.retyped, rows_backfilled=rows, batches=batches,
                         swap_attempts=attempts, duration_ms=int((time.monotonic() - started) * 1000))
 
@@ -661,15 +661,13 @@ def _move_identities(conn: Connection, source: TableCopy) -> None:
         conn.execute(sql.SQL("ALTER SEQUENCE {} RENAME TO {}").format(sql.SQL(ours), sql.Identifier(name)))
 
 
-def finish(conn: Connection, table: TableKey, retrying: Retrying[Any], progress: ProgressSink, *,
-           label: str = "", deferred: Sequence[str] = ()) -> None:
-    """After the swap (also when a resumed run finds it done): drop the old table, validate the foreign keys
-    (validate_pending, ``deferred`` as there)."""
+def finish(conn: Connection, table: TableKey, retrying: Retrying[Any], *, label: str = "") -> None:
+    """After the swap (also when a resumed run finds it done): drop the old table. Its foreign keys, added back
+    NOT VALID by the swap, are validate_pending's."""
     old = sql.Identifier(table[0], old_name(table[1]))
     retrying(lambda: conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(old)),
              f"online copy of {sql.Identifier(*table).as_string(None)} (drop the old table)")
     checkpoints.reached(f"{label} old table dropped")
-    validate_pending(conn, retrying, progress, label=label, deferred=deferred)
 
 
 def pending_validations(conn: Connection, deferred: Sequence[str] = ()) -> list[tuple[str, str, bool]]:
