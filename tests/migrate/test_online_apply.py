@@ -491,6 +491,48 @@ def test_the_backfill_finishes_under_a_steady_stream_of_inserts(baseline_db: str
     assert leftovers(baseline_db) == []
 
 
+@pytest.mark.parametrize(("flags", "rest_ms"), [((), 50.0), (("--online-batch-pause-ms", "0"), None)],
+                         ids=["default", "turned off"])
+def test_by_default_the_copy_rests_as_long_as_a_batch_after_each_one(
+    baseline_db: str, monkeypatch: pytest.MonkeyPatch, flags: tuple[str, ...], rest_ms: float | None
+) -> None:
+    """The default leaves the server's CPU to the application between copy batches (bench/RESULTS.md: without it
+    the load's p99 passed 2x its baseline's on 2 cores); 0 turns the rests off. The CLI's default is the library's."""
+    from typer.testing import CliRunner
+
+    from bhq_migrate.cli.app import app
+    from bhq_migrate.migrate import online_apply
+
+    asked: list[float] = []
+    rests: list[float] = []
+    real_pause = online_apply._pause
+
+    def recorded_pause(milliseconds: float) -> Callable[[], None] | None:
+        asked.append(milliseconds)
+        rest = real_pause(milliseconds)
+        if rest is None:
+            return None
+
+        def counted() -> None:
+            rests.append(milliseconds)
+            rest()
+        return counted
+
+    monkeypatch.setattr(online_apply, "_pause", recorded_pause)
+    result = CliRunner().invoke(app, ["apply", "--database-url", baseline_db, "--plans-dir", str(PLANS_DIR),
+                                      "--online", "--no-progress", "--format", "json", "--online-batch-ms", "0",
+                                      "--online-batch-rows", str(BATCH), *flags])
+    assert result.exit_code == 0, result.output
+    batches = sum(table["batches"] for table in json.loads(result.stdout)["online"])
+    assert batches >= 2 * len(MONEY)  # several copy batches per table, so a rest between them could be missed
+    assert asked and set(asked) == {rest_ms or 0.0}
+    assert ApplyOptions().online_batch_pause_ms == 50.0
+    if rest_ms is None:
+        assert rests == []
+    else:  # one rest after every copy batch, and after each catch-up batch if there was one
+        assert len(rests) >= batches and set(rests) == {rest_ms}
+
+
 # ---- statements it cannot make non-blocking -----------------------------------------------------------------------
 
 def test_a_statement_that_cannot_be_made_non_blocking_is_refused_before_anything_changes(
