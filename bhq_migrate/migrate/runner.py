@@ -103,8 +103,8 @@ class ApplyOptions(BaseModel):
     online_batch_pause_ms: float = Field(default=50.0, ge=0, le=60_000)
     """--online: a rest after each copy, catch-up or backfill transaction, leaving the server's CPU to the
     application for that long. As long as the default batch (online_batch_ms), so the copy takes at most half a
-    core: on a 2-core server that kept the load's p99 within 2x its baseline's, for about 1.35x the wall time of
-    no rest (bench/RESULTS.md, "A rest after each batch by default")."""
+    core: on a 2-core server that kept the load's p99 within 2x its baseline's at 2M invoices, for 1.3-1.6x the
+    wall time of no rest (bench/RESULTS.md, "A rest after each batch by default")."""
     online_maintenance_work_mem: str = "256MB"
     """--online: the session's maintenance_work_mem for its index builds, if the server's is lower (a sort that
     fits in memory is not spilled to disk; PostgreSQL's default, 64MB, spills a 2M-row index build)."""

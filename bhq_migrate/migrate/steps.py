@@ -63,7 +63,7 @@ from bhq_migrate.plans import Plan
 SCAN_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND * 4
 # The online retype copies the table and builds its indexes by sort, like a rewrite, then validates its foreign
 # keys: about 1.5x a rewrite's cost on 2M invoices, spread over many short transactions, and 2x with the default
-# rest after each copy batch (--online-batch-pause-ms 50: the batches, some 40 % of the work, take twice as long;
+# rest after each copy batch (--online-batch-pause-ms 50: the batches, a third of the work or more, take twice as long;
 # bench/RESULTS.md).
 COPY_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND / 2.0
 # Where a table falls back to shadow columns, the backfill writes a second version of every row and, for a third
