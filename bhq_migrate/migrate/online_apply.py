@@ -58,9 +58,6 @@ class OnlineRun(BaseModel):
     after_swap: list[AfterSwap] = []
     resumed_from: int = 0
     """0 for a fresh start, else the first step this run executed."""
-    copied_later: dict[int, list[str]] = {}
-    """For each retype step, the tables that the plan's later retype steps copy (qualified): their swaps add the
-    foreign keys on or pointing at them back NOT VALID, so the step leaves those to be validated after them."""
 
 
 def stored_steps(progress: history.PlanProgress) -> PlanSteps:
@@ -132,9 +129,6 @@ def _raise_maintenance_work_mem(conn: Connection, wanted: str) -> None:
 def _run_steps(conn: Connection, plan: Plan, plan_steps: PlanSteps, states: dict[int, str], options: ApplyOptions,
                on_event: EventSink, run: OnlineRun, started: float) -> None:
     total = len(plan_steps.steps)
-    copies = [(step.number, sql.Identifier(step.schema_name, step.table_name).as_string(None))
-              for step in plan_steps.steps if step.kind == "retype" and step.copied and step.table_name]
-    run.copied_later = {number: [table for later, table in copies if later > number] for number, _ in copies}
     for step in plan_steps.steps:
         if states.get(step.number) == "done":
             continue
@@ -382,7 +376,7 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
 
     clear_way = _clear_way(conn, plan.id, _step_tables(step), on_event)
     label = f"{plan.id}/{step.number}"
-    deferred = run.copied_later.get(step.number, [])
+    deferred = step.validated_later
     if retype is None:  # swapped by an earlier run that stopped before marking the step done
         if state == "started":
             after_swap()

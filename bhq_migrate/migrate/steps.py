@@ -49,6 +49,7 @@ from pglast import ast, parse_sql
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.stream import RawStream
 from pglast.visitors import Visitor
+from psycopg import sql
 from pydantic import BaseModel, ConfigDict
 
 from bhq_migrate.catalog import Catalog, Table
@@ -114,6 +115,10 @@ class Step(BaseModel):
     on_copy: int = 0
     """index: the retype step that builds this index on the table's copy; this step then only confirms it, and
     builds it concurrently if the copy did not (the table fell back to shadow columns, or plain apply finished)."""
+    validated_later: tuple[str, ...] = ()
+    """retype: the tables (quoted ``"schema"."table"``) that the plan's later retype steps copy. Their swaps add
+    the foreign keys on or pointing at them back NOT VALID once more, so this step leaves those to be validated
+    after them (online_copy.validate_pending); the plan's last retype step validates whatever is left."""
 
     def summary(self) -> str:
         where = f" on {self.table}" if self.table else ""
@@ -215,6 +220,11 @@ def derive_steps(
         _classify(builder, statement, inner.get(statement.unit.index, []), context)
     builder.flush()
     steps = [_finish(builder, number, raw) for number, raw in enumerate(builder.steps, start=1)]
+    copies = [(step.number, sql.Identifier(step.schema_name, step.table_name).as_string(None))
+              for step in steps if step.kind == "retype" and step.copied and step.table_name]
+    steps = [step.model_copy(update={"validated_later": tuple(table for later, table in copies
+                                                              if later > step.number)})
+             if step.kind == "retype" else step for step in steps]
     return PlanSteps(plan=plan.id, name=plan.name, steps=steps)
 
 

@@ -111,6 +111,10 @@ def test_online_dry_run_lists_the_steps_and_changes_nothing(baseline_db: str) ->
     # Both tables are copied, one after the other: the disk must hold the larger one twice.
     retypes = {step.table: step for step in first if step.kind == "retype"}
     assert all(step.copied for step in retypes.values())
+    # "Payment" is copied first; the "Invoice" swap adds Payment_invoiceId_fkey back NOT VALID once more, so the
+    # first retype leaves the keys on or pointing at "Invoice" to the second, which validates what is left.
+    assert retypes['"Payment"'].validated_later == ('"public"."Invoice"',)
+    assert retypes['"Invoice"'].validated_later == ()
     largest = retypes['"Invoice"'].total_bytes
     assert largest is not None and result.steps[0].copy_peak_bytes == largest > (retypes['"Payment"'].total_bytes or 0)
     disk = [line for line in steps_lines(result.steps) if "disk:" in line]
