@@ -450,7 +450,8 @@ def main() -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; load average {os.getloadavg()}; "
           f"{' '.join(sys.argv)}", flush=True)
     with server({"shared_buffers": args.shared_buffers}) as admin_url:
-        template = "bench_online_baseline"
+        # One template per size, so that --reuse-baseline keeps a 2M and a 10M template side by side.
+        template = f"bench_online_baseline_{args.invoices}_{args.payments}"
         size = SampleSize.scaled(args.invoices, args.payments)
         if args.reuse_baseline and _exists(admin_url, template):
             with psycopg.connect(with_dbname(admin_url, template)) as conn:
