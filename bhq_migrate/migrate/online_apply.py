@@ -386,6 +386,7 @@ def _retype(conn: Connection, plan: Plan, step: Step, total: int, state: str, op
         if source is not None and source.blockers:
             _explain_shadow_columns(conn, source, report)
         if source is not None and copied:
+            source.plan_columns = [(column, add) for column, add in step.copy_columns]
             source.plan_indexes = [(name, temp, create) for name, temp, create in step.copy_indexes]
             locked[:] = source.locked_tables()
             done = online_copy.copy_online(conn, source, options.online_batch_rows, retrying, report,

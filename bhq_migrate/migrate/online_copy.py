@@ -8,7 +8,8 @@ its indexes by sorting, like the rewrite does:
 
 1. **install**, one short transaction under the online ``lock_timeout``: the copy ``"<table>__bhq_copy"``
    (``LIKE`` the table: the same columns in the same order, defaults, NOT NULL, CHECKs, storage, comments) with
-   the columns retyped while it is empty, and its primary key; a change log ``"<table>__bhq_log"``; and
+   the columns retyped while it is empty, the plan's later catalog-only added columns after them (steps.py), and
+   its primary key; a change log ``"<table>__bhq_log"``; and
    statement triggers on the table that log the key of every row inserted, updated or deleted from then on
    (``SECURITY DEFINER``: the application's role needs no privilege on the log; ``TRUNCATE`` is refused while
    the copy runs, because the log could not carry it);
@@ -165,6 +166,10 @@ class TableCopy(RetypedTable):
     owner: str | None = None
     """The owner as SQL, when it is not the applying role (a superuser or a member of the owning role)."""
     blockers: list[str] = field(default_factory=list)
+    plan_columns: list[tuple[str, str]] = field(default_factory=list)
+    """The columns the plan adds to the table later, added to the copy as it is created (``Step.copy_columns``):
+    column, ALTER TABLE ... ADD COLUMN IF NOT EXISTS on the copy. The copy's rows take their defaults, as the
+    table's would."""
     plan_indexes: list[tuple[str, str, str]] = field(default_factory=list)
     """The plan's own indexes on the table to build on the copy (``Step.copy_indexes``): name, name on the copy
     until the swap, CREATE INDEX on the copy."""
@@ -196,6 +201,11 @@ class TableCopy(RetypedTable):
         column refuses them without OVERRIDING SYSTEM VALUE)."""
         overriding = sql.SQL(" OVERRIDING SYSTEM VALUE") if self.identities else sql.SQL("")
         return sql.SQL("INSERT INTO {} ({}){}").format(self.copy, self.column_list, overriding)
+
+    @property
+    def copy_columns(self) -> list[str]:
+        """The copy's columns, in order: the table's, then those the plan adds (``plan_columns``)."""
+        return [*self.columns, *(column for column, _ in self.plan_columns if column not in self.columns)]
 
     def locked_tables(self) -> list[str]:
         """Every table the swap locks, in the order it locks them: the table, then those its own keys point at
@@ -269,13 +279,22 @@ def _qualified_names(conn: Connection) -> Iterator[None]:
 
 
 def copy_fits(conn: Connection, source: TableCopy) -> bool:
-    """Whether an existing copy was built for the table as it is now: the same columns in the same order, and no
-    index but those of the table's current indexes (a copy left by a run before the table changed does not)."""
-    columns = [str(row[0]) for row in conn.execute(
-        "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
-        "AND NOT attisdropped ORDER BY attnum", (source.copy.as_string(conn),)).fetchall()]
+    """Whether an existing copy was built for the table as it is now: the same columns in the same order (then the
+    plan's added ones), and no index but those of the table's current indexes and the plan's (a copy left by a
+    run before the table changed does not)."""
+    def columns(relation: sql.Identifier) -> list[tuple[str, str]]:
+        return [(str(name), str(kind)) for name, kind in conn.execute(
+            "SELECT attname, pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute "
+            "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            (relation.as_string(conn),)).fetchall()]
+
+    copy, table = columns(source.copy), columns(source.relation)
+    # The table's columns keep their types on the copy but for the retyped ones; a column the table gained since
+    # (the plan's own, added by hand, say) must have the type the copy gave it.
+    expected = [(name, "bigint" if name in source.retyped else kind) for name, kind in table]
     allowed = {index.temp_name for index in source.indexes} | {temp for _name, temp, _sql in source.plan_indexes}
-    return columns == source.columns and _copy_indexes(conn, source) <= allowed
+    return ([name for name, _ in copy] == source.copy_columns and copy[:len(expected)] == expected
+            and _copy_indexes(conn, source) <= allowed)
 
 
 def _copy_indexes(conn: Connection, source: TableCopy) -> set[str]:
@@ -308,7 +327,8 @@ def copy_online(
     if copy_exists(conn, source.table) and not copy_fits(conn, source):
         progress(f"{source.display}: the table changed since its copy was started; copying it again", 0, 0)
         retrying(partial(drop_copy, conn, source.table), f"online copy of {source.display} (drop the old copy)")
-    progress(f"{source.display}: a copy with {', '.join(source.retyped)} as bigint, and a change log", 0, 0)
+    added = f" and the plan's {len(source.plan_columns)} added column(s)" if source.plan_columns else ""
+    progress(f"{source.display}: a copy with {', '.join(source.retyped)} as bigint{added}, and a change log", 0, 0)
     clear()
     retrying(partial(install, conn, source), f"online copy of {source.display} (install)")
     checkpoints.reached(f"{label} installed")
@@ -357,6 +377,8 @@ def install(conn: Connection, source: TableCopy) -> None:
                                                                   sql.SQL(kind)))
         conn.execute(sql.SQL("ALTER TABLE {} {}").format(source.copy, sql.SQL(", ").join(
             sql.SQL("ALTER COLUMN {} TYPE bigint").format(sql.Identifier(c)) for c in source.retyped)))
+        for _column, statement in source.plan_columns:  # the plan's own text, rendered for the copy (steps.py)
+            conn.execute(statement)
         # No autovacuum on the copy until the swap: it would take SHARE UPDATE EXCLUSIVE on it (inserts trigger
         # it), and the index builds would wait for it; the copy is vacuumed once, in step 3.
         options = [o for o in source.reloptions if not o.startswith("autovacuum_enabled=")]

@@ -26,9 +26,11 @@ kind           from                                        lock while it runs
 
 A plan's later ``CREATE INDEX`` on a table a ``retype`` step copies is built on the copy by that step, by sort
 and before the swap (one scan of a table nobody reads instead of two of the live one), when it is a plain
-non-unique index on columns the table has before the plan and nothing between the retype and it changes the
-table otherwise (``_copy_window``); its own ``index`` step stays, confirms the index, and builds it concurrently
-only if the copy did not (the table fell back to shadow columns at run time, or plain apply finished the plan).
+non-unique index and nothing between the retype and it changes the table otherwise (``_copy_window``); its own
+``index`` step stays, confirms the index, and builds it concurrently only if the copy did not (the table fell
+back to shadow columns at run time, or plain apply finished the plan). The plan's catalog-only ``ADD COLUMN``s
+on the table in that window go on the copy as it is created (``_add_on_copy``), so an index on a column the
+plan adds is built there too; their own statements stay (``IF NOT EXISTS``) and find the columns after the swap.
 
 A guarded ``DO`` block (plan 001's ``IF NOT EXISTS ... ADD CONSTRAINT ... CHECK``) is read through lint's
 PL/pgSQL extraction: each single-clause ``ADD CONSTRAINT`` CHECK/FK in its body gets ``NOT VALID`` appended in
@@ -109,6 +111,11 @@ class Step(BaseModel):
     """retype: queries returning these columns change result type (prepared statements must be re-prepared)."""
     copied: bool = False
     """retype: the table is copied (online_copy.py), so the disk holds it twice until its swap; else shadow columns."""
+    copy_columns: tuple[tuple[str, str], ...] = ()
+    """retype (copied): the columns the plan's later catalog-only ``ADD COLUMN``s add to the table, added to the copy
+    as it is created, in the plan's order, so that the plan's indexes on them are built on the copy too; as
+    (column, ALTER TABLE ... ADD COLUMN IF NOT EXISTS on the copy). The plan's own statement stays, and finds the
+    column there after the swap."""
     copy_indexes: tuple[tuple[str, str, str], ...] = ()
     """retype (copied): the plan's own later indexes on the table, built on the copy by sort before the swap, as
     (name, name on the copy until the swap, CREATE INDEX on the copy)."""
@@ -247,7 +254,7 @@ def _classify(
     target = effect.object or ""
     table_existed = bool(target) and context.schema.table_existed(target)
     line = unit.position()[0]
-    _copy_window(builder, node, target)
+    columns_on_copy = _copy_window(builder, statement, inner)
     if isinstance(node, ast.IndexStmt) and table_existed:
         _index_step(builder, statement, node, line)
         return
@@ -255,7 +262,7 @@ def _classify(
         _drop_index_step(builder, statement, node, context, line)
         return
     if isinstance(node, ast.AlterTableStmt) and table_existed:
-        _alter_table(builder, statement, node, existing, line)
+        _alter_table(builder, statement, node, existing, line, columns_on_copy=columns_on_copy)
         return
     if isinstance(node, ast.DoStmt):
         _do_block(builder, statement, inner, existing, context, line)
@@ -293,23 +300,69 @@ def _index_step(builder: _Builder, statement: AnalysedStatement, node: ast.Index
                 on_copy=on_copy, description=description)
 
 
-def _copy_window(builder: _Builder, node: Any, target: str) -> None:
-    """Close the copy windows this statement ends. A plan's index can be built on a table's copy, ahead of its
-    place in the plan, only while nothing between the copy and the index could change what the index covers:
-    other indexes and added columns keep a table's window open, as does any statement on another named table;
-    anything else on the table, and any statement whose reach is not one named table (DO, DROP), closes it."""
+def _copy_window(builder: _Builder, statement: AnalysedStatement, inner: list[AnalysedStatement]) -> bool:
+    """Close the copy windows this statement ends, and say whether it adds its columns to a copy. A plan's index
+    can be built on a table's copy, ahead of its place in the plan, only while nothing between the copy and the
+    index could change what the index covers: other indexes and catalog-only added columns (which go on the copy
+    too, see ``_add_on_copy``) keep a table's window open, as does any statement on another named table, and a
+    DO block whose statements lint reads all name other tables; anything else on the table, and any statement
+    whose reach is not known named tables (dynamic SQL, DROP), closes it."""
+    node, target = statement.unit.node, statement.effect.object or ""
     if not builder.copies or isinstance(node, ast.IndexStmt):
-        return
+        return False
     if isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_INDEX:
         dropped = [_index_table(builder, _index_name(obj)) for obj in node.objects or ()]
         if all(table is not None and table not in builder.copies for table in dropped):
-            return  # indexes of other tables
+            return False  # indexes of other tables
+    if isinstance(node, ast.DoStmt) and not statement.unit.dynamic_sql and inner and all(
+            body.effect.object and body.effect.object not in builder.copies for body in inner):
+        return False  # plan 001's guarded CHECK on "Tenant"
     if isinstance(node, (ast.DoStmt, ast.DropStmt)) or not target:
         builder.copies.clear()
-        return
-    if target in builder.copies and not (isinstance(node, ast.AlterTableStmt) and all(
-            cmd.subtype == AlterTableType.AT_AddColumn for cmd in node.cmds or ())):
-        del builder.copies[target]
+        return False
+    if target not in builder.copies:
+        return False
+    if isinstance(node, ast.AlterTableStmt) and _add_on_copy(builder, statement, node, target):
+        return True
+    del builder.copies[target]
+    return False
+
+
+def _add_on_copy(builder: _Builder, statement: AnalysedStatement, node: ast.AlterTableStmt, target: str) -> bool:
+    """If every clause of the statement adds a plain column (a constant default at most: what lint calls
+    catalog-only) that the table does not have yet, record each as an ``ADD COLUMN IF NOT EXISTS`` on the copy of
+    the retype step copying ``target`` and return True. Added in the plan's order, the columns end where the
+    plain apply puts them: the copy keeps the table's column order, and whatever the plan adds after the window
+    closes comes after them."""
+    raw, _number = builder.copies[target]
+    live = builder.size(target)
+    schema = node.relation.schemaname or "public"
+    cmds = list(node.cmds or ())
+    if live is None or schema != raw["schema_name"] or statement.effect.effect not in (Effect.NONE, Effect.CATALOG):
+        return False
+    added = [name for name, _statement in raw.get("copy_columns", [])]
+    names: list[str] = []
+    for cmd in cmds:
+        column = cmd.def_
+        if cmd.subtype != AlterTableType.AT_AddColumn or not isinstance(column, ast.ColumnDef) or \
+                not _plain_column(column) or column.colname in live.columns or column.colname in [*added, *names]:
+            return False
+        names.append(str(column.colname))
+    for position, name in enumerate(names):
+        on_copy = _fresh(node, statement.unit.sql)
+        on_copy.cmds = (on_copy.cmds[position],)
+        on_copy.cmds[0].missing_ok = True
+        on_copy.relation.schemaname, on_copy.relation.relname = schema, copy_name(node.relation.relname)
+        raw.setdefault("copy_columns", []).append((name, RawStream()(on_copy).strip()))
+    return True
+
+
+def _plain_column(column: ast.ColumnDef) -> bool:
+    """A column whose only clauses are a default, NULL or NOT NULL with a default: on the empty copy it ends as
+    on the table (a NOT NULL without a default, a key or a CHECK would be checked against no rows there)."""
+    kinds = [constraint.contype for constraint in column.constraints or ()]
+    allowed = {ConstrType.CONSTR_DEFAULT, ConstrType.CONSTR_NULL, ConstrType.CONSTR_NOTNULL}
+    return set(kinds) <= allowed and (ConstrType.CONSTR_NOTNULL not in kinds or ConstrType.CONSTR_DEFAULT in kinds)
 
 
 def _index_name(name: Any) -> str:
@@ -327,8 +380,8 @@ def _index_table(builder: _Builder, qualified: str) -> str | None:
 def _build_on_copy(builder: _Builder, node: ast.IndexStmt, table: str, sql_text: str) -> int:
     """If the index can be built on the copy of its table (by sort, before the swap, instead of concurrently
     after it), add it to the copying retype step and return that step's number; else 0. Only plain non-unique
-    indexes on columns the table has before the plan: a unique build's duplicates are reported by the concurrent
-    build, and a column the plan adds is not in the copy."""
+    indexes on columns the table has before the plan or that the plan adds to the copy (``_add_on_copy``): a
+    unique build's duplicates are reported by the concurrent build."""
     copying = builder.copies.get(table)
     if copying is None or node.unique or node.tableSpace or not node.idxname:
         return 0
@@ -336,7 +389,8 @@ def _build_on_copy(builder: _Builder, node: ast.IndexStmt, table: str, sql_text:
     schema = node.relation.schemaname or "public"
     live = builder.size(table)
     names = _column_names(node)
-    if live is None or names is None or not names <= set(live.columns) or (schema, node.idxname) in \
+    added = {name for name, _statement in raw.get("copy_columns", [])}
+    if live is None or names is None or not names <= set(live.columns) | added or (schema, node.idxname) in \
             builder.catalog.indexes or schema != raw["schema_name"]:
         return 0
     on_copy = _fresh(node, sql_text)
@@ -395,7 +449,8 @@ def _not_valid(cmd: ast.AlterTableCmd) -> str | None:
 
 
 def _alter_table(
-    builder: _Builder, statement: AnalysedStatement, node: ast.AlterTableStmt, existing: set[str], line: int
+    builder: _Builder, statement: AnalysedStatement, node: ast.AlterTableStmt, existing: set[str], line: int,
+    *, columns_on_copy: bool = False,
 ) -> None:
     cmds = list(node.cmds or ())
     table = statement.effect.object or ""
@@ -436,7 +491,14 @@ def _alter_table(
         _validate_step(builder, statement, key, name, line)
         return
     if statement.effect.effect in (Effect.NONE, Effect.CATALOG):
-        builder.catalog_statement(statement, statement.unit.sql, existing, _lock_text(statement))
+        sql_text = statement.unit.sql
+        if columns_on_copy and not all(cmd.missing_ok for cmd in cmds):
+            # The copy brings the columns; after its swap the plan's own ADD COLUMN must find them and go on.
+            node = _fresh(node, statement.unit.sql)
+            for cmd in node.cmds:
+                cmd.missing_ok = True
+            sql_text = RawStream()(node).strip()
+        builder.catalog_statement(statement, sql_text, existing, _lock_text(statement))
         return
     if statement.effect.actions == ("VALIDATE CONSTRAINT",):
         builder.add(kind="validate", sql=[statement.unit.sql], lines=[line], table=table, schema_name=key[0],
@@ -521,8 +583,12 @@ def _finish(builder: _Builder, number: int, raw: dict[str, Any]) -> Step:
         count = len(raw["sql"])
         raw["description"] = f"{count} catalog-only statement(s): {_first_line(raw['sql'][0])}" if count > 1 else \
             _first_line(raw["sql"][0])
+    if raw.get("copy_columns"):
+        count = len(raw["copy_columns"])  # their names: plan --format json, copy_columns
+        raw["description"] += f", with the plan's {count} added column{'s' if count > 1 else ''}"
     if raw.get("copy_indexes"):
-        raw["description"] += ", with the plan's index(es) " + ", ".join(name for name, _, _ in raw["copy_indexes"])
+        raw["description"] += (" and" if raw.get("copy_columns") else ", with the plan's") + " index(es) " + \
+            ", ".join(name for name, _, _ in raw["copy_indexes"])
     effect = raw.get("effect", Effect.CATALOG)
     seconds: float | None = None
     if size is not None:
@@ -546,6 +612,7 @@ def _finish(builder: _Builder, number: int, raw: dict[str, Any]) -> Step:
         columns=tuple(raw.get("columns", ())), index_name=raw.get("index_name", ""), unique=raw.get("unique", False),
         changes_result_types=raw.get("changes_result_types", False),
         copied=kind == "retype" and raw.get("copied", True),
+        copy_columns=tuple(tuple(column) for column in raw.get("copy_columns", ())),
         copy_indexes=tuple(tuple(index) for index in raw.get("copy_indexes", ())), on_copy=raw.get("on_copy", 0),
     )
 

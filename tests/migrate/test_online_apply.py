@@ -49,6 +49,13 @@ def invalid_indexes(url: str) -> list[tuple[Any, ...]]:
     return query(url, "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid OR NOT indisready")
 
 
+def column_order(url: str) -> list[tuple[Any, ...]]:
+    """The copied tables' columns in order: the copy keeps it, and adds the plan's columns where it adds them."""
+    return query(url, """SELECT attrelid::regclass::text, attname FROM pg_attribute WHERE attrelid IN
+                         ('"Invoice"'::regclass, '"Payment"'::regclass) AND attnum > 0 AND NOT attisdropped
+                         ORDER BY 1, attnum""")
+
+
 def steps_rows(url: str) -> list[tuple[Any, ...]]:
     if scalar(url, "SELECT to_regclass('bhq_migrate.steps')") is None:
         return []
@@ -71,12 +78,15 @@ def test_online_apply_reaches_the_plain_apply_end_state_and_leaves_nothing_behin
     result = apply(baseline_db, online(), lambda event: texts.append(event.text or ""))
 
     assert [o.status for o in result.outcomes] == ["applied", "applied"]
-    # The plan's indexes on the copied tables' existing columns were built on the copies, by sort, and their own
-    # steps found them (the end state below is the plain apply's all the same).
+    # The plan's indexes on the copied tables were built on the copies, by sort, and their own steps found them;
+    # those on the columns 001 adds to "Invoice" too, since the copy was created with them (the end state below is
+    # the plain apply's all the same, column order included).
     assert sorted(text for text in texts if "was built on the copy" in text) == [
-        'index Invoice_clientPartyId_status_idx was built on the copy of "Invoice" by step 2',
-        'index Invoice_tenantId_status_createdAt_idx was built on the copy of "Invoice" by step 2',
-        'index Payment_invoiceId_status_idx was built on the copy of "Payment" by step 1']
+        f'index {name} was built on the copy of "{table}" by step {step}' for name, table, step in (
+            ("Invoice_clientPartyId_status_idx", "Invoice", 2), ("Invoice_deletedAt_idx", "Invoice", 2),
+            ("Invoice_marketplace_idx", "Invoice", 2), ("Invoice_stripe_idx", "Invoice", 2),
+            ("Invoice_tenantId_status_createdAt_idx", "Invoice", 2), ("Payment_invoiceId_status_idx", "Payment", 1))]
+    assert column_order(baseline_db) == column_order(migrated_db)
     assert {step.kind for plan in result.steps for step in plan.steps} == {
         "retype", "catalog", "index", "drop-index", "validate"}
     # bhq_migrate.steps (the online progress table, empty now) is the one difference, in the tool's own schema.
@@ -178,17 +188,17 @@ def test_the_plans_later_indexes_on_a_copied_table_are_built_on_the_copy_while_n
     path = tmp_path / "001_case.sql"
     path.write_text("""
         ALTER TABLE t ALTER COLUMN amount TYPE bigint;
-        ALTER TABLE t ADD COLUMN added int;
+        ALTER TABLE t ADD COLUMN added int, ADD COLUMN flag boolean NOT NULL DEFAULT false;
         ALTER TABLE u ADD COLUMN x int;
         DROP INDEX u_old;
         CREATE INDEX t_tenant ON t (tenant, amount DESC) INCLUDE (status) WHERE status IS NOT NULL;
-        CREATE INDEX t_added ON t (added);
+        CREATE INDEX t_added ON t (added) WHERE flag;
         CREATE UNIQUE INDEX t_unique ON t (tenant, status);
         CREATE INDEX t_expression ON t (lower(status));
         CREATE INDEX t_existing ON t (status);
         CREATE INDEX u_tenant ON u (tenant);
-        ALTER TABLE t RENAME COLUMN status TO state;
-        CREATE INDEX t_after_rename ON t (tenant);
+        ALTER TABLE t ADD COLUMN late int REFERENCES u;
+        CREATE INDEX t_late ON t (tenant);
     """, encoding="utf-8")
     columns = {name: Column(name, "integer", False, None, n, "int4") for n, name in enumerate(
         ("id", "tenant", "amount", "status"), start=1)}
@@ -205,33 +215,53 @@ def test_the_plans_later_indexes_on_a_copied_table_are_built_on_the_copy_while_n
 
     retype = steps[0]
     assert retype.kind == "retype" and retype.copied
-    # Only t_tenant: t_added is on a column the plan adds, t_unique is unique (a concurrent build names its
-    # duplicates), t_expression has an expression key, t_existing exists already, u_tenant is another table's,
-    # and the RENAME closes the window before t_after_rename.
-    assert [(name, temp.startswith("bhq_copy_plan_")) for name, temp, _ in retype.copy_indexes] == [("t_tenant", True)]
+    # The columns the plan adds go on the copy, in the plan's order, so t_added (on two of them) is built there
+    # too. Not t_unique, unique (a concurrent build names its duplicates), t_expression (an expression key),
+    # t_existing (exists already) or u_tenant (another table's); and the column with a foreign key, which its
+    # own statement must check against the table, closes the window before t_late.
+    assert retype.copy_columns == (
+        ("added", "ALTER TABLE public.t__bhq_copy ADD COLUMN IF NOT EXISTS added integer"),
+        ("flag", "ALTER TABLE public.t__bhq_copy ADD COLUMN IF NOT EXISTS flag boolean NOT NULL DEFAULT FALSE"))
+    assert [(name, temp.startswith("bhq_copy_plan_")) for name, temp, _ in retype.copy_indexes] == [
+        ("t_tenant", True), ("t_added", True)]
     statement = retype.copy_indexes[0][2]
     assert statement.startswith(f"CREATE INDEX {retype.copy_indexes[0][1]} ON public.t__bhq_copy ")
     assert "CONCURRENTLY" not in statement
     assert "WHERE status IS NOT NULL" in statement and "INCLUDE (status)" in statement
     on_copy = {step.index_name: step.on_copy for step in steps if step.kind == "index"}
-    assert on_copy == {"t_tenant": 1, "t_added": 0, "t_unique": 0, "t_expression": 0, "t_existing": 0, "u_tenant": 0,
-                       "t_after_rename": 0}
+    assert on_copy == {"t_tenant": 1, "t_added": 1, "t_unique": 0, "t_expression": 0, "t_existing": 0, "u_tenant": 0,
+                       "t_late": 0}
+    # The plan's own ADD COLUMN stays, and finds the columns after the swap.
+    assert steps[1].sql == ("ALTER TABLE t ADD COLUMN IF NOT EXISTS added integer, "
+                            "ADD COLUMN IF NOT EXISTS flag boolean NOT NULL DEFAULT FALSE",)
     hoisted = next(step for step in steps if step.index_name == "t_tenant")
     assert hoisted.sql[0].startswith("CREATE INDEX CONCURRENTLY t_tenant")  # the fallback, should the copy not run
     assert hoisted.estimated_seconds == 0 and "built on the copy by step 1" in hoisted.description
 
 
-def test_a_do_block_closes_every_copy_window(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("body", "open_after"), [
+    # plan 001's guarded CHECK: every statement lint reads in it names another table
+    ("IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'u_x') THEN "
+     "ALTER TABLE u ADD CONSTRAINT u_x CHECK (x > 0); END IF;", True),
+    ("ALTER TABLE t DROP COLUMN tenant;", False),  # the copied table itself
+    ("EXECUTE 'ALTER TABLE t DROP COLUMN tenant';", False),  # dynamic SQL: its reach is unknown
+    ("RAISE NOTICE 'nothing lint reads';", False),
+])
+def test_a_do_block_keeps_the_copy_windows_open_only_if_lint_reads_that_it_names_other_tables(
+    tmp_path: Path, body: str, open_after: bool
+) -> None:
     path = tmp_path / "001_case.sql"
     path.write_text("ALTER TABLE t ALTER COLUMN amount TYPE bigint;\n"
-                    "DO $$ BEGIN EXECUTE 'ALTER TABLE t DROP COLUMN tenant'; END $$;\n"
+                    f"DO $$ BEGIN {body} END $$;\n"
                     "CREATE INDEX t_tenant ON t (tenant);\n", encoding="utf-8")
     columns = {name: Column(name, "integer", False, None, n, "int4") for n, name in enumerate(
-        ("id", "tenant", "amount"), start=1)}
+        ("id", "tenant", "amount", "x"), start=1)}
     catalog = Catalog(server_version=150000, schemas=frozenset({"public"}), parts=Part.TABLES | Part.COLUMNS,
-                      tables={("public", "t"): Table("public", "t", columns=columns, estimated_rows=10, analyzed=True)})
+                      tables={("public", name): Table("public", name, columns=columns, estimated_rows=10,
+                                                      analyzed=True) for name in ("t", "u")})
     steps = derive_all([load_plan(path)], catalog, lambda _table, _columns: None)[0].steps
-    assert steps[0].copy_indexes == () and [step.on_copy for step in steps if step.kind == "index"] == [0]
+    assert [name for name, _temp, _sql in steps[0].copy_indexes] == (["t_tenant"] if open_after else [])
+    assert [step.on_copy for step in steps if step.kind == "index"] == [1 if open_after else 0]
 
 
 def test_a_catalog_group_never_locks_two_existing_tables(tmp_path: Path) -> None:

@@ -128,6 +128,30 @@ def test_a_table_that_changes_during_the_copy_is_not_swapped_and_a_rerun_carries
     assert leftovers(baseline_db) == [] and steps_rows(baseline_db) == []
 
 
+def test_a_column_the_plan_adds_that_appears_on_the_table_by_hand_is_copied_as_the_table_has_it(
+    baseline_db: str, hooked: list[Callable[[str], None]]
+) -> None:
+    # 001 adds "deletedAt" (timestamp) to the copy of "Invoice" as it creates it. Someone adds it by hand, as
+    # text, while the copy runs: the swap refuses, and the rerun must not resume the copy, whose column has the
+    # plan's type, but start again from the table as it is, as the plain apply's ADD COLUMN IF NOT EXISTS would.
+    def add_the_column(label: str) -> None:
+        if label.endswith("copy batch 1 committed") and _copying(baseline_db, "Invoice") and not scalar(
+                baseline_db, """SELECT count(*) FROM pg_attribute WHERE attrelid = '"Invoice"'::regclass
+                                AND attname = 'deletedAt'"""):
+            query(baseline_db, 'ALTER TABLE "Invoice" ADD COLUMN "deletedAt" text')
+
+    hooked.append(add_the_column)
+    with pytest.raises(OnlineRetypeRefused, match="changed during the copy"):
+        apply(baseline_db, online())
+    hooked.clear()
+    texts: list[str] = []
+    apply(baseline_db, online(), lambda event: texts.append(event.text or ""))
+
+    assert any("the table changed since its copy was started" in text for text in texts)
+    assert dict(_column_types(baseline_db, "Invoice"))["deletedAt"] == "text"
+    assert leftovers(baseline_db) == [] and steps_rows(baseline_db) == []
+
+
 def test_privileges_comments_and_settings_are_carried_over(baseline_db: str) -> None:
     role = "bhq_copy_reader"
     if not scalar(baseline_db, "SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)):
