@@ -217,7 +217,7 @@ def apply_command(
     online_batch_pause_ms: Annotated[float, typer.Option(
         "--online-batch-pause-ms", min=0, max=60_000, help="With --online: rest this long after each copy, "
         "catch-up or backfill transaction, leaving the CPU to the application (0: no rest; faster, harder on the "
-        "application's latency).")] = 50.0,
+        "application's latency).")] = 35.0,
     online_maintenance_work_mem: Annotated[str, typer.Option(
         "--online-maintenance-work-mem", help="With --online: maintenance_work_mem for the session's index builds "
         "and vacuums, when the server's setting is lower (e.g. 256MB, 1GB).")] = "256MB",

@@ -65,13 +65,13 @@ from bhq_migrate.plans import Plan
 
 SCAN_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND * 4
 # The online retype copies the table and builds its indexes by sort, like a rewrite, then validates its foreign
-# keys: about 1.5x a rewrite's cost on 2M invoices, spread over many short transactions, and 2x with the default
-# rest after each copy batch (--online-batch-pause-ms 50: the batches, a third of the work or more, take twice as long;
-# bench/RESULTS.md).
+# keys: about 1.5x a rewrite's cost on 2M invoices, spread over many short transactions, and about 2x with the
+# default rest after each copy batch (--online-batch-pause-ms 35 after 50 ms batches: the batches, a third of the
+# work or more, take 1.7x as long; bench/RESULTS.md).
 COPY_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND / 2.0
 # Where a table falls back to shadow columns, the backfill writes a second version of every row and, for a third
 # of them, their index entries: about 2.5x a rewrite's cost (bench/RESULTS.md). The backfill is nearly all
-# batches, so the default rest after each almost doubles that (an estimate, not measured).
+# batches, so the default rest after each adds about 0.7 of that (an estimate, not measured).
 BACKFILL_BYTES_PER_SECOND = REWRITE_BYTES_PER_SECOND / 4.5
 
 STEP_KINDS = ("catalog", "index", "drop-index", "validate", "retype", "blocking")
