@@ -5,7 +5,8 @@ The scratch database is
 
 * a ``CREATE DATABASE ... TEMPLATE <target>`` clone when the target is at most ``clone_max_bytes`` and no other
   session is connected to it (PostgreSQL refuses a template that has users; we close our own connection and
-  issue CREATE DATABASE from the ``postgres`` maintenance database); otherwise
+  issue CREATE DATABASE from the ``postgres`` maintenance database, after idle bhq-migrate sessions, most
+  often our own still exiting, had a few seconds to go); otherwise
 * a schema-only copy, ``pg_dump --schema-only`` piped into ``psql`` (the binaries on PATH, or the newest
   under /usr/lib/postgresql/*/bin). Tables are empty there, so row counts and durations come from the live
   catalog (the plan report), not from the trace.
@@ -35,6 +36,7 @@ import subprocess
 import uuid
 from importlib import resources
 from pathlib import Path
+from time import monotonic, sleep
 from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
@@ -52,6 +54,10 @@ if TYPE_CHECKING:
     from bhq_migrate.migrate.plan_report import PlanReport, StatementPlan
 
 DEFAULT_CLONE_MAX_BYTES = 1024**3
+EXITING_SESSION_WAIT_S = 5.0
+"""How long an idle bhq-migrate session connected to the database may take to go before the trace stops
+waiting for it and makes a schema-only copy (PostgreSQL's own CREATE DATABASE waits 5 s for users to leave)."""
+EXITING_SESSION_POLL_S = 0.02
 CONFIRMED, MISMATCH, TRACE_ONLY = "Confirmed", "Mismatch", "Trace-only"
 NOT_TRACED, NOT_RUN = "not traced (runs outside a transaction)", "not run"
 NO_OP = "no-op"
@@ -129,24 +135,25 @@ class Scratch:
 
     def create(self) -> None:
         with connect(self.url, limits=self.limits) as conn:
-            target, size, others = conn.execute(cast("Any", _sql("trace_target.sql"))).fetchone()  # type: ignore[misc]
-        clone_refusal = None
+            target, size = conn.execute(cast("Any", _sql("trace_target.sql"))).fetchone()  # type: ignore[misc]
         if size > self.clone_max_bytes:
-            clone_refusal = f"database is {size // 1024**2} MB, over the clone limit"
-        elif others:
-            clone_refusal = f"{others} other session(s) connected (TEMPLATE needs none)"
-        else:
-            try:
-                with self._admin() as admin:
+            self._schema_only(f"database is {size // 1024**2} MB, over the clone limit")
+            return
+        with self._admin() as admin:
+            others = _wait_for_exiting_sessions(admin, target)
+            if others:
+                clone_refusal = f"{others} other session(s) connected (TEMPLATE needs none)"
+            else:
+                try:
                     admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                         sql.Identifier(self.name), sql.Identifier(target)))
-                self.created, self.method = True, "template clone"
-                return
-            except pg_errors.ObjectInUse:
-                clone_refusal = "another session connected while cloning"
-            except psycopg.Error as exc:  # no CREATEDB privilege, disk full...: say so, exit 2
-                raise TraceImpossible(f"trace not possible: cannot create a scratch database: "
-                                      f"{_first(str(exc).encode())}") from None
+                    self.created, self.method = True, "template clone"
+                    return
+                except pg_errors.ObjectInUse:
+                    clone_refusal = "another session connected while cloning"
+                except psycopg.Error as exc:  # no CREATEDB privilege, disk full...: say so, exit 2
+                    raise TraceImpossible(f"trace not possible: cannot create a scratch database: "
+                                          f"{_first(str(exc).encode())}") from None
         self._schema_only(clone_refusal)
 
     def _schema_only(self, clone_refusal: str) -> None:
@@ -178,6 +185,25 @@ class Scratch:
         with self._admin() as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
         self.created = False
+
+
+def _wait_for_exiting_sessions(admin: psycopg.Connection[Any], target: str) -> int:
+    """How many other sessions are connected to ``target``, once idle bhq-migrate sessions had up to
+    EXITING_SESSION_WAIT_S to leave.
+
+    A connection we closed a moment ago (the plan report's catalog read, the size query above) still shows in
+    pg_stat_activity until its backend has exited, and on a busy machine that takes a while. Counting it would
+    make a trace fall back to a schema-only copy for no reason. Any other session (the application's) ends the
+    wait at once: the clone is refused, and we never issue a CREATE DATABASE that would make PostgreSQL wait for
+    it while new connections to the database queue behind the template's lock.
+    """
+    deadline = monotonic() + EXITING_SESSION_WAIT_S
+    while True:
+        everyone, not_exiting = admin.execute(  # type: ignore[misc]
+            cast("Any", _sql("trace_sessions.sql")), {"target": target}).fetchone()
+        if everyone == 0 or not_exiting or monotonic() >= deadline:
+            return int(everyone)
+        sleep(EXITING_SESSION_POLL_S)
 
 
 def _first(stderr: bytes) -> str:

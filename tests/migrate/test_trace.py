@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bhq_migrate.cli.app import app
+from bhq_migrate.connection import with_dbname
+from bhq_migrate.migrate import trace
 from bhq_migrate.migrate.plan_report import build_plan_report
 from bhq_migrate.migrate.trace import CONFIRMED, MISMATCH, NOT_RUN, NOT_TRACED, trace_report
 from tests.helpers import scalar
@@ -57,6 +60,55 @@ def test_connected_session_forces_a_schema_only_copy(baseline_db: str) -> None:
     assert summary.method.startswith("schema-only copy (1 other session(s) connected")
     assert MISMATCH not in summary.counts and NOT_RUN not in summary.counts
     assert _scratch_databases(baseline_db) == []
+
+
+def test_a_bhq_migrate_session_still_exiting_is_waited_for_and_the_clone_made(
+        baseline_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As a connection we closed a moment ago looks while its backend exits: idle, named bhq-migrate. It closes
+    # once the trace is seen counting sessions; the generous bound only matters if the wait is broken.
+    monkeypatch.setattr(trace, "EXITING_SESSION_WAIT_S", 600.0)
+    lingering = psycopg.connect(baseline_db, application_name="bhq-migrate 0.0 (an earlier read)")
+    report = build_plan_report(baseline_db, PLANS_DIR)
+    seen = threading.Event()
+
+    def close_once_the_trace_counts() -> None:
+        with psycopg.connect(with_dbname(baseline_db, "postgres"), autocommit=True) as watcher:
+            for _ in range(6000):
+                if watcher.execute("SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                                   "AND query LIKE '%%Sessions connected to the database to clone%%'").fetchone():
+                    seen.set()
+                    break
+                watcher.execute("SELECT pg_sleep(0.01)")
+        lingering.close()
+
+    closer = threading.Thread(target=close_once_the_trace_counts)
+    closer.start()
+    try:
+        summary = trace_report(report, baseline_db)
+    finally:
+        closer.join()
+    assert seen.is_set()
+    assert summary.method == "template clone"
+    assert _scratch_databases(baseline_db) == []
+
+
+def test_a_bhq_migrate_session_that_stays_is_given_up_on(baseline_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(trace, "EXITING_SESSION_WAIT_S", 0.0)
+    with psycopg.connect(baseline_db, application_name="bhq-migrate 0.0 (another run)"):
+        report = build_plan_report(baseline_db, PLANS_DIR)
+        summary = trace_report(report, baseline_db)
+    assert summary.method.startswith("schema-only copy (1 other session(s) connected")
+
+
+def test_an_application_session_ends_the_wait_at_once(baseline_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def waited(seconds: float) -> None:
+        raise AssertionError(f"the trace waited {seconds} s for the application's session to go")
+
+    monkeypatch.setattr(trace, "sleep", waited)
+    with psycopg.connect(baseline_db, application_name="breederhq-api"):
+        report = build_plan_report(baseline_db, PLANS_DIR)
+        summary = trace_report(report, baseline_db)
+    assert summary.method.startswith("schema-only copy (1 other session(s) connected")
 
 
 def test_too_big_for_a_clone_gets_a_schema_only_copy(baseline_db: str) -> None:
